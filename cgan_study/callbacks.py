@@ -1,0 +1,89 @@
+"""Keras callbacks for GAN training: sample grids, history, checkpoints and a divergence guard."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import results
+from .images import grid_png
+from .sampling import generate
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """A 10x10 grid from fixed noise after every epoch (row r = class r for conditional models)."""
+
+    def __init__(self, generator, latent_dim: int, conditional: bool, out_dir: Path, seed: int = 1234):
+        super().__init__()
+        self.generator, self.latent_dim, self.conditional = generator, latent_dim, conditional
+        self.out_dir = Path(out_dir)
+        self.labels = np.repeat(np.arange(10), 10)
+        self.seed = seed
+
+    def write(self, name: str) -> None:
+        images = generate(self.generator, self.labels if self.conditional else None, self.latent_dim,
+                          seed=self.seed, n=100)
+        results.write_bytes(self.out_dir / name, grid_png(images, rows=10))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.write(f"grids/epoch_{epoch + 1:03d}.png")
+
+
+class HistoryLogger(keras.callbacks.Callback):
+    """One JSON line per epoch (epoch means, not per-step values) in the run's history.jsonl."""
+
+    def __init__(self, run: results.Run):
+        super().__init__()
+        self.run = run
+
+    def on_epoch_end(self, epoch, logs=None):
+        record = {k: float(v) for k, v in (logs or {}).items() if not k.startswith("step_")}
+        self.run.log({"epoch": epoch + 1, **record})
+
+
+class StateCheckpoint(keras.callbacks.Callback):
+    """Saves every variable (weights, optimiser slots, RNG) after each epoch so a run can resume there."""
+
+    def __init__(self, gan, path: Path):
+        super().__init__()
+        self.gan, self.path = gan, Path(path)
+
+    def on_epoch_end(self, epoch, logs=None):
+        results.write_npz(self.path, epoch=np.array(epoch + 1), **self.gan.get_state())
+
+
+def load_checkpoint(gan, path: Path) -> int:
+    """Restore a StateCheckpoint; returns the number of epochs already done (0 if none)."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    arrays = results.read_npz(path)
+    epoch = int(arrays.pop("epoch"))
+    gan.set_state(arrays)
+    return epoch
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops training on a NaN/Inf loss, or when D's accuracy is pinned at 100% for `patience` steps."""
+
+    def __init__(self, patience: int):
+        super().__init__()
+        self.patience = patience
+        self.pinned = 0
+        self.reason: str | None = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        for key in ("step_d_loss", "step_g_loss"):
+            if key in logs and not math.isfinite(float(logs[key])):
+                return self._stop(f"{key[5:]} became {float(logs[key])} at step {batch + 1}")
+        if self.patience and "step_d_acc" in logs:
+            self.pinned = self.pinned + 1 if float(logs["step_d_acc"]) >= 1.0 else 0
+            if self.pinned >= self.patience:
+                self._stop(f"D accuracy pinned at 100% for {self.patience} steps (G no longer fools D)")
+
+    def _stop(self, reason: str) -> None:
+        self.reason = reason
+        self.model.stop_training = True

@@ -1,0 +1,118 @@
+"""The CNN classifier: the scorer trained on real digits, and the same builder for downstream models."""
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .config import ClassifierConfig
+
+PENULTIMATE = "penultimate"
+
+
+def build_classifier(cfg: ClassifierConfig, seed: int) -> keras.Model:
+    """Two conv blocks and a dense feature layer: >= 99.3% on MNIST at width 64, fast on a CPU."""
+    keras.utils.set_random_seed(seed)  # weight init is part of the seed's definition
+    w = cfg.width
+    x_in = keras.Input((28, 28, 1), name="image")
+    h = x_in
+    for i, channels in enumerate((w, 2 * w)):
+        h = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name=f"conv{i}a")(h)
+        h = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name=f"conv{i}b")(h)
+        h = keras.layers.MaxPooling2D(name=f"pool{i}")(h)
+    h = keras.layers.Flatten()(h)
+    h = keras.layers.Dense(128, activation="relu", name=PENULTIMATE)(h)
+    h = keras.layers.Dropout(cfg.dropout)(h)
+    out = keras.layers.Dense(10, activation="softmax", name="probs")(h)
+    model = keras.Model(x_in, out, name="classifier")
+    return model
+
+
+def feature_extractor(model: keras.Model) -> keras.Model:
+    """Image -> (penultimate activations, class probabilities), in one forward pass."""
+    return keras.Model(model.inputs, [model.get_layer(PENULTIMATE).output, model.outputs[0]])
+
+
+def affine_augmenter(seed: int) -> keras.Sequential:
+    """Classical augmentation: random shift (+-10%), rotation (+-10 degrees) and zoom (+-10%)."""
+    return keras.Sequential([
+        keras.layers.RandomRotation(10 / 360, fill_mode="constant", fill_value=-1.0, seed=seed),
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", fill_value=-1.0, seed=seed + 1),
+        keras.layers.RandomZoom(0.1, fill_mode="constant", fill_value=-1.0, seed=seed + 2),
+    ], name="affine")
+
+
+def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, steps: int | None, augment=None):
+    """uint8 images -> repeated, shuffled batches in [-1, 1]; `steps` batches per epoch when repeated."""
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    if steps is not None:
+        ds = ds.shuffle(len(y), seed=seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.batch(batch_size)
+    ds = ds.map(lambda a, b: ((tf.cast(a, tf.float32) / 127.5 - 1.0)[..., None], b),
+                num_parallel_calls=tf.data.AUTOTUNE)
+    if augment is not None:
+        ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray],
+                     val: tuple[np.ndarray, np.ndarray] | None, seed: int, affine: bool = False,
+                     model: keras.Model | None = None, callbacks: list | None = None
+                     ) -> tuple[keras.Model, dict]:
+    """Train (or fine-tune `model`) on uint8 digits with early stopping on `val`; returns (model, info).
+
+    The budget rule is the same for every caller: `cfg.epochs` epochs of at least `cfg.min_steps_per_epoch`
+    steps (so ten images get as many updates as a thousand), early-stopped on validation accuracy.
+    """
+    x, y = train
+    if len(y) == 0:
+        raise ValueError("cannot train a classifier on an empty training set")
+    model = model or build_classifier(cfg, seed)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    # A fixed step count gives every cell of a sweep the same compute, whatever its data size.
+    steps = cfg.steps_per_epoch or max(math.ceil(len(y) / cfg.batch_size), cfg.min_steps_per_epoch)
+    augment = affine_augmenter(seed) if affine else None
+    ds = _dataset(x, y, cfg.batch_size, seed, steps, augment)
+    cbs = list(callbacks or [])
+    val_ds = None
+    if val is not None and len(val[1]):
+        val_ds = _dataset(val[0], val[1], 512, seed, None)
+        if cfg.early_stopping_patience:
+            cbs.append(keras.callbacks.EarlyStopping("val_accuracy", patience=cfg.early_stopping_patience,
+                                                     restore_best_weights=True))
+    start = time.perf_counter()
+    history = model.fit(ds, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=val_ds,
+                        callbacks=cbs, verbose=1 if sys.stdout.isatty() else 2)
+    info = {"train_seconds": time.perf_counter() - start, "epochs_run": len(history.history["loss"]),
+            "n_train": int(len(y)), "steps_per_epoch": steps}
+    if val_ds is not None:
+        info["best_val_accuracy"] = float(max(history.history["val_accuracy"]))
+    return model, info
+
+
+def predict(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Class probabilities for uint8 (N, 28, 28) or float [-1, 1] (N, 28, 28, 1) images."""
+    return _forward(model, x, batch_size)
+
+
+def features_and_probs(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Penultimate activations and class probabilities in one pass."""
+    return _forward(feature_extractor(model), x, batch_size)
+
+
+def _forward(model: keras.Model, x: np.ndarray, batch_size: int):
+    if x.dtype == np.uint8:
+        x = (x.astype(np.float32) / 127.5 - 1.0)[..., None]
+    outs = [model(x[i:i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+    if isinstance(outs[0], (list, tuple)):
+        return tuple(np.concatenate([np.asarray(o[j]) for o in outs]) for j in range(len(outs[0])))
+    return np.concatenate([np.asarray(o) for o in outs])
+
+
+def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(predict(model, x).argmax(-1) == y))

@@ -1,0 +1,328 @@
+"""Experiment configuration as frozen dataclasses, dotted overrides, profiles and a stable hash."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration key or value is invalid; the message names the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    # Where MNIST comes from: "keras" (download), "fashion_mnist", a .npz path or an IDX directory.
+    # Empty means: the --data flag, else $CGAN_STUDY_DATA, else "keras".
+    source: str = ""
+    # Validation digits per class carved from the training split (never from the test split).
+    val_per_class: int = 100
+    # Cap on training digits per class for every stage (0 = all); the smoke profile uses it.
+    train_per_class_cap: int = 0
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    family: str = "cgan"             # dcgan | cgan | acgan
+    latent_dim: int = 64
+    g_width: int = 64                # channels of the last generator feature map x 2
+    d_width: int = 64                # channels of the first discriminator conv
+    loss: str = "ns"                 # ns | minimax | lsgan | wgan | wgan_gp | hinge | dragan
+    label_smoothing: float = 0.0     # one-sided: real targets 1 - alpha, fake stay 0
+    vbn: str = "off"                 # off | g | gd  (virtual batch norm in G only, or G and D)
+    d_norm: str = "none"             # none | batch | spectral
+    minibatch_discrimination: bool = False
+    d_steps: int = 1                 # D updates per G update
+    g_lr: float = 2e-4
+    d_lr: float = 2e-4
+    beta_1: float = 0.5
+    gp_weight: float = 10.0          # WGAN-GP and DRAGAN penalty weight
+    clip_value: float = 0.01         # WGAN weight clipping
+    acgan_weight: float = 1.0        # weight of the auxiliary class loss (acgan)
+    batch_size: int = 128
+    epochs: int = 10
+    min_steps_per_epoch: int = 100   # small (few-shot) training sets repeat to at least this many steps
+    mixed_precision: bool = False
+    divergence_patience: int = 200   # steps of D accuracy pinned at 100% before the run is stopped
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    width: int = 32
+    dropout: float = 0.25
+    batch_size: int = 128
+    epochs: int = 8
+    lr: float = 1e-3
+    early_stopping_patience: int = 3  # epochs without val improvement (0 = off)
+    min_steps_per_epoch: int = 50     # tiny few-shot sets still get this many updates per epoch
+    steps_per_epoch: int = 0          # > 0: a fixed number of steps per epoch whatever the data size
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    real_fraction: float = 1.0       # fraction of the real training split used
+    real_per_class: int = 0          # if > 0, exactly this many real digits per class (overrides fraction)
+    synth_fraction: float = 0.0      # synthetic count relative to 60,000 (class-balanced)
+    arm: str = "mix"                 # real | affine | mix | pretrain | filter | synthetic_only
+    protocol: str = "coursework"     # coursework (GAN on all real) | low_data (GAN on the same subset)
+    filter_threshold: float = 0.9    # confidence filter: keep samples the scorer agrees with above this
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    n_samples: int = 10000
+    metrics: tuple[str, ...] = ("success_rate", "inception_score", "fid", "kid",
+                                "precision_recall", "class_coverage", "confident_rate")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    gan: GANConfig = field(default_factory=GANConfig)
+    scorer: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(epochs=10))
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "gan.family": ("dcgan", "cgan", "acgan"),
+    "gan.loss": ("ns", "minimax", "lsgan", "wgan", "wgan_gp", "hinge", "dragan"),
+    "gan.vbn": ("off", "g", "gd"),
+    "gan.d_norm": ("none", "batch", "spectral"),
+    "augment.arm": ("real", "affine", "mix", "pretrain", "filter", "synthetic_only"),
+    "augment.protocol": ("coursework", "low_data"),
+}
+
+UNIT_INTERVAL = ("gan.label_smoothing", "augment.real_fraction", "augment.filter_threshold")
+
+
+# --------------------------------------------------------------------------- keys and values
+
+def _is_dataclass_type(tp: Any) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def all_keys(cls: type = Experiment, prefix: str = "") -> list[str]:
+    """Every dotted leaf key of a config class, e.g. 'gan.label_smoothing'."""
+    keys = []
+    for name, tp in _hints(cls).items():
+        dotted = f"{prefix}{name}"
+        keys.extend(all_keys(tp, dotted + ".") if _is_dataclass_type(tp) else [dotted])
+    return keys
+
+
+def _leaf_type(key: str) -> Any:
+    cls: Any = Experiment
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        hints = _hints(cls) if _is_dataclass_type(cls) else {}
+        if part not in hints:
+            close = difflib.get_close_matches(key, all_keys(), n=3, cutoff=0.5)
+            hint = f" Did you mean: {', '.join(close)}?" if close else " Run with --list-keys to see them."
+            raise ConfigError(f"unknown config key '{key}'.{hint}")
+        cls = hints[part]
+        if i < len(parts) - 1 and not _is_dataclass_type(cls):
+            raise ConfigError(f"unknown config key '{key}': '{'.'.join(parts[:i + 1])}' is a value, not a section")
+    if _is_dataclass_type(cls):
+        raise ConfigError(f"'{key}' is a section; set one of its keys, e.g. '{all_keys(cls, key + '.')[0]}'")
+    return cls
+
+
+def _coerce(key: str, tp: Any, value: Any) -> Any:
+    """Convert CLI strings to the field's type and reject values of the wrong type."""
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = tuple(v.strip() for v in value.split(",") if v.strip())
+        if not isinstance(value, (tuple, list)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"'{key}' expects a comma-separated list of names, got {value!r}")
+        return tuple(value)
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+            return value.lower() in ("true", "1", "yes", "on")
+        raise ConfigError(f"'{key}' expects true or false, got {value!r}")
+    if tp is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"'{key}' expects an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"'{key}' expects an integer, got {value!r}")
+    if tp is float:
+        if isinstance(value, bool):
+            raise ConfigError(f"'{key}' expects a number, got {value!r}")
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"'{key}' expects a number, got {value!r}")
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"'{key}' expects a string, got {value!r}")
+        return value
+    raise ConfigError(f"'{key}' has an unsupported type {tp!r}")  # pragma: no cover
+
+
+def _check_value(key: str, value: Any) -> None:
+    if key in CHOICES and value not in CHOICES[key]:
+        close = difflib.get_close_matches(str(value), CHOICES[key], n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError(f"'{key}' must be one of {', '.join(CHOICES[key])}; got '{value}'{hint}")
+    if key in UNIT_INTERVAL and not 0.0 <= value <= 1.0:
+        raise ConfigError(f"'{key}' must be a fraction in [0, 1]; got {value}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        raise ConfigError(f"'{key}' must not be negative; got {value}")
+
+
+def get(cfg: Any, key: str) -> Any:
+    """Read a dotted key from a config."""
+    _leaf_type(key)
+    for part in key.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
+
+
+def override(cfg: Any, key: str, value: Any) -> Any:
+    """Return a copy of `cfg` with the dotted `key` set to `value` (type-checked and validated)."""
+    tp = _leaf_type(key)
+    value = _coerce(key, tp, value)
+    _check_value(key, value)
+
+    def set_in(node: Any, parts: list[str]) -> Any:
+        if len(parts) == 1:
+            return dataclasses.replace(node, **{parts[0]: value})
+        return dataclasses.replace(node, **{parts[0]: set_in(getattr(node, parts[0]), parts[1:])})
+
+    return set_in(cfg, key.split("."))
+
+
+def apply(cfg: Any, overrides: dict[str, Any]) -> Any:
+    """Apply several dotted overrides, then check that the combination is coherent."""
+    for key, value in overrides.items():
+        cfg = override(cfg, key, value)
+    validate(cfg)
+    return cfg
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """Parse CLI `key=value` strings."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got '{item}' (e.g. --set gan.epochs=5)")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def validate(cfg: Experiment) -> None:
+    """Reject combinations that cannot train, at config time rather than deep inside TensorFlow."""
+    g = cfg.gan
+    if g.loss == "wgan" and g.d_norm == "batch":
+        raise ConfigError("gan.loss=wgan (weight clipping) with gan.d_norm=batch is not a valid critic; "
+                          "use gan.d_norm=none")
+    if g.loss in ("wgan_gp", "dragan") and g.d_norm == "batch":
+        raise ConfigError(f"gan.loss={g.loss} penalises per-example gradients, which batch norm in D mixes; "
+                          "use gan.d_norm=none or spectral")
+    if g.loss in ("wgan", "wgan_gp", "hinge", "lsgan") and g.label_smoothing > 0:
+        raise ConfigError(f"one-sided label smoothing applies to cross-entropy losses, not gan.loss={g.loss}; "
+                          "set gan.label_smoothing=0")
+    if g.loss == "wgan" and g.vbn == "gd":
+        raise ConfigError("weight clipping and virtual batch norm in D do not mix; use gan.vbn=g")
+    if g.family == "dcgan" and cfg.augment.synth_fraction > 0:
+        raise ConfigError("augmentation needs labelled synthetic digits; use gan.family=cgan or acgan")
+    if g.batch_size < 2 or cfg.classifier.batch_size < 1 or cfg.scorer.batch_size < 1:
+        raise ConfigError("batch sizes must be >= 2 for the GAN and >= 1 for classifiers")
+    if cfg.augment.synth_fraction > 10:
+        raise ConfigError(f"augment.synth_fraction={cfg.augment.synth_fraction} would mean more than 600,000 "
+                          "synthetic digits; use a value in [0, 10]")
+
+
+# --------------------------------------------------------------------------- profiles
+
+PROFILES: dict[str, dict[str, Any]] = {
+    # Seconds: tiny real-MNIST subsets, one short epoch of everything. For tests and CI.
+    "smoke": {
+        "data.train_per_class_cap": 60,
+        "data.val_per_class": 10,
+        "gan.epochs": 1, "gan.batch_size": 64, "gan.min_steps_per_epoch": 20, "gan.g_width": 32, "gan.d_width": 16,
+        "scorer.epochs": 1, "scorer.width": 8,
+        "classifier.epochs": 1, "classifier.width": 8, "classifier.early_stopping_patience": 0,
+        "eval.n_samples": 500,
+    },
+    # The default: the whole mix_ratios study within an hour on 2 CPU cores.
+    "quick": {},
+    # Full quality: longer GAN and classifier training.
+    "paper": {
+        "gan.epochs": 40, "gan.g_width": 128, "gan.d_width": 64,
+        "scorer.epochs": 20, "scorer.width": 64,
+        "classifier.epochs": 30, "classifier.width": 32, "classifier.early_stopping_patience": 5,
+    },
+}
+
+
+def profile(name: str) -> Experiment:
+    """The base experiment of a named profile."""
+    if name not in PROFILES:
+        close = difflib.get_close_matches(name, PROFILES, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError(f"unknown profile '{name}'{hint}; choose one of {', '.join(PROFILES)}")
+    return apply(Experiment(), PROFILES[name])
+
+
+# --------------------------------------------------------------------------- serialisation and hashing
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    return dataclasses.asdict(cfg)
+
+
+def flatten(cfg: Any) -> dict[str, Any]:
+    """Dotted-key view of a config, for summary tables."""
+    return {key: get(cfg, key) for key in all_keys(type(cfg))}
+
+
+def from_dict(data: dict[str, Any], cls: type = Experiment) -> Any:
+    """Rebuild a config written by `to_dict`, rejecting unknown keys."""
+    hints = _hints(cls)
+    kwargs = {}
+    for name, value in data.items():
+        if name not in hints:
+            raise ConfigError(f"unknown key '{name}' in saved {cls.__name__}; was it written by another version?")
+        tp = hints[name]
+        if _is_dataclass_type(tp):
+            kwargs[name] = from_dict(value, tp)
+        elif typing.get_origin(tp) is tuple:
+            kwargs[name] = tuple(value)
+        else:
+            kwargs[name] = value
+    return cls(**kwargs)
+
+
+def stable_hash(obj: Any, length: int = 16) -> str:
+    """Content hash of a config (or any JSON-able value): same content, same hash, across runs."""
+    if dataclasses.is_dataclass(obj):
+        obj = {"__type__": type(obj).__name__, **dataclasses.asdict(obj)}
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+

@@ -1,0 +1,277 @@
+"""MNIST-style data sources, validation, class-balanced subsets and tf.data pipelines; no training code."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ENV_VAR = "CGAN_STUDY_DATA"
+NUM_CLASSES = 10
+IMAGE_SHAPE = (28, 28)
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+KNOWN_SIZES = {"mnist": (60000, 10000), "fashion_mnist": (60000, 10000)}
+IDX_FILES = {
+    "x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte",
+}
+
+
+class DataError(ValueError):
+    """The dataset is missing, corrupt or not MNIST-shaped; the message names the fix."""
+
+
+def resolve_source(flag: str | None = None) -> str:
+    """The data source in force: the --data flag, else $CGAN_STUDY_DATA, else the Keras download."""
+    return flag or os.environ.get(ENV_VAR) or "keras"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images (N, 28, 28) uint8 and labels (N,) uint8."""
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def take(self, idx: np.ndarray) -> "Split":
+        return Split(self.x[idx], self.y[idx])
+
+
+class MnistData:
+    """A validated dataset. Training code sees `train`/`val`; the test split needs `evaluation_split()`."""
+
+    def __init__(self, name: str, source: str, sha256: str, train: Split, test: Split,
+                 val_per_class: int = 0, seed: int = 0):
+        self.name, self.source, self.sha256 = name, source, sha256
+        self.full_train = train
+        # The validation split is carved from train once, by seed, so every stage sees the same one.
+        if val_per_class:
+            val_idx = class_balanced_indices(train.y, k=val_per_class, seed=seed + 10_000)
+            keep = np.ones(len(train), bool)
+            keep[val_idx] = False
+            self.val = train.take(val_idx)
+            self.train = train.take(np.flatnonzero(keep))
+        else:
+            self.val, self.train = train.take(np.arange(0)), train
+        self.__test = test  # name-mangled: reachable only through evaluation_split()
+
+    def evaluation_split(self) -> Split:
+        """The held-out test digits. Call this only to evaluate, never to train or select models."""
+        return self.__test
+
+    def describe(self) -> dict:
+        return {"dataset": self.name, "source": self.source, "sha256": self.sha256,
+                "n_train": len(self.train), "n_val": len(self.val), "n_test": len(self.__test)}
+
+
+# --------------------------------------------------------------------------- loading
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in IDX_FILES if k not in f.files]
+            if missing:
+                raise DataError(f"{path}: missing arrays {missing}; expected x_train, y_train, x_test, y_test "
+                                "as written by keras.datasets.mnist")
+            return {k: f[k] for k in IDX_FILES}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise DataError(f"{path}: not a readable .npz file ({exc.__class__.__name__}: {exc}); the file is "
+                        "truncated or corrupt, download it again") from None
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read IDX file ({exc}); it is truncated or corrupt") from None
+    if len(raw) < 8 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise DataError(f"{path}: not an unsigned-byte IDX file (bad magic number)")
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    body = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise DataError(f"{path}: header says {dims} but holds {body.size} bytes; the file is truncated")
+    return body.reshape(dims)
+
+
+def _find_idx(directory: Path, stem: str) -> Path:
+    for candidate in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (directory / candidate).exists():
+            return directory / candidate
+    raise DataError(f"{directory}: no {stem}[.gz]; an IDX directory needs the four MNIST-format files")
+
+
+def _read_idx_dir(directory: Path) -> tuple[dict[str, np.ndarray], str]:
+    paths = {k: _find_idx(directory, stem) for k, stem in IDX_FILES.items()}
+    digest = hashlib.sha256("".join(sha256_file(paths[k]) for k in IDX_FILES).encode()).hexdigest()
+    return {k: _read_idx(p) for k, p in paths.items()}, digest
+
+
+def _read_keras(name: str) -> tuple[dict[str, np.ndarray], str]:
+    import keras  # imported lazily: loading a local file should not pay for Keras
+
+    module = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist
+    try:
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as exc:  # network errors surface as many types
+        raise DataError(f"could not download {name} through Keras ({exc.__class__.__name__}); without internet "
+                        f"pass a local copy: --data /path/to/mnist.npz or {ENV_VAR}=/path/to/mnist.npz") from None
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    return arrays, _array_digest(arrays)
+
+
+def _array_digest(arrays: dict[str, np.ndarray]) -> str:
+    digest = hashlib.sha256()
+    for key in IDX_FILES:
+        digest.update(np.ascontiguousarray(arrays[key]).tobytes())
+    return digest.hexdigest()
+
+
+def validate_arrays(arrays: dict[str, np.ndarray], where: str, expected_sizes: tuple[int, int] | None) -> None:
+    """Check shapes, dtypes, label range, class presence and sizes; raise DataError naming the fix."""
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim != 3 or x.shape[1:] != IMAGE_SHAPE:
+            raise DataError(f"{where}: x_{split} has shape {x.shape}; expected (N, 28, 28) greyscale digits")
+        if x.dtype != np.uint8:
+            raise DataError(f"{where}: x_{split} has dtype {x.dtype}; expected uint8 pixels 0..255 "
+                            "(convert with np.uint8 before saving)")
+        if y.ndim != 1 or len(y) != len(x):
+            raise DataError(f"{where}: y_{split} has shape {y.shape} for {len(x)} images; expected ({len(x)},)")
+        if not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"{where}: y_{split} has dtype {y.dtype}; expected integer labels 0..9")
+        if len(y) and (y.min() < 0 or y.max() >= NUM_CLASSES):
+            raise DataError(f"{where}: y_{split} has labels {int(y.min())}..{int(y.max())}; expected 0..9")
+        missing = sorted(set(range(NUM_CLASSES)) - set(np.unique(y).tolist()))
+        if missing:
+            raise DataError(f"{where}: y_{split} has no examples of class(es) {missing}; all 10 digits are needed")
+    if expected_sizes and (len(arrays["y_train"]), len(arrays["y_test"])) != expected_sizes:
+        raise DataError(f"{where}: {len(arrays['y_train'])} train / {len(arrays['y_test'])} test digits; "
+                        f"expected {expected_sizes[0]} / {expected_sizes[1]}")
+
+
+def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
+         expect_full_size: bool = False) -> MnistData:
+    """Load and validate a dataset from a name ('keras', 'mnist', 'fashion_mnist'), .npz path or IDX directory."""
+    source = resolve_source(source)
+    if source in ("keras", "mnist"):
+        arrays, digest = _read_keras("mnist")
+        name = "mnist"
+    elif source == "fashion_mnist":
+        if FASHION_MNIST_DIR.is_dir():
+            arrays, digest = _read_idx_dir(FASHION_MNIST_DIR)
+        else:
+            arrays, digest = _read_keras("fashion_mnist")
+        name = "fashion_mnist"
+    else:
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise DataError(f"dataset path '{path}' does not exist; pass --data PATH (or set {ENV_VAR}) to an "
+                            "MNIST .npz or a directory of IDX files, or use --data keras to download")
+        if path.is_dir():
+            arrays, digest = _read_idx_dir(path)
+            name = "fashion_mnist" if "fashion" in str(path).lower() else "mnist"
+        else:
+            arrays = _read_npz(path)
+            digest = sha256_file(path)
+            name = "fashion_mnist" if "fashion" in path.name.lower() else "mnist"
+        source = str(path.resolve())
+    arrays = {k: np.asarray(v) for k, v in arrays.items()}
+    validate_arrays(arrays, source, KNOWN_SIZES[name] if expect_full_size else None)
+    arrays = {k: (v.astype(np.uint8) if k.startswith("y") else v) for k, v in arrays.items()}
+    return MnistData(name, source, digest, Split(arrays["x_train"], arrays["y_train"]),
+                     Split(arrays["x_test"], arrays["y_test"]), val_per_class=val_per_class, seed=seed)
+
+
+# --------------------------------------------------------------------------- subsets
+
+def class_balanced_indices(y: np.ndarray, k: int | None = None, fraction: float | None = None,
+                           seed: int = 0) -> np.ndarray:
+    """Indices of `k` per class (or `fraction` of each class), chosen by seed, sorted.
+
+    Each class is permuted once by the seed, and the first k are taken, so the k=5 subset of a seed is
+    contained in its k=10 subset: few-shot curves then add data rather than swap it.
+    """
+    if (k is None) == (fraction is None):
+        raise ValueError("pass exactly one of k or fraction")
+    if fraction is not None and not 0.0 <= fraction <= 1.0:
+        raise DataError(f"fraction {fraction} is outside [0, 1]; use e.g. 0.1 for 10% of each class")
+    if k is not None and k < 0:
+        raise DataError(f"k={k} per class must be >= 0")
+    chosen = []
+    for c in range(NUM_CLASSES):
+        members = np.flatnonzero(y == c)
+        if k is not None and k > len(members):
+            raise DataError(f"asked for {k} digits of class {c} but the split has only {len(members)}; "
+                            f"use k <= {len(members)}")
+        count = k if k is not None else int(round(fraction * len(members)))
+        rng = np.random.default_rng([seed, c])
+        chosen.append(members[rng.permutation(len(members))[:count]])
+    return np.sort(np.concatenate(chosen))
+
+
+def subset(split: Split, k: int | None = None, fraction: float | None = None, seed: int = 0) -> Split:
+    return split.take(class_balanced_indices(split.y, k=k, fraction=fraction, seed=seed))
+
+
+def check_per_class(split: Split, k: int, cap: int = 0) -> None:
+    """Fail early if k digits per class are asked of a pool (capped at `cap` per class) that lacks them."""
+    available = int(np.bincount(split.y, minlength=NUM_CLASSES).min())
+    available = min(available, cap) if cap else available
+    if k > available:
+        raise DataError(f"augment.real_per_class={k}: asked for {k} digits per class but the training pool has "
+                        f"only {available} in its smallest class; use augment.real_per_class <= {available}")
+
+
+def cap_per_class(split: Split, cap: int, seed: int) -> Split:
+    """At most `cap` digits per class (0 = no cap); the smoke profile trains on such subsets."""
+    if cap <= 0:
+        return split
+    counts = np.bincount(split.y, minlength=NUM_CLASSES)
+    return subset(split, k=min(cap, int(counts.min())), seed=seed)
+
+
+# --------------------------------------------------------------------------- tensors and pipelines
+
+def to_float(x: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range tanh generators produce."""
+    return (x.astype(np.float32) / 127.5 - 1.0)[..., None]
+
+
+def to_uint8(x: np.ndarray) -> np.ndarray:
+    """float images in [-1, 1] (any trailing channel) -> uint8 (N, 28, 28), 0 = background."""
+    x = np.asarray(x, np.float32).reshape(len(x), *IMAGE_SHAPE)
+    return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True,
+             drop_remainder: bool = False):
+    """A tf.data pipeline of (image in [-1, 1], label) batches; images are scaled inside the graph."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    if shuffle:
+        ds = ds.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=tf.data.AUTOTUNE)
+    # Scaling per batch (vectorised) rather than per image keeps the pipeline cheap.
+    ds = ds.map(lambda img, lab: ((tf.cast(img, tf.float32) / 127.5 - 1.0)[..., None], lab),
+                num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)

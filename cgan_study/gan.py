@@ -1,0 +1,137 @@
+"""GAN(keras.Model): a custom train_step with D steps per G step, TTUR rates, penalties and state save/load."""
+from __future__ import annotations
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from . import losses
+from .config import GANConfig
+from .models import NUM_CLASSES, is_conditional
+
+
+class GAN(keras.Model):
+    """Holds G and D and trains them adversarially under `fit((images, labels))`."""
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, cfg: GANConfig, seed: int = 0,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.generator, self.discriminator, self.cfg = generator, discriminator, cfg
+        self.conditional = is_conditional(cfg.family)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_acc")}
+        if cfg.family == "acgan":
+            self.trackers["d_class_acc"] = keras.metrics.Mean(name="d_class_acc")
+
+    def compile(self, **kwargs):
+        super().compile(**kwargs)
+        # Two time-scale update rule: D and G have their own learning rates.
+        self.d_optimizer = keras.optimizers.Adam(self.cfg.d_lr, beta_1=self.cfg.beta_1, beta_2=0.999)
+        self.g_optimizer = keras.optimizers.Adam(self.cfg.g_lr, beta_1=self.cfg.beta_1, beta_2=0.999)
+        # Built now so that their slots exist for checkpoint save/load before the first step.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    # ------------------------------------------------------------------ helpers
+    def _g(self, z, labels, training):
+        return self.generator([z, labels] if self.conditional else z, training=training)
+
+    def _d(self, images, labels, training):
+        out = self.discriminator([images, labels] if self.cfg.family == "cgan" else images, training=training)
+        if self.cfg.family == "acgan":
+            return out[0], out[1]
+        return (out[0] if isinstance(out, (list, tuple)) else out), None
+
+    def _class_loss(self, labels, class_logits):
+        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=labels, logits=tf.cast(class_logits, tf.float32)))
+
+    def _penalty(self, real, fake, labels):
+        cfg = self.cfg
+        batch = tf.shape(real)[0]
+        if cfg.loss == "wgan_gp":
+            eps = keras.random.uniform((batch,), seed=self.seed_generator)
+            points = losses.wgan_gp_points(real, tf.cast(fake, real.dtype), eps)
+        elif cfg.loss == "dragan":
+            noise = keras.random.uniform(tf.shape(real), seed=self.seed_generator)
+            points = losses.dragan_points(real, noise)
+        else:
+            return tf.constant(0.0)
+        critic = lambda x: self._d(x, labels, training=True)[0]  # noqa: E731
+        return cfg.gp_weight * losses.gradient_penalty(critic, points)
+
+    # ------------------------------------------------------------------ one step
+    def train_step(self, data):
+        real, labels = data
+        labels = tf.cast(labels, tf.int32)
+        batch = tf.shape(real)[0]
+        cfg = self.cfg
+        for _ in range(cfg.d_steps):  # static count: unrolled in the graph
+            z = keras.random.normal((batch, cfg.latent_dim), seed=self.seed_generator)
+            fake = self._g(z, labels, training=True)
+            with tf.GradientTape() as tape:
+                real_logits, real_cls = self._d(real, labels, training=True)
+                fake_logits, fake_cls = self._d(fake, labels, training=True)
+                d_loss = losses.discriminator_loss(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
+                if cfg.family == "acgan":
+                    d_loss += cfg.acgan_weight * (self._class_loss(labels, real_cls)
+                                                  + self._class_loss(labels, fake_cls))
+                d_loss += self._penalty(real, fake, labels)
+            grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
+            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            if cfg.loss == "wgan":  # weight clipping keeps the critic (roughly) Lipschitz
+                for var in self.discriminator.trainable_variables:
+                    var.assign(tf.clip_by_value(var, -cfg.clip_value, cfg.clip_value))
+
+        # G is asked for uniformly random classes, so every class gets gradient whatever the batch holds.
+        g_labels = keras.random.randint((batch,), 0, NUM_CLASSES, seed=self.seed_generator, dtype="int32")
+        z = keras.random.normal((batch, cfg.latent_dim), seed=self.seed_generator)
+        with tf.GradientTape() as tape:
+            fake = self._g(z, g_labels, training=True)
+            fake_logits, fake_cls = self._d(fake, g_labels, training=True)
+            g_loss = losses.generator_loss(cfg.loss, fake_logits)
+            if cfg.family == "acgan":
+                g_loss += cfg.acgan_weight * self._class_loss(g_labels, fake_cls)
+        grads = tape.gradient(g_loss, self.generator.trainable_variables)
+        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+
+        d_acc = losses.discriminator_accuracy(real_logits, fake_logits)
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        self.trackers["d_acc"].update_state(d_acc)
+        logs = {name: t.result() for name, t in self.trackers.items() if name != "d_class_acc"}
+        if cfg.family == "acgan":
+            hit = tf.cast(tf.argmax(real_cls, -1, output_type=tf.int32) == labels, tf.float32)
+            self.trackers["d_class_acc"].update_state(tf.reduce_mean(hit))
+            logs["d_class_acc"] = self.trackers["d_class_acc"].result()
+        # Unaveraged values of this step, for the divergence guard.
+        logs.update(step_d_acc=d_acc, step_d_loss=d_loss, step_g_loss=g_loss)
+        return logs
+
+    # ------------------------------------------------------------------ state for checkpoints
+    def state_variables(self) -> list:
+        """Every variable training changes, in a fixed order: weights, optimiser slots, RNG state."""
+        return (list(self.generator.weights) + list(self.discriminator.weights)
+                + list(self.g_optimizer.variables) + list(self.d_optimizer.variables)
+                + [self.seed_generator.state])
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {f"v{i:04d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(self.state_variables())}
+
+    def set_state(self, arrays: dict[str, np.ndarray]) -> None:
+        variables = self.state_variables()
+        if len(arrays) != len(variables):
+            raise ValueError(f"checkpoint holds {len(arrays)} variables, the model has {len(variables)}; "
+                             "it was written by a different configuration")
+        for i, var in enumerate(variables):
+            value = arrays[f"v{i:04d}"]
+            if tuple(value.shape) != tuple(var.shape):
+                raise ValueError(f"checkpoint variable {i} has shape {value.shape}, model expects {var.shape}")
+            var.assign(value)

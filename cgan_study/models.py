@@ -1,0 +1,177 @@
+"""Generator and discriminator builders for the DCGAN, CGAN and AC-GAN families, plus FLOP counting."""
+from __future__ import annotations
+
+import numpy as np
+import keras
+from keras import layers
+
+from .config import GANConfig
+from .layers import (DropReference, MinibatchDiscrimination, PrependReference, ProjectionLogit,
+                     VirtualBatchNormalization)
+
+NUM_CLASSES = 10
+REFERENCE_SIZE = 64     # VBN reference batch
+LABEL_EMBED = 16        # generator label embedding width
+
+
+def is_conditional(family: str) -> bool:
+    """Whether G takes a label (CGAN, AC-GAN) or only noise (DCGAN)."""
+    return family in ("cgan", "acgan")
+
+
+def _policy(cfg: GANConfig) -> str:
+    return "mixed_bfloat16" if cfg.mixed_precision else "float32"
+
+
+def _norm(kind: str, ref_size: int, dtype: str, name: str):
+    if kind == "vbn":
+        return VirtualBatchNormalization(ref_size, name=name, dtype=dtype)
+    if kind == "batch":
+        return layers.BatchNormalization(name=name, dtype=dtype)
+    return None
+
+
+def build_generator(cfg: GANConfig, seed: int = 0) -> keras.Model:
+    """z (+ label) -> 28x28x1 image in [-1, 1].
+
+    Dense to 7x7 maps, then two stride-2 transposed convolutions: small enough to train on a laptop
+    CPU in minutes, large enough for sharp MNIST digits.
+    """
+    dtype = _policy(cfg)
+    width = cfg.g_width
+    conditional = is_conditional(cfg.family)
+    use_vbn = cfg.vbn in ("g", "gd")
+    norm = "vbn" if use_vbn else "batch"
+    z_in = keras.Input((cfg.latent_dim,), name="z")
+    inputs = [z_in]
+    z = z_in
+    if use_vbn:
+        z = PrependReference((REFERENCE_SIZE, cfg.latent_dim), name="reference_z")(z)
+    if conditional:
+        y_in = keras.Input((1,), dtype="int32", name="label")
+        inputs.append(y_in)
+        y = y_in
+        if use_vbn:
+            y = PrependReference((REFERENCE_SIZE, 1), dtype_name="int32", name="reference_label")(y)
+        emb = layers.Flatten()(layers.Embedding(NUM_CLASSES, LABEL_EMBED, name="label_embedding")(y))
+        h = layers.Concatenate(name="z_and_label")([z, emb])
+    else:
+        h = z
+    h = layers.Dense(7 * 7 * 2 * width, use_bias=False, name="project", dtype=dtype)(h)
+    h = _norm(norm, REFERENCE_SIZE, dtype, "project_norm")(h)
+    h = layers.ReLU(dtype=dtype)(h)
+    h = layers.Reshape((7, 7, 2 * width), dtype=dtype)(h)
+    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False, name="up14",
+                               dtype=dtype)(h)
+    h = _norm(norm, REFERENCE_SIZE, dtype, "up14_norm")(h)
+    h = layers.ReLU(dtype=dtype)(h)
+    h = layers.Conv2DTranspose(1, 4, strides=2, padding="same", name="up28", dtype=dtype)(h)
+    out = layers.Activation("tanh", dtype="float32", name="image")(h)
+    if use_vbn:
+        out = DropReference(REFERENCE_SIZE, name="drop_reference")(out)
+    model = keras.Model(inputs, out, name=f"{cfg.family}_generator")
+    if use_vbn:
+        _init_reference(model, cfg, seed)
+    return model
+
+
+def _init_reference(generator: keras.Model, cfg: GANConfig, seed: int) -> None:
+    """Fix the VBN reference noise (and balanced labels) once, at build time, by seed."""
+    rng = np.random.default_rng([seed, 7])
+    generator.get_layer("reference_z").reference.assign(
+        rng.standard_normal((REFERENCE_SIZE, cfg.latent_dim)).astype(np.float32))
+    if is_conditional(cfg.family):
+        labels = (np.arange(REFERENCE_SIZE) % NUM_CLASSES).reshape(-1, 1).astype(np.int32)
+        generator.get_layer("reference_label").reference.assign(labels)
+
+
+def build_discriminator(cfg: GANConfig, reference_images: np.ndarray | None = None,
+                        reference_labels: np.ndarray | None = None) -> keras.Model:
+    """28x28x1 image (+ label) -> realness logit (+ class logits for AC-GAN).
+
+    CGAN conditions by projection (an inner product of a label embedding with the features), which
+    is cheaper and stabler than concatenating ten label channels to the image.
+    """
+    dtype = _policy(cfg)
+    width = cfg.d_width
+    use_vbn = cfg.vbn == "gd"
+    if use_vbn and reference_images is None:
+        raise ValueError("gan.vbn=gd needs a reference batch of real images for D")
+
+    def wrap(layer):
+        return layers.SpectralNormalization(layer, dtype=dtype) if cfg.d_norm == "spectral" else layer
+
+    x_in = keras.Input((28, 28, 1), name="image")
+    inputs = [x_in]
+    x = x_in
+    if use_vbn:
+        x = PrependReference((REFERENCE_SIZE, 28, 28, 1), name="reference_image")(x)
+    h = wrap(layers.Conv2D(width, 4, strides=2, padding="same", name="down14", dtype=dtype))(x)
+    h = layers.LeakyReLU(0.2, dtype=dtype)(h)
+    h = wrap(layers.Conv2D(2 * width, 4, strides=2, padding="same", name="down7", dtype=dtype))(h)
+    norm = "vbn" if use_vbn else ("batch" if cfg.d_norm == "batch" else None)
+    if norm:
+        h = _norm(norm, REFERENCE_SIZE, dtype, "down7_norm")(h)
+    h = layers.LeakyReLU(0.2, dtype=dtype)(h)
+    features = layers.Flatten(dtype=dtype)(h)
+    if cfg.minibatch_discrimination:
+        features = MinibatchDiscrimination(dtype=dtype, name="minibatch_discrimination")(features)
+    logit = wrap(layers.Dense(1, name="realness", dtype=dtype))(features)
+    outputs = []
+    if cfg.family == "cgan":
+        y_in = keras.Input((1,), dtype="int32", name="label")
+        inputs.append(y_in)
+        y = y_in
+        if use_vbn:
+            y = PrependReference((REFERENCE_SIZE, 1), dtype_name="int32", name="reference_label")(y)
+        logit = layers.Add(dtype=dtype)([logit, ProjectionLogit(NUM_CLASSES, dtype=dtype, name="projection")(
+            [features, y])])
+    logit = layers.Activation("linear", dtype="float32", name="logit")(logit)
+    if use_vbn:
+        logit = DropReference(REFERENCE_SIZE, name="drop_reference")(logit)
+    outputs.append(logit)
+    if cfg.family == "acgan":
+        cls = layers.Dense(NUM_CLASSES, name="class_head", dtype=dtype)(features)
+        cls = layers.Activation("linear", dtype="float32", name="class_logits")(cls)
+        if use_vbn:
+            cls = DropReference(REFERENCE_SIZE, name="drop_reference_cls")(cls)
+        outputs.append(cls)
+    model = keras.Model(inputs, outputs, name=f"{cfg.family}_discriminator")
+    if use_vbn:
+        model.get_layer("reference_image").reference.assign(reference_images.astype(np.float32))
+        if cfg.family == "cgan":
+            model.get_layer("reference_label").reference.assign(
+                reference_labels.reshape(-1, 1).astype(np.int32))
+    return model
+
+
+# --------------------------------------------------------------------------- FLOPs
+
+def count_flops(model: keras.Model) -> int:
+    """Forward multiply-adds x 2 per example, from the layer shapes (convolutions and dense layers).
+
+    Reference-batch rows added for VBN are not counted: they are overhead, not work per image.
+    """
+    total = 0
+    for layer in _leaf_layers(model):
+        if isinstance(layer, layers.Conv2DTranspose):
+            _, h, w, c_in = layer.input.shape
+            k = layer.kernel_size
+            total += 2 * h * w * c_in * layer.filters * k[0] * k[1]
+        elif isinstance(layer, layers.Conv2D):
+            _, h, w, c_out = layer.output.shape
+            k = layer.kernel_size
+            total += 2 * h * w * layer.input.shape[-1] * c_out * k[0] * k[1]
+        elif isinstance(layer, layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+def _leaf_layers(model):
+    for layer in model.layers:
+        if isinstance(layer, layers.SpectralNormalization):
+            yield layer.layer
+        elif isinstance(layer, keras.Model):
+            yield from _leaf_layers(layer)
+        else:
+            yield layer

@@ -1,0 +1,142 @@
+"""Cached pipeline stages: the scorer, trained generators and their evaluation (built once, reused)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from . import classifier as clf
+from . import metrics as M
+from . import results
+from .config import Experiment, stable_hash, to_dict
+from .data import MnistData, Split, cap_per_class, subset
+from .data import to_uint8
+from .sampling import balanced_labels, generate, load_generator
+from .training import GENERATOR_FILE, train_gan
+
+SCORER_FILE = "scorer.keras"
+# Expensive artifacts do not vary with a sweep's seed: one scorer and one coursework GAN per sweep.
+ARTIFACT_SEED = 0
+
+
+class Context:
+    """What every run of a sweep shares: the dataset, the artifact cache and models already loaded."""
+
+    def __init__(self, data: MnistData, out_root: Path | str):
+        self.data = data
+        self.cache = results.ArtifactCache(out_root)
+        self._models: dict[str, keras.Model] = {}
+        self._features: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._reference: dict[str, dict] = {}
+
+    def training_pool(self, exp: Experiment) -> Split:
+        """The real training digits every stage may use (validation digits already removed)."""
+        return cap_per_class(self.data.train, exp.data.train_per_class_cap, seed=ARTIFACT_SEED)
+
+    def _data_part(self, exp: Experiment) -> dict:
+        return {"sha256": self.data.sha256, "val_per_class": exp.data.val_per_class,
+                "train_per_class_cap": exp.data.train_per_class_cap}
+
+
+# --------------------------------------------------------------------------- scorer
+
+def scorer_key(exp: Experiment, ctx: Context) -> str:
+    return stable_hash({"scorer": to_dict(exp.scorer), "data": ctx._data_part(exp)})
+
+
+def get_scorer(exp: Experiment, ctx: Context) -> tuple[keras.Model, dict]:
+    """The scoring CNN trained on real training digits only; trained once per (config, dataset)."""
+    key = scorer_key(exp, ctx)
+
+    def build(work: Path) -> dict:
+        pool = ctx.training_pool(exp)
+        model, info = clf.train_classifier(exp.scorer, (pool.x, pool.y), (ctx.data.val.x, ctx.data.val.y),
+                                           seed=ARTIFACT_SEED)
+        test = ctx.data.evaluation_split()
+        info["test_accuracy"] = clf.accuracy(model, test.x, test.y)
+        results.save_keras_model(work / SCORER_FILE, model)
+        return info
+
+    path = ctx.cache.get_or_build("scorer", key, {"scorer": to_dict(exp.scorer), "data": ctx._data_part(exp)},
+                                  build)
+    if key not in ctx._models:
+        ctx._models[key] = keras.saving.load_model(path / SCORER_FILE, compile=False)
+    return ctx._models[key], results.read_json(path / results.METRICS)
+
+
+def test_features(exp: Experiment, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Scorer features and probabilities of the 10,000 test digits (cached per scorer)."""
+    key = scorer_key(exp, ctx)
+    if key not in ctx._features:
+        scorer, _ = get_scorer(exp, ctx)
+        ctx._features[key] = clf.features_and_probs(scorer, ctx.data.evaluation_split().x)
+    return ctx._features[key]
+
+
+# --------------------------------------------------------------------------- generators
+
+def generator_spec(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
+                   seed: int = ARTIFACT_SEED) -> dict:
+    """What a generator depends on: its GAN config, the data, (low_data) the real subset it saw, its seed."""
+    return {"gan": to_dict(exp.gan), "data": ctx._data_part(exp), "k_per_class": k,
+            "subset_seed": subset_seed if k else 0, "seed": seed}
+
+
+def gan_training_digits(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0) -> Split:
+    pool = ctx.training_pool(exp)
+    return subset(pool, k=k, seed=subset_seed) if k else pool
+
+
+def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
+                  seed: int = ARTIFACT_SEED) -> tuple[keras.Model, dict, Path]:
+    """A trained generator: on all real training digits (k=0) or on k per class (low_data protocol)."""
+    spec = generator_spec(exp, ctx, k, subset_seed, seed)
+    key = stable_hash(spec)
+
+    def build(work: Path) -> dict:
+        return train_gan(exp.gan, gan_training_digits(exp, ctx, k, subset_seed), work, seed=seed)
+
+    path = ctx.cache.get_or_build("generator", key, spec, build)
+    if key not in ctx._models:
+        ctx._models[key] = load_generator(path / GENERATOR_FILE)
+    return ctx._models[key], results.read_json(path / results.METRICS), path
+
+
+# --------------------------------------------------------------------------- evaluation
+
+def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:
+    """Sample n/10 per class, score with the scorer, compute the requested metrics and the real reference."""
+    n = exp.eval.n_samples
+    conditional = len(generator.inputs) > 1
+    labels = balanced_labels(n)
+    images = to_uint8(generate(generator, labels if conditional else None, exp.gan.latent_dim, seed=seed, n=n))
+    scorer, scorer_info = get_scorer(exp, ctx)
+    fake_features, fake_probs = clf.features_and_probs(scorer, images)
+    real_features, _ = test_features(exp, ctx)
+    out = M.compute(exp.eval.metrics, M.Inputs(labels if conditional else None, fake_probs, fake_features,
+                                                real_features))
+    out["n_samples"] = n
+    out["scorer_test_accuracy"] = scorer_info["test_accuracy"]
+    out.update(real_reference(exp, ctx, n))
+    return out
+
+
+def real_reference(exp: Experiment, ctx: Context, n: int) -> dict:
+    """FID/KID of n real training digits against the test set: the floor a perfect generator reaches."""
+    memo = f"reference-{scorer_key(exp, ctx)}-{n}"
+    if memo not in ctx._reference:
+        ctx._reference[memo] = _real_reference(exp, ctx, n)
+    return ctx._reference[memo]
+
+
+def _real_reference(exp: Experiment, ctx: Context, n: int) -> dict:
+    scorer, _ = get_scorer(exp, ctx)
+    pool = ctx.training_pool(exp)
+    per_class = min(n // 10, int(np.bincount(pool.y, minlength=10).min()))
+    real = subset(pool, k=per_class, seed=ARTIFACT_SEED)
+    feats, _ = clf.features_and_probs(scorer, real.x)
+    test_feats, _ = test_features(exp, ctx)
+    kid, _ = M.kernel_distance(test_feats, feats)
+    return {"fid_real_reference": M.frechet_distance(test_feats, feats), "kid_real_reference": kid,
+            "real_reference_n": len(real)}

@@ -1,0 +1,90 @@
+"""Every sweep of the study, declared as data: a task and a grid of dotted overrides per profile."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cgan_study.grid import Grid, chain, fixed, product, sweep
+
+
+@dataclass(frozen=True)
+class Sweep:
+    task: str                          # which function runs one point: augment | gan_eval | scorer
+    description: str
+    grids: dict[str, Grid]             # profile -> grid; a profile missing here uses "quick"
+    profile_overrides: dict[str, dict] | None = None  # per-profile settings shared by every run
+
+    def grid(self, profile: str) -> Grid:
+        return self.grids.get(profile, self.grids["quick"])
+
+    def overrides(self, profile: str) -> dict:
+        return dict((self.profile_overrides or {}).get(profile, {}))
+
+
+def _seeds(n: int) -> Grid:
+    return sweep("seed", range(n))
+
+
+# --------------------------------------------------------------------------- mix_ratios (coursework Q4)
+
+REAL_FRACTIONS = (0.1, 0.2, 0.5, 1.0)
+SYNTH_FRACTIONS = (0.0, 0.1, 0.2, 0.5, 1.0)
+FEW_SHOT_SYNTH = 0.1   # 6,000 synthetic digits (600 per class) beside the k real ones
+ARMS_REAL = ("real", "affine")
+ARMS_SYNTH = ("mix", "pretrain", "filter")
+PROTOCOLS = ("coursework", "low_data")
+
+
+def _mix_grid(seeds: int) -> Grid:
+    return product(fixed("augment.arm", "mix"), sweep("augment.real_fraction", REAL_FRACTIONS),
+                   sweep("augment.synth_fraction", SYNTH_FRACTIONS), _seeds(seeds))
+
+
+def _few_shot_grid(ks, seeds: int) -> Grid:
+    real_arms = product(sweep("augment.real_per_class", ks), sweep("augment.arm", ARMS_REAL), _seeds(seeds))
+    synth_arms = product(sweep("augment.real_per_class", ks), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
+                         sweep("augment.arm", ARMS_SYNTH), sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
+    return chain(real_arms, synth_arms)
+
+
+def _cas_grid(seeds: int) -> Grid:
+    """Classification accuracy score: trained on 60,000 synthetic digits only, tested on real."""
+    return product(fixed("augment.arm", "synthetic_only"), fixed("augment.synth_fraction", 1.0), _seeds(seeds))
+
+
+MIX_RATIOS = Sweep(
+    task="augment",
+    description="Does CGAN synthetic data help an MNIST classifier? Real x synthetic mixes, few-real-per-class "
+                "arms under two protocols, and the classification accuracy score.",
+    grids={
+        "smoke": chain(product(fixed("augment.arm", "mix"), sweep("augment.real_fraction", (0.5, 1.0)),
+                               sweep("augment.synth_fraction", (0.0, 0.5)), _seeds(1)),
+                       _few_shot_grid((5,), 1), _cas_grid(1)),
+        "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2)),
+        "paper": chain(_mix_grid(5), _few_shot_grid((1, 5, 10, 20, 50, 100), 5), _cas_grid(5)),
+    },
+)
+
+# --------------------------------------------------------------------------- scorer
+
+SCORER = Sweep(task="scorer", description="Train (or reuse) the scoring CNN and record its test accuracy.",
+               grids={"quick": fixed("seed", 0)})
+
+# --------------------------------------------------------------------------- tricks (coursework Q1-Q3)
+
+TRICKS = Sweep(
+    task="gan_eval",
+    description="DCGAN vs CGAN vs AC-GAN and the stabilisation tricks, scored by the scorer.",
+    grids={
+        "smoke": chain(sweep("gan.family", ("dcgan", "cgan", "acgan"))),
+        "quick": chain(
+            product(sweep("gan.family", ("dcgan", "cgan", "acgan")), _seeds(3)),
+            product(fixed("gan.family", "cgan"), sweep("gan.label_smoothing", (0.1, 0.25)), _seeds(1)),
+            product(fixed("gan.family", "cgan"), sweep("gan.vbn", ("g", "gd")), _seeds(1)),
+            product(fixed("gan.family", "cgan"), sweep("gan.d_norm", ("batch", "spectral")), _seeds(1)),
+            product(fixed("gan.family", "cgan"), fixed("gan.d_steps", 2), _seeds(1)),
+            product(fixed("gan.family", "cgan"), sweep("gan.loss", ("lsgan", "hinge", "wgan_gp")), _seeds(1)),
+        ),
+    },
+)
+
+SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "tricks": TRICKS, "scorer": SCORER}

@@ -1,0 +1,27 @@
+"""Shared fixtures: the real MNIST file (via $CGAN_STUDY_DATA or ../shared/data) and quiet TensorFlow."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
+MNIST_SHA256 = "da231c08013e217002c4f393e0f38583bf5a62a5ead805d541bdacd45803e00f"
+
+
+@pytest.fixture(scope="session")
+def mnist_path() -> Path:
+    path = Path(os.environ.get("CGAN_STUDY_DATA", DEFAULT_MNIST))
+    if not path.exists():
+        pytest.fail(f"real MNIST not found at {path}; set CGAN_STUDY_DATA to an MNIST .npz")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mnist(mnist_path):
+    from cgan_study import data
+
+    return data.load(str(mnist_path), val_per_class=100, seed=0)

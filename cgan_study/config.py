@@ -30,7 +30,7 @@ class GANConfig:
     family: str = "cgan"             # dcgan | cgan | acgan
     latent_dim: int = 64
     g_width: int = 64                # channels of the last generator feature map x 2
-    d_width: int = 64                # channels of the first discriminator conv
+    d_width: int = 32                # channels of the first discriminator conv
     loss: str = "ns"                 # ns | minimax | lsgan | wgan | wgan_gp | hinge | dragan
     label_smoothing: float = 0.0     # one-sided: real targets 1 - alpha, fake stay 0
     vbn: str = "off"                 # off | g | gd  (virtual batch norm in G only, or G and D)
@@ -44,7 +44,7 @@ class GANConfig:
     clip_value: float = 0.01         # WGAN weight clipping
     acgan_weight: float = 1.0        # weight of the auxiliary class loss (acgan)
     batch_size: int = 128
-    epochs: int = 10
+    epochs: int = 6
     min_steps_per_epoch: int = 100   # small (few-shot) training sets repeat to at least this many steps
     mixed_precision: bool = False
     divergence_patience: int = 200   # steps of D accuracy pinned at 100% before the run is stopped
@@ -275,7 +275,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "quick": {},
     # Full quality: longer GAN and classifier training.
     "paper": {
-        "gan.epochs": 40, "gan.g_width": 128, "gan.d_width": 64,
+        "gan.epochs": 30, "gan.g_width": 64, "gan.d_width": 64,
         "scorer.epochs": 20, "scorer.width": 64,
         "classifier.epochs": 30, "classifier.width": 32, "classifier.early_stopping_patience": 5,
     },

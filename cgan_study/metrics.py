@@ -100,6 +100,13 @@ def frechet_distance(features1: np.ndarray, features2: np.ndarray) -> float:
     return frechet_distance_from_stats(*_stats(features1), *_stats(features2))
 
 
+def _block_edges(n: int, n_blocks: int) -> np.ndarray:
+    """Block boundaries: equal blocks, the last (n mod n_blocks) one element larger."""
+    base, extra = divmod(n, n_blocks)
+    sizes = [base] * (n_blocks - extra) + [base + 1] * extra
+    return np.concatenate([[0], np.cumsum(sizes)])
+
+
 def kernel_distance(real: np.ndarray, fake: np.ndarray, max_block_size: int = 1024) -> tuple[float, float]:
     """KID: unbiased MMD^2 with the kernel (x.y/d + 1)^3, averaged over blocks (Binkowski et al. 2018).
 
@@ -109,8 +116,7 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, max_block_size: int = 10
     n_r, n_g = len(real), len(fake)
     n_blocks = int(np.ceil(max(n_r, n_g) / max_block_size))
     d = real.shape[1]
-    r_edges = np.linspace(0, n_r, n_blocks + 1).astype(int)
-    g_edges = np.linspace(0, n_g, n_blocks + 1).astype(int)
+    r_edges, g_edges = _block_edges(n_r, n_blocks), _block_edges(n_g, n_blocks)
     estimates = []
     for i in range(n_blocks):
         r, g = real[r_edges[i]:r_edges[i + 1]], fake[g_edges[i]:g_edges[i + 1]]
@@ -121,7 +127,8 @@ def kernel_distance(real: np.ndarray, fake: np.ndarray, max_block_size: int = 10
         estimates.append((k_rr.sum() - np.trace(k_rr)) / (m * (m - 1))
                          + (k_gg.sum() - np.trace(k_gg)) / (n * (n - 1)) - 2 * k_rg.mean())
     estimates = np.array(estimates)
-    std = float(np.std(estimates) / np.sqrt(n_blocks)) if n_blocks > 1 else 0.0
+    # Standard error over blocks; undefined (NaN, written as null) with a single block.
+    std = float(np.std(estimates, ddof=1) / np.sqrt(n_blocks)) if n_blocks > 1 else float("nan")
     return float(estimates.mean()), std
 
 

@@ -1,0 +1,111 @@
+"""Metric known answers, and agreement with TF-GAN's implementations on the same arrays."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from cgan_study import metrics as M
+from tfgan_reference import load
+
+RNG = np.random.default_rng(0)
+
+
+def test_identical_feature_sets_give_fid_zero():
+    f = RNG.normal(size=(500, 16))
+    assert M.frechet_distance(f, f) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_fid_of_shifted_gaussian_is_the_squared_shift():
+    f = RNG.normal(size=(2000, 8))
+    assert M.frechet_distance(f, f + 3.0) == pytest.approx(9.0 * 8, rel=1e-9)
+
+
+def test_uniform_predictions_give_inception_score_one():
+    assert M.inception_score(np.full((1000, 10), 0.1))[0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("k", [2, 5, 10])
+def test_one_hot_predictions_spread_over_k_classes_give_is_k(k):
+    probs = np.eye(10)[np.arange(1000) % k]
+    mean, std = M.inception_score(probs, splits=10)
+    assert mean == pytest.approx(k) and std == pytest.approx(0.0, abs=1e-9)
+
+
+def test_success_rate_confusion_and_per_class():
+    requested = np.array([0, 0, 1, 1])
+    probs = np.eye(10)[[0, 1, 1, 1]]
+    s = M.success_rate(probs, requested)
+    assert s["overall"] == 0.75 and s["per_class"][:2] == [0.5, 1.0]
+    assert s["confusion"][0][1] == 1 and np.sum(s["confusion"]) == 4
+
+
+def test_class_coverage_detects_collapse():
+    collapsed = np.eye(10)[np.zeros(1000, int)]
+    healthy = np.eye(10)[np.arange(1000) % 10]
+    assert M.class_coverage(collapsed)["classes_covered"] == 1
+    assert M.class_coverage(collapsed)["entropy"] == 0.0
+    assert M.class_coverage(healthy)["classes_covered"] == 10
+    assert M.class_coverage(healthy)["entropy"] == pytest.approx(np.log(10))
+
+
+def test_confident_rate():
+    probs = np.array([[0.95] + [0.05 / 9] * 9, [0.5, 0.5] + [0.0] * 8])
+    assert M.confident_rate(probs) == 0.5
+
+
+def test_precision_recall_known_cases():
+    real = RNG.normal(size=(400, 4))
+    assert M.precision_recall(real, real.copy()) == (1.0, 1.0)
+    far = real + 100.0
+    assert M.precision_recall(real, far) == (0.0, 0.0)
+    # A generator that covers only half of the data: precise, but recall about one half.
+    half = real[real[:, 0] > 0]
+    precision, recall = M.precision_recall(real, half)
+    assert precision == 1.0 and 0.4 < recall < 0.7
+
+
+def test_kid_of_identical_distributions_is_near_zero():
+    a, b = RNG.normal(size=(1000, 8)), RNG.normal(size=(1000, 8))
+    assert abs(M.kernel_distance(a, b)[0]) < 0.01
+    assert M.kernel_distance(a, b + 1)[0] > 0.5
+
+
+def test_registry_rejects_unknown_metric():
+    inputs = M.Inputs(None, np.eye(10), np.eye(10), np.eye(10))
+    with pytest.raises(ValueError, match="registered"):
+        M.compute(["fid", "nope"], inputs)
+
+
+# --------------------------------------------------------------------------- parity with TF-GAN
+
+@pytest.fixture(scope="module")
+def tfgan_metrics():
+    return load("python.eval.classifier_metrics")
+
+
+def test_inception_score_matches_tfgan(tfgan_metrics):
+    logits = RNG.normal(size=(1000, 10)) * 3
+    probs = tf.nn.softmax(logits).numpy()
+    ours = M.inception_score(probs, splits=1)[0]
+    theirs = float(tfgan_metrics.classifier_score_from_logits(tf.constant(logits)))
+    assert ours == pytest.approx(theirs, rel=1e-4)
+
+
+def test_fid_matches_tfgan(tfgan_metrics):
+    a = RNG.normal(size=(600, 32))
+    b = RNG.normal(size=(500, 32)) * 1.3 + 0.2
+    theirs = float(tfgan_metrics.frechet_classifier_distance_from_activations(tf.constant(a), tf.constant(b)))
+    assert M.frechet_distance(a, b) == pytest.approx(theirs, rel=1e-4)
+
+
+@pytest.mark.parametrize("n_real,n_fake,block", [(700, 600, 1024), (2100, 2050, 1024), (500, 333, 128)])
+def test_kid_and_its_std_match_tfgan(tfgan_metrics, n_real, n_fake, block):
+    a = RNG.normal(size=(n_real, 16))
+    b = RNG.normal(size=(n_fake, 16)) * 1.2 + 0.1
+    mean, std = M.kernel_distance(a, b, max_block_size=block)
+    t_mean, t_std = tfgan_metrics.kernel_classifier_distance_and_std_from_activations(
+        tf.constant(a), tf.constant(b), max_block_size=block)
+    assert mean == pytest.approx(float(t_mean), rel=1e-4)
+    if np.isfinite(float(t_std)):
+        assert std == pytest.approx(float(t_std), rel=1e-4)
+    else:
+        assert np.isnan(std)

@@ -153,25 +153,27 @@ def count_flops(model: keras.Model) -> int:
     Reference-batch rows added for VBN are not counted: they are overhead, not work per image.
     """
     total = 0
-    for layer in _leaf_layers(model):
+    for layer, shapes in _leaf_layers(model):
+        if not isinstance(layer, (layers.Conv2D, layers.Dense)):  # Conv2DTranspose is a Conv2D
+            continue
+        in_shape, out_shape = shapes.input.shape, shapes.output.shape
         if isinstance(layer, layers.Conv2DTranspose):
-            _, h, w, c_in = layer.input.shape
             k = layer.kernel_size
-            total += 2 * h * w * c_in * layer.filters * k[0] * k[1]
+            total += 2 * in_shape[1] * in_shape[2] * in_shape[3] * layer.filters * k[0] * k[1]
         elif isinstance(layer, layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
             k = layer.kernel_size
-            total += 2 * h * w * layer.input.shape[-1] * c_out * k[0] * k[1]
+            total += 2 * out_shape[1] * out_shape[2] * in_shape[-1] * out_shape[-1] * k[0] * k[1]
         elif isinstance(layer, layers.Dense):
-            total += 2 * layer.input.shape[-1] * layer.units
+            total += 2 * in_shape[-1] * layer.units
     return int(total)
 
 
 def _leaf_layers(model):
+    """(layer, the layer whose input/output shapes apply): a spectral-norm wrapper lends its shapes."""
     for layer in model.layers:
         if isinstance(layer, layers.SpectralNormalization):
-            yield layer.layer
+            yield layer.layer, layer
         elif isinstance(layer, keras.Model):
             yield from _leaf_layers(layer)
         else:
-            yield layer
+            yield layer, layer

@@ -1,0 +1,64 @@
+"""CLI: write N labelled samples (N/10 per class) from a trained generator as .npz, PNGs and a flat .tgz."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+GENERATOR_FILE = "generator.keras"
+
+
+def find_generator(run: Path) -> Path:
+    """A directory holding generator.keras, or a sweep run whose metrics.json names its generator artifact."""
+    if (run / GENERATOR_FILE).exists():
+        return run / GENERATOR_FILE
+    metrics = run / "metrics.json"
+    if metrics.exists():
+        import json
+
+        name = json.loads(metrics.read_text()).get("generator_artifact")
+        for parent in run.resolve().parents:
+            candidate = parent / "_artifacts" / "generator" / str(name) / GENERATOR_FILE
+            if name and candidate.exists():
+                return candidate
+    raise FileNotFoundError(f"no {GENERATOR_FILE} in {run} (nor a generator artifact named by its metrics.json); "
+                            "pass a GAN run directory, e.g. results/_artifacts/generator/<hash>")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m experiments.sample", description=__doc__)
+    p.add_argument("--run", required=True, type=Path, help="directory with generator.keras, or a tricks run")
+    p.add_argument("--n", type=int, default=1000, help="number of samples, a multiple of 10 (default 1000)")
+    p.add_argument("--out", required=True, type=Path, help="output .npz (x uint8 (N,28,28), y uint8)")
+    p.add_argument("--png-dir", type=Path, help="also write 1.png ... N.png here")
+    p.add_argument("--tgz", type=Path, help="also write a .tgz holding only 1.png ... N.png")
+    p.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same images)")
+    args = p.parse_args(argv)
+    try:
+        if args.n <= 0 or args.n % 10:
+            raise ValueError(f"--n {args.n} must be a positive multiple of 10 (N/10 samples per class)")
+        path = find_generator(args.run)
+        from cgan_study import sampling
+
+        generator = sampling.load_generator(path)
+        if len(generator.inputs) < 2:
+            raise ValueError(f"{path} is an unconditional generator; labelled samples need a CGAN or AC-GAN")
+        labels = sampling.balanced_labels(args.n)
+        x = sampling.sample(generator, labels, seed=args.seed)
+        sampling.export_npz(args.out, x, labels)
+        if args.png_dir:
+            sampling.export_pngs(args.png_dir, x)
+        if args.tgz:
+            sampling.export_tgz(args.tgz, x)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.n} samples to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -154,7 +154,7 @@ def count_flops(model: keras.Model) -> int:
     """
     total = 0
     for layer, shapes in _leaf_layers(model):
-        if not isinstance(layer, (layers.Conv2D, layers.Dense)):  # Conv2DTranspose is a Conv2D
+        if not isinstance(layer, (layers.Conv2D, layers.Conv2DTranspose, layers.Dense)):
             continue
         in_shape, out_shape = shapes.input.shape, shapes.output.shape
         if isinstance(layer, layers.Conv2DTranspose):

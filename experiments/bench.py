@@ -1,0 +1,108 @@
+"""Benchmarks that print ratios against references measured in the same run: python -m experiments.bench gan."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _images_per_second(model, real, labels, batch: int, steps: int, warmup: int) -> float:
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((real, labels)).repeat().batch(batch, drop_remainder=True)
+    ds = ds.prefetch(tf.data.AUTOTUNE)
+    model.fit(ds, epochs=1, steps_per_epoch=warmup, verbose=0)  # traces and warms the graph
+    start = time.perf_counter()
+    model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
+    return steps * batch / (time.perf_counter() - start)
+
+
+def matmul_peak(dtype: str, n: int = 2048, repeats: int = 10) -> float:
+    """Measured GFLOP/s of a large square matmul in `dtype` on this machine (best of three)."""
+    import tensorflow as tf
+
+    a = tf.random.normal((n, n), dtype=tf.float32)
+    a = tf.cast(a, dtype)
+
+    @tf.function
+    def run(x):
+        for _ in range(repeats):
+            x = tf.matmul(x, a) * 1e-3
+        return x
+
+    run(a).numpy()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        run(a).numpy()
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 * repeats / best / 1e9
+
+
+def step_flops(g_flops: int, d_flops: int, d_steps: int = 1) -> int:
+    """Analytic FLOPs per image of one train step: backward = 2 x forward.
+
+    D step: G forward + D forward/backward on a real and a fake image; G step: G and D forward/backward.
+    """
+    return d_steps * (g_flops + 2 * 3 * d_flops) + 3 * g_flops + 3 * d_flops
+
+
+def bench_gan(quick: bool) -> dict:
+    import numpy as np
+
+    from cgan_study import config as C
+    from cgan_study.data import load, resolve_source
+    from cgan_study.models import count_flops
+    from cgan_study.training import build_gan
+    from experiments.reference_cgan import ReferenceCGAN
+
+    steps, warmup = (15, 3) if quick else (60, 5)
+    data = load(resolve_source(None))
+    x = data.train.x[:8192]
+    real = (x.astype(np.float32) / 127.5 - 1.0)[..., None]
+    labels = data.train.y[:8192].astype(np.int32)
+    cfg = C.profile("quick").gan
+
+    ours = build_gan(cfg, data.train, seed=0)
+    ours_ips = _images_per_second(ours, real, labels, cfg.batch_size, steps, warmup)
+    reference = ReferenceCGAN()
+    reference.compile()
+    ref_ips = _images_per_second(reference, (real + 1) / 2, labels, 64, steps, warmup)
+
+    flops = step_flops(count_flops(ours.generator), count_flops(ours.discriminator), cfg.d_steps)
+    ref_flops = step_flops(count_flops(reference.generator), count_flops(reference.discriminator))
+    peak = matmul_peak("float32")
+    achieved = flops * ours_ips / 1e9
+    out = {
+        "ours_images_per_s": round(ours_ips, 1), "ours_batch": cfg.batch_size,
+        "keras_io_images_per_s": round(ref_ips, 1), "keras_io_batch": 64,
+        "speedup_vs_keras_io": round(ours_ips / ref_ips, 2),
+        "ours_gflop_per_image_step": round(flops / 1e9, 4), "keras_io_gflop_per_image_step": round(ref_flops / 1e9, 4),
+        "ours_achieved_gflops": round(achieved, 1), "keras_io_achieved_gflops": round(ref_flops * ref_ips / 1e9, 1),
+        "matmul_peak_gflops_fp32": round(peak, 1), "peak_fraction": round(achieved / peak, 3),
+    }
+    if not quick:  # bf16 is an option; measured here so the default can be justified
+        bf16 = build_gan(C.override(cfg, "mixed_precision", True), data.train, seed=0)
+        out["ours_bf16_images_per_s"] = round(_images_per_second(bf16, real, labels, cfg.batch_size, steps, warmup), 1)
+        out["matmul_peak_gflops_bf16"] = round(matmul_peak("bfloat16"), 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__)
+    p.add_argument("what", choices=["gan"], help="what to benchmark")
+    p.add_argument("--quick", action="store_true", help="fewer steps: finishes in under a minute")
+    args = p.parse_args(argv)
+    result = bench_gan(args.quick)
+    for key, value in result.items():
+        print(f"{key:34s} {value}")
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""End to end on real MNIST subsets: the mix builder, and the smoke mix_ratios sweep through the CLI."""
+import hashlib
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cgan_study import augment, config as C, stages
+from cgan_study.models import count_flops
+from experiments.reference_cgan import build_discriminator, build_generator
+from test_cli import cli
+
+
+def _hashes(x):
+    return {hashlib.sha1(img.tobytes()).hexdigest() for img in x}
+
+
+def test_keras_io_reference_flops_match_the_hand_count():
+    # Dense 2*138*6762 + ConvT 2*7*7*138*128*16 + ConvT 2*14*14*128*128*16 + Conv 2*28*28*128*49
+    assert count_flops(build_generator()) == 1_866_312 + 27_697_152 + 102_760_448 + 9_834_496
+    assert count_flops(build_discriminator()) == 2 * 14 * 14 * 11 * 64 * 9 + 2 * 7 * 7 * 64 * 128 * 9 + 2 * 128
+
+
+@pytest.mark.parametrize("overrides,per_class", [
+    ({"augment.real_per_class": 7}, [7] * 10),
+    ({"augment.real_fraction": 0.5}, None),
+])
+def test_real_training_set_has_exact_counts_and_no_test_digits(mnist, tmp_path, overrides, per_class):
+    exp = C.apply(C.profile("smoke"), overrides)
+    ctx = stages.Context(mnist, tmp_path)
+    real = augment.real_training_set(exp, ctx)
+    pool = ctx.training_pool(exp)
+    counts = np.bincount(real.y, minlength=10).tolist()
+    expected = per_class or [int(round(0.5 * c)) for c in np.bincount(pool.y, minlength=10)]
+    assert counts == expected
+    train_h, test_h, val_h = _hashes(mnist.train.x), _hashes(mnist.evaluation_split().x), _hashes(mnist.val.x)
+    real_h = _hashes(real.x)
+    assert real_h <= train_h                       # drawn from the training split only
+    assert not (real_h & test_h - train_h)         # no image that only the test split holds
+    assert not (real_h & val_h - train_h)          # nor a validation digit
+
+
+def test_synthetic_count_is_relative_to_the_full_training_set(mnist, tmp_path):
+    ctx = stages.Context(mnist, tmp_path)
+    exp = C.apply(C.Experiment(), {"augment.synth_fraction": 0.1})
+    assert augment.synthetic_count(exp, ctx) == 6000
+    smoke = C.apply(C.profile("smoke"), {"augment.synth_fraction": 0.5})
+    assert augment.synthetic_count(smoke, ctx) == 300  # 0.5 x (60 per class x 10)
+
+
+def test_synthetic_set_is_class_balanced_with_requested_labels():
+    class Echo:  # a "generator" that draws the label as an image: checks that labels and images stay paired
+        inputs = [SimpleNamespace(shape=(None, 8)), SimpleNamespace(shape=(None, 1))]
+
+        def __call__(self, inputs, training=False):
+            z, y = inputs
+            return np.broadcast_to((y.reshape(-1, 1, 1, 1) / 4.5 - 1.0), (len(y), 28, 28, 1)).astype(np.float32)
+
+    synth = augment.synthetic_set(Echo(), 50, seed=0)
+    assert np.bincount(synth.y).tolist() == [5] * 10
+    assert np.array_equal(np.round(synth.x[:, 0, 0] / 255 * 9), synth.y)
+
+
+@pytest.mark.integration
+def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(tmp_path, mnist_path):
+    args = ("mix_ratios", "--profile", "smoke", "--out", str(tmp_path), "--data", str(mnist_path))
+    first = cli(*args)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
+    summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv")
+    assert len(summary) == 13 and set(summary["status"]) == {"done"}
+    assert summary["test_accuracy"].between(0.0, 1.0).all()
+    # the coursework GAN and the scorer are built once for the whole sweep
+    assert len(list((tmp_path / "_artifacts" / "scorer").glob("*/DONE"))) == 1
+    assert len(list((tmp_path / "_artifacts" / "generator").glob("*/DONE"))) == 2  # coursework + low_data k=5
+    mix = summary.set_index("run").loc["mix-real0.50-synth0.50"]
+    assert mix["n_synth"] == 300 and mix["n_real"] == 300
+    cas = summary.set_index("run").loc["synthetic_only-synth1.00"]
+    assert cas["n_real"] == 0 and cas["n_synth"] == 600
+    second = cli(*args)
+    assert second.returncode == 0 and second.stdout.count("done, skipped") == 13
+    assert "running" not in second.stdout

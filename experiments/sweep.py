@@ -125,6 +125,11 @@ def run_sweep(args: argparse.Namespace) -> int:
             print(f"{prefix}: done in {metrics['wall_seconds']:.1f}s", flush=True)
     frame = results.write_summary(sweep_dir)
     print(f"summary: {sweep_dir / results.SUMMARY} ({len(frame)} runs) in {time.perf_counter() - started:.0f}s")
+    from cgan_study.report import report_sweep
+
+    tables = report_sweep(args.name, sweep_dir)
+    if tables:
+        print(f"tables and figures: {sweep_dir / 'tables'}, {sweep_dir / 'figures'}")
     if failures:
         print(f"{len(failures)} of {len(runs)} runs failed: " + "; ".join(f"{n} ({r})" for n, r in failures))
         return 1

@@ -1,0 +1,196 @@
+"""Summary DataFrames -> aggregated tables (CSV + booktabs LaTeX) and seaborn figures; never trains anything."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import results
+
+ARM_ORDER = ["real", "affine", "mix", "pretrain", "filter"]
+
+
+# --------------------------------------------------------------------------- aggregation and formatting
+
+def aggregate(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """mean, std (ddof=1; NaN for a single run) and n of `value` per group."""
+    grouped = frame.groupby(by, dropna=False)[value]
+    out = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    return out
+
+
+def fmt(mean: float, std: float, n: int, scale: float = 100.0, digits: int = 2) -> str:
+    """'98.12 ± 0.05 (n=3)'; a single run shows no spread rather than a fake zero."""
+    if pd.isna(mean):
+        return "--"
+    if n <= 1 or pd.isna(std):
+        return f"{mean * scale:.{digits}f} (n={n})"
+    return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f} (n={n})"
+
+
+def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None) -> str:
+    """A booktabs table (needs \\usepackage{booktabs}); '±' becomes $\\pm$."""
+    cols = list(table.columns)
+    column_format = column_format or "l" + "r" * (len(cols) - 1)
+
+    def esc(value) -> str:
+        if str(value).startswith("$") or "\\" in str(value):
+            return str(value)  # already LaTeX
+        text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
+        return text.replace(" (n=", "\\,(")
+
+    lines = ["\\begin{table}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
+             "\\setlength{\\tabcolsep}{3pt}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",
+             " & ".join(esc(c) for c in cols) + " \\\\", "\\midrule"]
+    lines += [" & ".join(esc(v) for v in row) + " \\\\" for row in table.itertuples(index=False)]
+    lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}", ""]
+    return "\n".join(lines)
+
+
+def _save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str) -> None:
+    results.write_csv(out_dir / "tables" / f"{name}.csv", table)
+    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table, caption, f"tab:{name}"))
+
+
+def _figure(width: float = 3.4, height: float = 2.5):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    sns.set_theme(context="paper", style="whitegrid", font_scale=0.9)
+    plt.rcParams["svg.hashsalt"] = "cgan-study"  # deterministic output
+    fig, ax = plt.subplots(figsize=(width, height))
+    return fig, ax
+
+
+def _save_figure(out_dir: Path, name: str, fig) -> None:
+    import matplotlib.pyplot as plt
+
+    results.save_figure(out_dir / "figures" / f"{name}.pdf", fig)
+    results.save_figure(out_dir / "figures" / f"{name}.png", fig)
+    plt.close(fig)
+
+
+def done_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["status"] == "done"].copy() if "status" in frame else frame.iloc[0:0]
+
+
+# --------------------------------------------------------------------------- mix_ratios
+
+def _col(frame: pd.DataFrame, key: str) -> str:
+    return f"cfg.experiment.{key}"
+
+
+def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Tables and figures of the augmentation study from its summary.csv."""
+    sweep_dir = Path(sweep_dir)
+    frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
+    if frame.empty:
+        return {}
+    arm, k = _col(frame, "augment.arm"), _col(frame, "augment.real_per_class")
+    real_f, synth_f = _col(frame, "augment.real_fraction"), _col(frame, "augment.synth_fraction")
+    protocol = _col(frame, "augment.protocol")
+    out: dict[str, pd.DataFrame] = {}
+
+    grid = frame[(frame[arm] == "mix") & (frame[k] == 0)]
+    if not grid.empty:
+        agg = aggregate(grid, [real_f, synth_f], "test_accuracy")
+        out["mix_grid_long"] = agg.rename(columns={real_f: "real_fraction", synth_f: "synth_fraction"})
+        table = agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])])
+        wide = table.pivot(index=real_f, columns=synth_f, values="cell").reset_index()
+        wide.columns = ["real \\ synth"] + [f"+{c:.0%}" for c in wide.columns[1:]]
+        wide["real \\ synth"] = [f"{v:.0%}" for v in wide["real \\ synth"]]
+        out["mix_grid"] = wide
+        _save_table(sweep_dir, "mix_grid", wide, "Test accuracy (\\%) by real fraction (rows) and synthetic "
+                                                 "amount relative to 60,000 (columns); mean $\\pm$ std (n seeds).")
+        heat = agg.pivot(index=real_f, columns=synth_f, values="mean") * 100
+        fig, ax = _figure(3.4, 2.4)
+        import seaborn as sns
+
+        sns.heatmap(heat, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "test accuracy (%)"},
+                    xticklabels=[f"+{c:.0%}" for c in heat.columns], yticklabels=[f"{r:.0%}" for r in heat.index])
+        ax.set_xlabel("synthetic digits (relative to 60,000)")
+        ax.set_ylabel("real training digits used")
+        ax.invert_yaxis()
+        _save_figure(sweep_dir, "mix_heatmap", fig)
+
+    few = frame[frame[k] > 0].copy()
+    if not few.empty:
+        few["setting"] = [a if a in ("real", "affine") else f"{a} ({p})" for a, p in zip(few[arm], few[protocol])]
+        agg = aggregate(few, [k, "setting"], "test_accuracy")
+        out["few_shot_long"] = agg.rename(columns={k: "k"})
+        table = agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])])
+        wide = table.pivot(index="setting", columns=k, values="cell")
+        order = [s for a in ARM_ORDER for s in wide.index if s.split(" ")[0] == a]
+        wide = wide.loc[order].reset_index()
+        wide.columns = ["arm (protocol)"] + [f"k={int(c)}" for c in wide.columns[1:]]
+        out["few_shot"] = wide
+        _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by arm and "
+                                                 "protocol; mean $\\pm$ std (n seeds).")
+        fig, ax = _figure(3.4, 2.6)
+        import seaborn as sns
+
+        sns.lineplot(data=few.assign(acc=few["test_accuracy"] * 100), x=k, y="acc", hue="setting",
+                     hue_order=order, errorbar="sd", marker="o", ax=ax, linewidth=1)
+        ax.set_xscale("log")
+        ax.set_xlabel("real digits per class (k)")
+        ax.set_ylabel("test accuracy (%)")
+        ax.legend(fontsize=6, ncol=2, title=None)
+        _save_figure(sweep_dir, "few_shot_curves", fig)
+
+    cas = frame[frame[arm] == "synthetic_only"]
+    real_only = grid[(grid[real_f] == 1.0) & (grid[synth_f] == 0.0)] if not grid.empty else grid
+    if not cas.empty:
+        rows = [("synthetic only (60,000 CGAN digits)", cas["test_accuracy"])]
+        if not real_only.empty:
+            rows.append(("real only (all real digits)", real_only["test_accuracy"]))
+        table = pd.DataFrame({"training data": [r[0] for r in rows],
+                              "test accuracy (%)": [fmt(v.mean(), v.std(), v.count()) for _, v in rows]})
+        out["cas"] = table
+        _save_table(sweep_dir, "cas", table, "Classification accuracy score: trained on synthetic digits "
+                                             "only, tested on real test digits.")
+    return out
+
+
+# --------------------------------------------------------------------------- tricks
+
+TRICK_METRICS = [("success_rate", "success (%)", 100), ("inception_score", "IS", 1), ("fid", "FID", 1),
+                 ("kid", "KID$\\times$100", 100), ("precision", "prec.", 100), ("recall", "rec.", 100),
+                 ("classes_covered", "cov.", 1), ("confident_rate", "conf. (%)", 100)]
+
+
+def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    sweep_dir = Path(sweep_dir)
+    frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
+    if frame.empty:
+        return {}
+    frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
+    rows = []
+    for variant, group in frame.groupby("variant", sort=False):
+        row = {"variant": variant}
+        for key, label, scale in TRICK_METRICS:
+            if key in group and group[key].notna().any():
+                v = group[key].dropna()
+                digits = 1 if key in ("fid", "classes_covered") else 2
+                row[label] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(
+                    f" (n={v.count()})", "")
+        row["n"] = len(group)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    _save_table(sweep_dir, "tricks", table, "GAN variants scored by the scoring CNN on 10,000 samples "
+                                            "(1,000 per class); mean $\\pm$ std over n seeds.")
+    reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
+    return {"tricks": table, "reference": reference}
+
+
+REPORTS = {"mix_ratios": mix_ratio_report, "tricks": tricks_report}
+
+
+def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Regenerate the tables and figures of one sweep (if it has a report) from its summary.csv."""
+    if name not in REPORTS or not (Path(sweep_dir) / results.SUMMARY).exists():
+        return {}
+    return REPORTS[name](sweep_dir)
+

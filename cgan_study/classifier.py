@@ -108,7 +108,7 @@ def features_and_probs(model: keras.Model, x: np.ndarray, batch_size: int = 1000
 def _forward(model: keras.Model, x: np.ndarray, batch_size: int):
     if x.dtype == np.uint8:
         x = (x.astype(np.float32) / 127.5 - 1.0)[..., None]
-    outs = [model(x[i:i + batch_size], training=False) for i in range(0, len(x), batch_size)]
+    outs = [model([x[i:i + batch_size]], training=False) for i in range(0, len(x), batch_size)]
     if isinstance(outs[0], (list, tuple)):
         return tuple(np.concatenate([np.asarray(o[j]) for o in outs]) for j in range(len(outs[0])))
     return np.concatenate([np.asarray(o) for o in outs])

@@ -25,3 +25,13 @@ def mnist(mnist_path):
     from cgan_study import data
 
     return data.load(str(mnist_path), val_per_class=100, seed=0)
+
+
+@pytest.fixture(scope="session")
+def smoke_sweep(tmp_path_factory, mnist_path):
+    """The smoke mix_ratios sweep run once through the CLI; (results root, first and second CompletedProcess)."""
+    from test_cli import cli
+
+    root = tmp_path_factory.mktemp("smoke_results")
+    args = ("mix_ratios", "--profile", "smoke", "--out", str(root), "--data", str(mnist_path))
+    return root, cli(*args), cli(*args)

@@ -63,9 +63,8 @@ def test_synthetic_set_is_class_balanced_with_requested_labels():
 
 
 @pytest.mark.integration
-def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(tmp_path, mnist_path):
-    args = ("mix_ratios", "--profile", "smoke", "--out", str(tmp_path), "--data", str(mnist_path))
-    first = cli(*args)
+def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(smoke_sweep):
+    tmp_path, first, second = smoke_sweep
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-4000:]
     summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv")
     assert len(summary) == 13 and set(summary["status"]) == {"done"}
@@ -77,6 +76,7 @@ def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(tmp_path, m
     assert mix["n_synth"] == 300 and mix["n_real"] == 300
     cas = summary.set_index("run").loc["synthetic_only-synth1.00"]
     assert cas["n_real"] == 0 and cas["n_synth"] == 600
-    second = cli(*args)
+    for table in ("mix_grid", "few_shot", "cas"):
+        assert (tmp_path / "mix_ratios" / "tables" / f"{table}.tex").exists()
     assert second.returncode == 0 and second.stdout.count("done, skipped") == 13
     assert "running" not in second.stdout

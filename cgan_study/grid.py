@@ -20,7 +20,9 @@ SHORT = {
     "gan.vbn": "vbn-",
     "gan.d_norm": "dnorm-",
     "gan.d_steps": "dsteps",
-    "gan.minibatch_discrimination": "mbd",
+    "gan.minibatch_discrimination": "mbd-",
+    "gan.g_lr": "glr",
+    "gan.d_lr": "dlr",
 }
 
 
@@ -62,7 +64,7 @@ def _format(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        return f"{value:.2f}"
+        return f"{value:g}" if 0 < abs(value) < 0.01 else f"{value:.2f}"
     return re.sub(r"[^A-Za-z0-9_.+]+", "_", str(value))
 
 

@@ -80,3 +80,47 @@ def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(smoke_sweep
         assert (tmp_path / "mix_ratios" / "tables" / f"{table}.tex").exists()
     assert second.returncode == 0 and second.stdout.count("done, skipped") == 13
     assert "running" not in second.stdout
+
+
+@pytest.mark.integration
+def test_a_generator_that_copies_test_digits_scores_the_scorers_accuracy(smoke_sweep, mnist):
+    import keras
+
+    from cgan_study import classifier as clf
+    from cgan_study import metrics as M
+    from cgan_study.data import to_float
+    from cgan_study.sampling import generate
+
+    root, first, _ = smoke_sweep
+    assert first.returncode == 0
+    scorer = keras.saving.load_model(next((root / "_artifacts" / "scorer").glob("*/scorer.keras")), compile=False)
+    test = mnist.evaluation_split()
+
+    class Copier:  # asked for label y_i, returns test digit i
+        inputs = [SimpleNamespace(shape=(None, 4)), SimpleNamespace(shape=(None, 1))]
+
+        def __call__(self, inputs, training=False):
+            z, _ = inputs
+            start = self.offset
+            self.offset += len(z)
+            return to_float(test.x[start:start + len(z)])
+
+    copier = Copier()
+    copier.offset = 0
+    images = generate(copier, test.y.astype(np.int32), 4, seed=0)
+    probs = clf.predict(scorer, images)
+    assert M.success_rate(probs, test.y)["overall"] == pytest.approx(clf.accuracy(scorer, test.x, test.y))
+
+
+@pytest.mark.integration
+def test_tricks_smoke_sweep_scores_every_family(tmp_path, mnist_path):
+    out = cli("tricks", "--profile", "smoke", "--out", str(tmp_path), "--data", str(mnist_path))
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
+    summary = pd.read_csv(tmp_path / "tricks" / "summary.csv").set_index("run")
+    assert set(summary.index) == {"dcgan", "cgan", "acgan"}
+    for column in ("inception_score", "fid", "kid", "precision", "recall", "classes_covered", "confident_rate",
+                   "fid_real_reference", "scorer_test_accuracy"):
+        assert summary[column].notna().all(), column
+    assert pd.isna(summary.loc["dcgan", "success_rate"]) and summary.loc["cgan", "success_rate"] >= 0
+    assert (tmp_path / "tricks" / "tables" / "tricks.tex").exists()
+    assert (tmp_path / "tricks" / "cgan" / "samples.png").stat().st_size > 0

@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from .config import ClassifierConfig
+from .data import pipeline
 
 PENULTIMATE = "penultimate"
 
@@ -46,17 +47,12 @@ def affine_augmenter(seed: int) -> keras.Sequential:
     ], name="affine")
 
 
-def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, steps: int | None, augment=None):
-    """uint8 images -> repeated, shuffled batches in [-1, 1]; `steps` batches per epoch when repeated."""
-    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
-    if steps is not None:
-        ds = ds.shuffle(len(y), seed=seed, reshuffle_each_iteration=True).repeat()
-    ds = ds.batch(batch_size)
-    ds = ds.map(lambda a, b: ((tf.cast(a, tf.float32) / 127.5 - 1.0)[..., None], b),
-                num_parallel_calls=tf.data.AUTOTUNE)
+def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, repeat: bool, augment=None):
+    """Batches in [-1, 1]; training sets repeat (epochs are a step count), with optional augmentation."""
+    ds = pipeline(x, y, batch_size, seed, shuffle=repeat, repeat=repeat)
     if augment is not None:
         ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return ds
 
 
 def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray],
@@ -77,11 +73,11 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
     # A fixed step count gives every cell of a sweep the same compute, whatever its data size.
     steps = cfg.steps_per_epoch or max(math.ceil(len(y) / cfg.batch_size), cfg.min_steps_per_epoch)
     augment = affine_augmenter(seed) if affine else None
-    ds = _dataset(x, y, cfg.batch_size, seed, steps, augment)
+    ds = _dataset(x, y, cfg.batch_size, seed, repeat=True, augment=augment)
     cbs = list(callbacks or [])
     val_ds = None
     if val is not None and len(val[1]):
-        val_ds = _dataset(val[0], val[1], 512, seed, None)
+        val_ds = _dataset(val[0], val[1], 512, seed, repeat=False)
         if cfg.early_stopping_patience:
             cbs.append(keras.callbacks.EarlyStopping("val_accuracy", patience=cfg.early_stopping_patience,
                                                      restore_best_weights=True))

@@ -263,15 +263,20 @@ def to_uint8(x: np.ndarray) -> np.ndarray:
 
 
 def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: bool = True,
-             drop_remainder: bool = False):
-    """A tf.data pipeline of (image in [-1, 1], label) batches; images are scaled inside the graph."""
+             repeat: bool = False, drop_remainder: bool = False):
+    """A tf.data pipeline of (image in [-1, 1], label) batches from uint8 digits.
+
+    Shuffled with a fixed seed (reshuffled each pass), optionally repeated forever so callers choose the
+    steps per epoch; images are scaled per batch inside the graph, not per image in Python.
+    """
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
     if shuffle:
         ds = ds.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder, num_parallel_calls=tf.data.AUTOTUNE)
-    # Scaling per batch (vectorised) rather than per image keeps the pipeline cheap.
+    if repeat:
+        ds = ds.repeat()
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     ds = ds.map(lambda img, lab: ((tf.cast(img, tf.float32) / 127.5 - 1.0)[..., None], lab),
                 num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)

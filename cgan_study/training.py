@@ -13,7 +13,7 @@ import tensorflow as tf
 from . import results
 from .callbacks import DivergenceGuard, HistoryLogger, SampleGrid, StateCheckpoint, load_checkpoint
 from .config import GANConfig
-from .data import Split, class_balanced_indices, to_float
+from .data import Split, class_balanced_indices, pipeline, to_float
 from .gan import GAN
 from .models import REFERENCE_SIZE, build_discriminator, build_generator, count_flops, is_conditional
 
@@ -25,12 +25,7 @@ GRID_FILE = "samples.png"
 def gan_dataset(train: Split, cfg: GANConfig, seed: int) -> tuple[tf.data.Dataset, int]:
     """Repeated, shuffled full batches of (image in [-1, 1], label) and the steps per epoch."""
     steps = max(len(train) // cfg.batch_size, cfg.min_steps_per_epoch)
-    ds = tf.data.Dataset.from_tensor_slices((train.x, train.y.astype(np.int32)))
-    ds = ds.shuffle(len(train), seed=seed, reshuffle_each_iteration=True).repeat()
-    ds = ds.batch(cfg.batch_size, drop_remainder=True)
-    ds = ds.map(lambda x, y: ((tf.cast(x, tf.float32) / 127.5 - 1.0)[..., None], y),
-                num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE), steps
+    return pipeline(train.x, train.y, cfg.batch_size, seed, repeat=True, drop_remainder=True), steps
 
 
 def build_gan(cfg: GANConfig, train: Split, seed: int) -> GAN:

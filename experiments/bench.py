@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -86,7 +87,7 @@ def bench_gan(quick: bool) -> dict:
         "matmul_peak_gflops_fp32": round(peak, 1), "peak_fraction": round(achieved / peak, 3),
     }
     if not quick:  # bf16 is an option; measured here so the default can be justified
-        bf16 = build_gan(C.override(cfg, "mixed_precision", True), data.train, seed=0)
+        bf16 = build_gan(dataclasses.replace(cfg, mixed_precision=True), data.train, seed=0)
         out["ours_bf16_images_per_s"] = round(_images_per_second(bf16, real, labels, cfg.batch_size, steps, warmup), 1)
         out["matmul_peak_gflops_bf16"] = round(matmul_peak("bfloat16"), 1)
     return out

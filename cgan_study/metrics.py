@@ -66,7 +66,10 @@ def success_rate(probs: np.ndarray, requested: np.ndarray) -> dict:
 
 
 def inception_score(probs: np.ndarray, splits: int = 10) -> tuple[float, float]:
-    """exp(E_x KL(p(y|x) || p(y))) per split; mean and std over splits (Salimans et al. 2016)."""
+    """exp(E_x KL(p(y|x) || p(y))) per split; mean and std over splits (Salimans et al. 2016).
+
+    Splits are contiguous, so the samples must come in random order (as `stages.evaluate` draws them).
+    """
     probs = _check_probs(probs)
     scores = []
     for part in np.array_split(probs, splits):
@@ -110,7 +113,8 @@ def _block_edges(n: int, n_blocks: int) -> np.ndarray:
 def kernel_distance(real: np.ndarray, fake: np.ndarray, max_block_size: int = 1024) -> tuple[float, float]:
     """KID: unbiased MMD^2 with the kernel (x.y/d + 1)^3, averaged over blocks (Binkowski et al. 2018).
 
-    Blocks follow TF-GAN's scheme, so the numbers agree with its implementation.
+    Blocks follow TF-GAN's scheme, so the numbers agree with its implementation; like TF-GAN it assumes
+    both sets come in random order.
     """
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
     n_r, n_g = len(real), len(fake)

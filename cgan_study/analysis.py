@@ -82,7 +82,46 @@ def plot_training_curves(history: list[dict], out_dir: Path, name: str = "gan_tr
     _save_figure(out_dir, name, fig)
 
 
+def copy_grid_array(images: np.ndarray, out_dir: Path, name: str) -> None:
+    """A 10x10 grid (row = class) of uint8 digits, as PNG."""
+    from .images import grid_png
+
+    results.write_bytes(out_dir / "figures" / f"{name}.png", grid_png(images, rows=10))
+
+
 def copy_grid(src: Path, out_dir: Path, name: str) -> None:
     """Sample grids are PNGs written during training; copied so the paper has everything in one place."""
     results.write_bytes(out_dir / "figures" / f"{name}.png", Path(src).read_bytes())
 
+
+
+def class_interpolation(generator, pairs=((1, 7), (3, 8), (4, 9), (0, 6)), steps: int = 10,
+                        seed: int = 0) -> np.ndarray:
+    """Images along straight lines between two classes' label embeddings, one row per pair, fixed noise.
+
+    Runs the generator's layers after its (noise, label embedding) concatenation on interpolated
+    embeddings, so it needs a CGAN/AC-GAN generator without VBN (whose reference batch rides along).
+    """
+    names = [layer.name for layer in generator.layers]
+    if "z_and_label" not in names or "reference_z" in names:
+        raise ValueError("class interpolation needs a conditional generator without virtual batch norm")
+    table = np.asarray(generator.get_layer("label_embedding").embeddings)
+    latent = generator.inputs[0].shape[-1]
+    z = np.random.default_rng([seed, 11]).standard_normal((len(pairs), latent)).astype(np.float32)
+    t = np.linspace(0, 1, steps, dtype=np.float32)[:, None]
+    rows = []
+    for (a, b), z_row in zip(pairs, z):
+        emb = (1 - t) * table[a] + t * table[b]
+        h = np.concatenate([np.repeat(z_row[None], steps, 0), emb], 1)
+        for layer in generator.layers[names.index("z_and_label") + 1:]:
+            h = layer(h, training=False) if "norm" in layer.name else layer(h)
+        rows.append(np.asarray(h))
+    return np.concatenate(rows)
+
+
+def interpolation_png(generator, out_dir: Path, steps: int = 10) -> np.ndarray:
+    from .images import grid_png
+
+    images = class_interpolation(generator, steps=steps)
+    results.write_bytes(out_dir / "figures" / "class_interpolation.png", grid_png(images, rows=len(images) // steps))
+    return images

@@ -52,27 +52,28 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     val = (ctx.data.val.x, ctx.data.val.y)
     out: dict = {"n_real": len(real), "n_synth": 0}
     synth = None
-    if a.arm in ("mix", "pretrain", "filter", "synthetic_only"):
+    if a.arm in ("mix", "pretrain", "filter", "synthetic_only", "pca"):
         n_synth = synthetic_count(exp, ctx)
         if n_synth == 0:
             if a.arm != "mix":
                 raise ValueError(f"augment.arm={a.arm} needs synthetic digits; set augment.synth_fraction > 0")
         else:
-            if a.protocol == "low_data":
-                if a.real_per_class <= 0:
-                    raise ValueError("augment.protocol=low_data trains the GAN on the classifier's k real "
-                                     "digits per class; set augment.real_per_class > 0")
-                generator, gen_info, _ = stages.get_generator(exp, ctx, k=a.real_per_class, subset_seed=exp.seed)
+            if a.protocol == "low_data" and a.real_per_class <= 0:
+                raise ValueError("augment.protocol=low_data trains the generator on the classifier's k real "
+                                 "digits per class; set augment.real_per_class > 0")
+            k = a.real_per_class if a.protocol == "low_data" else 0
+            if a.arm == "pca":
+                generator = stages.get_pca_generator(exp, ctx, k=k, subset_seed=exp.seed)
             else:
-                generator, gen_info, _ = stages.get_generator(exp, ctx)
+                generator, gen_info, _ = stages.get_generator(exp, ctx, k=k, subset_seed=exp.seed)
+                out["gan_train_seconds"] = gen_info.get("train_seconds")
             synth = synthetic_set(generator, n_synth, seed=exp.seed + SYNTH_SEED_OFFSET)
             out["n_synth"] = len(synth)
-            out["gan_train_seconds"] = gen_info.get("train_seconds")
 
     cfg, seed = exp.classifier, exp.seed
     if a.arm in ("real", "affine") or (a.arm == "mix" and synth is None):
         model, info = clf.train_classifier(cfg, (real.x, real.y), val, seed, affine=a.arm == "affine")
-    elif a.arm == "mix":
+    elif a.arm in ("mix", "pca"):
         mixed = concat(real, synth)
         model, info = clf.train_classifier(cfg, (mixed.x, mixed.y), val, seed)
     elif a.arm == "synthetic_only":

@@ -69,7 +69,7 @@ class AugmentConfig:
     real_fraction: float = 1.0       # fraction of the real training split used
     real_per_class: int = 0          # if > 0, exactly this many real digits per class (overrides fraction)
     synth_fraction: float = 0.0      # synthetic count relative to 60,000 (class-balanced)
-    arm: str = "mix"                 # real | affine | mix | pretrain | filter | synthetic_only
+    arm: str = "mix"                 # real | affine | mix | pretrain | filter | synthetic_only | pca
     protocol: str = "coursework"     # coursework (GAN on all real) | low_data (GAN on the same subset)
     filter_threshold: float = 0.9    # confidence filter: keep samples the scorer agrees with above this
 
@@ -99,7 +99,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "gan.loss": ("ns", "minimax", "lsgan", "wgan", "wgan_gp", "hinge", "dragan"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
-    "augment.arm": ("real", "affine", "mix", "pretrain", "filter", "synthetic_only"),
+    "augment.arm": ("real", "affine", "mix", "pretrain", "filter", "synthetic_only", "pca"),
     "augment.protocol": ("coursework", "low_data"),
 }
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from . import results
 
-ARM_ORDER = ["real", "affine", "mix", "pretrain", "filter"]
+ARM_ORDER = ["real", "affine", "mix", "pretrain", "filter", "pca"]
 
 
 # --------------------------------------------------------------------------- aggregation and formatting

@@ -103,6 +103,16 @@ def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 
     return ctx._models[key], results.read_json(path / results.METRICS), path
 
 
+def get_pca_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0):
+    """The PCA baseline fitted on the same real digits a GAN of this protocol would see (seconds to fit)."""
+    from .pca_generator import PCAGenerator
+
+    key = f"pca-{stable_hash(generator_spec(exp, ctx, k, subset_seed))}"
+    if key not in ctx._models:
+        ctx._models[key] = PCAGenerator.fit(gan_training_digits(exp, ctx, k, subset_seed))
+    return ctx._models[key]
+
+
 # --------------------------------------------------------------------------- evaluation
 
 def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:

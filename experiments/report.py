@@ -10,6 +10,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 NA = "n/a"
+ANALYSIS_FIGURES = ("embedding_tsne.pdf", "embedding_pca.pdf", "confidence_real.pdf", "confidence_synthetic.pdf",
+                    "gan_training.pdf", "cgan_samples.png", "pca_samples.png", "class_interpolation.png")
 
 
 def _pct(x) -> str:
@@ -27,7 +29,8 @@ def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
     from cgan_study import analysis, results, stages
     from cgan_study.config import stable_hash
     from cgan_study.report import to_latex
-    from cgan_study.sampling import load_generator
+    from cgan_study.sampling import load_generator, sample
+    import numpy as np
     from cgan_study.training import GENERATOR_FILE, GRID_FILE
     import pandas as pd
 
@@ -47,17 +50,24 @@ def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
     analysis.plot_confidences(frame, analysis_dir)
     analysis.plot_training_curves(results.read_jsonl(gen_dir / results.HISTORY), analysis_dir)
     analysis.copy_grid(gen_dir / GRID_FILE, analysis_dir, "cgan_samples")
+    analysis.interpolation_png(generator, analysis_dir)
     results.write_json(analysis_dir / "cgan_metrics.json", metrics)
+    # PCA as a generative model, fitted on the same real digits as the CGAN and scored the same way.
+    pca = stages.get_pca_generator(exp, ctx)
+    pca_metrics = stages.evaluate(pca, exp, ctx, seed=0)
+    results.write_json(analysis_dir / "pca_metrics.json", pca_metrics)
+    analysis.copy_grid_array(sample(pca, np.repeat(np.arange(10), 10), seed=1234), analysis_dir, "pca_samples")
 
     conf = frame.groupby("source")["confidence"].apply(lambda c: float((c >= 0.9).mean()))
     table = pd.DataFrame([
         {"model": "scorer, real test digits", "success (%)": f"{100 * scorer_info['test_accuracy']:.2f}",
          "IS": "--", "FID": f"{metrics['fid_real_reference']:.2f}*", "prec. (%)": "--", "rec. (%)": "--",
          "conf. (%)": f"{100 * conf['real']:.0f}"},
-        {"model": "CGAN (default)", "success (%)": f"{100 * metrics['success_rate']:.2f}",
-         "IS": f"{metrics['inception_score']:.2f}", "FID": f"{metrics['fid']:.2f}",
-         "prec. (%)": f"{100 * metrics['precision']:.1f}", "rec. (%)": f"{100 * metrics['recall']:.1f}",
-         "conf. (%)": f"{100 * metrics['confident_rate']:.1f}"},
+        *[{"model": name, "success (%)": f"{100 * m['success_rate']:.2f}",
+           "IS": f"{m['inception_score']:.2f}", "FID": f"{m['fid']:.2f}",
+           "prec. (%)": f"{100 * m['precision']:.1f}", "rec. (%)": f"{100 * m['recall']:.1f}",
+           "conf. (%)": f"{100 * m['confident_rate']:.1f}"}
+          for name, m in (("CGAN (default)", metrics), ("PCA, Gaussian per class", pca_metrics))],
     ])
     tex = to_latex(table, f"Default CGAN against the scorer's real-data reference, n={metrics['n_samples']} "
                           "samples (1,000 per class). *FID of n real training digits against the test set.",
@@ -68,6 +78,10 @@ def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
         "fid": f"{metrics['fid']:.2f}", "fidReference": f"{metrics['fid_real_reference']:.2f}",
         "gFlops": f"{gen_info['g_flops_per_image'] / 1e6:.1f}", "dFlops": f"{gen_info['d_flops_per_image'] / 1e6:.1f}",
         "confidentSynth": f"{100 * conf['synthetic']:.0f}", "confidentReal": f"{100 * conf['real']:.0f}",
+        "pcaSuccess": _pct(pca_metrics["success_rate"]), "pcaInception": f"{pca_metrics['inception_score']:.2f}",
+        "pcaFid": f"{pca_metrics['fid']:.2f}", "pcaPrecision": _pct(pca_metrics["precision"]),
+        "pcaRecall": _pct(pca_metrics["recall"]), "ganPrecision": _pct(metrics["precision"]),
+        "ganRecall": _pct(metrics["recall"]),
     }
     return numbers, {"gan_table": tex}, {}
 
@@ -93,6 +107,12 @@ def mix_numbers(tables: dict) -> dict:
             best = others.idxmax()
             out.update(fewShotK=str(k), bestFewShotArm=best,
                        bestFewShotGain=f"{100 * (others[best] - at_k['real']):+.2f}")
+    if few is not None and not few.empty:
+        at_10 = few[few["k"] == 10].set_index("setting")["mean"]
+        for setting, key in (("pca (coursework)", "pcaMixTen"), ("mix (coursework)", "ganMixTen"),
+                             ("real", "realTen")):
+            if setting in at_10:
+                out[key] = _pct(float(at_10[setting]))
     return out
 
 
@@ -144,21 +164,19 @@ def main(argv: list[str] | None = None) -> int:
         tex_tables.update(gan_tex)
     except DataError as exc:
         print(f"report: no dataset for the Q5 figures ({exc})")
-    for fig in ("embedding_tsne.pdf", "embedding_pca.pdf", "confidence_real.pdf", "confidence_synthetic.pdf",
-                "gan_training.pdf", "cgan_samples.png"):
+    for fig in ANALYSIS_FIGURES:
         if (root / "analysis" / "figures" / fig).exists():
             figures[fig] = root / "analysis" / "figures" / fig
 
     for key in ("scorerAccuracy", "successRate", "evalN", "inceptionScore", "fid", "fidReference", "realOnlyAccuracy",
                 "bestMixAccuracy", "bestMixCell", "casAccuracy", "fewShotK", "bestFewShotArm", "bestFewShotGain",
-                "gFlops", "dFlops", "confidentSynth", "confidentReal"):
+                "gFlops", "dFlops", "confidentSynth", "confidentReal", "pcaSuccess", "pcaInception", "pcaFid",
+                "pcaPrecision", "pcaRecall", "ganPrecision", "ganRecall", "pcaMixTen", "ganMixTen", "realTen"):
         numbers.setdefault(key, NA)  # an experiment not run yet reads "n/a", never an invented number
     for table, what in (("gan_table", "GAN evaluation"), ("mix_grid", "Mix grid"), ("few_shot", "Few-shot arms"),
                         ("cas", "Classification accuracy score")):
         tex_tables.setdefault(table, _missing_table(table if table != "gan_table" else "gan", what))
-    missing_figs = [f for f in ("mix_heatmap.pdf", "few_shot_curves.pdf", "embedding_tsne.pdf", "embedding_pca.pdf",
-                                "confidence_real.pdf", "confidence_synthetic.pdf", "gan_training.pdf",
-                                "cgan_samples.png") if f not in figures]
+    missing_figs = [f for f in ("mix_heatmap.pdf", "few_shot_curves.pdf", *ANALYSIS_FIGURES) if f not in figures]
     if missing_figs:
         print(f"report: figures not available yet: {', '.join(missing_figs)}")
     paper.write_sources(args.paper_dir, numbers, tex_tables, figures)

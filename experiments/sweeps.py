@@ -46,6 +46,12 @@ def _few_shot_grid(ks, seeds: int) -> Grid:
     return chain(real_arms, synth_arms)
 
 
+def _pca_grid(k: int, seeds: int) -> Grid:
+    """PCA as a generative model, mixed in exactly like the CGAN's digits, at k real digits per class (Q5)."""
+    return product(fixed("augment.real_per_class", k), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
+                   fixed("augment.arm", "pca"), sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
+
+
 def _cas_grid(seeds: int) -> Grid:
     """Classification accuracy score: trained on 60,000 synthetic digits only, tested on real."""
     return product(fixed("augment.arm", "synthetic_only"), fixed("augment.synth_fraction", 1.0), _seeds(seeds))
@@ -59,8 +65,8 @@ MIX_RATIOS = Sweep(
         "smoke": chain(product(fixed("augment.arm", "mix"), sweep("augment.real_fraction", (0.5, 1.0)),
                                sweep("augment.synth_fraction", (0.0, 0.5)), _seeds(1)),
                        _few_shot_grid((5,), 1), _cas_grid(1)),
-        "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2)),
-        "paper": chain(_mix_grid(5), _few_shot_grid((1, 5, 10, 20, 50, 100), 5), _cas_grid(5)),
+        "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2), _pca_grid(10, 2)),
+        "paper": chain(_mix_grid(5), _few_shot_grid((1, 5, 10, 20, 50, 100), 5), _cas_grid(5), _pca_grid(10, 5)),
     },
 )
 

@@ -130,3 +130,13 @@ def test_divergence_guard_resets_when_d_is_fooled_again():
     for acc in (1.0, 1.0, 0.9, 1.0, 1.0):
         guard.on_train_batch_end(0, {"step_d_loss": 0.1, "step_g_loss": 1.0, "step_d_acc": acc})
     assert not guard.model.stop_training and guard.reason is None
+
+
+def test_class_interpolation_endpoints_are_the_two_classes(trained):
+    from cgan_study.analysis import class_interpolation
+
+    generator = sampling.load_generator(trained / "generator.keras")
+    strip = class_interpolation(generator, pairs=((2, 5),), steps=4, seed=0)
+    z = np.random.default_rng([0, 11]).standard_normal((1, TINY.latent_dim)).astype(np.float32)
+    ends = np.asarray(generator([np.repeat(z, 2, 0), np.array([[2], [5]])], training=False))
+    np.testing.assert_allclose(strip[[0, 3]], ends, atol=1e-5)

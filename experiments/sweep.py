@@ -62,6 +62,44 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     return spec.task, runs
 
 
+def execute(run, prefix: str, record: dict, work) -> str | None:
+    """Run one point unless it is finished or locked by another runner; returns a failure reason or None.
+
+    Order matters for crash safety: lock, config.json, work, metrics.json, DONE. A run killed anywhere
+    before DONE is simply run again by the next invocation.
+    """
+    from cgan_study import results
+
+    if run.is_done():
+        print(f"{prefix}: done, skipped", flush=True)
+        return None
+    with run.lock() as acquired:
+        if not acquired:
+            print(f"{prefix}: running in another process, skipped", flush=True)
+            return None
+        if run.is_done():  # finished by another runner between the check and the lock
+            return None
+        try:
+            run.start(record)
+        except results.ResumeError as exc:
+            print(f"{prefix}: FAILED: {exc}", flush=True)
+            return str(exc)
+        print(f"{prefix}: running", flush=True)
+        t0 = time.perf_counter()
+        try:
+            metrics = work(run.dir)
+        except Exception as exc:  # one run's failure must not stop the sweep (KeyboardInterrupt still does)
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            run.fail(reason)
+            results.write_text(run.dir / "error.txt", traceback.format_exc())
+            print(f"{prefix}: FAILED: {reason}", flush=True)
+            return reason
+        metrics["wall_seconds"] = time.perf_counter() - t0
+        run.finish(metrics)
+        print(f"{prefix}: done in {metrics['wall_seconds']:.1f}s", flush=True)
+    return None
+
+
 def run_sweep(args: argparse.Namespace) -> int:
     task, runs = plan(args)
     if args.dry_run:
@@ -74,7 +112,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     from cgan_study import results
 
     exp0 = runs[0][2]
-    dataset = D.load(exp0.data.source or resolve_source(args.data), val_per_class=exp0.data.val_per_class,
+    # --data wins over --set data.source, which wins over $CGAN_STUDY_DATA and the Keras default.
+    dataset = D.load(resolve_source(args.data or exp0.data.source or None), val_per_class=exp0.data.val_per_class,
                      seed=0)
     for _, _, exp in runs:  # infeasible subsets fail now, before any run directory exists
         D.check_per_class(dataset.train, exp.augment.real_per_class, exp.data.train_per_class_cap)
@@ -88,41 +127,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     ctx = Context(dataset, out_root)
     failures, started = [], time.perf_counter()
     for i, (name, point, exp) in enumerate(runs, start=1):
-        run = results.Run(sweep_dir / name)
-        prefix = f"[{i}/{len(runs)}] {name}"
-        if run.is_done():
-            print(f"{prefix}: done, skipped", flush=True)
-            continue
-        with run.lock() as acquired:
-            if not acquired:
-                print(f"{prefix}: running in another process, skipped", flush=True)
-                continue
-            if run.is_done():
-                continue
-            record = {"sweep": args.name, "run": name, "profile": args.profile, "overrides": point,
-                      "dataset_sha256": dataset.sha256, "experiment": C.to_dict(exp)}
-            try:
-                run.start(record)
-            except results.ResumeError as exc:
-                failures.append((name, str(exc)))
-                print(f"{prefix}: FAILED: {exc}", flush=True)
-                continue
-            print(f"{prefix}: running", flush=True)
-            t0 = time.perf_counter()
-            try:
-                metrics = TASKS[task](exp, ctx, run.dir)
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # one run's failure must not stop the sweep
-                reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                run.fail(reason)
-                results.write_text(run.dir / "error.txt", traceback.format_exc())
-                failures.append((name, reason))
-                print(f"{prefix}: FAILED: {reason}", flush=True)
-                continue
-            metrics["wall_seconds"] = time.perf_counter() - t0
-            run.finish(metrics)
-            print(f"{prefix}: done in {metrics['wall_seconds']:.1f}s", flush=True)
+        record = {"sweep": args.name, "run": name, "profile": args.profile, "overrides": point,
+                  "dataset_sha256": dataset.sha256, "experiment": C.to_dict(exp)}
+        reason = execute(results.Run(sweep_dir / name), f"[{i}/{len(runs)}] {name}", record,
+                         lambda run_dir, exp=exp: TASKS[task](exp, ctx, run_dir))
+        if reason:
+            failures.append((name, reason))
     frame = results.write_summary(sweep_dir)
     print(f"summary: {sweep_dir / results.SUMMARY} ({len(frame)} runs) in {time.perf_counter() - started:.0f}s")
     from cgan_study.report import report_sweep

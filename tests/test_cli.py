@@ -100,3 +100,22 @@ def test_rerun_skips_finished_runs(tmp_path, mnist_path):
     second = cli(*args)
     assert second.returncode == 0 and "real-k5: done, skipped" in second.stdout
     assert done_marker.stat().st_mtime_ns == stamp
+
+
+def test_a_failing_run_is_recorded_and_the_next_one_still_runs(tmp_path):
+    from cgan_study import results
+    from experiments.sweep import execute
+
+    def boom(run_dir):
+        raise ValueError("diverged at step 3\nmore detail")
+
+    reason = execute(results.Run(tmp_path / "s" / "bad"), "[1/2] bad", {"x": 1}, boom)
+    assert reason == "ValueError: diverged at step 3"
+    assert execute(results.Run(tmp_path / "s" / "good"), "[2/2] good", {"x": 2}, lambda d: {"acc": 0.5}) is None
+    frame = results.write_summary(tmp_path / "s").set_index("run")
+    assert frame.loc["bad", "status"] == "failed" and frame.loc["bad", "failure"] == reason
+    assert "Traceback" in (tmp_path / "s" / "bad" / "error.txt").read_text()
+    assert frame.loc["good", "status"] == "done" and frame.loc["good", "acc"] == 0.5
+    # a retry that succeeds clears the failure
+    assert execute(results.Run(tmp_path / "s" / "bad"), "[1/2] bad", {"x": 1}, lambda d: {"acc": 1.0}) is None
+    assert results.write_summary(tmp_path / "s").set_index("run").loc["bad", "status"] == "done"

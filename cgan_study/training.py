@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,7 @@ from .models import REFERENCE_SIZE, build_discriminator, build_generator, count_
 GENERATOR_FILE = "generator.keras"
 CHECKPOINT_FILE = "checkpoint.npz"
 GRID_FILE = "samples.png"
+TENSORBOARD_ENV = "CGAN_STUDY_TENSORBOARD"
 
 
 def gan_dataset(train: Split, cfg: GANConfig, seed: int) -> tuple[tf.data.Dataset, int]:
@@ -58,6 +60,13 @@ def train_gan(cfg: GANConfig, train: Split, work_dir: Path, seed: int) -> dict:
     guard = DivergenceGuard(cfg.divergence_patience)
     grid = SampleGrid(gan.generator, cfg.latent_dim, is_conditional(cfg.family), work_dir)
     callbacks = [guard, StateCheckpoint(gan, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid]
+    if os.environ.get(TENSORBOARD_ENV):  # logging only, so not part of the config (or its hash)
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            raise RuntimeError("TensorBoard logging needs the tensorboard package: "
+                               "pip install -e '.[tensorboard]'") from None
+        callbacks.append(keras.callbacks.TensorBoard(Path(os.environ[TENSORBOARD_ENV]) / work_dir.name))
     start = time.perf_counter()
     if done_epochs < cfg.epochs:
         gan.fit(ds, epochs=cfg.epochs, initial_epoch=done_epochs, steps_per_epoch=steps,

@@ -35,6 +35,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="override a config key for every run, e.g. --set gan.epochs=5 (repeatable)")
     p.add_argument("--only", default=None, metavar="PATTERN", help="run only the runs whose name matches (glob)")
     p.add_argument("--dry-run", action="store_true", help="print every run with its overrides; train nothing")
+    p.add_argument("--tensorboard", metavar="DIR", default=None,
+                   help="also write TensorBoard logs of GAN training under DIR (or set $CGAN_STUDY_TENSORBOARD)")
     return p.parse_args(argv)
 
 
@@ -102,6 +104,8 @@ def execute(run, prefix: str, record: dict, work) -> str | None:
 
 def run_sweep(args: argparse.Namespace) -> int:
     task, runs = plan(args)
+    if args.tensorboard:
+        os.environ["CGAN_STUDY_TENSORBOARD"] = str(Path(args.tensorboard).resolve())
     if args.dry_run:
         for name, point, _ in runs:
             print(f"{name}  " + " ".join(f"{k}={v}" for k, v in point.items()))

@@ -28,8 +28,9 @@ def fmt(mean: float, std: float, n: int, scale: float = 100.0, digits: int = 2) 
     return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f} (n={n})"
 
 
-def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None) -> str:
-    """A booktabs table (needs \\usepackage{booktabs}); '±' becomes $\\pm$."""
+def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None,
+             wide: bool = False) -> str:
+    """A booktabs table (needs \\usepackage{booktabs}); '±' becomes $\\pm$; `wide` spans both columns."""
     cols = list(table.columns)
     column_format = column_format or "l" + "r" * (len(cols) - 1)
 
@@ -39,17 +40,18 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
         text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
         return text.replace(" (n=", "\\,(")
 
-    lines = ["\\begin{table}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
+    env = "table*" if wide else "table"
+    lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
              "\\setlength{\\tabcolsep}{3pt}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",
              " & ".join(esc(c) for c in cols) + " \\\\", "\\midrule"]
     lines += [" & ".join(esc(v) for v in row) + " \\\\" for row in table.itertuples(index=False)]
-    lines += ["\\bottomrule", "\\end{tabular}", "\\end{table}", ""]
+    lines += ["\\bottomrule", "\\end{tabular}", f"\\end{{{env}}}", ""]
     return "\n".join(lines)
 
 
-def _save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str) -> None:
+def _save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False) -> None:
     results.write_csv(out_dir / "tables" / f"{name}.csv", table)
-    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table, caption, f"tab:{name}"))
+    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table, caption, f"tab:{name}", wide=wide))
 
 
 def _figure(width: float = 3.4, height: float = 2.5):
@@ -104,7 +106,7 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         wide["real \\ synth"] = [f"{v:.0%}" for v in wide["real \\ synth"]]
         out["mix_grid"] = wide
         _save_table(sweep_dir, "mix_grid", wide, "Test accuracy (\\%) by real fraction (rows) and synthetic "
-                                                 "amount relative to 60,000 (columns); mean $\\pm$ std (n seeds).")
+                                                 "amount relative to 60,000 (columns); mean $\\pm$ std (n seeds).", wide=True)
         heat = agg.pivot(index=real_f, columns=synth_f, values="mean") * 100
         fig, ax = _figure(3.4, 2.4)
         import seaborn as sns
@@ -124,7 +126,7 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         table = agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])])
         wide = table.pivot(index="setting", columns=k, values="cell")
         order = [s for a in ARM_ORDER for s in wide.index if s.split(" ")[0] == a]
-        wide = wide.loc[order].reset_index()
+        wide = wide.loc[order].fillna("--").reset_index()  # arms not run at every k (pca: k=10 only)
         wide.columns = ["arm (protocol)"] + [f"k={int(c)}" for c in wide.columns[1:]]
         out["few_shot"] = wide
         _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by arm and "

@@ -36,3 +36,18 @@ def test_paper_builds_from_smoke_results(smoke_sweep, tmp_path, mnist_path):
     assert paper.log_problems(tmp_path) == []
     numbers = (tmp_path / "generated" / "numbers.tex").read_text()
     assert "\\newcommand{\\scorerAccuracy}{" in numbers and "n/a" not in numbers.split("scorerAccuracy")[1][:10]
+
+
+@pytest.mark.integration
+def test_report_is_deterministic(smoke_sweep, tmp_path, mnist_path):
+    from experiments.report import main
+
+    root, first, _ = smoke_sweep
+    assert first.returncode == 0
+    for name in ("a", "b"):
+        assert main(["--profile", "smoke", "--out", str(root), "--data", str(mnist_path),
+                     "--paper-dir", str(tmp_path / name), "--no-pdf"]) == 0
+    generated = sorted(p.name for p in (tmp_path / "a" / "generated").glob("*.tex"))
+    assert "numbers.tex" in generated and "gan_table.tex" in generated
+    for name in generated:
+        assert (tmp_path / "a" / "generated" / name).read_text() == (tmp_path / "b" / "generated" / name).read_text()

@@ -12,7 +12,7 @@ def run_augment(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     return augment.run(exp, ctx)
 
 
-def run_gan_eval(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
+def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     """Train (or reuse) the GAN of this point with the run's seed, score it, copy its sample grid."""
     generator, info, path = stages.get_generator(exp, ctx, seed=exp.seed)
     results.write_bytes(run_dir / GRID_FILE, (path / GRID_FILE).read_bytes())
@@ -28,4 +28,4 @@ def run_scorer(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     return {**info, "artifact": stages.scorer_key(exp, ctx)}
 
 
-TASKS = {"augment": run_augment, "gan_eval": run_gan_eval, "scorer": run_scorer}
+TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_scorer}

@@ -88,6 +88,12 @@ def gan_training_digits(exp: Experiment, ctx: Context, k: int = 0, subset_seed: 
     return subset(pool, k=k, seed=subset_seed) if k else pool
 
 
+def generator_path(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
+                   seed: int = ARTIFACT_SEED) -> Path:
+    """Where the generator of this spec lives in the artifact cache (built or not)."""
+    return ctx.cache.path("generator", stable_hash(generator_spec(exp, ctx, k, subset_seed, seed)))
+
+
 def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
                   seed: int = ARTIFACT_SEED) -> tuple[keras.Model, dict, Path]:
     """A trained generator: on all real training digits (k=0) or on k per class (low_data protocol)."""

@@ -27,7 +27,6 @@ def _missing_table(name: str, what: str) -> str:
 def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
     """Evaluate the default coursework CGAN (inference only) and draw the Q5 figures; {} if not trained yet."""
     from cgan_study import analysis, results, stages
-    from cgan_study.config import stable_hash
     from cgan_study.report import to_latex
     from cgan_study.sampling import load_generator, sample
     import numpy as np
@@ -35,7 +34,7 @@ def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
     import pandas as pd
 
     scorer_dir = ctx.cache.path("scorer", stages.scorer_key(exp, ctx))
-    gen_dir = ctx.cache.path("generator", stable_hash(stages.generator_spec(exp, ctx)))
+    gen_dir = stages.generator_path(exp, ctx)
     if not (scorer_dir / results.DONE).exists() or not (gen_dir / results.DONE).exists():
         print("report: the scorer or the default CGAN is not trained yet; run a sweep first (skipping Q5 figures)")
         return {}, {}, {}

@@ -45,6 +45,25 @@ def confidence_filter(judge, synth: Split, threshold: float) -> Split:
     return synth.take(np.flatnonzero(keep))
 
 
+GAN_ARMS = ("mix", "pretrain", "filter", "synthetic_only")
+
+
+def generator_subset(exp: Experiment) -> int:
+    """Real digits per class the cell's generator trains on: all (0) under coursework, k under low_data."""
+    return exp.augment.real_per_class if exp.augment.protocol == "low_data" else 0
+
+
+def needs(exp: Experiment, ctx: stages.Context) -> list[stages.Artifact]:
+    """The artifacts `run` will use, so that an executor can build each once before the cells that share it."""
+    a, out = exp.augment, []
+    if a.arm in GAN_ARMS and synthetic_count(exp, ctx) > 0 and not (a.protocol == "low_data" and
+                                                                     a.real_per_class <= 0):
+        out.append(stages.Artifact("generator", k=generator_subset(exp), subset_seed=exp.seed))
+    if a.arm == "filter" and a.protocol == "coursework":
+        out.append(stages.Artifact("scorer"))
+    return out
+
+
 def run(exp: Experiment, ctx: stages.Context) -> dict:
     """Train one downstream classifier for this cell and score it on the test digits."""
     a = exp.augment
@@ -52,7 +71,7 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     val = (ctx.data.val.x, ctx.data.val.y)
     out: dict = {"n_real": len(real), "n_synth": 0}
     synth = None
-    if a.arm in ("mix", "pretrain", "filter", "synthetic_only", "pca"):
+    if a.arm in GAN_ARMS + ("pca",):
         n_synth = synthetic_count(exp, ctx)
         if n_synth == 0:
             if a.arm != "mix":
@@ -61,7 +80,7 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
             if a.protocol == "low_data" and a.real_per_class <= 0:
                 raise ValueError("augment.protocol=low_data trains the generator on the classifier's k real "
                                  "digits per class; set augment.real_per_class > 0")
-            k = a.real_per_class if a.protocol == "low_data" else 0
+            k = generator_subset(exp)
             if a.arm == "pca":
                 generator = stages.get_pca_generator(exp, ctx, k=k, subset_seed=exp.seed)
             else:

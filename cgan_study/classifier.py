@@ -51,7 +51,9 @@ def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, repeat: b
     """Batches in [-1, 1]; training sets repeat (epochs are a step count), with optional augmentation."""
     ds = pipeline(x, y, batch_size, seed, shuffle=repeat, repeat=repeat)
     if augment is not None:
-        ds = ds.map(lambda a, b: (augment(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+        # Sequential on purpose: the random layers advance one seed state per call, and parallel calls
+        # would advance it in a thread-dependent order (a different result on every run).
+        ds = ds.map(lambda a, b: (augment(a, training=True), b))
     return ds
 
 

@@ -281,7 +281,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Full quality: longer GAN and classifier training.
     "paper": {
         "gan.epochs": 30, "gan.g_width": 64, "gan.d_width": 64,
-        "scorer.epochs": 20, "scorer.width": 64, "scorer.early_stopping_patience": 5,
+        "scorer.epochs": 20, "scorer.width": 32, "scorer.early_stopping_patience": 5,
         "classifier.epochs": 15, "classifier.width": 32, "classifier.steps_per_epoch": 200,
         "classifier.early_stopping_patience": 4,
     },

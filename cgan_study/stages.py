@@ -1,6 +1,7 @@
 """Cached pipeline stages: the scorer, trained generators and their evaluation (built once, reused)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -117,6 +118,31 @@ def get_pca_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: in
     if key not in ctx._models:
         ctx._models[key] = PCAGenerator.fit(gan_training_digits(exp, ctx, k, subset_seed))
     return ctx._models[key]
+
+
+# --------------------------------------------------------------------------- artifacts as jobs
+
+@dataclass(frozen=True)
+class Artifact:
+    """An expensive output a run needs (the scorer or one generator), so an executor can build it first."""
+    kind: str                 # scorer | generator
+    k: int = 0                # generator: real digits per class it trains on (0 = all)
+    subset_seed: int = 0      # generator: which k-per-class subset
+    seed: int = ARTIFACT_SEED
+
+    def path(self, exp: Experiment, ctx: Context) -> Path:
+        if self.kind == "scorer":
+            return ctx.cache.path("scorer", scorer_key(exp, ctx))
+        return generator_path(exp, ctx, self.k, self.subset_seed, self.seed)
+
+    def is_built(self, exp: Experiment, ctx: Context) -> bool:
+        return (self.path(exp, ctx) / results.DONE).exists()
+
+    def build(self, exp: Experiment, ctx: Context) -> Path:
+        if self.kind == "scorer":
+            get_scorer(exp, ctx)
+            return self.path(exp, ctx)
+        return get_generator(exp, ctx, self.k, self.subset_seed, self.seed)[2]
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -1,4 +1,4 @@
-"""What one sweep point runs, by task name: a downstream classifier, a GAN evaluation, or the scorer."""
+"""What one sweep point runs, by task name (a downstream classifier, a GAN evaluation, the scorer), and needs."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,3 +29,10 @@ def run_scorer(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
 
 
 TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_scorer}
+
+# What each task's run needs built first (an executor builds every distinct artifact once, then the runs).
+NEEDS = {
+    "augment": augment.needs,
+    "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],
+    "scorer": lambda exp, ctx: [stages.Artifact("scorer")],
+}

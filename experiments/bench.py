@@ -1,12 +1,15 @@
-"""Benchmarks that print ratios against references measured in the same run: python -m experiments.bench gan."""
+"""Benchmarks that print ratios against references measured in the same run: python -m experiments.bench gan|sweep."""
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -93,12 +96,44 @@ def bench_gan(quick: bool) -> dict:
     return out
 
 
+# The smoke sweep three ways: the reference (serial, in one process) and two parallel executors.
+SWEEP_EXECUTORS = {
+    "local": [],
+    "local_jobs2": ["--jobs", "2", "--cpus-per-run", "1"],
+    "ray": ["--executor", "ray", "--cpus-per-run", "1"],  # a private local Ray: one worker per CPU
+}
+
+
+def bench_sweep(quick: bool) -> dict:
+    """Wall time of the smoke mix_ratios sweep per executor, each from an empty results directory."""
+    from cgan_study.data import resolve_source
+
+    source = resolve_source(None)
+    only = ["--only", "*k5*"] if quick else []  # the few-shot part: two generators, the scorer, 11 runs
+    out = {"cpus": os.cpu_count(), "ray_workers": os.cpu_count(),
+           "sweep": "mix_ratios --profile smoke" + (" --only '*k5*'" if quick else "")}
+    for name, extra in SWEEP_EXECUTORS.items():
+        with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
+            cmd = [sys.executable, "-m", "experiments.sweep", "mix_ratios", "--profile", "smoke", "--out", tmp,
+                   "--data", source, *only, *extra]
+            start = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+            seconds = time.perf_counter() - start
+            if done.returncode != 0:
+                raise SystemExit(f"error: the {name} sweep failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        out[f"{name}_seconds"] = round(seconds, 1)
+        print(f"{name:34s} {seconds:.1f}s", flush=True)
+    out["speedup_jobs2_vs_local"] = round(out["local_seconds"] / out["local_jobs2_seconds"], 2)
+    out["speedup_ray_vs_local"] = round(out["local_seconds"] / out["ray_seconds"], 2)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__)
-    p.add_argument("what", choices=["gan"], help="what to benchmark")
-    p.add_argument("--quick", action="store_true", help="fewer steps: finishes in under a minute")
+    p.add_argument("what", choices=["gan", "sweep"], help="gan: train-step speed; sweep: executors compared")
+    p.add_argument("--quick", action="store_true", help="less work (gan: under a minute; sweep: the k5 runs only)")
     args = p.parse_args(argv)
-    result = bench_gan(args.quick)
+    result = bench_gan(args.quick) if args.what == "gan" else bench_sweep(args.quick)
     for key, value in result.items():
         print(f"{key:34s} {value}")
     print(json.dumps(result, sort_keys=True))

@@ -7,7 +7,6 @@ import fnmatch
 import os
 import sys
 import time
-import traceback
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the output
@@ -37,7 +36,43 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--dry-run", action="store_true", help="print every run with its overrides; train nothing")
     p.add_argument("--tensorboard", metavar="DIR", default=None,
                    help="also write TensorBoard logs of GAN training under DIR (or set $CGAN_STUDY_TENSORBOARD)")
+    x = p.add_argument_group("execution")
+    x.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local (default: this machine) or ray (each run a Ray task; see README)")
+    x.add_argument("--jobs", type=int, default=1,
+                   help="local executor: worker processes (default 1 = in this process)")
+    x.add_argument("--address", default=None,
+                   help="ray executor: cluster to join, 'auto' or HOST:PORT (default: start a local Ray)")
+    x.add_argument("--cpus-per-run", type=int, default=None,
+                   help="CPUs each run declares and TensorFlow uses (default: 1 on Ray, cores/jobs locally)")
+    x.add_argument("--gpus-per-run", type=float, default=0.0, help="ray executor: GPUs each run declares")
+    x.add_argument("--retries", type=int, default=2,
+                   help="times a run is retried when its worker process dies (default 2)")
     return p.parse_args(argv)
+
+
+def check_execution_args(args: argparse.Namespace) -> None:
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
+    if args.retries < 0:
+        raise UsageError(f"--retries must be 0 or more (got {args.retries})")
+    if args.cpus_per_run is not None and args.cpus_per_run < 1:
+        raise UsageError(f"--cpus-per-run must be at least 1 (got {args.cpus_per_run})")
+    if args.gpus_per_run < 0:
+        raise UsageError(f"--gpus-per-run must be 0 or more (got {args.gpus_per_run})")
+    if args.executor == "ray":
+        if args.jobs != 1:
+            raise UsageError("--jobs is for the local executor; with --executor ray, Ray decides how many runs "
+                             "go in parallel from --cpus-per-run/--gpus-per-run and the cluster's resources")
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise UsageError("--executor ray needs Ray: pip install 'cgan-study[ray]' (or pip install ray)") from None
+    else:
+        if args.address:
+            raise UsageError("--address is for --executor ray")
+        if args.gpus_per_run:
+            raise UsageError("--gpus-per-run is for --executor ray")
 
 
 def default_out(profile: str) -> Path:
@@ -64,45 +99,8 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     return spec.task, runs
 
 
-def execute(run, prefix: str, record: dict, work) -> str | None:
-    """Run one point unless it is finished or locked by another runner; returns a failure reason or None.
-
-    Order matters for crash safety: lock, config.json, work, metrics.json, DONE. A run killed anywhere
-    before DONE is simply run again by the next invocation.
-    """
-    from cgan_study import results
-
-    if run.is_done():
-        print(f"{prefix}: done, skipped", flush=True)
-        return None
-    with run.lock() as acquired:
-        if not acquired:
-            print(f"{prefix}: running in another process, skipped", flush=True)
-            return None
-        if run.is_done():  # finished by another runner between the check and the lock
-            return None
-        try:
-            run.start(record)
-        except results.ResumeError as exc:
-            print(f"{prefix}: FAILED: {exc}", flush=True)
-            return str(exc)
-        print(f"{prefix}: running", flush=True)
-        t0 = time.perf_counter()
-        try:
-            metrics = work(run.dir)
-        except Exception as exc:  # one run's failure must not stop the sweep (KeyboardInterrupt still does)
-            reason = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            run.fail(reason)
-            results.write_text(run.dir / "error.txt", traceback.format_exc())
-            print(f"{prefix}: FAILED: {reason}", flush=True)
-            return reason
-        metrics["wall_seconds"] = time.perf_counter() - t0
-        run.finish(metrics)
-        print(f"{prefix}: done in {metrics['wall_seconds']:.1f}s", flush=True)
-    return None
-
-
 def run_sweep(args: argparse.Namespace) -> int:
+    check_execution_args(args)
     task, runs = plan(args)
     if args.tensorboard:
         os.environ["CGAN_STUDY_TENSORBOARD"] = str(Path(args.tensorboard).resolve())
@@ -117,26 +115,34 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     exp0 = runs[0][2]
     # --data wins over --set data.source, which wins over $CGAN_STUDY_DATA and the Keras default.
-    dataset = D.load(resolve_source(args.data or exp0.data.source or None), val_per_class=exp0.data.val_per_class,
-                     seed=0)
+    source = resolve_source(args.data or exp0.data.source or None)
+    if Path(source).exists():  # workers may run in another directory or on another node
+        source = str(Path(source).resolve())
+    dataset = D.load(source, val_per_class=exp0.data.val_per_class, seed=0)
     for _, _, exp in runs:  # infeasible subsets fail now, before any run directory exists
         D.check_per_class(dataset.train, exp.augment.real_per_class, exp.data.train_per_class_cap)
     # TensorFlow is imported only once there is work to do: --list, --dry-run and bad input stay instant.
+    from cgan_study import executor as X
+    if args.executor == "local" and args.jobs == 1:  # runs in this process: size its thread pools now
+        os.environ.update(X.thread_env(args.cpus_per_run))
     from cgan_study.stages import Context
-    from cgan_study.tasks import TASKS
     print(f"data: {dataset.name} from {dataset.source} (sha256 {dataset.sha256[:12]}...), "
           f"{len(dataset.train)} train / {len(dataset.val)} val digits", flush=True)
-    out_root = Path(args.out) if args.out else default_out(args.profile)
+    out_root = (Path(args.out) if args.out else default_out(args.profile)).resolve()
     sweep_dir = out_root / args.name
+    run_plan = X.Plan(args.name, task, str(out_root), source, exp0.data.val_per_class, dataset.sha256)
+    records = [{"sweep": args.name, "run": name, "profile": args.profile, "overrides": point,
+                "dataset_sha256": dataset.sha256, "experiment": C.to_dict(exp)} for name, point, exp in runs]
     ctx = Context(dataset, out_root)
-    failures, started = [], time.perf_counter()
-    for i, (name, point, exp) in enumerate(runs, start=1):
-        record = {"sweep": args.name, "run": name, "profile": args.profile, "overrides": point,
-                  "dataset_sha256": dataset.sha256, "experiment": C.to_dict(exp)}
-        reason = execute(results.Run(sweep_dir / name), f"[{i}/{len(runs)}] {name}", record,
-                         lambda run_dir, exp=exp: TASKS[task](exp, ctx, run_dir))
-        if reason:
-            failures.append((name, reason))
+    X.share_context(run_plan, ctx)  # runs in this process (serial executor) reuse the loaded dataset
+    jobs = X.plan_jobs(task, runs, records, ctx, sweep_dir)
+    started = time.perf_counter()
+    try:
+        backend = X.make_backend(args.executor, args.jobs, args.address, args.cpus_per_run, args.gpus_per_run)
+    except X.ExecutorError as exc:
+        raise UsageError(str(exc)) from None
+    outcomes = X.schedule(run_plan, jobs, backend, retries=args.retries)
+    failures = [(job.run, outcomes[job.id].reason) for job in jobs if job.run and not outcomes[job.id].ok]
     frame = results.write_summary(sweep_dir)
     print(f"summary: {sweep_dir / results.SUMMARY} ({len(frame)} runs) in {time.perf_counter() - started:.0f}s")
     from cgan_study.report import report_sweep

@@ -29,9 +29,31 @@ def mnist(mnist_path):
 
 @pytest.fixture(scope="session")
 def smoke_sweep(tmp_path_factory, mnist_path):
-    """The smoke mix_ratios sweep run once through the CLI; (results root, first and second CompletedProcess)."""
+    """The smoke mix_ratios sweep run once through the CLI; (results root, first and second CompletedProcess).
+
+    One CPU per run: TensorFlow's float reductions depend on its thread count, and the executor tests compare
+    their rows with these bit for bit (a Ray or worker-process run uses one thread per run too).
+    """
     from test_cli import cli
 
     root = tmp_path_factory.mktemp("smoke_results")
-    args = ("mix_ratios", "--profile", "smoke", "--out", str(root), "--data", str(mnist_path))
+    args = ("mix_ratios", "--profile", "smoke", "--out", str(root), "--data", str(mnist_path), "--cpus-per-run", "1")
     return root, cli(*args), cli(*args)
+
+
+def same_rows(summary_csv: Path, reference_csv: Path, runs: list[str] | None = None) -> None:
+    """Assert a summary has exactly one finished row per run, equal to the reference's apart from timings."""
+    import pandas as pd
+
+    got, ref = pd.read_csv(summary_csv), pd.read_csv(reference_csv).set_index("run")
+    runs = sorted(runs or ref.index)
+    assert sorted(got["run"]) == runs, "duplicate, missing or extra rows"
+    assert set(got["status"]) == {"done"}
+    for run_dir in Path(summary_csv).parent.iterdir():  # a row counted as done has its DONE marker
+        if run_dir.name in runs:
+            assert (run_dir / "DONE").exists(), run_dir
+    got = got.set_index("run")
+    for run in runs:
+        a = {k: v for k, v in got.loc[run].items() if pd.notna(v) and "seconds" not in k}
+        b = {k: v for k, v in ref.loc[run].items() if pd.notna(v) and "seconds" not in k}
+        assert a == b, (run, {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)})

@@ -20,6 +20,7 @@ SHORT = {
     "gan.vbn": "vbn-",
     "gan.d_norm": "dnorm-",
     "gan.d_steps": "dsteps",
+    "gan.beta_1": "b1-",
     "gan.minibatch_discrimination": "mbd-",
     "gan.g_lr": "glr",
     "gan.d_lr": "dlr",

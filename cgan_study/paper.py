@@ -157,6 +157,9 @@ FID \pcaFid{} (CGAN: \inceptionScore, \fid); precision/recall are \pcaPrecision/
 training instability and an exact likelihood; its samples are blurred averages, because a Gaussian in a linear
 subspace cannot represent the sharp, curved manifold of strokes that the CGAN's convolutions model.
 
+\subsection{GAN variants and mode collapse}
+\input{generated/tricks_section.tex}
+
 \section{Discussion}
 Synthetic digits are a substitute for real ones only to the extent that the generator covers the real
 distribution: the classification accuracy score (\casAccuracy\% against \realOnlyAccuracy\%) measures that gap.
@@ -183,6 +186,28 @@ def numbers_tex(values: dict[str, str]) -> str:
         text = str(values[key]).replace("_", "\\_").replace("%", "\\%")
         lines.append(f"\\newcommand{{\\{macro_name(key)}}}{{{text}}}")
     return "\n".join(lines) + "\n"
+
+
+# Included only when the tricks sweep has results (else a one-line note), so no reference dangles.
+TRICKS_SECTION = r"""\input{generated/tricks.tex}
+Table~\ref{tab:tricks} compares the variants at an equal budget of \tricksEpochs{} epochs each (Fig.~\ref{fig:variants}
+shows one sample grid per variant). The best conditional variant, \bestCondVariant, reaches a success rate of
+\bestCondSuccess\% against the scorer's \scorerAccuracy\% on real test digits (Q3). Among unconditional models
+(Fig.~\ref{fig:collapse}), whose class balance nothing enforces, \collapseVariant{} covers \collapseCoverage{} of
+10 classes (class entropy \collapseEntropy{} nats, recall \collapseRecall\%), while \bestMitigation{} reaches recall
+\bestMitigationRecall\% with \bestMitigationCoverage{} classes covered.
+\begin{figure*}[t]\centering
+\includegraphics[width=\textwidth]{variant_grids.png}
+\caption{One sample grid per GAN variant (first seed; row $r$ of a conditional model was asked for digit $r$).}
+\label{fig:variants}
+\end{figure*}
+\begin{figure}[t]\centering
+\includegraphics[width=\columnwidth]{collapse_grids.png}
+\caption{Unconditional variants, least diverse first: classes covered, class entropy H and recall above each grid.}
+\label{fig:collapse}
+\end{figure}
+"""
+NO_TRICKS = "The GAN-variant sweep (\\texttt{tricks}) has no results for this profile yet.\n"
 
 
 def write_sources(paper_dir: Path, values: dict[str, str], tables: dict[str, str], figures: dict[str, Path]) -> None:

@@ -159,7 +159,7 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------- tricks
 
 TRICK_METRICS = [("success_rate", "success (%)", 100), ("inception_score", "IS", 1), ("fid", "FID", 1),
-                 ("kid", "KID$\\times$100", 100), ("precision", "prec.", 100), ("recall", "rec.", 100),
+                 ("kid", "KID", 1), ("precision", "prec.", 100), ("recall", "rec.", 100),
                  ("classes_covered", "cov.", 1), ("confident_rate", "conf. (%)", 100)]
 
 
@@ -175,16 +175,63 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         for key, label, scale in TRICK_METRICS:
             if key in group and group[key].notna().any():
                 v = group[key].dropna()
-                digits = 1 if key in ("fid", "classes_covered") else 2
+                digits = 1 if key in ("fid", "kid", "classes_covered") else 2
                 row[label] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(
                     f" (n={v.count()})", "")
         row["n"] = len(group)
         rows.append(row)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).fillna("--")  # e.g. no success rate for unconditional models
     _save_table(sweep_dir, "tricks", table, "GAN variants scored by the scoring CNN on 10,000 samples "
-                                            "(1,000 per class); mean $\\pm$ std over n seeds.")
+                                            "(1,000 per class); mean $\\pm$ std over n seeds.", wide=True)
     reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
-    return {"tricks": table, "reference": reference}
+    first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed
+    grids = [(sweep_dir / run / "samples.png", variant) for run, variant in zip(first["run"], first["variant"])]
+    if all(path.exists() for path, _ in grids):
+        _grid_panels(sweep_dir, "variant_grids", grids, cols=5)
+    # Mode collapse shows in unconditional models, whose class coverage nobody enforces.
+    family = _col(frame, "gan.family")
+    uncond = first[first[family] == "dcgan"].sort_values(["classes_covered", "recall"])
+    collapse = [(sweep_dir / r.run / "samples.png",
+                 f"{r.variant}\ncov. {r.classes_covered:.0f}/10, H {r.class_entropy:.2f}, rec. {100 * r.recall:.0f}%")
+                for r in uncond.itertuples()]
+    if collapse and all(path.exists() for path, _ in collapse):
+        _grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
+    numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
+    means = frame.groupby("variant", sort=False)[numeric].mean()
+    means["family"] = frame.groupby("variant", sort=False)[family].first()
+    means["epochs"] = frame.groupby("variant", sort=False)[_col(frame, "gan.epochs")].first()
+    return {"tricks": table, "reference": reference, "tricks_means": means}
+
+
+def _wrap(title: str, width: int = 24) -> str:
+    """Long variant names broken at their dashes, so neighbouring panel titles do not overlap."""
+    lines = []
+    for part in title.split("\n"):
+        line = ""
+        for piece in part.split("-"):
+            if line and len(line) + len(piece) + 1 > width:
+                lines.append(line + "-")
+                line = piece
+            else:
+                line = f"{line}-{piece}" if line else piece
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int) -> None:
+    """Sample-grid PNGs side by side, each titled, as one figure."""
+    import matplotlib.image as mpimg
+
+    rows = -(-len(grids) // cols)
+    fig, _ = _figure(width=1.45 * cols, height=1.75 * rows)
+    fig.clf()
+    for i, (path, title) in enumerate(grids, start=1):
+        ax = fig.add_subplot(rows, cols, i)
+        ax.imshow(mpimg.imread(path), cmap="gray", interpolation="nearest")
+        ax.set_title(_wrap(title), fontsize=5.5)
+        ax.axis("off")
+    fig.tight_layout(pad=0.3)
+    _save_figure(out_dir, name, fig)
 
 
 REPORTS = {"mix_ratios": mix_ratio_report, "tricks": tricks_report}

@@ -14,8 +14,8 @@ ANALYSIS_FIGURES = ("embedding_tsne.pdf", "embedding_pca.pdf", "confidence_real.
                     "gan_training.pdf", "cgan_samples.png", "pca_samples.png", "class_interpolation.png")
 
 
-def _pct(x) -> str:
-    return NA if x is None else f"{100 * x:.2f}"
+def _pct(x, digits: int = 2) -> str:
+    return NA if x is None else f"{100 * x:.{digits}f}"
 
 
 def _missing_table(name: str, what: str) -> str:
@@ -115,6 +115,31 @@ def mix_numbers(tables: dict) -> dict:
     return out
 
 
+def _tex(name: str) -> str:
+    return name.replace("_", "\\_")
+
+
+def tricks_numbers(means) -> dict:
+    """Macros of the GAN-variant paragraph: best conditional success, the least diverse unconditional model."""
+    keys = ("bestCondVariant", "bestCondSuccess", "collapseVariant", "collapseCoverage", "collapseEntropy",
+            "collapseRecall", "bestMitigation", "bestMitigationRecall", "bestMitigationCoverage")
+    out = dict.fromkeys(keys, NA)  # e.g. a single unconditional model has nothing to be compared with
+    out["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))
+    cond = means[means["family"] != "dcgan"].dropna(subset=["success_rate"])
+    if len(cond):
+        best = cond["success_rate"].idxmax()
+        out.update(bestCondVariant=_tex(best), bestCondSuccess=_pct(cond.loc[best, "success_rate"]))
+    uncond = means[means["family"] == "dcgan"].sort_values(["classes_covered", "recall"])
+    if len(uncond) >= 2:
+        worst, rest = uncond.iloc[0], uncond.iloc[1:]
+        best = rest["recall"].idxmax()
+        out.update(collapseVariant=_tex(uncond.index[0]), collapseCoverage=f"{worst['classes_covered']:.0f}",
+                   collapseEntropy=f"{worst['class_entropy']:.2f}", collapseRecall=_pct(worst["recall"], 1),
+                   bestMitigation=_tex(best), bestMitigationRecall=_pct(rest.loc[best, "recall"], 1),
+                   bestMitigationCoverage=f"{rest.loc[best, 'classes_covered']:.0f}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.report", description=__doc__)
     p.add_argument("--profile", default="quick")
@@ -167,6 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         if (root / "analysis" / "figures" / fig).exists():
             figures[fig] = root / "analysis" / "figures" / fig
 
+    tricks_dir = root / "tricks"
+    tricks_figs = {f: tricks_dir / "figures" / f for f in ("variant_grids.png", "collapse_grids.png")}
+    if "tricks_means" in all_tables and all(p.exists() for p in tricks_figs.values()):
+        numbers.update(tricks_numbers(all_tables["tricks_means"]))
+        tex_tables["tricks"] = (tricks_dir / "tables" / "tricks.tex").read_text()
+        tex_tables["tricks_section"] = paper.TRICKS_SECTION
+        figures.update(tricks_figs)
+    else:
+        tex_tables["tricks_section"] = paper.NO_TRICKS
     for key in ("scorerAccuracy", "successRate", "evalN", "inceptionScore", "fid", "fidReference", "realOnlyAccuracy",
                 "bestMixAccuracy", "bestMixCell", "casAccuracy", "fewShotK", "bestFewShotArm", "bestFewShotGain",
                 "gFlops", "dFlops", "confidentSynth", "confidentReal", "pcaSuccess", "pcaInception", "pcaFid",

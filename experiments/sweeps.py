@@ -77,15 +77,20 @@ SCORER = Sweep(task="scorer", description="Train (or reuse) the scoring CNN and 
 
 # --------------------------------------------------------------------------- tricks (coursework Q1-Q3)
 
-# Mode collapse: an unconditional DCGAN whose G learns 20x faster than D, and two mitigations of it.
-COLLAPSE = {"gan.family": "dcgan", "gan.g_lr": 2e-3, "gan.d_lr": 1e-4}
+# Mode collapse: an unconditional DCGAN whose G takes 50x larger Adam steps than D, with little damping
+# (beta_1 0.9), so G keeps jumping to whatever few modes D currently rates highest. Probed at one epoch:
+# 5 of 10 classes covered, recall 0 (other candidates: minimax loss 10 classes/recall 7%, latent_dim 2 six
+# classes). Three mitigations are measured against it.
+COLLAPSE = {"gan.family": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
 
 
 def _collapse_grid() -> Grid:
     base = [dict(COLLAPSE)]
     return chain(product(base, _seeds(1)),
                  product(base, fixed("gan.minibatch_discrimination", True), _seeds(1)),
-                 product(base, fixed("gan.d_norm", "spectral"), fixed("gan.d_steps", 2), _seeds(1)))
+                 product(base, fixed("gan.d_norm", "spectral"), fixed("gan.d_steps", 2), _seeds(1)),
+                 # balancing by learning rates instead (TTUR: D faster than G)
+                 product(base, fixed("gan.g_lr", 1e-4), fixed("gan.d_lr", 4e-4), _seeds(1)))
 
 
 def _cgan(key: str, values) -> Grid:
@@ -98,7 +103,7 @@ TRICKS = Sweep(
     grids={
         "smoke": sweep("gan.family", ("dcgan", "cgan", "acgan")),
         "quick": chain(
-            product(sweep("gan.family", ("dcgan", "cgan", "acgan")), _seeds(2)),   # headline variants
+            product(sweep("gan.family", ("dcgan", "cgan", "acgan")), _seeds(3)),   # headline variants
             _cgan("gan.label_smoothing", (0.25,)),
             _cgan("gan.vbn", ("g",)),
             _cgan("gan.d_norm", ("spectral",)),

@@ -41,6 +41,16 @@ def smoke_sweep(tmp_path_factory, mnist_path):
     return root, cli(*args), cli(*args)
 
 
+@pytest.fixture(scope="session")
+def smoke_tricks(smoke_sweep, mnist_path):
+    """The smoke tricks sweep written beside the smoke mix_ratios results (so the paper gets both)."""
+    from test_cli import cli
+
+    root = smoke_sweep[0]
+    return root, cli("tricks", "--profile", "smoke", "--out", str(root), "--data", str(mnist_path),
+                     "--cpus-per-run", "1")
+
+
 def same_rows(summary_csv: Path, reference_csv: Path, runs: list[str] | None = None) -> None:
     """Assert a summary has exactly one finished row per run, equal to the reference's apart from timings."""
     import pandas as pd

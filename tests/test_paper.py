@@ -16,13 +16,13 @@ def test_numbers_macros_are_escaped_and_named_safely():
 
 
 @pytest.mark.integration
-def test_paper_builds_from_smoke_results(smoke_sweep, tmp_path, mnist_path):
+def test_paper_builds_from_smoke_results(smoke_sweep, smoke_tricks, tmp_path, mnist_path):
     if shutil.which("latexmk") is None:
         pytest.fail("latexmk is not installed; .ci/run installs TeX from Debian")
     from experiments.report import main
 
     root, first, _ = smoke_sweep
-    assert first.returncode == 0
+    assert first.returncode == 0 and smoke_tricks[1].returncode == 0
     rc = main(["--profile", "smoke", "--out", str(root), "--data", str(mnist_path), "--paper-dir", str(tmp_path)])
     assert rc == 0
     pdf = tmp_path / "main.pdf"
@@ -35,6 +35,10 @@ def test_paper_builds_from_smoke_results(smoke_sweep, tmp_path, mnist_path):
     assert "not found" not in log
     assert paper.log_problems(tmp_path) == []
     numbers = (tmp_path / "generated" / "numbers.tex").read_text()
+    # The GAN-variant section with its tables, grids and macros is in (the smoke tricks sweep ran).
+    assert "fig:collapse" in (tmp_path / "generated" / "tricks_section.tex").read_text()
+    assert "\\newcommand{\\collapseVariant}{n/a}" in numbers  # one unconditional model: nothing to compare
+    assert "\\newcommand{\\bestCondVariant}{" in numbers
     assert "\\newcommand{\\scorerAccuracy}{" in numbers and "n/a" not in numbers.split("scorerAccuracy")[1][:10]
 
 

@@ -113,8 +113,8 @@ def test_a_generator_that_copies_test_digits_scores_the_scorers_accuracy(smoke_s
 
 
 @pytest.mark.integration
-def test_tricks_smoke_sweep_scores_every_family(tmp_path, mnist_path):
-    out = cli("tricks", "--profile", "smoke", "--out", str(tmp_path), "--data", str(mnist_path))
+def test_tricks_smoke_sweep_scores_every_family(smoke_tricks):
+    tmp_path, out = smoke_tricks
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
     summary = pd.read_csv(tmp_path / "tricks" / "summary.csv").set_index("run")
     assert set(summary.index) == {"dcgan", "cgan", "acgan"}
@@ -127,3 +127,5 @@ def test_tricks_smoke_sweep_scores_every_family(tmp_path, mnist_path):
     # for any generator); a conditional model asked for all ten classes covers them.
     assert summary.loc["cgan", "classes_covered"] >= 1 and summary.loc["cgan", "inception_score"] > 1.0
     assert (tmp_path / "tricks" / "cgan" / "samples.png").stat().st_size > 0
+    for figure in ("variant_grids.png", "collapse_grids.png"):  # per-variant grids; unconditional ones
+        assert (tmp_path / "tricks" / "figures" / figure).stat().st_size > 0

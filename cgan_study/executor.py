@@ -258,8 +258,10 @@ def schedule(plan: Plan, jobs: list[Job], backend, retries: int = DEFAULT_RETRIE
                         plan, job, f"worker died on all {attempts[job.id]} attempts ({outcome.reason})")
                 else:
                     outcomes[job.id] = outcome
-    finally:
-        backend.close()
+    except BaseException:  # Ctrl-C or a bug: stop the workers instead of waiting for their jobs
+        backend.close(abort=True)
+        raise
+    backend.close()
     return outcomes
 
 
@@ -288,7 +290,7 @@ class SerialBackend:
     def wait(self, handles):
         return [(h, self._done.pop(h)) for h in handles]
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -330,9 +332,9 @@ class ProcessBackend:
                 out.append((future, Outcome(False, _one_line(exc))))
         return out
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(wait=not abort, cancel_futures=abort)
 
 
 class RayBackend:
@@ -374,8 +376,8 @@ class RayBackend:
                 out.append((ref, Outcome(False, type(exc).__name__, crashed=True)))
         return out
 
-    def close(self) -> None:
-        if self._started:
+    def close(self, abort: bool = False) -> None:
+        if self._started:  # a driver's unfinished tasks are cancelled when it disconnects
             self._ray.shutdown()
 
 

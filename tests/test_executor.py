@@ -34,8 +34,8 @@ class ScriptedBackend:
             out.append((h, outcome))
         return out
 
-    def close(self):
-        self.closed = True
+    def close(self, abort=False):
+        self.closed = "aborted" if abort else True
 
 
 def _plan(tmp_path):
@@ -56,7 +56,7 @@ def test_dependants_wait_for_their_artifact_and_independent_runs_start_at_once(t
     outcomes = X.schedule(_plan(tmp_path), jobs, backend)
     assert backend.submitted[:2] == ["generator/a", "run/free"]  # both fit the capacity at once
     assert backend.submitted.index("run/uses-a") > backend.finished.index("generator/a")
-    assert all(o.ok for o in outcomes.values()) and backend.closed
+    assert all(o.ok for o in outcomes.values()) and backend.closed is True
 
 
 def test_a_failed_artifact_fails_its_runs_without_running_them_and_says_why(tmp_path):
@@ -110,6 +110,17 @@ def test_a_failing_run_is_recorded_and_the_next_one_still_runs(tmp_path):
     # a retry that succeeds clears the failure
     assert X.execute(results.Run(tmp_path / "s" / "bad"), "[1/2] bad", {"x": 1}, lambda d: {"acc": 1.0}) is None
     assert results.write_summary(tmp_path / "s").set_index("run").loc["bad", "status"] == "done"
+
+
+def test_an_interrupted_schedule_stops_its_workers(tmp_path):
+    class Interrupted(ScriptedBackend):
+        def wait(self, handles):
+            raise KeyboardInterrupt
+
+    backend = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        X.schedule(_plan(tmp_path), [_run("r")], backend)
+    assert backend.closed == "aborted"
 
 
 def test_thread_env_pins_tensorflow_to_the_cpu_share():

@@ -194,8 +194,8 @@ Table~\ref{tab:tricks} compares the variants at an equal budget of \tricksEpochs
 shows one sample grid per variant). The best conditional variant, \bestCondVariant, reaches a success rate of
 \bestCondSuccess\% against the scorer's \scorerAccuracy\% on real test digits (Q3). Among unconditional models
 (Fig.~\ref{fig:collapse}), whose class balance nothing enforces, \collapseVariant{} covers \collapseCoverage{} of
-10 classes (class entropy \collapseEntropy{} nats, recall \collapseRecall\%), while \bestMitigation{} reaches recall
-\bestMitigationRecall\% with \bestMitigationCoverage{} classes covered.
+10 classes (class entropy \collapseEntropy{} nats, recall \collapseRecall\%), while the most diverse unconditional
+variant, \bestMitigation, reaches recall \bestMitigationRecall\% with \bestMitigationCoverage{} classes covered.
 \begin{figure*}[t]\centering
 \includegraphics[width=\textwidth]{variant_grids.png}
 \caption{One sample grid per GAN variant (first seed; row $r$ of a conditional model was asked for digit $r$).}

@@ -10,12 +10,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def cli(*args, env_data=None, cwd=None, env=None):
+def cli(*args, env_data=None, cwd=None, env=None, timeout=600):
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     if env_data is not None:
         env["CGAN_STUDY_DATA"] = str(env_data)
     return subprocess.run([sys.executable, "-m", "experiments.sweep", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd or REPO, timeout=600)
+                          env=env, cwd=cwd or REPO, timeout=timeout)
 
 
 def test_list_names_every_sweep():

@@ -39,7 +39,7 @@ def _sweep(out, data, address, *extra, env=None):
     # token under ~/.ray, which a driver on the same machine uses once RAY_AUTH_MODE=token.
     env = {"RAY_AUTH_MODE": "token", **(env or {})}
     return cli("mix_ratios", "--profile", "smoke", "--out", str(out), "--data", str(data), "--executor", "ray",
-               "--address", address, "--cpus-per-run", "1", *extra, env=env)
+               "--address", address, "--cpus-per-run", "1", *extra, env=env, timeout=1800)
 
 
 @pytest.mark.integration

@@ -351,6 +351,9 @@ class RayBackend:
             kwargs = {"runtime_env": {"env_vars": {**env, **thread_env(cpus_per_job)}}, "log_to_driver": True}
             if address is None:  # a private local instance, even if a cluster runs on this machine
                 kwargs.update(include_dashboard=False)
+                # Ray starts workers at nice 15; a sweep's own workers should not yield to every other
+                # process on the machine (the serial executor does not).
+                os.environ.setdefault("RAY_worker_niceness", "0")
             try:
                 ray.init(address=address or "local", **kwargs)
             except (ConnectionError, RuntimeError) as exc:

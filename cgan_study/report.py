@@ -30,7 +30,7 @@ def fmt(mean: float, std: float, n: int, scale: float = 100.0, digits: int = 2) 
 
 def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None,
              wide: bool = False) -> str:
-    """A booktabs table (needs \\usepackage{booktabs}); '±' becomes $\\pm$; `wide` spans both columns."""
+    """A booktabs table (needs booktabs and adjustbox); '±' becomes $\\pm$; `wide` spans both columns."""
     cols = list(table.columns)
     column_format = column_format or "l" + "r" * (len(cols) - 1)
 
@@ -42,10 +42,12 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
 
     env = "table*" if wide else "table"
     lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
-             "\\setlength{\\tabcolsep}{3pt}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",
+             "\\setlength{\\tabcolsep}{3pt}",
+             # Shrinks a table wider than its column (long variant names) instead of overflowing the margin.
+             "\\begin{adjustbox}{max width=\\linewidth}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",
              " & ".join(esc(c) for c in cols) + " \\\\", "\\midrule"]
     lines += [" & ".join(esc(v) for v in row) + " \\\\" for row in table.itertuples(index=False)]
-    lines += ["\\bottomrule", "\\end{tabular}", f"\\end{{{env}}}", ""]
+    lines += ["\\bottomrule", "\\end{tabular}", "\\end{adjustbox}", f"\\end{{{env}}}", ""]
     return "\n".join(lines)
 
 

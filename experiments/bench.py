@@ -1,4 +1,4 @@
-"""Benchmarks that print ratios against references measured in the same run: python -m experiments.bench gan|sweep."""
+"""Benchmarks that print ratios against references measured in the same run: python -m experiments.bench NAME."""
 from __future__ import annotations
 
 import argparse
@@ -96,6 +96,44 @@ def bench_gan(quick: bool) -> dict:
     return out
 
 
+def bench_metrics(quick: bool) -> dict:
+    """Seconds to score 10,000 samples of the committed quick CGAN: every metric, then the whole evaluate()."""
+    import numpy as np
+
+    from cgan_study import classifier as clf
+    from cgan_study import config as C
+    from cgan_study import metrics as M
+    from cgan_study import stages
+    from cgan_study.data import load, resolve_source
+    from cgan_study.sampling import balanced_labels, generate
+
+    exp = C.profile("quick")
+    ctx = stages.Context(load(resolve_source(None), val_per_class=exp.data.val_per_class, seed=0), "results")
+    if not stages.Artifact("generator").is_built(exp, ctx) or not stages.Artifact("scorer").is_built(exp, ctx):
+        raise SystemExit("error: bench metrics needs the committed quick scorer and CGAN under results/_artifacts")
+    generator, _, _ = stages.get_generator(exp, ctx)
+    scorer, _ = stages.get_scorer(exp, ctx)
+    n = 2000 if quick else exp.eval.n_samples
+    labels = np.random.default_rng(0).permutation(balanced_labels(n)).astype(np.int32)
+    images = generate(generator, labels, exp.gan.latent_dim, seed=0, n=n)
+    feats, probs = clf.features_and_probs(scorer, images)
+    real, _ = stages.test_features(exp, ctx)
+    inputs = M.Inputs(labels, probs, feats, real)
+    out = {"n_samples": n}
+    for name in exp.eval.metrics:
+        start = time.perf_counter()
+        M.compute([name], inputs)
+        out[f"{name}_seconds"] = round(time.perf_counter() - start, 3)
+    start = time.perf_counter()
+    M.compute(exp.eval.metrics, inputs)
+    out["all_metrics_seconds"] = round(time.perf_counter() - start, 2)
+    start = time.perf_counter()
+    stages.evaluate(generator, dataclasses.replace(exp, eval=dataclasses.replace(exp.eval, n_samples=n)), ctx)
+    out["evaluate_seconds"] = round(time.perf_counter() - start, 2)  # sampling + scorer pass + metrics
+    out["all_metrics_fraction_of_10s_budget"] = round(out["all_metrics_seconds"] / 10.0, 3)
+    return out
+
+
 # The smoke sweep three ways: the reference (serial, in one process) and two parallel executors.
 SWEEP_EXECUTORS = {
     "local": [],
@@ -130,10 +168,11 @@ def bench_sweep(quick: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__)
-    p.add_argument("what", choices=["gan", "sweep"], help="gan: train-step speed; sweep: executors compared")
+    p.add_argument("what", choices=["gan", "sweep", "metrics"],
+                   help="gan: train-step speed; sweep: executors compared; metrics: scoring 10,000 samples")
     p.add_argument("--quick", action="store_true", help="less work (gan: under a minute; sweep: the k5 runs only)")
     args = p.parse_args(argv)
-    result = bench_gan(args.quick) if args.what == "gan" else bench_sweep(args.quick)
+    result = {"gan": bench_gan, "sweep": bench_sweep, "metrics": bench_metrics}[args.what](args.quick)
     for key, value in result.items():
         print(f"{key:34s} {value}")
     print(json.dumps(result, sort_keys=True))

@@ -216,11 +216,14 @@ def _record_failure(plan: Plan, job: Job, reason: str) -> Outcome:
     if run.is_done():  # its worker died after writing DONE
         return Outcome(True)
     with run.lock() as acquired:
-        if acquired:
+        if acquired:  # config.json first, so that the failed run has its row in summary.csv
             try:
                 run.start(job.record)
             except results.ResumeError:
                 pass
+        # Without the lock, a worker of a broken pool may still be dying with it; FAILED is right either way:
+        # should that run still finish, its DONE wins in summary.csv.
+        if run.dir.joinpath(results.CONFIG).exists() and not run.is_done():
             run.fail(reason)
     print(f"{job.label}: FAILED: {reason}", flush=True)
     return Outcome(False, reason)

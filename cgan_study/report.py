@@ -199,9 +199,10 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if collapse and all(path.exists() for path, _ in collapse):
         _grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
-    means = frame.groupby("variant", sort=False)[numeric].mean()
-    means["family"] = frame.groupby("variant", sort=False)[family].first()
-    means["epochs"] = frame.groupby("variant", sort=False)[_col(frame, "gan.epochs")].first()
+    by_variant = frame.groupby("variant", sort=False)
+    means = by_variant[numeric].mean()
+    means["family"] = by_variant[family].first()
+    means["epochs"] = by_variant[_col(frame, "gan.epochs")].first()
     return {"tricks": table, "reference": reference, "tricks_means": means}
 
 

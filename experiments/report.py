@@ -115,12 +115,11 @@ def mix_numbers(tables: dict) -> dict:
     return out
 
 
-def _tex(name: str) -> str:
-    return name.replace("_", "\\_")
-
-
 def tricks_numbers(means) -> dict:
-    """Macros of the GAN-variant paragraph: best conditional success, the least diverse unconditional model."""
+    """Macros of the GAN-variant paragraph: best conditional success, the least diverse unconditional model.
+
+    Values are plain text: `paper.numbers_tex` escapes them (variant names such as cgan-wgan_gp).
+    """
     keys = ("bestCondVariant", "bestCondSuccess", "collapseVariant", "collapseCoverage", "collapseEntropy",
             "collapseRecall", "bestMitigation", "bestMitigationRecall", "bestMitigationCoverage")
     out = dict.fromkeys(keys, NA)  # e.g. a single unconditional model has nothing to be compared with
@@ -128,14 +127,14 @@ def tricks_numbers(means) -> dict:
     cond = means[means["family"] != "dcgan"].dropna(subset=["success_rate"])
     if len(cond):
         best = cond["success_rate"].idxmax()
-        out.update(bestCondVariant=_tex(best), bestCondSuccess=_pct(cond.loc[best, "success_rate"]))
+        out.update(bestCondVariant=best, bestCondSuccess=_pct(cond.loc[best, "success_rate"]))
     uncond = means[means["family"] == "dcgan"].sort_values(["classes_covered", "recall"])
     if len(uncond) >= 2:
         worst, rest = uncond.iloc[0], uncond.iloc[1:]
         best = rest["recall"].idxmax()
-        out.update(collapseVariant=_tex(uncond.index[0]), collapseCoverage=f"{worst['classes_covered']:.0f}",
+        out.update(collapseVariant=uncond.index[0], collapseCoverage=f"{worst['classes_covered']:.0f}",
                    collapseEntropy=f"{worst['class_entropy']:.2f}", collapseRecall=_pct(worst["recall"], 1),
-                   bestMitigation=_tex(best), bestMitigationRecall=_pct(rest.loc[best, "recall"], 1),
+                   bestMitigation=best, bestMitigationRecall=_pct(rest.loc[best, "recall"], 1),
                    bestMitigationCoverage=f"{rest.loc[best, 'classes_covered']:.0f}")
     return out
 

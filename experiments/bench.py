@@ -15,14 +15,33 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _images_per_second(model, real, labels, batch: int, steps: int, warmup: int) -> float:
+    """Train-step throughput: timed from the end of the first timed batch to the end of the last.
+
+    Timing whole `fit` calls would add its setup and teardown (on this VM the teardown sometimes stalls
+    for seconds after the last batch), which is not train-step work.
+    """
+    import keras
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((real, labels)).repeat().batch(batch, drop_remainder=True)
     ds = ds.prefetch(tf.data.AUTOTUNE)
-    model.fit(ds, epochs=1, steps_per_epoch=warmup, verbose=0)  # traces and warms the graph
-    start = time.perf_counter()
-    model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
-    return steps * batch / (time.perf_counter() - start)
+    ends: list[float] = []
+    timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda *_, **__: ends.append(time.perf_counter()))
+    model.fit(ds, epochs=1, steps_per_epoch=warmup + steps, verbose=0, callbacks=[timer])  # warmup traces
+    return steps * batch / (ends[-1] - ends[warmup - 1])
+
+
+def _best_of(rounds: int, measures: dict) -> dict[str, list[float]]:
+    """Run every measure once per round, interleaved, so a noisy neighbour slows all of them alike.
+
+    The host's speed drifts by up to 2x within seconds (shared VM); the best of several interleaved
+    rounds is the usual estimate of what the code can do, and ratios use the best of each side.
+    """
+    seen: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(rounds):
+        for name, measure in measures.items():
+            seen[name].append(measure())
+    return seen
 
 
 def matmul_peak(dtype: str, n: int = 2048, repeats: int = 10) -> float:
@@ -64,7 +83,7 @@ def bench_gan(quick: bool) -> dict:
     from cgan_study.training import build_gan
     from experiments.reference_cgan import ReferenceCGAN
 
-    steps, warmup = (15, 3) if quick else (60, 5)
+    steps, warmup, rounds = (15, 2, 2) if quick else (40, 3, 5)
     data = load(resolve_source(None))
     x = data.train.x[:8192]
     real = (x.astype(np.float32) / 127.5 - 1.0)[..., None]
@@ -72,16 +91,27 @@ def bench_gan(quick: bool) -> dict:
     cfg = C.profile("quick").gan
 
     ours = build_gan(cfg, data.train, seed=0)
-    ours_ips = _images_per_second(ours, real, labels, cfg.batch_size, steps, warmup)
     reference = ReferenceCGAN()
     reference.compile()
-    ref_ips = _images_per_second(reference, (real + 1) / 2, labels, 64, steps, warmup)
+    measures = {
+        "ours": lambda: _images_per_second(ours, real, labels, cfg.batch_size, steps, warmup),
+        "keras_io": lambda: _images_per_second(reference, (real + 1) / 2, labels, 64, steps, warmup),
+        "peak": lambda: matmul_peak("float32"),
+    }
+    if not quick:  # bf16 is an option; measured here so the default can be justified
+        bf16 = build_gan(dataclasses.replace(cfg, mixed_precision=True), data.train, seed=0)
+        measures["ours_bf16"] = lambda: _images_per_second(bf16, real, labels, cfg.batch_size, steps, warmup)
+        measures["peak_bf16"] = lambda: matmul_peak("bfloat16")
+    seen = _best_of(rounds, measures)
+    ours_ips, ref_ips, peak = (max(seen[k]) for k in ("ours", "keras_io", "peak"))
 
     flops = step_flops(count_flops(ours.generator), count_flops(ours.discriminator), cfg.d_steps)
     ref_flops = step_flops(count_flops(reference.generator), count_flops(reference.discriminator))
-    peak = matmul_peak("float32")
     achieved = flops * ours_ips / 1e9
     out = {
+        "rounds": rounds, "ours_images_per_s_rounds": [round(v) for v in seen["ours"]],
+        "keras_io_images_per_s_rounds": [round(v) for v in seen["keras_io"]],
+        "matmul_peak_gflops_rounds": [round(v) for v in seen["peak"]],
         "ours_images_per_s": round(ours_ips, 1), "ours_batch": cfg.batch_size,
         "keras_io_images_per_s": round(ref_ips, 1), "keras_io_batch": 64,
         "speedup_vs_keras_io": round(ours_ips / ref_ips, 2),
@@ -89,10 +119,9 @@ def bench_gan(quick: bool) -> dict:
         "ours_achieved_gflops": round(achieved, 1), "keras_io_achieved_gflops": round(ref_flops * ref_ips / 1e9, 1),
         "matmul_peak_gflops_fp32": round(peak, 1), "peak_fraction": round(achieved / peak, 3),
     }
-    if not quick:  # bf16 is an option; measured here so the default can be justified
-        bf16 = build_gan(dataclasses.replace(cfg, mixed_precision=True), data.train, seed=0)
-        out["ours_bf16_images_per_s"] = round(_images_per_second(bf16, real, labels, cfg.batch_size, steps, warmup), 1)
-        out["matmul_peak_gflops_bf16"] = round(matmul_peak("bfloat16"), 1)
+    if not quick:
+        out["ours_bf16_images_per_s"] = round(max(seen["ours_bf16"]), 1)
+        out["matmul_peak_gflops_bf16"] = round(max(seen["peak_bf16"]), 1)
     return out
 
 

@@ -72,6 +72,12 @@ def test_pipeline_batches_scaled_images(mnist):
     assert tuple(x.shape) == (32, 28, 28, 1) and float(x.numpy().min()) >= -1.0 and y.dtype.name == "int32"
 
 
+def test_pipeline_does_not_autotune(mnist):
+    # Two sweep workers sharing the CPU stall each other through tf.data's autotuner (README, Performance).
+    ds = data.pipeline(mnist.train.x[:100], mnist.train.y[:100], batch_size=32, seed=0, repeat=True)
+    assert ds.options().autotune.enabled is False
+
+
 # --------------------------------------------------------------------------- IDX directories
 
 def _write_idx(path, array):

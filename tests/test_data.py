@@ -73,7 +73,7 @@ def test_pipeline_batches_scaled_images(mnist):
 
 
 def test_pipeline_does_not_autotune(mnist):
-    # Two sweep workers sharing the CPU stall each other through tf.data's autotuner (README, Performance).
+    # Two sweep workers sharing the CPU stall each other through tf.data's autotuner (README, committed results).
     ds = data.pipeline(mnist.train.x[:100], mnist.train.y[:100], batch_size=32, seed=0, repeat=True)
     assert ds.options().autotune.enabled is False
 

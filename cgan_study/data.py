@@ -283,7 +283,7 @@ def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: 
     # Scaling a batch costs microseconds: one map call and two batches in flight keep any model fed.
     ds = ds.map(lambda img, lab: ((tf.cast(img, tf.float32) / 127.5 - 1.0)[..., None], lab))
     # No autotuning: with two training processes sharing the CPU, the autotuner stalls the input
-    # (measured: two concurrent classifier fits took 44 s instead of 26 s, their cores half idle).
+    # (measured: of two concurrent classifier fits, one took 44 s instead of 25-26 s, its core half idle).
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.prefetch(PREFETCH_BATCHES).with_options(options)

@@ -1,4 +1,4 @@
-"""Keras callbacks for GAN training: sample grids, history, checkpoints and a divergence guard."""
+"""Keras callbacks: sample grids, history, checkpoints, a divergence guard, and the fault tests' epoch hook."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import results
+from . import faults, results
 from .images import grid_png
 from .sampling import generate
 
@@ -87,3 +87,10 @@ class DivergenceGuard(keras.callbacks.Callback):
     def _stop(self, reason: str) -> None:
         self.reason = reason
         self.model.stop_training = True
+
+
+class FaultPoint(keras.callbacks.Callback):
+    """Testing only: where the fault tests kill a job at the end of a training epoch (see faults.py); goes last."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        faults.at("epoch-end")

@@ -7,8 +7,8 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
+from .callbacks import FaultPoint
 from .config import ClassifierConfig
 from .data import pipeline
 
@@ -83,6 +83,7 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
         if cfg.early_stopping_patience:
             cbs.append(keras.callbacks.EarlyStopping("val_accuracy", patience=cfg.early_stopping_patience,
                                                      restore_best_weights=True))
+    cbs.append(FaultPoint())
     start = time.perf_counter()
     history = model.fit(ds, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=val_ds,
                         callbacks=cbs, verbose=1 if sys.stdout.isatty() else 2)

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import dataclasses
-import fnmatch
 import itertools
 import multiprocessing
 import os
-import signal
 import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
@@ -16,11 +14,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import config as C
-from . import results
+from . import faults, results
 
-# Testing only: "GLOB" makes the worker running a matching run or artifact die (SIGKILL) once, right after the
-# run has started; "GLOB:always" every time. This is how the fault tests kill a worker mid-run.
-FAULT_ENV = "CGAN_STUDY_FAULT_INJECT"
 # Environment a Ray worker inherits from the driver (a cluster's workers do not share the driver's shell).
 FORWARDED_ENV = ("CGAN_STUDY_", "TF_CPP_MIN_LOG_LEVEL", "KERAS_HOME", "TF_ENABLE_ONEDNN_OPTS")
 DEFAULT_RETRIES = 2
@@ -107,21 +102,6 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
     return None
 
 
-def _inject_fault(name: str, marker_dir: Path) -> None:
-    spec = os.environ.get(FAULT_ENV)
-    if not spec:
-        return
-    pattern, _, mode = spec.partition(":")
-    if not fnmatch.fnmatch(name, pattern):
-        return
-    marker = marker_dir / (".fault-injected-" + name.replace("/", "_"))
-    if mode != "always" and marker.exists():
-        return
-    results.write_text(marker, "")
-    print(f"{name}: fault injection, worker {os.getpid()} dies now", flush=True)
-    os.kill(os.getpid(), signal.SIGKILL)
-
-
 _CONTEXTS: dict = {}
 
 
@@ -162,11 +142,13 @@ def run_job(plan: Plan, job: Job) -> Outcome:
         from .stages import Artifact
 
         artifact = Artifact(**job.artifact)
+        faults.enter(job.id, ctx.cache.root)
+        faults.at("job-start")
         t0 = time.perf_counter()
         try:
             if not artifact.is_built(exp, ctx):
                 print(f"{job.label}: building", flush=True)
-                _inject_fault(job.id, ctx.cache.root)
+                faults.at("run-started")
             artifact.build(exp, ctx)
         except Exception as exc:
             print(f"{job.label}: FAILED: {_one_line(exc)}", flush=True)
@@ -177,10 +159,14 @@ def run_job(plan: Plan, job: Job) -> Outcome:
     from .tasks import TASKS
 
     def work(run_dir: Path) -> dict:
-        _inject_fault(job.run, run_dir)
+        faults.at("run-started")
         return TASKS[plan.task](exp, ctx, run_dir)
 
+    faults.enter(job.run, plan.sweep_dir)
+    faults.at("job-start")
     reason = execute(results.Run(plan.sweep_dir / job.run), job.label, job.record, work)
+    if reason is None:
+        faults.at("run-done")
     return Outcome(reason is None, reason)
 
 

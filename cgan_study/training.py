@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import results
-from .callbacks import DivergenceGuard, HistoryLogger, SampleGrid, StateCheckpoint, load_checkpoint
+from .callbacks import DivergenceGuard, FaultPoint, HistoryLogger, SampleGrid, StateCheckpoint, load_checkpoint
 from .config import GANConfig
 from .data import Split, class_balanced_indices, pipeline, to_float
 from .gan import GAN
@@ -67,6 +67,7 @@ def train_gan(cfg: GANConfig, train: Split, work_dir: Path, seed: int) -> dict:
             raise RuntimeError("TensorBoard logging needs the tensorboard package: "
                                "pip install -e '.[tensorboard]'") from None
         callbacks.append(keras.callbacks.TensorBoard(Path(os.environ[TENSORBOARD_ENV]) / work_dir.name))
+    callbacks.append(FaultPoint())  # after the checkpoint: a job killed here resumes from this epoch
     start = time.perf_counter()
     if done_epochs < cfg.epochs:
         gan.fit(ds, epochs=cfg.epochs, initial_epoch=done_epochs, steps_per_epoch=steps,

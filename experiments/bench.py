@@ -11,8 +11,6 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 
 def _images_per_second(model, real, labels, batch: int, steps: int, warmup: int) -> float:
     """Train-step throughput: timed from the end of the first timed batch to the end of the last.

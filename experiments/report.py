@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 NA = "n/a"
 ANALYSIS_FIGURES = ("embedding_tsne.pdf", "embedding_pca.pdf", "confidence_real.pdf", "confidence_synthetic.pdf",

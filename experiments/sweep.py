@@ -9,12 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the output
-
-from cgan_study import config as C  # noqa: E402
-from cgan_study.data import ENV_VAR, DataError, resolve_source  # noqa: E402
-from cgan_study.grid import name_runs  # noqa: E402
-from experiments.sweeps import SWEEPS  # noqa: E402
+from cgan_study import config as C
+from cgan_study.data import ENV_VAR, DataError, resolve_source
+from cgan_study.grid import name_runs
+from experiments.sweeps import SWEEPS
 
 
 class UsageError(Exception):

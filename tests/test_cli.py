@@ -10,12 +10,31 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def clean_env(extra: dict | None = None) -> dict[str, str]:
+    """The test process's environment without the variables that steer a run or a cluster, plus `extra`.
+
+    A CGAN_STUDY_* (fault injection, TensorBoard, dataset) or RAY_* (address, auth) variable left in the user's
+    shell would otherwise change what a test runs; each test passes the ones it means explicitly.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CGAN_STUDY_", "RAY_"))}
+    return {**env, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", **(extra or {})}
+
+
 def cli(*args, env_data=None, cwd=None, env=None, timeout=600):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    env = clean_env(env)
     if env_data is not None:
         env["CGAN_STUDY_DATA"] = str(env_data)
     return subprocess.run([sys.executable, "-m", "experiments.sweep", *args], capture_output=True, text=True,
                           env=env, cwd=cwd or REPO, timeout=timeout)
+
+
+def test_subprocesses_get_no_stray_run_or_cluster_variables(monkeypatch):
+    monkeypatch.setenv("CGAN_STUDY_FAULT_INJECT", "*")
+    monkeypatch.setenv("CGAN_STUDY_TENSORBOARD", "/tmp/tb")
+    monkeypatch.setenv("RAY_ADDRESS", "elsewhere:6379")
+    env = clean_env({"RAY_AUTH_TOKEN": "t"})
+    assert not {"CGAN_STUDY_FAULT_INJECT", "CGAN_STUDY_TENSORBOARD", "RAY_ADDRESS"} & set(env)
+    assert env["RAY_AUTH_TOKEN"] == "t" and env["PYTHONPATH"] == str(REPO)
 
 
 def test_list_names_every_sweep():

@@ -1,16 +1,16 @@
 """Crash safety: kill -9 of the runner at several points, dead worker processes, two runners on one directory."""
-import os
+import json
+import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import same_rows
-from test_cli import REPO, cli
+from test_cli import REPO, clean_env, cli
 
 CHEAP = "[ra]*-k5"                       # real-k5 and affine-k5: no GAN, no scorer
 WITH_GAN = "mix-synth0.10-k5-coursework"  # needs the coursework generator built first
@@ -22,46 +22,70 @@ def _args(out: Path, data: Path, only: str, *extra: str) -> list[str]:
 
 
 def _spawn(args: list[str], **env_extra) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONUNBUFFERED": "1",
-           **env_extra}
+    env = clean_env({"PYTHONUNBUFFERED": "1", **env_extra})
     return subprocess.Popen([sys.executable, "-m", "experiments.sweep", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO)
 
 
-# (runs, line that triggers the kill, seconds to wait after it): before any run, mid-run, between two runs,
-# and in the middle of training the generator a run depends on.
+# (runs, fault specification): the serial runner is its own worker, so the fault hook kills the runner itself at
+# a named phase (cgan_study/faults.py), whatever the machine's speed: before any run, mid-run (after its first
+# training epoch), between two runs, and mid-way through training the generator a run depends on.
 KILL_POINTS = {
-    "at-start": (CHEAP, "data: ", 0.0),
-    "mid-run": (CHEAP, ": running", 2.0),
-    "between-runs": (CHEAP, ": done in", 0.0),
-    "mid-artifact": (WITH_GAN, ": building", 3.0),
+    "before-any-run": (CHEAP, "*@job-start"),
+    "mid-run": (CHEAP, "real-k5@epoch-end"),
+    "between-runs": (CHEAP, "*@run-done"),
+    "mid-artifact": (WITH_GAN, "generator/*@epoch-end"),
 }
+
+
+def _state(sweep: Path, run: str) -> str:
+    d = sweep / run
+    if (d / "DONE").exists():
+        return "done"
+    if (d / "metrics.json").exists():
+        return "measured"
+    return "started" if (d / "config.json").exists() else "absent"
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_kill_9_then_rerun_gives_the_uninterrupted_summary(point, tmp_path, mnist_path, smoke_sweep):
-    only, trigger, delay = KILL_POINTS[point]
-    proc = _spawn(_args(tmp_path, mnist_path, only))
-    seen = []
-    for line in proc.stdout:
-        seen.append(line)
-        if trigger in line:
-            time.sleep(delay)
-            proc.send_signal(signal.SIGKILL)
-            break
-    proc.wait(60)
-    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+def test_kill_9_at_a_named_phase_then_rerun_gives_the_uninterrupted_summary(point, tmp_path, mnist_path,
+                                                                            smoke_sweep):
+    only, spec = KILL_POINTS[point]
+    proc = _spawn(_args(tmp_path, mnist_path, only), CGAN_STUDY_FAULT_INJECT=spec)
+    output = proc.communicate(timeout=600)[0]
+    assert proc.returncode == -signal.SIGKILL, output
+    phase = spec.split("@")[1]
+    assert len(re.findall(rf"fault injection at {phase},", output)) == 1, output
     sweep = tmp_path / "mix_ratios"
-    if sweep.exists():  # whatever was interrupted is not counted as finished
-        unfinished = [p for p in sweep.iterdir() if p.is_dir() and not (p / "DONE").exists()]
-        for run_dir in unfinished:
-            assert (run_dir / "config.json").exists() and not (run_dir / "metrics.json").exists()
+    states = sorted(_state(sweep, run) for run in ("real-k5", "affine-k5"))
+    if point == "before-any-run":
+        assert states == ["absent", "absent"]
+    elif point == "mid-run":
+        assert _state(sweep, "real-k5") == "started" and "done in" not in output.split("real-k5: running")[1]
+    elif point == "between-runs":
+        assert states == ["absent", "done"]
+    else:  # the generator's first epoch is checkpointed in its unfinished build; no run has started
+        builds = list((tmp_path / "_artifacts" / "generator").glob("_build-*"))
+        assert len(builds) == 1 and (builds[0] / "checkpoint.npz").exists(), output
+        assert _state(sweep, WITH_GAN) == "absent"
     rerun = cli(*_args(tmp_path, mnist_path, only))
     assert rerun.returncode == 0, rerun.stdout[-3000:]
+    if point == "mid-artifact":  # the rebuilt generator continued from the killed build's checkpoint
+        built = [json.loads(p.read_text()) for p in (tmp_path / "_artifacts" / "generator").glob("*/metrics.json")]
+        assert [m["resumed_from_epoch"] for m in built] == [1]
     runs = ["affine-k5", "real-k5"] if only == CHEAP else [WITH_GAN]
     same_rows(sweep / "summary.csv", smoke_sweep[0] / "mix_ratios" / "summary.csv", runs)
     assert not list((tmp_path / "_artifacts").glob("*/_build-*"))  # no half-built artifact left behind
+
+
+def test_a_fault_specification_with_an_unknown_phase_is_refused():
+    from cgan_study import faults
+
+    assert faults.parse("real-k5:always@run-done") == ("real-k5", True, "run-done")
+    assert faults.parse("real-k5") == ("real-k5", False, "run-started")
+    with pytest.raises(ValueError, match="PHASE one of"):
+        faults.parse("real-k5@mid-run")
 
 
 @pytest.mark.integration

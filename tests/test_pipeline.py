@@ -9,7 +9,6 @@ import pytest
 from cgan_study import augment, config as C, stages
 from cgan_study.models import count_flops
 from experiments.reference_cgan import build_discriminator, build_generator
-from test_cli import cli
 
 
 def _hashes(x):

@@ -1,15 +1,21 @@
 """The Ray executor against a local Ray cluster (loopback, 2 CPUs): same answers, dead workers retried or failed."""
+import contextlib
 import os
+import secrets
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import same_rows
-from test_cli import cli
+from test_cli import clean_env, cli
 
 RAY = str(Path(sys.executable).parent / "ray")
 
@@ -20,40 +26,95 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def ray_address():
-    """`ray start --head` as a user would on a cluster's head node, stopped after the module."""
+def _session_processes(sid: int) -> list[int]:
+    """Processes of one session (what `ray start --block` started), read from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[3]) == sid:  # after ") ": state, ppid, pgrp, session
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+@contextlib.contextmanager
+def started_head():
+    """`ray start --head` as on a cluster's head node, with its own token and temporary directory.
+
+    Nothing comes from ~/.ray: the token is made here and handed to the head and to every driver through
+    RAY_AUTH_TOKEN. Only this head is stopped afterwards (`ray stop` would stop every Ray on the machine, a
+    user's own too): `--block` keeps it in the foreground, in a session of its own, so SIGTERM to it shuts down
+    what it started, and whatever is left of that session is killed.
+    """
     port = _free_port()
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    subprocess.run([RAY, "start", "--head", "--node-ip-address", "127.0.0.1", "--port", str(port),
-                    "--num-cpus", "2", "--num-gpus", "0", "--include-dashboard", "false", "--disable-usage-stats"],
-                   check=True, capture_output=True, env=env, timeout=180)
+    temp_dir = Path(tempfile.mkdtemp(prefix="ray-", dir="/tmp"))  # short: Ray's socket paths must fit 107 bytes
+    auth = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)}
+    env = clean_env({"RAY_USAGE_STATS_ENABLED": "0", **auth})
+    log = temp_dir / "head.log"
+    with open(log, "w") as out:
+        head = subprocess.Popen([RAY, "start", "--head", "--block", "--temp-dir", str(temp_dir),
+                                 "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2",
+                                 "--num-gpus", "0", "--include-dashboard", "false", "--disable-usage-stats"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
-        yield f"127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while "Ray runtime started" not in log.read_text():
+            if head.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"ray start --head did not come up:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}", auth, head.pid
     finally:
-        subprocess.run([RAY, "stop", "--force"], capture_output=True, env=env, timeout=180)
+        head.send_signal(signal.SIGTERM)
+        try:
+            head.wait(90)
+        except subprocess.TimeoutExpired:
+            pass
+        for pid in _session_processes(head.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        head.wait(30)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def _sweep(out, data, address, *extra, env=None):
-    # An explicit address never turns Ray's token authentication on by itself (Ray >= 2.5x); the head made a
-    # token under ~/.ray, which a driver on the same machine uses once RAY_AUTH_MODE=token.
-    env = {"RAY_AUTH_MODE": "token", **(env or {})}
+@pytest.fixture(scope="module")
+def ray_head():
+    with started_head() as head:
+        yield head
+
+
+def _sweep(out, data, head, *extra, env=None):
+    address, auth, _ = head
     return cli("mix_ratios", "--profile", "smoke", "--out", str(out), "--data", str(data), "--executor", "ray",
-               "--address", address, "--cpus-per-run", "1", *extra, env=env, timeout=1800)
+               "--address", address, "--cpus-per-run", "1", *extra, env={**auth, **(env or {})}, timeout=1800)
 
 
 @pytest.mark.integration
-def test_ray_smoke_sweep_gives_the_local_executors_rows(tmp_path, mnist_path, ray_address, smoke_sweep):
-    out = _sweep(tmp_path, mnist_path, ray_address)
+def test_stopping_a_test_head_leaves_other_ray_instances_running():
+    with started_head() as (_, _, first):
+        with started_head() as (_, _, second):
+            first_pids, second_pids = _session_processes(first), _session_processes(second)
+            assert len(first_pids) >= 3 and len(second_pids) >= 3  # the ray CLI, GCS, raylet, ...
+        assert not [pid for pid in second_pids if Path(f"/proc/{pid}").exists()]
+        assert all(Path(f"/proc/{pid}").exists() for pid in first_pids)
+    assert not [pid for pid in first_pids if Path(f"/proc/{pid}").exists()]
+
+
+@pytest.mark.integration
+def test_ray_smoke_sweep_gives_the_local_executors_rows(tmp_path, mnist_path, ray_head, smoke_sweep):
+    out = _sweep(tmp_path, mnist_path, ray_head)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     same_rows(tmp_path / "mix_ratios" / "summary.csv", smoke_sweep[0] / "mix_ratios" / "summary.csv")
-    again = _sweep(tmp_path, mnist_path, ray_address)  # finished runs are skipped, artifacts not rebuilt
+    again = _sweep(tmp_path, mnist_path, ray_head)  # finished runs are skipped, artifacts not rebuilt
     assert again.returncode == 0 and ": running" not in again.stdout and ": building" not in again.stdout
 
 
 @pytest.mark.integration
-def test_a_ray_worker_that_dies_mid_run_is_retried(tmp_path, mnist_path, ray_address, smoke_sweep):
-    out = _sweep(tmp_path, mnist_path, ray_address, "--only", "[ra]*-k5",
+def test_a_ray_worker_that_dies_mid_run_is_retried(tmp_path, mnist_path, ray_head, smoke_sweep):
+    out = _sweep(tmp_path, mnist_path, ray_head, "--only", "[ra]*-k5",
                  env={"CGAN_STUDY_FAULT_INJECT": "real-k5"})
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "real-k5: worker died" in out.stdout and "retry 1 of 2" in out.stdout
@@ -62,8 +123,8 @@ def test_a_ray_worker_that_dies_mid_run_is_retried(tmp_path, mnist_path, ray_add
 
 
 @pytest.mark.integration
-def test_a_ray_worker_that_always_dies_is_marked_failed(tmp_path, mnist_path, ray_address):
-    out = _sweep(tmp_path, mnist_path, ray_address, "--only", "[ra]*-k5", "--retries", "1",
+def test_a_ray_worker_that_always_dies_is_marked_failed(tmp_path, mnist_path, ray_head):
+    out = _sweep(tmp_path, mnist_path, ray_head, "--only", "[ra]*-k5", "--retries", "1",
                  env={"CGAN_STUDY_FAULT_INJECT": "real-k5:always"})
     assert out.returncode == 1, out.stdout[-3000:] + out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1].startswith("1 of 2 runs failed: real-k5 (worker died on all 2")

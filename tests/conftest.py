@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MNIST = REPO.parent / "shared" / "data" / "mnist.npz"
 MNIST_SHA256 = "da231c08013e217002c4f393e0f38583bf5a62a5ead805d541bdacd45803e00f"
+
+
+@pytest.fixture
+def rng(request) -> np.random.Generator:
+    """A generator of the test's own, seeded by its name: its data do not depend on which tests ran before."""
+    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
 
 
 @pytest.fixture(scope="session")

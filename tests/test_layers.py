@@ -8,14 +8,13 @@ from cgan_study.layers import (DropReference, MinibatchDiscrimination, PrependRe
                                VirtualBatchNormalization)
 from tfgan_reference import load
 
-RNG = np.random.default_rng(2)
 
 
 @pytest.mark.parametrize("shape", [(16, 7, 7, 5), (16, 12)])
-def test_vbn_matches_tfgan_on_a_fixed_reference_batch(shape):
+def test_vbn_matches_tfgan_on_a_fixed_reference_batch(shape, rng):
     vbn_module = load("python.features.virtual_batchnorm")
-    reference = tf.constant(RNG.normal(2.0, 3.0, size=shape).astype(np.float32))
-    batch = tf.constant(RNG.normal(-1.0, 0.5, size=(9, *shape[1:])).astype(np.float32))
+    reference = tf.constant(rng.normal(2.0, 3.0, size=shape).astype(np.float32))
+    batch = tf.constant(rng.normal(-1.0, 0.5, size=(9, *shape[1:])).astype(np.float32))
     theirs = vbn_module.VBN(reference, epsilon=1e-3)
     layer = VirtualBatchNormalization(reference_size=shape[0], epsilon=1e-3)
     ours = layer(tf.concat([reference, batch], 0)).numpy()
@@ -24,24 +23,24 @@ def test_vbn_matches_tfgan_on_a_fixed_reference_batch(shape):
     np.testing.assert_allclose(ours[shape[0]:], theirs(batch).numpy(), rtol=1e-4, atol=1e-4)
 
 
-def test_vbn_output_of_an_example_does_not_depend_on_its_batch():
+def test_vbn_output_of_an_example_does_not_depend_on_its_batch(rng):
     layer = VirtualBatchNormalization(reference_size=8)
-    ref = RNG.normal(size=(8, 4, 4, 3)).astype(np.float32)
-    x = RNG.normal(size=(1, 4, 4, 3)).astype(np.float32)
-    others = RNG.normal(size=(5, 4, 4, 3)).astype(np.float32) * 10
+    ref = rng.normal(size=(8, 4, 4, 3)).astype(np.float32)
+    x = rng.normal(size=(1, 4, 4, 3)).astype(np.float32)
+    others = rng.normal(size=(5, 4, 4, 3)).astype(np.float32) * 10
     alone = layer(np.concatenate([ref, x]))[8:].numpy()
     in_batch = layer(np.concatenate([ref, x, others]))[8:9].numpy()
     np.testing.assert_allclose(alone, in_batch, rtol=1e-5, atol=1e-6)
 
 
-def test_reference_plumbing_round_trips_through_a_saved_model(tmp_path):
+def test_reference_plumbing_round_trips_through_a_saved_model(tmp_path, rng):
     inp = keras.Input((3,))
     h = PrependReference((4, 3), name="ref")(inp)
     h = VirtualBatchNormalization(4)(h)
     out = DropReference(4)(h)
     model = keras.Model(inp, out)
-    model.get_layer("ref").reference.assign(RNG.normal(size=(4, 3)).astype(np.float32))
-    x = RNG.normal(size=(2, 3)).astype(np.float32)
+    model.get_layer("ref").reference.assign(rng.normal(size=(4, 3)).astype(np.float32))
+    x = rng.normal(size=(2, 3)).astype(np.float32)
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(model(x).numpy(), loaded(x).numpy(), rtol=1e-6)
@@ -58,9 +57,9 @@ def test_minibatch_discrimination_measures_closeness():
     assert np.all(layer(spread).numpy()[:, 10:] < 1e-3)
 
 
-def test_projection_logit_is_inner_product_with_class_embedding():
+def test_projection_logit_is_inner_product_with_class_embedding(rng):
     layer = ProjectionLogit(10)
-    feats = RNG.normal(size=(3, 5)).astype(np.float32)
+    feats = rng.normal(size=(3, 5)).astype(np.float32)
     labels = np.array([[1], [4], [9]])
     out = layer([feats, labels]).numpy()
     emb = layer.embedding.numpy()

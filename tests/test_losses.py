@@ -6,9 +6,8 @@ import tensorflow as tf
 from cgan_study import losses as L
 from tfgan_reference import load
 
-RNG = np.random.default_rng(1)
-REAL = tf.constant(RNG.normal(size=(64, 1)).astype(np.float32) + 0.5)
-FAKE = tf.constant(RNG.normal(size=(64, 1)).astype(np.float32) - 0.5)
+_LOGITS = np.random.default_rng(1).normal(size=(2, 64, 1)).astype(np.float32)  # fixed, whatever ran before
+REAL, FAKE = tf.constant(_LOGITS[0] + 0.5), tf.constant(_LOGITS[1] - 0.5)
 
 
 @pytest.fixture(scope="module")
@@ -62,11 +61,11 @@ def test_hinge_known_answers():
     assert float(L.generator_loss("hinge", tf.fill([4, 1], 3.0))) == -3.0
 
 
-def test_gradient_penalty_of_a_linear_critic():
+def test_gradient_penalty_of_a_linear_critic(rng):
     # critic(x) = sum(w * x): the gradient is w everywhere, so the penalty is (||w|| - 1)^2.
-    w = tf.constant(RNG.normal(size=(1, 28, 28, 1)).astype(np.float32))
+    w = tf.constant(rng.normal(size=(1, 28, 28, 1)).astype(np.float32))
     critic = lambda x: tf.reduce_sum(w * x, axis=[1, 2, 3])  # noqa: E731
-    points = tf.constant(RNG.normal(size=(5, 28, 28, 1)).astype(np.float32))
+    points = tf.constant(rng.normal(size=(5, 28, 28, 1)).astype(np.float32))
     expected = (float(tf.norm(w)) - 1.0) ** 2
     assert float(L.gradient_penalty(critic, points)) == pytest.approx(expected, rel=1e-4)
 

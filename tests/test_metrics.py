@@ -6,16 +6,15 @@ import tensorflow as tf
 from cgan_study import metrics as M
 from tfgan_reference import load
 
-RNG = np.random.default_rng(0)
 
 
-def test_identical_feature_sets_give_fid_zero():
-    f = RNG.normal(size=(500, 16))
+def test_identical_feature_sets_give_fid_zero(rng):
+    f = rng.normal(size=(500, 16))
     assert M.frechet_distance(f, f) == pytest.approx(0.0, abs=1e-8)
 
 
-def test_fid_of_shifted_gaussian_is_the_squared_shift():
-    f = RNG.normal(size=(2000, 8))
+def test_fid_of_shifted_gaussian_is_the_squared_shift(rng):
+    f = rng.normal(size=(2000, 8))
     assert M.frechet_distance(f, f + 3.0) == pytest.approx(9.0 * 8, rel=1e-9)
 
 
@@ -52,8 +51,8 @@ def test_confident_rate():
     assert M.confident_rate(probs) == 0.5
 
 
-def test_precision_recall_known_cases():
-    real = RNG.normal(size=(400, 4))
+def test_precision_recall_known_cases(rng):
+    real = rng.normal(size=(400, 4))
     assert M.precision_recall(real, real.copy()) == (1.0, 1.0)
     far = real + 100.0
     assert M.precision_recall(real, far) == (0.0, 0.0)
@@ -63,8 +62,8 @@ def test_precision_recall_known_cases():
     assert precision == 1.0 and 0.4 < recall < 0.7
 
 
-def test_kid_of_identical_distributions_is_near_zero():
-    a, b = RNG.normal(size=(1000, 8)), RNG.normal(size=(1000, 8))
+def test_kid_of_identical_distributions_is_near_zero(rng):
+    a, b = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 8))
     assert abs(M.kernel_distance(a, b)[0]) < 0.01
     assert M.kernel_distance(a, b + 1)[0] > 0.5
 
@@ -82,25 +81,25 @@ def tfgan_metrics():
     return load("python.eval.classifier_metrics")
 
 
-def test_inception_score_matches_tfgan(tfgan_metrics):
-    logits = RNG.normal(size=(1000, 10)) * 3
+def test_inception_score_matches_tfgan(tfgan_metrics, rng):
+    logits = rng.normal(size=(1000, 10)) * 3
     probs = tf.nn.softmax(logits).numpy()
     ours = M.inception_score(probs, splits=1)[0]
     theirs = float(tfgan_metrics.classifier_score_from_logits(tf.constant(logits)))
     assert ours == pytest.approx(theirs, rel=1e-4)
 
 
-def test_fid_matches_tfgan(tfgan_metrics):
-    a = RNG.normal(size=(600, 32))
-    b = RNG.normal(size=(500, 32)) * 1.3 + 0.2
+def test_fid_matches_tfgan(tfgan_metrics, rng):
+    a = rng.normal(size=(600, 32))
+    b = rng.normal(size=(500, 32)) * 1.3 + 0.2
     theirs = float(tfgan_metrics.frechet_classifier_distance_from_activations(tf.constant(a), tf.constant(b)))
     assert M.frechet_distance(a, b) == pytest.approx(theirs, rel=1e-4)
 
 
 @pytest.mark.parametrize("n_real,n_fake,block", [(700, 600, 1024), (2100, 2050, 1024), (500, 333, 128)])
-def test_kid_and_its_std_match_tfgan(tfgan_metrics, n_real, n_fake, block):
-    a = RNG.normal(size=(n_real, 16))
-    b = RNG.normal(size=(n_fake, 16)) * 1.2 + 0.1
+def test_kid_and_its_std_match_tfgan(tfgan_metrics, n_real, n_fake, block, rng):
+    a = rng.normal(size=(n_real, 16))
+    b = rng.normal(size=(n_fake, 16)) * 1.2 + 0.1
     mean, std = M.kernel_distance(a, b, max_block_size=block)
     t_mean, t_std = tfgan_metrics.kernel_classifier_distance_and_std_from_activations(
         tf.constant(a), tf.constant(b), max_block_size=block)

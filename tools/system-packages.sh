@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The system packages the tests need (TeX for the paper, poppler for reading it back), by their Debian names.
+# Installs them with apt-get when it can (as root, or through passwordless sudo); otherwise stops at once with
+# one line naming them. Used by `make test` (and so by .ci/run) and `make paper`.
+set -euo pipefail
+PACKAGES="latexmk texlive-latex-recommended texlive-latex-extra texlive-publishers texlive-fonts-recommended poppler-utils"
+
+missing() {  # prints what is missing, nothing when all is there
+  local c f
+  for c in latexmk pdflatex kpsewhich pdfinfo pdftoppm; do
+    command -v "$c" >/dev/null 2>&1 || { echo "$c"; return; }
+  done
+  for f in IEEEtran.cls IEEEtran.bst adjustbox.sty booktabs.sty amssymb.sty; do  # what paper/main.tex uses
+    [ -n "$(kpsewhich "$f")" ] || { echo "$f"; return; }
+  done
+}
+
+m=$(missing)
+[ -z "$m" ] && exit 0
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  SUDO=""
+elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+  SUDO="sudo"
+else
+  echo "error: the tests need TeX and poppler ($m is missing) and apt-get cannot be run here; install them:" \
+       "apt-get install $PACKAGES (or your system's equivalents)" >&2
+  exit 1
+fi
+echo "installing system packages for the tests ($m is missing): $PACKAGES"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+m=$(missing)
+if [ -n "$m" ]; then
+  echo "error: $m is still missing after installing $PACKAGES" >&2
+  exit 1
+fi

@@ -1,5 +1,7 @@
-"""Real/synthetic training mixes and the augmentation arms (mix, affine, pretrain, filter, synthetic only)."""
+"""Real/synthetic training sets and the strategies that train a downstream classifier on them."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -8,6 +10,7 @@ from . import stages
 from .config import Experiment
 from .data import NUM_CLASSES, Split, subset
 from .sampling import balanced_labels, sample
+from .strategies import STRATEGIES
 
 SYNTH_SEED_OFFSET = 50_000  # synthetic noise seeds never coincide with other seeds of the run
 
@@ -45,80 +48,105 @@ def confidence_filter(judge, synth: Split, threshold: float) -> Split:
     return synth.take(np.flatnonzero(keep))
 
 
-GAN_ARMS = ("mix", "pretrain", "filter", "synthetic_only")
-
-
 def generator_subset(exp: Experiment) -> int:
     """Real digits per class the cell's generator trains on: all (0) under coursework, k under low_data."""
     return exp.augment.real_per_class if exp.augment.protocol == "low_data" else 0
 
 
+@dataclass(frozen=True)
+class CellPlan:
+    """What one cell needs, decided in one place: the executor builds its artifacts, the runner follows it."""
+    n_synth: int                            # synthetic digits to draw (0: none)
+    generator: stages.Artifact | None       # the generator artifact they come from
+    judge: str | None                       # filter: "scorer" (coursework) or "real_only_classifier" (low_data)
+    problem: str | None = None              # why the cell cannot run (reported by the runner, not the planner)
+
+    def artifacts(self) -> list[stages.Artifact]:
+        return [a for a in (self.generator, stages.Artifact("scorer") if self.judge == "scorer" else None) if a]
+
+
+def plan(exp: Experiment, ctx: stages.Context) -> CellPlan:
+    a = exp.augment
+    strategy = STRATEGIES[a.strategy]
+    n_synth = synthetic_count(exp, ctx) if strategy.uses_generator else 0
+    # Who judges matters: under `coursework` the scorer (trained on all real digits) decides; under `low_data`
+    # that would leak labels the classifier may not see, so a classifier trained on the same k real digits
+    # per class decides instead.
+    judge = None if a.strategy != "filter" else ("scorer" if a.protocol == "coursework" else "real_only_classifier")
+    if strategy.needs_synthetic and n_synth == 0:
+        return CellPlan(0, None, judge, f"augment.strategy={a.strategy} needs synthetic digits; set "
+                                        "augment.synth_fraction > 0")
+    if n_synth and a.protocol == "low_data" and a.real_per_class <= 0:
+        return CellPlan(0, None, judge, "augment.protocol=low_data trains the generator on the classifier's k "
+                                        "real digits per class; set augment.real_per_class > 0")
+    generator = stages.Artifact("generator", k=generator_subset(exp), subset_seed=exp.seed) if n_synth else None
+    return CellPlan(n_synth, generator, judge)
+
+
 def needs(exp: Experiment, ctx: stages.Context) -> list[stages.Artifact]:
     """The artifacts `run` will use, so that an executor can build each once before the cells that share it."""
-    a, out = exp.augment, []
-    if a.arm in GAN_ARMS and synthetic_count(exp, ctx) > 0 and not (a.protocol == "low_data" and
-                                                                     a.real_per_class <= 0):
-        out.append(stages.Artifact("generator", k=generator_subset(exp), subset_seed=exp.seed))
-    if a.arm == "filter" and a.protocol == "coursework":
-        out.append(stages.Artifact("scorer"))
-    return out
+    return plan(exp, ctx).artifacts()
+
+
+# Each strategy's training, given the real digits, the synthetic ones (or None) and the cell; returns the
+# trained model, fit info and extra metrics. Keys match strategies.STRATEGIES (checked below).
+def _real(exp, ctx, real, synth, val):
+    return (*clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed), {})
+
+
+def _affine(exp, ctx, real, synth, val):
+    return (*clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed, affine=True), {})
+
+
+def _mix(exp, ctx, real, synth, val):
+    mixed = concat(real, synth) if synth is not None else real
+    return (*clf.train_classifier(exp.classifier, (mixed.x, mixed.y), val, exp.seed), {})
+
+
+def _synthetic_only(exp, ctx, real, synth, val):
+    return (*clf.train_classifier(exp.classifier, (synth.x, synth.y), val, exp.seed), {"n_real": 0})
+
+
+def _pretrain(exp, ctx, real, synth, val):
+    model, pre = clf.train_classifier(exp.classifier, (synth.x, synth.y), val, exp.seed)
+    model, info = clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed, model=model)
+    return model, info, {"pretrain_seconds": pre["train_seconds"]}
+
+
+def _filter(exp, ctx, real, synth, val):
+    if plan(exp, ctx).judge == "scorer":
+        judge, _ = stages.get_scorer(exp, ctx)
+    else:
+        judge, _ = clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed)
+    kept = confidence_filter(judge, synth, exp.augment.filter_threshold)
+    mixed = concat(real, kept)
+    model, info = clf.train_classifier(exp.classifier, (mixed.x, mixed.y), val, exp.seed)
+    return model, info, {"filter_judge": plan(exp, ctx).judge, "n_synth_kept": len(kept)}
+
+
+TRAIN = {"real": _real, "affine": _affine, "mix": _mix, "pretrain": _pretrain, "filter": _filter,
+         "synthetic_only": _synthetic_only}
+assert set(TRAIN) == set(STRATEGIES), "every declared strategy needs its training here"
 
 
 def run(exp: Experiment, ctx: stages.Context) -> dict:
     """Train one downstream classifier for this cell and score it on the test digits."""
-    a = exp.augment
+    cell = plan(exp, ctx)
+    if cell.problem:
+        raise ValueError(cell.problem)
     real = real_training_set(exp, ctx)
     val = (ctx.data.val.x, ctx.data.val.y)
     out: dict = {"n_real": len(real), "n_synth": 0}
     synth = None
-    if a.arm in GAN_ARMS + ("pca",):
-        n_synth = synthetic_count(exp, ctx)
-        if n_synth == 0:
-            if a.arm != "mix":
-                raise ValueError(f"augment.arm={a.arm} needs synthetic digits; set augment.synth_fraction > 0")
-        else:
-            if a.protocol == "low_data" and a.real_per_class <= 0:
-                raise ValueError("augment.protocol=low_data trains the generator on the classifier's k real "
-                                 "digits per class; set augment.real_per_class > 0")
-            k = generator_subset(exp)
-            if a.arm == "pca":
-                generator = stages.get_pca_generator(exp, ctx, k=k, subset_seed=exp.seed)
-            else:
-                generator, gen_info, _ = stages.get_generator(exp, ctx, k=k, subset_seed=exp.seed)
-                out["gan_train_seconds"] = gen_info.get("train_seconds")
-            synth = synthetic_set(generator, n_synth, seed=exp.seed + SYNTH_SEED_OFFSET)
-            out["n_synth"] = len(synth)
-
-    cfg, seed = exp.classifier, exp.seed
-    if a.arm in ("real", "affine") or (a.arm == "mix" and synth is None):
-        model, info = clf.train_classifier(cfg, (real.x, real.y), val, seed, affine=a.arm == "affine")
-    elif a.arm in ("mix", "pca"):
-        mixed = concat(real, synth)
-        model, info = clf.train_classifier(cfg, (mixed.x, mixed.y), val, seed)
-    elif a.arm == "synthetic_only":
-        model, info = clf.train_classifier(cfg, (synth.x, synth.y), val, seed)
-        out["n_real"] = 0
-    elif a.arm == "pretrain":
-        model, pre = clf.train_classifier(cfg, (synth.x, synth.y), val, seed)
-        model, info = clf.train_classifier(cfg, (real.x, real.y), val, seed, model=model)
-        out["pretrain_seconds"] = pre["train_seconds"]
-    elif a.arm == "filter":
-        # Who judges matters: under `coursework` the scorer (trained on all 60,000 real digits) decides;
-        # under `low_data` that would leak labels the classifier is not allowed to see, so a classifier
-        # trained on the same k real digits per class decides instead.
-        if a.protocol == "coursework":
-            judge, _ = stages.get_scorer(exp, ctx)
-            out["filter_judge"] = "scorer"
-        else:
-            judge, _ = clf.train_classifier(cfg, (real.x, real.y), val, seed)
-            out["filter_judge"] = "real_only_classifier"
-        kept = confidence_filter(judge, synth, a.filter_threshold)
-        out["n_synth_kept"] = len(kept)
-        mixed = concat(real, kept)
-        model, info = clf.train_classifier(cfg, (mixed.x, mixed.y), val, seed)
-    else:  # pragma: no cover - config validation rejects other arms
-        raise ValueError(f"unknown arm {a.arm}")
-
+    if cell.generator is not None:
+        generator, gen_info, path = stages.get_generator(exp, ctx, k=cell.generator.k,
+                                                         subset_seed=cell.generator.subset_seed)
+        out["gan_train_seconds"] = gen_info.get("train_seconds")
+        out["generator_artifact"] = path.name  # results/_artifacts/generator/<this>
+        synth = synthetic_set(generator, cell.n_synth, seed=exp.seed + SYNTH_SEED_OFFSET)
+        out["n_synth"] = len(synth)
+    model, info, extra = TRAIN[exp.augment.strategy](exp, ctx, real, synth, val)
+    out.update(extra)
     test = ctx.data.evaluation_split()
     out["test_accuracy"] = clf.accuracy(model, test.x, test.y)
     out.update({f"train_{k}": v for k, v in info.items()})

@@ -12,10 +12,13 @@ from .images import grid_png
 from .sampling import generate
 
 
+GRID_SEED = 1234  # fixed noise of every sample grid, so grids of one model are comparable across epochs
+
+
 class SampleGrid(keras.callbacks.Callback):
     """A 10x10 grid from fixed noise after every epoch (row r = class r for conditional models)."""
 
-    def __init__(self, generator, latent_dim: int, conditional: bool, out_dir: Path, seed: int = 1234):
+    def __init__(self, generator, latent_dim: int, conditional: bool, out_dir: Path, seed: int = GRID_SEED):
         super().__init__()
         self.generator, self.latent_dim, self.conditional = generator, latent_dim, conditional
         self.out_dir = Path(out_dir)
@@ -41,6 +44,28 @@ class HistoryLogger(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         record = {k: float(v) for k, v in (logs or {}).items() if not k.startswith("step_")}
         self.run.log({"epoch": epoch + 1, **record})
+
+
+class Checkpointable:
+    """Mixin for a model trained by fit_resumable: its whole training state as named arrays, and back."""
+
+    def state_variables(self) -> list:
+        """Every variable training changes, in a fixed order (weights, optimiser slots, RNG state)."""
+        raise NotImplementedError
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {f"v{i:04d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(self.state_variables())}
+
+    def set_state(self, arrays: dict[str, np.ndarray]) -> None:
+        variables = self.state_variables()
+        if len(arrays) != len(variables):
+            raise ValueError(f"checkpoint holds {len(arrays)} variables, the model has {len(variables)}; "
+                             "it was written by a different configuration")
+        for i, var in enumerate(variables):
+            value = arrays[f"v{i:04d}"]
+            if tuple(value.shape) != tuple(var.shape):
+                raise ValueError(f"checkpoint variable {i} has shape {value.shape}, model expects {var.shape}")
+            var.assign(value)
 
 
 class StateCheckpoint(keras.callbacks.Callback):

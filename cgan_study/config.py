@@ -27,11 +27,11 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class GANConfig:
-    family: str = "cgan"             # dcgan | cgan | acgan
+    # Hyperparameters shared by the GAN families; the family itself is the registry entry (augment.generator).
     latent_dim: int = 64
     g_width: int = 64                # channels of the last generator feature map x 2
     d_width: int = 32                # channels of the first discriminator conv
-    loss: str = "ns"                 # ns | minimax | lsgan | wgan | wgan_gp | hinge | dragan
+    loss: str = "ns"                 # a record of losses.LOSSES: ns | minimax | lsgan | wgan | wgan_gp | hinge | dragan
     label_smoothing: float = 0.0     # one-sided: real targets 1 - alpha, fake stay 0
     vbn: str = "off"                 # off | g | gd  (virtual batch norm in G only, or G and D)
     d_norm: str = "none"             # none | batch | spectral
@@ -48,6 +48,40 @@ class GANConfig:
     min_steps_per_epoch: int = 100   # small (few-shot) training sets repeat to at least this many steps
     mixed_precision: bool = False
     divergence_patience: int = 200   # steps of D accuracy pinned at 100% before the run is stopped
+
+
+@dataclass(frozen=True)
+class CVAEConfig:
+    latent_dim: int = 16
+    width: int = 32                  # channels of the encoder's first conv and the decoder's last feature map
+    beta: float = 1.0                # weight of the KL term (1 = the ELBO)
+    lr: float = 1e-3
+    batch_size: int = 128
+    epochs: int = 10
+    min_steps_per_epoch: int = 100
+
+
+@dataclass(frozen=True)
+class EBGANConfig:
+    latent_dim: int = 64
+    g_width: int = 64
+    d_width: int = 32                # the autoencoder discriminator's first conv
+    # D's energy is its autoencoder's per-pixel mean squared error (images in [-1, 1]); it pushes the energy of
+    # fakes up to the margin m (a hinge) and of reals down to 0.
+    margin: float = 1.0
+    pt_weight: float = 0.1           # weight of the pulling-away term on G's encoded samples
+    g_lr: float = 2e-4
+    d_lr: float = 2e-4
+    beta_1: float = 0.5
+    batch_size: int = 128
+    epochs: int = 6
+    min_steps_per_epoch: int = 100
+
+
+@dataclass(frozen=True)
+class PCAConfig:
+    n_components: int = 40
+    ridge: float = 1e-3              # added to each class covariance so its Cholesky factor exists
 
 
 @dataclass(frozen=True)
@@ -69,7 +103,10 @@ class AugmentConfig:
     real_fraction: float = 1.0       # fraction of the real training split used
     real_per_class: int = 0          # if > 0, exactly this many real digits per class (overrides fraction)
     synth_fraction: float = 0.0      # synthetic count relative to 60,000 (class-balanced)
-    arm: str = "mix"                 # real | affine | mix | pretrain | filter | synthetic_only | pca
+    # How the cell uses digits: real | affine | mix | pretrain | filter | synthetic_only (augment.STRATEGIES)
+    strategy: str = "mix"
+    # Which registered generator makes the synthetic digits (cgan_study.generators.REGISTRY)
+    generator: str = "cgan"
     protocol: str = "coursework"     # coursework (GAN on all real) | low_data (GAN on the same subset)
     filter_threshold: float = 0.9    # confidence filter: keep samples the scorer agrees with above this
 
@@ -86,6 +123,9 @@ class Experiment:
     seed: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     gan: GANConfig = field(default_factory=GANConfig)
+    cvae: CVAEConfig = field(default_factory=CVAEConfig)
+    ebgan: EBGANConfig = field(default_factory=EBGANConfig)
+    pca: PCAConfig = field(default_factory=PCAConfig)
     # The scorer trains on all real digits, one pass per epoch (steps_per_epoch=0), to >= 99% accuracy.
     scorer: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(
         width=32, epochs=10, early_stopping_patience=3, steps_per_epoch=0))
@@ -95,13 +135,24 @@ class Experiment:
 
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "gan.family": ("dcgan", "cgan", "acgan"),
-    "gan.loss": ("ns", "minimax", "lsgan", "wgan", "wgan_gp", "hinge", "dragan"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
-    "augment.arm": ("real", "affine", "mix", "pretrain", "filter", "synthetic_only", "pca"),
     "augment.protocol": ("coursework", "low_data"),
 }
+
+
+def _choices(key: str) -> tuple[str, ...] | None:
+    """Allowed values of a key; losses, strategies and generators are read from their declared records."""
+    if key == "gan.loss":
+        from .losses import LOSSES
+        return tuple(LOSSES)
+    if key == "augment.strategy":
+        from .strategies import STRATEGIES
+        return tuple(STRATEGIES)
+    if key == "augment.generator":
+        from .generators import REGISTRY
+        return tuple(REGISTRY)
+    return CHOICES.get(key)
 
 UNIT_INTERVAL = ("gan.label_smoothing", "augment.real_fraction", "augment.filter_threshold")
 
@@ -189,10 +240,11 @@ def _coerce(key: str, tp: Any, value: Any) -> Any:
 
 
 def _check_value(key: str, value: Any) -> None:
-    if key in CHOICES and value not in CHOICES[key]:
-        close = difflib.get_close_matches(str(value), CHOICES[key], n=1)
+    choices = _choices(key)
+    if choices is not None and value not in choices:
+        close = difflib.get_close_matches(str(value), choices, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError(f"'{key}' must be one of {', '.join(CHOICES[key])}; got '{value}'{hint}")
+        raise ConfigError(f"'{key}' must be one of {', '.join(choices)}; got '{value}'{hint}")
     if key in UNIT_INTERVAL and not 0.0 <= value <= 1.0:
         raise ConfigError(f"'{key}' must be a fraction in [0, 1]; got {value}")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
@@ -242,20 +294,27 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 def validate(cfg: Experiment) -> None:
     """Reject combinations that cannot train, at config time rather than deep inside TensorFlow."""
-    g = cfg.gan
-    if g.loss == "wgan" and g.d_norm == "batch":
-        raise ConfigError("gan.loss=wgan (weight clipping) with gan.d_norm=batch is not a valid critic; "
+    from .generators import REGISTRY
+    from .losses import LOSSES
+    from .strategies import STRATEGIES
+
+    g, loss = cfg.gan, LOSSES[cfg.gan.loss]
+    if loss.clip_weights and g.d_norm == "batch":
+        raise ConfigError(f"gan.loss={g.loss} (weight clipping) with gan.d_norm=batch is not a valid critic; "
                           "use gan.d_norm=none")
-    if g.loss in ("wgan_gp", "dragan") and g.d_norm == "batch":
+    if loss.penalty and g.d_norm == "batch":
         raise ConfigError(f"gan.loss={g.loss} penalises per-example gradients, which batch norm in D mixes; "
                           "use gan.d_norm=none or spectral")
-    if g.loss in ("wgan", "wgan_gp", "hinge", "lsgan") and g.label_smoothing > 0:
+    if not loss.cross_entropy and g.label_smoothing > 0:
         raise ConfigError(f"one-sided label smoothing applies to cross-entropy losses, not gan.loss={g.loss}; "
                           "set gan.label_smoothing=0")
-    if g.loss == "wgan" and g.vbn == "gd":
+    if loss.clip_weights and g.vbn == "gd":
         raise ConfigError("weight clipping and virtual batch norm in D do not mix; use gan.vbn=g")
-    if g.family == "dcgan" and cfg.augment.synth_fraction > 0:
-        raise ConfigError("augmentation needs labelled synthetic digits; use gan.family=cgan or acgan")
+    a = cfg.augment
+    if STRATEGIES[a.strategy].uses_generator and a.synth_fraction > 0 and not REGISTRY[a.generator].conditional:
+        conditional = ", ".join(name for name, e in REGISTRY.items() if e.conditional)
+        raise ConfigError(f"augmentation needs labelled synthetic digits, and augment.generator={a.generator} is "
+                          f"unconditional; use one of {conditional}")
     if g.batch_size < 2 or cfg.classifier.batch_size < 1 or cfg.scorer.batch_size < 1:
         raise ConfigError("batch sizes must be >= 2 for the GAN and >= 1 for classifiers")
     if cfg.augment.synth_fraction > 10:
@@ -271,6 +330,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "data.train_per_class_cap": 60,
         "data.val_per_class": 10,
         "gan.epochs": 1, "gan.batch_size": 64, "gan.min_steps_per_epoch": 20, "gan.g_width": 32, "gan.d_width": 16,
+        "cvae.epochs": 1, "cvae.batch_size": 64, "cvae.min_steps_per_epoch": 20, "cvae.width": 16,
+        "ebgan.epochs": 1, "ebgan.batch_size": 64, "ebgan.min_steps_per_epoch": 20, "ebgan.g_width": 32,
+        "ebgan.d_width": 16,
         "scorer.epochs": 1, "scorer.width": 8,
         "classifier.epochs": 1, "classifier.width": 8, "classifier.early_stopping_patience": 0,
         "classifier.steps_per_epoch": 40,
@@ -281,6 +343,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     # Full quality: longer GAN and classifier training.
     "paper": {
         "gan.epochs": 30, "gan.g_width": 64, "gan.d_width": 64,
+        "cvae.epochs": 40, "ebgan.epochs": 30, "ebgan.d_width": 64,
         "scorer.epochs": 20, "scorer.width": 32, "scorer.early_stopping_patience": 5,
         "classifier.epochs": 15, "classifier.width": 32, "classifier.steps_per_epoch": 200,
         "classifier.early_stopping_patience": 4,

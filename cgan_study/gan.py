@@ -1,26 +1,27 @@
 """GAN(keras.Model): a custom train_step with D steps per G step, TTUR rates, penalties and state save/load."""
 from __future__ import annotations
 
-import numpy as np
 import keras
 import tensorflow as tf
 
 from . import losses
+from .callbacks import Checkpointable
 from .config import GANConfig
-from .models import NUM_CLASSES, is_conditional
+from .models import NUM_CLASSES, Family
 
 
-class GAN(keras.Model):
+class GAN(Checkpointable, keras.Model):
     """Holds G and D and trains them adversarially under `fit((images, labels))`."""
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model, cfg: GANConfig, seed: int = 0,
-                 **kwargs):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, cfg: GANConfig, family: Family,
+                 seed: int = 0, **kwargs):
         super().__init__(**kwargs)
-        self.generator, self.discriminator, self.cfg = generator, discriminator, cfg
-        self.conditional = is_conditional(cfg.family)
+        self.generator, self.discriminator, self.cfg, self.family = generator, discriminator, cfg, family
+        self.conditional = family.conditional
+        self.loss = losses.LOSSES[cfg.loss]
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_acc")}
-        if cfg.family == "acgan":
+        if family.d_class_head:
             self.trackers["d_class_acc"] = keras.metrics.Mean(name="d_class_acc")
 
     def compile(self, **kwargs):
@@ -44,8 +45,8 @@ class GAN(keras.Model):
         return self.generator([z, labels] if self.conditional else z, training=training)
 
     def _d(self, images, labels, training):
-        out = self.discriminator([images, labels] if self.cfg.family == "cgan" else images, training=training)
-        if self.cfg.family == "acgan":
+        out = self.discriminator([images, labels] if self.family.d_projection else images, training=training)
+        if self.family.d_class_head:
             return out[0], out[1]
         return (out[0] if isinstance(out, (list, tuple)) else out), None
 
@@ -56,10 +57,10 @@ class GAN(keras.Model):
     def _penalty(self, real, fake, labels):
         cfg = self.cfg
         batch = tf.shape(real)[0]
-        if cfg.loss == "wgan_gp":
+        if self.loss.penalty == "interpolates":
             eps = keras.random.uniform((batch,), seed=self.seed_generator)
             points = losses.wgan_gp_points(real, tf.cast(fake, real.dtype), eps)
-        elif cfg.loss == "dragan":
+        elif self.loss.penalty == "perturbed_real":
             noise = keras.random.uniform(tf.shape(real), seed=self.seed_generator)
             points = losses.dragan_points(real, noise)
         else:
@@ -80,13 +81,13 @@ class GAN(keras.Model):
                 real_logits, real_cls = self._d(real, labels, training=True)
                 fake_logits, fake_cls = self._d(fake, labels, training=True)
                 d_loss = losses.discriminator_loss(cfg.loss, real_logits, fake_logits, cfg.label_smoothing)
-                if cfg.family == "acgan":
+                if self.family.d_class_head:
                     d_loss += cfg.acgan_weight * (self._class_loss(labels, real_cls)
                                                   + self._class_loss(labels, fake_cls))
                 d_loss += self._penalty(real, fake, labels)
             grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-            if cfg.loss == "wgan":  # weight clipping keeps the critic (roughly) Lipschitz
+            if self.loss.clip_weights:  # weight clipping keeps the critic (roughly) Lipschitz
                 for var in self.discriminator.trainable_variables:
                     var.assign(tf.clip_by_value(var, -cfg.clip_value, cfg.clip_value))
 
@@ -97,7 +98,7 @@ class GAN(keras.Model):
             fake = self._g(z, g_labels, training=True)
             fake_logits, fake_cls = self._d(fake, g_labels, training=True)
             g_loss = losses.generator_loss(cfg.loss, fake_logits)
-            if cfg.family == "acgan":
+            if self.family.d_class_head:
                 g_loss += cfg.acgan_weight * self._class_loss(g_labels, fake_cls)
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
@@ -107,7 +108,7 @@ class GAN(keras.Model):
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_acc"].update_state(d_acc)
         logs = {name: t.result() for name, t in self.trackers.items() if name != "d_class_acc"}
-        if cfg.family == "acgan":
+        if self.family.d_class_head:
             hit = tf.cast(tf.argmax(real_cls, -1, output_type=tf.int32) == labels, tf.float32)
             self.trackers["d_class_acc"].update_state(tf.reduce_mean(hit))
             logs["d_class_acc"] = self.trackers["d_class_acc"].result()
@@ -121,17 +122,3 @@ class GAN(keras.Model):
         return (list(self.generator.weights) + list(self.discriminator.weights)
                 + list(self.g_optimizer.variables) + list(self.d_optimizer.variables)
                 + [self.seed_generator.state])
-
-    def get_state(self) -> dict[str, np.ndarray]:
-        return {f"v{i:04d}": np.asarray(keras.ops.convert_to_numpy(v)) for i, v in enumerate(self.state_variables())}
-
-    def set_state(self, arrays: dict[str, np.ndarray]) -> None:
-        variables = self.state_variables()
-        if len(arrays) != len(variables):
-            raise ValueError(f"checkpoint holds {len(arrays)} variables, the model has {len(variables)}; "
-                             "it was written by a different configuration")
-        for i, var in enumerate(variables):
-            value = arrays[f"v{i:04d}"]
-            if tuple(value.shape) != tuple(var.shape):
-                raise ValueError(f"checkpoint variable {i} has shape {value.shape}, model expects {var.shape}")
-            var.assign(value)

@@ -1,5 +1,8 @@
-"""GAN losses as small pure functions of logits, with one-sided label smoothing, and gradient penalties."""
+"""GAN losses as declared records (D loss, G loss, smoothing, penalty, clipping), and the gradient penalties."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import tensorflow as tf
 
@@ -9,36 +12,71 @@ def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:
     return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.fill(tf.shape(logits), target), logits))
 
 
-def discriminator_loss(kind: str, real: tf.Tensor, fake: tf.Tensor, label_smoothing: float = 0.0) -> tf.Tensor:
-    """D's loss on real and fake logits. One-sided smoothing: real targets 1 - alpha, fake targets stay 0.
+def _d_cross_entropy(real, fake, smoothing):
+    # One-sided smoothing: real targets 1 - alpha, fake targets stay 0. Smoothing only the real side keeps D
+    # from being over-confident without rewarding G where real data has no mass (Salimans et al. 2016).
+    return _bce(real, 1.0 - smoothing) + _bce(fake, 0.0)
 
-    Smoothing only the real side keeps D from being over-confident without rewarding G for samples
-    where real data has no mass (smoothing the fake side would, Salimans et al. 2016).
+
+def _d_least_squares(real, fake, smoothing):
+    return 0.5 * tf.reduce_mean(tf.square(real - 1.0)) + 0.5 * tf.reduce_mean(tf.square(fake))
+
+
+def _d_wasserstein(real, fake, smoothing):
+    return tf.reduce_mean(fake) - tf.reduce_mean(real)
+
+
+def _d_hinge(real, fake, smoothing):
+    return tf.reduce_mean(tf.nn.relu(1.0 - real)) + tf.reduce_mean(tf.nn.relu(1.0 + fake))
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A GAN objective as data, read by the train step and by config validation alike.
+
+    Every D here returns an unbounded score (a logit); `cross_entropy` says the score is read through a sigmoid
+    against targets in [0, 1], the only case where one-sided label smoothing means anything.
     """
-    real, fake = tf.cast(real, tf.float32), tf.cast(fake, tf.float32)
-    if kind in ("ns", "minimax", "dragan"):
-        return _bce(real, 1.0 - label_smoothing) + _bce(fake, 0.0)
-    if kind == "lsgan":
-        return 0.5 * tf.reduce_mean(tf.square(real - 1.0)) + 0.5 * tf.reduce_mean(tf.square(fake))
-    if kind in ("wgan", "wgan_gp"):
-        return tf.reduce_mean(fake) - tf.reduce_mean(real)
-    if kind == "hinge":
-        return tf.reduce_mean(tf.nn.relu(1.0 - real)) + tf.reduce_mean(tf.nn.relu(1.0 + fake))
-    raise ValueError(f"unknown loss '{kind}'")
+    name: str
+    d_loss: Callable[[tf.Tensor, tf.Tensor, float], tf.Tensor]   # (real scores, fake scores, smoothing)
+    g_loss: Callable[[tf.Tensor], tf.Tensor]                     # (scores D gives G's samples)
+    cross_entropy: bool = False
+    penalty: str | None = None        # gradient penalty at "interpolates" (WGAN-GP) or "perturbed_real" (DRAGAN)
+    clip_weights: bool = False        # critic weights clipped to [-c, c] after each D step (WGAN)
+    reference: str = ""
+
+
+LOSSES = {loss.name: loss for loss in (
+    Loss("ns", _d_cross_entropy, lambda fake: _bce(fake, 1.0), cross_entropy=True,     # maximise log D(G(z))
+         reference="Goodfellow et al. 2014, non-saturating"),
+    Loss("minimax", _d_cross_entropy, lambda fake: -_bce(fake, 0.0), cross_entropy=True,  # min log(1 - D(G(z)))
+         reference="Goodfellow et al. 2014"),
+    Loss("lsgan", _d_least_squares, lambda fake: 0.5 * tf.reduce_mean(tf.square(fake - 1.0)),
+         reference="Mao et al. 2017"),
+    Loss("wgan", _d_wasserstein, lambda fake: -tf.reduce_mean(fake), clip_weights=True,
+         reference="Arjovsky et al. 2017"),
+    Loss("wgan_gp", _d_wasserstein, lambda fake: -tf.reduce_mean(fake), penalty="interpolates",
+         reference="Gulrajani et al. 2017"),
+    Loss("hinge", _d_hinge, lambda fake: -tf.reduce_mean(fake), reference="Lim & Ye 2017; Miyato et al. 2018"),
+    Loss("dragan", _d_cross_entropy, lambda fake: _bce(fake, 1.0), cross_entropy=True, penalty="perturbed_real",
+         reference="Kodali et al. 2017"),
+)}
+
+
+def _loss(kind: str) -> Loss:
+    if kind not in LOSSES:
+        raise ValueError(f"unknown loss '{kind}'; choose one of {', '.join(LOSSES)}")
+    return LOSSES[kind]
+
+
+def discriminator_loss(kind: str, real: tf.Tensor, fake: tf.Tensor, label_smoothing: float = 0.0) -> tf.Tensor:
+    """D's loss on real and fake logits under the named objective."""
+    return _loss(kind).d_loss(tf.cast(real, tf.float32), tf.cast(fake, tf.float32), label_smoothing)
 
 
 def generator_loss(kind: str, fake: tf.Tensor) -> tf.Tensor:
     """G's loss on the logits D gives its samples."""
-    fake = tf.cast(fake, tf.float32)
-    if kind in ("ns", "dragan"):
-        return _bce(fake, 1.0)                    # non-saturating: maximise log D(G(z))
-    if kind == "minimax":
-        return -_bce(fake, 0.0)                   # the original game: minimise log(1 - D(G(z)))
-    if kind == "lsgan":
-        return 0.5 * tf.reduce_mean(tf.square(fake - 1.0))
-    if kind in ("wgan", "wgan_gp", "hinge"):
-        return -tf.reduce_mean(fake)
-    raise ValueError(f"unknown loss '{kind}'")
+    return _loss(kind).g_loss(tf.cast(fake, tf.float32))
 
 
 def discriminator_accuracy(real: tf.Tensor, fake: tf.Tensor) -> tf.Tensor:

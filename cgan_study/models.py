@@ -1,6 +1,8 @@
 """Generator and discriminator builders for the DCGAN, CGAN and AC-GAN families, plus FLOP counting."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import keras
 from keras import layers
@@ -14,9 +16,20 @@ REFERENCE_SIZE = 64     # VBN reference batch
 LABEL_EMBED = 16        # generator label embedding width
 
 
-def is_conditional(family: str) -> bool:
-    """Whether G takes a label (CGAN, AC-GAN) or only noise (DCGAN)."""
-    return family in ("cgan", "acgan")
+@dataclass(frozen=True)
+class Family:
+    """A GAN family as data: how G and D see the label. Builders, train_step and validation read these fields."""
+    name: str
+    conditional: bool        # G takes a label (and can make labelled digits for augmentation)
+    d_projection: bool       # D takes the label and adds a projection term to its logit (Miyato & Koyama 2018)
+    d_class_head: bool       # D predicts the class with an auxiliary head (AC-GAN, Odena et al. 2017)
+
+
+FAMILIES = {f.name: f for f in (
+    Family("dcgan", conditional=False, d_projection=False, d_class_head=False),
+    Family("cgan", conditional=True, d_projection=True, d_class_head=False),
+    Family("acgan", conditional=True, d_projection=False, d_class_head=True),
+)}
 
 
 def _policy(cfg: GANConfig) -> str:
@@ -31,7 +44,7 @@ def _norm(kind: str, ref_size: int, dtype: str, name: str):
     return None
 
 
-def build_generator(cfg: GANConfig, seed: int = 0) -> keras.Model:
+def build_generator(cfg: GANConfig, family: Family, seed: int = 0) -> keras.Model:
     """z (+ label) -> 28x28x1 image in [-1, 1].
 
     Dense to 7x7 maps, then two stride-2 transposed convolutions: small enough to train on a laptop
@@ -39,7 +52,7 @@ def build_generator(cfg: GANConfig, seed: int = 0) -> keras.Model:
     """
     dtype = _policy(cfg)
     width = cfg.g_width
-    conditional = is_conditional(cfg.family)
+    conditional = family.conditional
     use_vbn = cfg.vbn in ("g", "gd")
     norm = "vbn" if use_vbn else "batch"
     z_in = keras.Input((cfg.latent_dim,), name="z")
@@ -69,23 +82,23 @@ def build_generator(cfg: GANConfig, seed: int = 0) -> keras.Model:
     out = layers.Activation("tanh", dtype="float32", name="image")(h)
     if use_vbn:
         out = DropReference(REFERENCE_SIZE, name="drop_reference")(out)
-    model = keras.Model(inputs, out, name=f"{cfg.family}_generator")
+    model = keras.Model(inputs, out, name=f"{family.name}_generator")
     if use_vbn:
-        _init_reference(model, cfg, seed)
+        _init_reference(model, cfg, family, seed)
     return model
 
 
-def _init_reference(generator: keras.Model, cfg: GANConfig, seed: int) -> None:
+def _init_reference(generator: keras.Model, cfg: GANConfig, family: Family, seed: int) -> None:
     """Fix the VBN reference noise (and balanced labels) once, at build time, by seed."""
     rng = np.random.default_rng([seed, 7])
     generator.get_layer("reference_z").reference.assign(
         rng.standard_normal((REFERENCE_SIZE, cfg.latent_dim)).astype(np.float32))
-    if is_conditional(cfg.family):
+    if family.conditional:
         labels = (np.arange(REFERENCE_SIZE) % NUM_CLASSES).reshape(-1, 1).astype(np.int32)
         generator.get_layer("reference_label").reference.assign(labels)
 
 
-def build_discriminator(cfg: GANConfig, reference_images: np.ndarray | None = None,
+def build_discriminator(cfg: GANConfig, family: Family, reference_images: np.ndarray | None = None,
                         reference_labels: np.ndarray | None = None) -> keras.Model:
     """28x28x1 image (+ label) -> realness logit (+ class logits for AC-GAN).
 
@@ -118,7 +131,7 @@ def build_discriminator(cfg: GANConfig, reference_images: np.ndarray | None = No
         features = MinibatchDiscrimination(dtype=dtype, name="minibatch_discrimination")(features)
     logit = wrap(layers.Dense(1, name="realness", dtype=dtype))(features)
     outputs = []
-    if cfg.family == "cgan":
+    if family.d_projection:
         y_in = keras.Input((1,), dtype="int32", name="label")
         inputs.append(y_in)
         y = y_in
@@ -130,16 +143,16 @@ def build_discriminator(cfg: GANConfig, reference_images: np.ndarray | None = No
     if use_vbn:
         logit = DropReference(REFERENCE_SIZE, name="drop_reference")(logit)
     outputs.append(logit)
-    if cfg.family == "acgan":
+    if family.d_class_head:
         cls = layers.Dense(NUM_CLASSES, name="class_head", dtype=dtype)(features)
         cls = layers.Activation("linear", dtype="float32", name="class_logits")(cls)
         if use_vbn:
             cls = DropReference(REFERENCE_SIZE, name="drop_reference_cls")(cls)
         outputs.append(cls)
-    model = keras.Model(inputs, outputs, name=f"{cfg.family}_discriminator")
+    model = keras.Model(inputs, outputs, name=f"{family.name}_discriminator")
     if use_vbn:
         model.get_layer("reference_image").reference.assign(reference_images.astype(np.float32))
-        if cfg.family == "cgan":
+        if family.d_projection:
             model.get_layer("reference_label").reference.assign(
                 reference_labels.reshape(-1, 1).astype(np.int32))
     return model

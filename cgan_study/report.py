@@ -7,7 +7,7 @@ import pandas as pd
 
 from . import results
 
-ARM_ORDER = ["real", "affine", "mix", "pretrain", "filter", "pca"]
+DEFAULT_GENERATOR = "cgan"
 
 
 # --------------------------------------------------------------------------- aggregation and formatting
@@ -87,18 +87,71 @@ def _col(frame: pd.DataFrame, key: str) -> str:
     return f"cfg.experiment.{key}"
 
 
+def with_strategy_and_generator(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `strategy` and `generator` columns, the two axes every table groups by.
+
+    Summaries written before the generator registry have one `augment.arm` column ("pca" was an arm, meaning
+    mix with the PCA generator) and name the GAN by `gan.family`; they are read into the same two columns.
+    """
+    frame = frame.copy()
+    strategy, generator = _col(frame, "augment.strategy"), _col(frame, "augment.generator")
+    arm, family = _col(frame, "augment.arm"), _col(frame, "gan.family")
+    n = len(frame)
+    old_arm = frame[arm] if arm in frame else pd.Series([None] * n, index=frame.index)
+    old_family = frame[family] if family in frame else pd.Series([None] * n, index=frame.index)
+    new_strategy = frame[strategy] if strategy in frame else pd.Series([None] * n, index=frame.index)
+    new_generator = frame[generator] if generator in frame else pd.Series([None] * n, index=frame.index)
+    frame["strategy"] = [s if isinstance(s, str) else ("mix" if a == "pca" else a)
+                         for s, a in zip(new_strategy, old_arm)]
+    frame["generator"] = [g if isinstance(g, str) else ("pca" if a == "pca" else
+                                                         (f if isinstance(f, str) else DEFAULT_GENERATOR))
+                          for g, a, f in zip(new_generator, old_arm, old_family)]
+    return frame
+
+
+def setting_label(strategy: str, generator: str, protocol: str) -> str:
+    """'real', or 'mix, cgan (low_data)': the generator and protocol matter only where synthetic digits are used."""
+    from .strategies import STRATEGIES
+
+    known = STRATEGIES.get(strategy)
+    if known is not None and not known.uses_generator:
+        return strategy
+    return f"{strategy}, {generator} ({protocol})"
+
+
+def setting_order(labels) -> list[str]:
+    """Declared strategies first (in declaration order), generators in registry order; unknown ones last, sorted.
+
+    Nothing is dropped: a strategy or generator this code does not know still gets its row.
+    """
+    from .generators import REGISTRY
+    from .strategies import STRATEGIES
+
+    strategies, generators = list(STRATEGIES), list(REGISTRY)
+
+    def key(label: str):
+        strategy, _, rest = label.partition(", ")
+        generator = rest.split(" (")[0]
+        return (strategies.index(strategy) if strategy in strategies else len(strategies),
+                generators.index(generator) if generator in generators else len(generators), label)
+
+    return sorted(dict.fromkeys(labels), key=key)
+
+
 def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Tables and figures of the augmentation study from its summary.csv."""
     sweep_dir = Path(sweep_dir)
     frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
     if frame.empty:
         return {}
-    arm, k = _col(frame, "augment.arm"), _col(frame, "augment.real_per_class")
+    frame = with_strategy_and_generator(frame)
+    k = _col(frame, "augment.real_per_class")
     real_f, synth_f = _col(frame, "augment.real_fraction"), _col(frame, "augment.synth_fraction")
     protocol = _col(frame, "augment.protocol")
     out: dict[str, pd.DataFrame] = {}
 
-    grid = frame[(frame[arm] == "mix") & (frame[k] == 0)]
+    # The mix grid is the default generator's; other generators at k = 0 would be other grids.
+    grid = frame[(frame["strategy"] == "mix") & (frame["generator"] == DEFAULT_GENERATOR) & (frame[k] == 0)]
     if not grid.empty:
         agg = aggregate(grid, [real_f, synth_f], "test_accuracy")
         out["mix_grid_long"] = agg.rename(columns={real_f: "real_fraction", synth_f: "synth_fraction"})
@@ -122,17 +175,17 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
 
     few = frame[frame[k] > 0].copy()
     if not few.empty:
-        few["setting"] = [a if a in ("real", "affine") else f"{a} ({p})" for a, p in zip(few[arm], few[protocol])]
+        few["setting"] = [setting_label(s, g, p) for s, g, p in zip(few["strategy"], few["generator"], few[protocol])]
         agg = aggregate(few, [k, "setting"], "test_accuracy")
         out["few_shot_long"] = agg.rename(columns={k: "k"})
         table = agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])])
         wide = table.pivot(index="setting", columns=k, values="cell")
-        order = [s for a in ARM_ORDER for s in wide.index if s.split(" ")[0] == a]
-        wide = wide.loc[order].fillna("--").reset_index()  # arms not run at every k (pca: k=10 only)
-        wide.columns = ["arm (protocol)"] + [f"k={int(c)}" for c in wide.columns[1:]]
+        order = setting_order(wide.index)
+        wide = wide.loc[order].fillna("--").reset_index()  # settings not run at every k (pca: k=10 only)
+        wide.columns = ["strategy, generator (protocol)"] + [f"k={int(c)}" for c in wide.columns[1:]]
         out["few_shot"] = wide
-        _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by arm and "
-                                                 "protocol; mean $\\pm$ std (n seeds).")
+        _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by strategy, "
+                                                 "generator and protocol; mean $\\pm$ std (n seeds).")
         fig, ax = _figure(3.4, 2.6)
         import seaborn as sns
 
@@ -144,7 +197,7 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         ax.legend(fontsize=6, ncol=2, title=None)
         _save_figure(sweep_dir, "few_shot_curves", fig)
 
-    cas = frame[frame[arm] == "synthetic_only"]
+    cas = frame[frame["strategy"] == "synthetic_only"]
     real_only = grid[(grid[real_f] == 1.0) & (grid[synth_f] == 0.0)] if not grid.empty else grid
     if not cas.empty:
         rows = [("synthetic only (60,000 CGAN digits)", cas["test_accuracy"])]
@@ -170,6 +223,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
     if frame.empty:
         return {}
+    frame = with_strategy_and_generator(frame)
     frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
     rows = []
     for variant, group in frame.groupby("variant", sort=False):
@@ -191,8 +245,10 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if all(path.exists() for path, _ in grids):
         _grid_panels(sweep_dir, "variant_grids", grids, cols=5)
     # Mode collapse shows in unconditional models, whose class coverage nobody enforces.
-    family = _col(frame, "gan.family")
-    uncond = first[first[family] == "dcgan"].sort_values(["classes_covered", "recall"])
+    from .generators import REGISTRY
+
+    unconditional = [name for name, e in REGISTRY.items() if not e.conditional]
+    uncond = first[first["generator"].isin(unconditional)].sort_values(["classes_covered", "recall"])
     collapse = [(sweep_dir / r.run / "samples.png",
                  f"{r.variant}\ncov. {r.classes_covered:.0f}/10, H {r.class_entropy:.2f}, rec. {100 * r.recall:.0f}%")
                 for r in uncond.itertuples()]
@@ -201,7 +257,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
     by_variant = frame.groupby("variant", sort=False)
     means = by_variant[numeric].mean()
-    means["family"] = by_variant[family].first()
+    means["family"] = by_variant["generator"].first()
     means["epochs"] = by_variant[_col(frame, "gan.epochs")].first()
     return {"tricks": table, "reference": reference, "tricks_means": means}
 

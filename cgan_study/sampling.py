@@ -39,10 +39,9 @@ def generate(generator, labels: np.ndarray | None, latent_dim: int, seed: int, n
     return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), np.float32)
 
 
-def sample(generator, labels: np.ndarray, seed: int, latent_dim: int | None = None) -> np.ndarray:
-    """uint8 digits (N, 28, 28), 0 = background, for the requested labels."""
-    latent_dim = latent_dim or generator.inputs[0].shape[-1]
-    return to_uint8(generate(generator, labels, latent_dim, seed))
+def sample(generator, labels: np.ndarray, seed: int) -> np.ndarray:
+    """uint8 digits (N, 28, 28), 0 = background, for the requested labels, from any registered Generator."""
+    return to_uint8(generator.generate(labels, seed=seed))
 
 
 def load_generator(path: Path | str):

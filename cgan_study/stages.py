@@ -1,4 +1,4 @@
-"""Cached pipeline stages: the scorer, trained generators and their evaluation (built once, reused)."""
+"""Cached pipeline stages: the scorer, trained generators (any registered family) and their evaluation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +13,8 @@ from . import results
 from .config import Experiment, stable_hash, to_dict
 from .data import MnistData, Split, cap_per_class, subset
 from .data import to_uint8
-from .sampling import balanced_labels, generate, load_generator
-from .training import GENERATOR_FILE, train_gan
+from .generators import Generator
+from .sampling import balanced_labels
 
 SCORER_FILE = "scorer.keras"
 # Expensive artifacts do not vary with a sweep's seed: one scorer and one coursework GAN per sweep.
@@ -77,14 +77,21 @@ def test_features(exp: Experiment, ctx: Context) -> tuple[np.ndarray, np.ndarray
 
 # --------------------------------------------------------------------------- generators
 
+def generator_entry(exp: Experiment):
+    from .generators import get
+
+    return get(exp.augment.generator)
+
+
 def generator_spec(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
                    seed: int = ARTIFACT_SEED) -> dict:
-    """What a generator depends on: its GAN config, the data, (low_data) the real subset it saw, its seed."""
-    return {"gan": to_dict(exp.gan), "data": ctx._data_part(exp), "k_per_class": k,
+    """What a generator depends on: its own config section, the data, (low_data) the real subset it saw, its seed."""
+    return {**generator_entry(exp).spec(exp), "data": ctx._data_part(exp), "k_per_class": k,
             "subset_seed": subset_seed if k else 0, "seed": seed}
 
 
 def gan_training_digits(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0) -> Split:
+    """The labelled real digits a generator may train on: all of them, or k per class (low_data protocol)."""
     pool = ctx.training_pool(exp)
     return subset(pool, k=k, seed=subset_seed) if k else pool
 
@@ -96,28 +103,19 @@ def generator_path(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int =
 
 
 def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
-                  seed: int = ARTIFACT_SEED) -> tuple[keras.Model, dict, Path]:
-    """A trained generator: on all real training digits (k=0) or on k per class (low_data protocol)."""
+                  seed: int = ARTIFACT_SEED) -> tuple[Generator, dict, Path]:
+    """The trained generator named by augment.generator: on all real training digits (k=0) or on k per class."""
+    entry = generator_entry(exp)
     spec = generator_spec(exp, ctx, k, subset_seed, seed)
     key = stable_hash(spec)
 
     def build(work: Path) -> dict:
-        return train_gan(exp.gan, gan_training_digits(exp, ctx, k, subset_seed), work, seed=seed)
+        return entry.train(exp, gan_training_digits(exp, ctx, k, subset_seed), work, seed)
 
     path = ctx.cache.get_or_build("generator", key, spec, build)
     if key not in ctx._models:
-        ctx._models[key] = load_generator(path / GENERATOR_FILE)
+        ctx._models[key] = entry.load(path)
     return ctx._models[key], results.read_json(path / results.METRICS), path
-
-
-def get_pca_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0):
-    """The PCA baseline fitted on the same real digits a GAN of this protocol would see (seconds to fit)."""
-    from .pca_generator import PCAGenerator
-
-    key = f"pca-{stable_hash(generator_spec(exp, ctx, k, subset_seed))}"
-    if key not in ctx._models:
-        ctx._models[key] = PCAGenerator.fit(gan_training_digits(exp, ctx, k, subset_seed))
-    return ctx._models[key]
 
 
 # --------------------------------------------------------------------------- artifacts as jobs
@@ -150,11 +148,11 @@ class Artifact:
 def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:
     """Sample n/10 per class, score with the scorer, compute the requested metrics and the real reference."""
     n = exp.eval.n_samples
-    conditional = len(generator.inputs) > 1
+    conditional = generator.conditional
     # Random class order: inception-score splits and KID blocks are contiguous slices, and class-sorted
     # samples would make every slice a single class (IS near 1, inflated KID).
     labels = np.random.default_rng([seed, 3]).permutation(balanced_labels(n)).astype(np.int32)
-    images = to_uint8(generate(generator, labels if conditional else None, exp.gan.latent_dim, seed=seed, n=n))
+    images = to_uint8(generator.generate(labels if conditional else None, seed=seed, n=n))
     scorer, scorer_info = get_scorer(exp, ctx)
     fake_features, fake_probs = clf.features_and_probs(scorer, images)
     real_features, _ = test_features(exp, ctx)

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from . import augment, results, stages
+from .callbacks import GRID_SEED
 from .config import Experiment
+from .images import grid_png
 from .training import GRID_FILE
 
 
@@ -13,11 +17,13 @@ def run_augment(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
 
 
 def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
-    """Train (or reuse) the GAN of this point with the run's seed, score it, copy its sample grid."""
+    """Train (or reuse) the generator of this point with the run's seed, score it, draw its sample grid."""
     generator, info, path = stages.get_generator(exp, ctx, seed=exp.seed)
-    results.write_bytes(run_dir / GRID_FILE, (path / GRID_FILE).read_bytes())
+    # Row r = class r for conditional generators; the same noise seed as the training callback's final grid.
+    labels = np.repeat(np.arange(10), 10) if generator.conditional else None
+    results.write_bytes(run_dir / GRID_FILE, grid_png(generator.generate(labels, seed=GRID_SEED, n=100), rows=10))
     out = stages.evaluate(generator, exp, ctx, seed=exp.seed)
-    out["gan"] = {k: info[k] for k in ("epochs_run", "stopped_early", "train_seconds", "g_flops_per_image",
+    out["gan"] = {k: info[k] for k in ("epochs_run", "stopped_early", "train_seconds", "elbo", "g_flops_per_image",
                                        "d_flops_per_image") if k in info}
     out["generator_artifact"] = path.name
     return out

@@ -23,12 +23,14 @@ def _missing_table(name: str, what: str) -> str:
 
 def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
     """Evaluate the default coursework CGAN (inference only) and draw the Q5 figures; {} if not trained yet."""
-    from cgan_study import analysis, results, stages
-    from cgan_study.report import to_latex
-    from cgan_study.sampling import load_generator, sample
     import numpy as np
-    from cgan_study.training import GENERATOR_FILE, GRID_FILE
     import pandas as pd
+
+    from cgan_study import analysis, results, stages
+    from cgan_study import config as C
+    from cgan_study.report import to_latex
+    from cgan_study.sampling import sample
+    from cgan_study.training import GRID_FILE
 
     scorer_dir = ctx.cache.path("scorer", stages.scorer_key(exp, ctx))
     gen_dir = stages.generator_path(exp, ctx)
@@ -36,7 +38,7 @@ def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
         print("report: the scorer or the default CGAN is not trained yet; run a sweep first (skipping Q5 figures)")
         return {}, {}, {}
     scorer, scorer_info = stages.get_scorer(exp, ctx)
-    generator = load_generator(gen_dir / GENERATOR_FILE)
+    generator = stages.generator_entry(exp).load(gen_dir)
     gen_info = results.read_json(gen_dir / results.METRICS)
     metrics = stages.evaluate(generator, exp, ctx, seed=0)
     real_x, real_y, synth_x, synth_y = analysis.real_and_synthetic(ctx.data, generator, seed=0)
@@ -46,10 +48,10 @@ def gan_numbers(exp, ctx, analysis_dir: Path) -> tuple[dict, dict, dict]:
     analysis.plot_confidences(frame, analysis_dir)
     analysis.plot_training_curves(results.read_jsonl(gen_dir / results.HISTORY), analysis_dir)
     analysis.copy_grid(gen_dir / GRID_FILE, analysis_dir, "cgan_samples")
-    analysis.interpolation_png(generator, analysis_dir)
+    analysis.interpolation_png(generator.model, analysis_dir)
     results.write_json(analysis_dir / "cgan_metrics.json", metrics)
     # PCA as a generative model, fitted on the same real digits as the CGAN and scored the same way.
-    pca = stages.get_pca_generator(exp, ctx)
+    pca, _, _ = stages.get_generator(C.override(exp, "augment.generator", "pca"), ctx)
     pca_metrics = stages.evaluate(pca, exp, ctx, seed=0)
     results.write_json(analysis_dir / "pca_metrics.json", pca_metrics)
     analysis.copy_grid_array(sample(pca, np.repeat(np.arange(10), 10), seed=1234), analysis_dir, "pca_samples")
@@ -105,7 +107,7 @@ def mix_numbers(tables: dict) -> dict:
                        bestFewShotGain=f"{100 * (others[best] - at_k['real']):+.2f}")
     if few is not None and not few.empty:
         at_10 = few[few["k"] == 10].set_index("setting")["mean"]
-        for setting, key in (("pca (coursework)", "pcaMixTen"), ("mix (coursework)", "ganMixTen"),
+        for setting, key in (("mix, pca (coursework)", "pcaMixTen"), ("mix, cgan (coursework)", "ganMixTen"),
                              ("real", "realTen")):
             if setting in at_10:
                 out[key] = _pct(float(at_10[setting]))
@@ -121,11 +123,14 @@ def tricks_numbers(means) -> dict:
             "collapseRecall", "bestMitigation", "bestMitigationRecall", "bestMitigationCoverage")
     out = dict.fromkeys(keys, NA)  # e.g. a single unconditional model has nothing to be compared with
     out["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))
-    cond = means[means["family"] != "dcgan"].dropna(subset=["success_rate"])
+    from cgan_study.generators import REGISTRY
+
+    conditional = means["family"].map(lambda name: REGISTRY[name].conditional if name in REGISTRY else True)
+    cond = means[conditional].dropna(subset=["success_rate"])
     if len(cond):
         best = cond["success_rate"].idxmax()
         out.update(bestCondVariant=best, bestCondSuccess=_pct(cond.loc[best, "success_rate"]))
-    uncond = means[means["family"] == "dcgan"].sort_values(["classes_covered", "recall"])
+    uncond = means[~conditional].sort_values(["classes_covered", "recall"])
     if len(uncond) >= 2:
         worst, rest = uncond.iloc[0], uncond.iloc[1:]
         best = rest["recall"].idxmax()

@@ -5,29 +5,28 @@ import argparse
 import sys
 from pathlib import Path
 
-GENERATOR_FILE = "generator.keras"
-
-
 def find_generator(run: Path) -> Path:
-    """A directory holding generator.keras, or a sweep run whose metrics.json names its generator artifact."""
-    if (run / GENERATOR_FILE).exists():
-        return run / GENERATOR_FILE
+    """A generator artifact directory, or a sweep run whose metrics.json names the artifact it used."""
+    import json
+
+    if (run / "config.json").exists():
+        spec = json.loads((run / "config.json").read_text())
+        if "generator" in spec or "family" in spec.get("gan", {}):  # an artifact's spec, not a run's config
+            return run
     metrics = run / "metrics.json"
     if metrics.exists():
-        import json
-
         name = json.loads(metrics.read_text()).get("generator_artifact")
         for parent in run.resolve().parents:
-            candidate = parent / "_artifacts" / "generator" / str(name) / GENERATOR_FILE
-            if name and candidate.exists():
+            candidate = parent / "_artifacts" / "generator" / str(name)
+            if name and (candidate / "config.json").exists():
                 return candidate
-    raise FileNotFoundError(f"no {GENERATOR_FILE} in {run} (nor a generator artifact named by its metrics.json); "
-                            "pass a GAN run directory, e.g. results/_artifacts/generator/<hash>")
+    raise FileNotFoundError(f"{run} is neither a generator artifact nor a run whose metrics.json names one; "
+                            "pass e.g. results/_artifacts/generator/<hash>")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.sample", description=__doc__)
-    p.add_argument("--run", required=True, type=Path, help="directory with generator.keras, or a tricks run")
+    p.add_argument("--run", required=True, type=Path, help="a generator artifact (results/_artifacts/generator/<hash>) or a run that used one")
     p.add_argument("--n", type=int, default=1000, help="number of samples, a multiple of 10 (default 1000)")
     p.add_argument("--out", required=True, type=Path, help="output .npz (x uint8 (N,28,28), y uint8)")
     p.add_argument("--png-dir", type=Path, help="also write 1.png ... N.png here")
@@ -39,10 +38,14 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"--n {args.n} must be a positive multiple of 10 (N/10 samples per class)")
         path = find_generator(args.run)
         from cgan_study import sampling
+        from cgan_study.generators import REGISTRY, entry_of_artifact
 
-        generator = sampling.load_generator(path)
-        if len(generator.inputs) < 2:
-            raise ValueError(f"{path} is an unconditional generator; labelled samples need a CGAN or AC-GAN")
+        entry = entry_of_artifact(path)
+        if not entry.conditional:
+            conditional = ", ".join(name for name, e in REGISTRY.items() if e.conditional)
+            raise ValueError(f"{path} holds an unconditional generator ({entry.name}); labelled samples need "
+                             f"one of {conditional}")
+        generator = entry.load(path)
         labels = sampling.balanced_labels(args.n)
         x = sampling.sample(generator, labels, seed=args.seed)
         sampling.export_npz(args.out, x, labels)

@@ -14,7 +14,7 @@ class Sweep:
     profile_overrides: dict[str, dict] | None = None  # per-profile settings shared by every run
 
     def grid(self, profile: str) -> Grid:
-        return self.grids.get(profile, self.grids["quick"])
+        return self.grids[profile] if profile in self.grids else self.grids["quick"]
 
     def overrides(self, profile: str) -> dict:
         return dict((self.profile_overrides or {}).get(profile, {}))
@@ -29,32 +29,35 @@ def _seeds(n: int) -> Grid:
 REAL_FRACTIONS = (0.1, 0.2, 0.5, 1.0)
 SYNTH_FRACTIONS = (0.0, 0.1, 0.2, 0.5, 1.0)
 FEW_SHOT_SYNTH = 0.1   # 6,000 synthetic digits (600 per class) beside the k real ones
-ARMS_REAL = ("real", "affine")
-ARMS_SYNTH = ("mix", "pretrain", "filter")
+STRATEGIES_REAL = ("real", "affine")
+STRATEGIES_SYNTH = ("mix", "pretrain", "filter")
 PROTOCOLS = ("coursework", "low_data")
 
 
 def _mix_grid(seeds: int) -> Grid:
-    return product(fixed("augment.arm", "mix"), sweep("augment.real_fraction", REAL_FRACTIONS),
+    return product(fixed("augment.strategy", "mix"), sweep("augment.real_fraction", REAL_FRACTIONS),
                    sweep("augment.synth_fraction", SYNTH_FRACTIONS), _seeds(seeds))
 
 
 def _few_shot_grid(ks, seeds: int) -> Grid:
-    real_arms = product(sweep("augment.real_per_class", ks), sweep("augment.arm", ARMS_REAL), _seeds(seeds))
-    synth_arms = product(sweep("augment.real_per_class", ks), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
-                         sweep("augment.arm", ARMS_SYNTH), sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
-    return chain(real_arms, synth_arms)
+    real_only = product(sweep("augment.real_per_class", ks), sweep("augment.strategy", STRATEGIES_REAL),
+                        _seeds(seeds))
+    synthetic = product(sweep("augment.real_per_class", ks), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
+                        sweep("augment.strategy", STRATEGIES_SYNTH), sweep("augment.protocol", PROTOCOLS),
+                        _seeds(seeds))
+    return chain(real_only, synthetic)
 
 
 def _pca_grid(k: int, seeds: int) -> Grid:
     """PCA as a generative model, mixed in exactly like the CGAN's digits, at k real digits per class (Q5)."""
     return product(fixed("augment.real_per_class", k), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
-                   fixed("augment.arm", "pca"), sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
+                   fixed("augment.strategy", "mix"), fixed("augment.generator", "pca"),
+                   sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
 
 
 def _cas_grid(seeds: int) -> Grid:
     """Classification accuracy score: trained on 60,000 synthetic digits only, tested on real."""
-    return product(fixed("augment.arm", "synthetic_only"), fixed("augment.synth_fraction", 1.0), _seeds(seeds))
+    return product(fixed("augment.strategy", "synthetic_only"), fixed("augment.synth_fraction", 1.0), _seeds(seeds))
 
 
 MIX_RATIOS = Sweep(
@@ -62,7 +65,7 @@ MIX_RATIOS = Sweep(
     description="Does CGAN synthetic data help an MNIST classifier? Real x synthetic mixes, few-real-per-class "
                 "arms under two protocols, and the classification accuracy score.",
     grids={
-        "smoke": chain(product(fixed("augment.arm", "mix"), sweep("augment.real_fraction", (0.5, 1.0)),
+        "smoke": chain(product(fixed("augment.strategy", "mix"), sweep("augment.real_fraction", (0.5, 1.0)),
                                sweep("augment.synth_fraction", (0.0, 0.5)), _seeds(1)),
                        _few_shot_grid((5,), 1), _cas_grid(1)),
         "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2), _pca_grid(10, 2)),
@@ -81,7 +84,7 @@ SCORER = Sweep(task="scorer", description="Train (or reuse) the scoring CNN and 
 # (beta_1 0.9), so G keeps jumping to whatever few modes D currently rates highest. Probed at one epoch:
 # 5 of 10 classes covered, recall 0 (other candidates: minimax loss 10 classes/recall 7%, latent_dim 2 six
 # classes). Three mitigations are measured against it.
-COLLAPSE = {"gan.family": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
+COLLAPSE = {"augment.generator": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
 
 
 def _collapse_grid() -> Grid:
@@ -94,16 +97,16 @@ def _collapse_grid() -> Grid:
 
 
 def _cgan(key: str, values) -> Grid:
-    return product(fixed("gan.family", "cgan"), sweep(key, values), _seeds(1))
+    return product(fixed("augment.generator", "cgan"), sweep(key, values), _seeds(1))
 
 
 TRICKS = Sweep(
     task="gan_eval",
     description="DCGAN vs CGAN vs AC-GAN, the stabilisation tricks and a mode-collapse study, scored by the scorer.",
     grids={
-        "smoke": sweep("gan.family", ("dcgan", "cgan", "acgan")),
+        "smoke": sweep("augment.generator", ("dcgan", "cgan", "acgan")),
         "quick": chain(
-            product(sweep("gan.family", ("dcgan", "cgan", "acgan")), _seeds(3)),   # headline variants
+            product(sweep("augment.generator", ("dcgan", "cgan", "acgan")), _seeds(3)),   # headline variants
             _cgan("gan.label_smoothing", (0.25,)),
             _cgan("gan.vbn", ("g",)),
             _cgan("gan.d_norm", ("spectral",)),
@@ -117,4 +120,16 @@ TRICKS = Sweep(
     profile_overrides={"quick": {"gan.epochs": 2}},
 )
 
-SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "tricks": TRICKS, "scorer": SCORER}
+# --------------------------------------------------------------------------- generators (Q5 and beyond)
+
+GENERATORS = Sweep(
+    task="gan_eval",
+    description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA) trained under its own budget "
+                "and scored with the same metrics.",
+    grids={
+        "smoke": sweep("augment.generator", ("cgan", "cvae", "ebgan", "pca")),
+        "quick": product(sweep("augment.generator", ("cgan", "acgan", "cvae", "ebgan", "pca")), _seeds(3)),
+    },
+)
+
+SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "tricks": TRICKS, "generators": GENERATORS, "scorer": SCORER}

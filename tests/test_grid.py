@@ -24,7 +24,7 @@ def test_run_names_come_from_swept_values_with_seed_last():
 
 
 def test_names_use_only_keys_that_vary_and_must_be_unique():
-    named = name_runs(product(fixed("gan.family", "cgan"), sweep("seed", [0, 1])))
+    named = name_runs(product(fixed("augment.generator", "cgan"), sweep("seed", [0, 1])))
     assert [n for n, _ in named] == ["seed0", "seed1"]
     with pytest.raises(ValueError, match="share the run name"):
         name_runs([{"a": 1.001}, {"a": 1.002}])

@@ -49,11 +49,11 @@ def test_synthetic_count_is_relative_to_the_full_training_set(mnist, tmp_path):
 
 
 def test_synthetic_set_is_class_balanced_with_requested_labels():
-    class Echo:  # a "generator" that draws the label as an image: checks that labels and images stay paired
-        inputs = [SimpleNamespace(shape=(None, 8)), SimpleNamespace(shape=(None, 1))]
+    class Echo:  # a generator that draws the label as an image: checks that labels and images stay paired
+        conditional = True
 
-        def __call__(self, inputs, training=False):
-            z, y = inputs
+        def generate(self, labels, seed, n=None):
+            y = np.asarray(labels)
             return np.broadcast_to((y.reshape(-1, 1, 1, 1) / 4.5 - 1.0), (len(y), 28, 28, 1)).astype(np.float32)
 
     synth = augment.synthetic_set(Echo(), 50, seed=0)

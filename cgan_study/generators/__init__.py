@@ -1,0 +1,115 @@
+"""Every generator of the study behind one interface, and the registry that names them.
+
+A generator is conditional or not and turns (labels, seed) into images in [-1, 1] of shape (n, 28, 28, 1); the
+same inputs give the same images. It is trained into a directory and loaded back from it without pickle.
+A registry entry names one generator, the config section holding its hyperparameters, and the module of this
+package that trains, loads and fingerprints it (`spec`: what of the config its cached artifact depends on).
+
+Adding a generator: one module here with `train`, `load` and `spec`, one line in ENTRIES, its config section
+in config.py (if it has hyperparameters of its own), and its tests.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class Generator(Protocol):
+    conditional: bool
+
+    def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
+        """Images in [-1, 1], (n, 28, 28, 1), for the requested labels (conditional) or n of them (not)."""
+
+
+class KerasGenerator:
+    """A Keras sampler z (+ label) -> image as a Generator; noise comes from NumPy, seeded by `seed` alone."""
+
+    def __init__(self, model, conditional: bool):
+        self.model, self.conditional = model, conditional
+        self.latent_dim = int(model.inputs[0].shape[-1])
+
+    def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
+        from ..sampling import generate
+
+        return generate(self.model, labels if self.conditional else None, self.latent_dim, seed=seed, n=n)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered generator. `module` (an importable module, one per family in this package) defines
+    train(entry, exp, digits, work_dir, seed) -> summary dict, load(entry, path) -> Generator and
+    spec(entry, exp) -> dict. Modules are imported on first use, so the registry itself is cheap to read."""
+    name: str
+    module: str
+    section: str               # config section of its hyperparameters ("gan", "pca", ...)
+    conditional: bool
+    description: str
+
+    def _impl(self):
+        return importlib.import_module(self.module)
+
+    def train(self, exp, digits, work_dir: Path, seed: int) -> dict:
+        return self._impl().train(self, exp, digits, Path(work_dir), seed)
+
+    def load(self, path: Path) -> Generator:
+        return self._impl().load(self, Path(path))
+
+    def spec(self, exp) -> dict[str, Any]:
+        return self._impl().spec(self, exp)
+
+
+ENTRIES = (
+    Entry("cgan", f"{__name__}.gan", "gan", True, "conditional GAN, projection discriminator (Mirza & Osindero 2014)"),
+    Entry("acgan", f"{__name__}.gan", "gan", True, "auxiliary-classifier GAN (Odena et al. 2017)"),
+    Entry("dcgan", f"{__name__}.gan", "gan", False, "unconditional DCGAN (Radford et al. 2016)"),
+    Entry("cvae", f"{__name__}.cvae", "cvae", True, "conditional VAE (Kingma et al. 2014; Sohn et al. 2015)"),
+    Entry("ebgan", f"{__name__}.ebgan", "ebgan", True, "label-conditioned energy-based GAN (Zhao et al. 2017)"),
+    Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace"),
+)
+
+REGISTRY: dict[str, Entry] = {}
+
+
+def register(entry: Entry) -> Entry:
+    if entry.name in REGISTRY:
+        raise ValueError(f"a generator named '{entry.name}' is already registered")
+    REGISTRY[entry.name] = entry
+    return entry
+
+
+def unregister(name: str) -> None:
+    """Remove an entry (tests register toy generators and take them away again)."""
+    REGISTRY.pop(name, None)
+
+
+def get(name: str) -> Entry:
+    if name not in REGISTRY:
+        raise KeyError(f"unknown generator '{name}'; registered: {', '.join(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def entry_of_artifact(path: Path) -> Entry:
+    """The entry that built a generator artifact, read from the spec it was built from (its config.json)."""
+    import json
+
+    spec_file = Path(path) / "config.json"
+    if not spec_file.exists():
+        raise FileNotFoundError(f"{path} is not a generator artifact (no config.json); pass a directory under "
+                                "results/_artifacts/generator/")
+    spec = json.loads(spec_file.read_text())
+    # GAN artifacts carry their family inside the "gan" part (the layout from before the registry).
+    name = spec.get("generator") or spec.get("gan", {}).get("family")
+    return get(name)
+
+
+def load_artifact(path: Path) -> Generator:
+    """Load any registered generator from its artifact directory."""
+    return entry_of_artifact(path).load(Path(path))
+
+
+for _entry in ENTRIES:
+    register(_entry)

@@ -1,0 +1,126 @@
+"""Conditional VAE (Kingma et al. 2014; Sohn et al. 2015): conv encoder q(z | x, y), conv decoder p(x | z, y).
+
+Pixels in [0, 1] are modelled as Bernoulli, so the reconstruction term is the summed binary cross-entropy and
+the loss is the negative ELBO (in nats per image; `beta` != 1 weights the KL term). A sample is the decoder's
+mean image for z ~ N(0, I), rescaled to [-1, 1].
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+from ..callbacks import Checkpointable
+from ..config import CVAEConfig, to_dict
+from ..data import NUM_CLASSES
+from ..sampling import load_generator
+from ..training import GENERATOR_FILE, fit_resumable
+from . import KerasGenerator
+
+LABEL_EMBED = 16
+
+
+def _label_features(y, name: str):
+    return layers.Flatten()(layers.Embedding(NUM_CLASSES, LABEL_EMBED, name=name)(y))
+
+
+def build_encoder(cfg: CVAEConfig) -> keras.Model:
+    """(image in [-1, 1], label) -> (mean, log-variance) of q(z | x, y)."""
+    x_in, y_in = keras.Input((28, 28, 1), name="image"), keras.Input((1,), dtype="int32", name="label")
+    h = layers.Conv2D(cfg.width, 4, strides=2, padding="same", activation="relu", name="down14")(x_in)
+    h = layers.Conv2D(2 * cfg.width, 4, strides=2, padding="same", activation="relu", name="down7")(h)
+    h = layers.Concatenate()([layers.Flatten()(h), _label_features(y_in, "encoder_label")])
+    h = layers.Dense(256, activation="relu", name="hidden")(h)
+    mean = layers.Dense(cfg.latent_dim, name="z_mean")(h)
+    log_var = layers.Dense(cfg.latent_dim, name="z_log_var")(h)
+    return keras.Model([x_in, y_in], [mean, log_var], name="cvae_encoder")
+
+
+def build_decoder(cfg: CVAEConfig) -> keras.Model:
+    """(z, label) -> Bernoulli logits of the 28x28 pixels."""
+    z_in, y_in = keras.Input((cfg.latent_dim,), name="z"), keras.Input((1,), dtype="int32", name="label")
+    h = layers.Concatenate(name="z_and_label")([z_in, _label_features(y_in, "decoder_label")])
+    h = layers.Dense(7 * 7 * 2 * cfg.width, activation="relu", name="project")(h)
+    h = layers.Reshape((7, 7, 2 * cfg.width))(h)
+    h = layers.Conv2DTranspose(cfg.width, 4, strides=2, padding="same", activation="relu", name="up14")(h)
+    logits = layers.Conv2DTranspose(1, 4, strides=2, padding="same", name="up28")(h)
+    return keras.Model([z_in, y_in], logits, name="cvae_decoder")
+
+
+def build_sampler(decoder: keras.Model) -> keras.Model:
+    """The decoder's mean image in [-1, 1]: the part that is saved and sampled."""
+    mean = layers.Activation("sigmoid", name="pixel_mean")(decoder.outputs[0])
+    return keras.Model(decoder.inputs, layers.Rescaling(2.0, offset=-1.0, name="to_pm1")(mean), name="cvae_sampler")
+
+
+def negative_elbo(target01: tf.Tensor, logits: tf.Tensor, mean: tf.Tensor, log_var: tf.Tensor):
+    """Per-image reconstruction (summed Bernoulli cross-entropy) and KL(q(z|x,y) || N(0, I)), in nats."""
+    recon = tf.reduce_sum(tf.nn.sigmoid_cross_entropy_with_logits(labels=target01, logits=logits), axis=[1, 2, 3])
+    kl = -0.5 * tf.reduce_sum(1.0 + log_var - tf.square(mean) - tf.exp(log_var), axis=1)
+    return recon, kl
+
+
+class CVAE(Checkpointable, keras.Model):
+    """Encoder and decoder trained on (image, label) batches by the reparameterised ELBO under fit()."""
+
+    def __init__(self, cfg: CVAEConfig, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.cfg = cfg
+        keras.utils.set_random_seed(seed)
+        self.encoder, self.decoder = build_encoder(cfg), build_decoder(cfg)
+        self.sampler = build_sampler(self.decoder)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "recon", "kl", "elbo")}
+
+    def compile(self, **kwargs):
+        super().compile(**kwargs)
+        self.vae_optimizer = keras.optimizers.Adam(self.cfg.lr)
+        self.vae_optimizer.build(self.encoder.trainable_variables + self.decoder.trainable_variables)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, inputs, training=False):
+        return self.sampler(inputs, training=training)
+
+    def train_step(self, data):
+        images, labels = data
+        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
+        target = (images + 1.0) / 2.0
+        variables = self.encoder.trainable_variables + self.decoder.trainable_variables
+        with tf.GradientTape() as tape:
+            mean, log_var = self.encoder([images, labels], training=True)
+            eps = keras.random.normal(tf.shape(mean), seed=self.seed_generator)
+            z = mean + tf.exp(0.5 * log_var) * eps
+            recon, kl = negative_elbo(target, self.decoder([z, labels], training=True), mean, log_var)
+            loss = tf.reduce_mean(recon + self.cfg.beta * kl)
+        self.vae_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        for name, value in (("loss", loss), ("recon", tf.reduce_mean(recon)), ("kl", tf.reduce_mean(kl)),
+                            ("elbo", -tf.reduce_mean(recon + kl))):
+            self.trackers[name].update_state(value)
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    def state_variables(self) -> list:
+        return (list(self.encoder.weights) + list(self.decoder.weights) + list(self.vae_optimizer.variables)
+                + [self.seed_generator.state])
+
+
+def spec(entry, exp) -> dict:
+    return {"generator": entry.name, "cvae": to_dict(exp.cvae)}
+
+
+def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
+    cfg = exp.cvae
+    model = CVAE(cfg, seed)
+    model.compile()
+    info = fit_resumable(model, model.sampler, digits, work_dir, seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                         min_steps_per_epoch=cfg.min_steps_per_epoch, latent_dim=cfg.latent_dim, conditional=True)
+    # The ELBO (nats per training image, last epoch's mean), reported beside the sample metrics.
+    return {**info, "elbo": info["final"].get("elbo")}
+
+
+def load(entry, path: Path) -> KerasGenerator:
+    return KerasGenerator(load_generator(path / GENERATOR_FILE), conditional=True)

@@ -1,0 +1,187 @@
+"""The generator interface and registry: every entry trains, saves, loads and samples; CVAE and EBGAN known
+answers and behaviour on real digits; a toy generator added in one place runs through a smoke sweep."""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from cgan_study import config as C
+from cgan_study import generators, results, stages
+from cgan_study.data import NUM_CLASSES, Split, subset, to_float
+from cgan_study.generators import cvae, ebgan
+from cgan_study.sampling import balanced_labels, sample
+
+# --------------------------------------------------------------------------- a toy generator, registered by tests
+
+
+class ClassMeans:
+    """The mean image of each class plus a little seeded noise: trains in milliseconds, conditional."""
+    conditional = True
+
+    def __init__(self, means: np.ndarray):
+        self.means = means
+
+    def generate(self, labels, seed, n=None):
+        noise = np.random.default_rng([seed, 99]).normal(0, 0.05, (len(labels), 28, 28, 1))
+        return np.clip(self.means[np.asarray(labels).reshape(-1)] + noise, -1, 1).astype(np.float32)
+
+
+def spec(entry, exp):
+    return {"generator": entry.name}
+
+
+def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
+    means = np.stack([to_float(digits.x[digits.y == c]).mean(0) for c in range(NUM_CLASSES)])
+    results.write_npz(work_dir / "means.npz", means=means)
+    return {"train_seconds": 0.0, "n_train": len(digits)}
+
+
+def load(entry, path: Path):
+    return ClassMeans(results.read_npz(path / "means.npz")["means"])
+
+
+@pytest.fixture
+def toy_generator():
+    entry = generators.register(generators.Entry("toy", __name__, "", True, "class means (tests only)"))
+    yield entry
+    generators.unregister("toy")
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_every_registered_generator_declares_train_load_and_spec():
+    for name, entry in generators.REGISTRY.items():
+        impl = entry._impl()
+        assert all(callable(getattr(impl, f, None)) for f in ("train", "load", "spec")), name
+        assert entry.section == "" or hasattr(C.Experiment(), entry.section), name
+
+
+def test_registering_a_name_twice_is_refused_and_unknown_names_are_named(toy_generator):
+    with pytest.raises(ValueError, match="already registered"):
+        generators.register(toy_generator)
+    with pytest.raises(KeyError, match="registered: cgan"):
+        generators.get("nope")
+    with pytest.raises(C.ConfigError, match="augment.generator' must be one of"):
+        C.override(C.Experiment(), "augment.generator", "nope")
+
+
+def test_gan_artifacts_keep_the_hash_they_had_before_the_registry(mnist, tmp_path):
+    """The GAN's spec puts the family inside its "gan" part, as artifacts written before the registry did."""
+    ctx = stages.Context(mnist, tmp_path)
+    exp = C.Experiment()
+    old_layout = {"gan": {**C.to_dict(exp.gan), "family": "cgan"}, "data": ctx._data_part(exp), "k_per_class": 0,
+                  "subset_seed": 0, "seed": 0}
+    assert stages.generator_spec(exp, ctx) == old_layout
+    acgan = C.override(exp, "augment.generator", "acgan")
+    assert stages.generator_path(acgan, ctx) != stages.generator_path(exp, ctx)
+
+
+def test_an_unconditional_generator_cannot_make_labelled_digits():
+    with pytest.raises(C.ConfigError, match="unconditional"):
+        C.apply(C.Experiment(), {"augment.generator": "dcgan", "augment.synth_fraction": 0.1})
+    C.apply(C.Experiment(), {"augment.generator": "dcgan", "augment.strategy": "real"})  # unused: fine
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["cgan", "acgan", "dcgan", "cvae", "ebgan", "pca"])
+def test_each_registered_generator_builds_loads_and_samples_deterministically(name, mnist, tmp_path):
+    exp = C.apply(C.profile("smoke"), {"augment.generator": name, "augment.strategy": "real"})
+    ctx = stages.Context(mnist, tmp_path)
+    generator, info, path = stages.get_generator(exp, ctx)
+    assert info["n_train"] == 600 and (path / results.DONE).exists()
+    loaded = generators.load_artifact(path)  # from the directory alone, as experiments.sample does
+    labels = balanced_labels(20)
+    images = loaded.generate(labels if loaded.conditional else None, seed=3, n=20)
+    assert images.shape == (20, 28, 28, 1) and images.min() >= -1 and images.max() <= 1
+    np.testing.assert_array_equal(images, generator.generate(labels if generator.conditional else None, 3, 20))
+    assert not np.array_equal(images, loaded.generate(labels if loaded.conditional else None, seed=4, n=20))
+
+
+# --------------------------------------------------------------------------- CVAE
+
+
+def test_negative_elbo_known_answers():
+    target = tf.constant(np.full((2, 28, 28, 1), 1.0, np.float32))
+    sure = tf.fill((2, 28, 28, 1), 30.0)  # sigmoid(30) ~ 1: reconstruction error ~ 0
+    zero = tf.zeros((2, 4))
+    recon, kl = cvae.negative_elbo(target, sure, zero, zero)
+    np.testing.assert_allclose(recon, 0.0, atol=1e-6)
+    np.testing.assert_allclose(kl, 0.0, atol=1e-7)  # q = N(0, I) is the prior
+    _, kl = cvae.negative_elbo(target, sure, tf.ones((2, 4)), zero)
+    np.testing.assert_allclose(kl, 2.0, rtol=1e-6)  # 0.5 * sum(mu^2) with mu = 1 in 4 dimensions
+    recon, _ = cvae.negative_elbo(target, tf.zeros((2, 28, 28, 1)), zero, zero)
+    np.testing.assert_allclose(recon, 784 * np.log(2.0), rtol=1e-6)  # p = 1/2 for every pixel
+
+
+@pytest.mark.integration
+def test_cvae_learns_real_digits_and_its_samples_follow_the_label(mnist, tmp_path):
+    digits = subset(mnist.train, k=100, seed=0)
+    cfg = C.CVAEConfig(latent_dim=8, width=16, epochs=4, batch_size=64, min_steps_per_epoch=100)
+    exp = C.Experiment(cvae=cfg)
+    info = cvae.train(generators.get("cvae"), exp, digits, tmp_path, seed=0)
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert history[-1]["elbo"] > history[0]["elbo"] + 20 and info["elbo"] == history[-1]["elbo"]
+    generator = cvae.load(generators.get("cvae"), tmp_path)
+    means = np.stack([generator.generate(np.full(50, c), seed=c).mean(0) for c in range(NUM_CLASSES)])
+    real = np.stack([to_float(digits.x[digits.y == c]).mean(0) for c in range(NUM_CLASSES)])
+    distance = np.abs(means[:, None] - real[None]).mean(axis=(2, 3, 4))  # generated class c vs real class c'
+    assert (distance.argmin(axis=1) == np.arange(NUM_CLASSES)).mean() >= 0.8
+
+
+# --------------------------------------------------------------------------- EBGAN
+
+
+def test_pulling_away_term_known_answers():
+    orthogonal = tf.constant(np.eye(4, 6, dtype=np.float32) * 3.0)
+    assert float(ebgan.pulling_away(orthogonal)) == pytest.approx(0.0, abs=1e-7)
+    same = tf.constant(np.tile(np.array([[1.0, 2.0, -1.0]], np.float32), (5, 1)))
+    assert float(ebgan.pulling_away(same)) == pytest.approx(1.0, rel=1e-6)
+    x = tf.constant(np.random.default_rng(0).normal(size=(2, 28, 28, 1)).astype(np.float32))
+    np.testing.assert_allclose(ebgan.energy(x, x), 0.0)
+    np.testing.assert_allclose(ebgan.energy(x, x + 0.5), 0.25, rtol=1e-6)
+
+
+@pytest.mark.integration
+def test_ebgan_discriminator_learns_to_reconstruct_real_digits(mnist, tmp_path):
+    digits = subset(mnist.train, k=50, seed=0)
+    cfg = C.EBGANConfig(latent_dim=16, g_width=16, d_width=8, epochs=2, batch_size=32, min_steps_per_epoch=30)
+    info = ebgan.train(generators.get("ebgan"), C.Experiment(ebgan=cfg), digits, tmp_path, seed=0)
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert info["stopped_early"] is None and len(history) == 2
+    assert history[1]["energy_real"] < history[0]["energy_real"]
+    assert all(np.isfinite(h["g_loss"]) and 0 <= h["pull_away"] <= 1 for h in history)
+
+
+# --------------------------------------------------------------------------- one module, one line: a toy sweep
+
+
+@pytest.mark.integration
+def test_a_toy_generator_registered_in_one_place_runs_through_a_smoke_sweep(toy_generator, mnist_path, tmp_path,
+                                                                           monkeypatch, capsys):
+    from cgan_study.grid import chain, fixed, product, sweep
+    from experiments import sweep as cli
+    from experiments.sweeps import SWEEPS, Sweep
+
+    cells = product(fixed("augment.generator", "toy"), fixed("augment.real_per_class", 5),
+                    fixed("augment.synth_fraction", 0.1), sweep("augment.strategy", ("mix", "filter")),
+                    sweep("augment.protocol", ("coursework", "low_data")))
+    monkeypatch.setitem(SWEEPS, "toy_mix", Sweep("augment", "toy generator in the study", {"smoke": cells}))
+    monkeypatch.setitem(SWEEPS, "toy_eval", Sweep("gan_eval", "toy generator scored",
+                                                  {"smoke": chain(fixed("augment.generator", "toy"))}))
+    for name in ("toy_eval", "toy_mix"):
+        assert cli.main([name, "--profile", "smoke", "--out", str(tmp_path), "--data", str(mnist_path)]) == 0
+    scored = pd.read_csv(tmp_path / "toy_eval" / "summary.csv")
+    assert scored.loc[0, "success_rate"] > 0.9  # class means are recognisable digits
+    mixed = pd.read_csv(tmp_path / "toy_mix" / "summary.csv")
+    assert set(mixed["status"]) == {"done"} and len(mixed) == 4
+    # Each cell used the toy generator's artifact: trained on all real digits (coursework) or on k = 5 per class.
+    artifacts = set(mixed["generator_artifact"])
+    assert len(artifacts) == 2
+    for name in artifacts:
+        built = json.loads((tmp_path / "_artifacts" / "generator" / name / "config.json").read_text())
+        assert built["generator"] == "toy"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -56,25 +57,56 @@ def export_npz(path: Path | str, x: np.ndarray, y: np.ndarray) -> None:
     results.write_npz(path, x=x.astype(np.uint8), y=y.astype(np.uint8))
 
 
-def export_pngs(directory: Path | str, x: np.ndarray) -> list[Path]:
-    """1.png ... N.png (1-based, as the coursework's submission format expects)."""
+IMAGE_FORMATS = ("png", "jpg")
+
+
+def encode_image(image: np.ndarray, fmt: str) -> bytes:
+    """PNG (lossless) or baseline JPEG at quality 95; neither holds a timestamp, so equal images give equal bytes."""
+    if fmt == "png":
+        return encode_png(image)
+    if fmt == "jpg":
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(image, mode="L").save(buffer, format="JPEG", quality=95, optimize=False)
+        return buffer.getvalue()
+    raise ValueError(f"unknown image format '{fmt}'; use one of {', '.join(IMAGE_FORMATS)}")
+
+
+def export_images(directory: Path | str, x: np.ndarray, fmt: str = "png") -> list[Path]:
+    """1.png ... N.png (or .jpg), 1-based, as the coursework's submission format expects."""
     directory = Path(directory)
     paths = []
     for i, image in enumerate(x, start=1):
-        path = directory / f"{i}.png"
-        results.write_bytes(path, encode_png(image))
+        path = directory / f"{i}.{fmt}"
+        results.write_bytes(path, encode_image(image, fmt))
         paths.append(path)
     return paths
 
 
-def export_tgz(path: Path | str, x: np.ndarray) -> None:
-    """A .tgz holding only 1.png ... N.png at its top level (no folder), reproducible byte for byte."""
+def export_tgz(path: Path | str, x: np.ndarray, fmt: str = "png") -> None:
+    """A .tgz holding only 1.png ... N.png (or .jpg) at its top level (no folder), reproducible byte for byte."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for i, image in enumerate(x, start=1):
-            data = encode_png(image)
-            info = tarfile.TarInfo(f"{i}.png")
+            data = encode_image(image, fmt)
+            info = tarfile.TarInfo(f"{i}.{fmt}")
             info.size, info.mtime, info.mode = len(data), 0, 0o644
             tar.addfile(info, io.BytesIO(data))
     # gzip without a timestamp, so the same images give the same bytes.
     results.write_bytes(path, gzip.compress(buffer.getvalue(), mtime=0))
+
+
+def export_zip(path: Path | str, x: np.ndarray, fmt: str = "png") -> None:
+    """A .zip whose one folder (named after the file) holds 1.png ... N.png; fixed dates, so reproducible."""
+    folder = Path(path).stem
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo(f"{folder}/", date_time=(1980, 1, 1, 0, 0, 0))
+        entry.external_attr = (0o40755 << 16) | 0x10
+        archive.writestr(entry, b"")
+        for i, image in enumerate(x, start=1):
+            entry = zipfile.ZipInfo(f"{folder}/{i}.{fmt}", date_time=(1980, 1, 1, 0, 0, 0))
+            entry.external_attr, entry.compress_type = 0o644 << 16, zipfile.ZIP_DEFLATED
+            archive.writestr(entry, encode_image(image, fmt))
+    results.write_bytes(path, buffer.getvalue())

@@ -1,4 +1,4 @@
-"""CLI: write N labelled samples (N/10 per class) from a trained generator as .npz, PNGs and a flat .tgz."""
+"""CLI: N labelled samples (N/10 per class) from any registered generator as .npz, PNG/JPEG files, .tgz, .zip."""
 from __future__ import annotations
 
 import argparse
@@ -29,8 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--run", required=True, type=Path, help="a generator artifact (results/_artifacts/generator/<hash>) or a run that used one")
     p.add_argument("--n", type=int, default=1000, help="number of samples, a multiple of 10 (default 1000)")
     p.add_argument("--out", required=True, type=Path, help="output .npz (x uint8 (N,28,28), y uint8)")
-    p.add_argument("--png-dir", type=Path, help="also write 1.png ... N.png here")
-    p.add_argument("--tgz", type=Path, help="also write a .tgz holding only 1.png ... N.png")
+    p.add_argument("--png-dir", "--image-dir", dest="image_dir", type=Path,
+                   help="also write 1.png ... N.png (or .jpg, see --format) here")
+    p.add_argument("--tgz", type=Path, help="also write a .tgz holding only 1.png ... N.png at its top level")
+    p.add_argument("--zip", type=Path, help="also write a .zip holding one folder of 1.png ... N.png")
+    p.add_argument("--format", choices=("png", "jpg"), default="png",
+                   help="image files for --image-dir, --tgz and --zip (default png; jpg at quality 95)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same images)")
     args = p.parse_args(argv)
     try:
@@ -49,10 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         labels = sampling.balanced_labels(args.n)
         x = sampling.sample(generator, labels, seed=args.seed)
         sampling.export_npz(args.out, x, labels)
-        if args.png_dir:
-            sampling.export_pngs(args.png_dir, x)
+        if args.image_dir:
+            sampling.export_images(args.image_dir, x, args.format)
         if args.tgz:
-            sampling.export_tgz(args.tgz, x)
+            sampling.export_tgz(args.tgz, x, args.format)
+        if args.zip:
+            sampling.export_zip(args.zip, x, args.format)
     except (ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ import tarfile
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cgan_study import config as C
 from cgan_study import sampling
@@ -62,6 +63,19 @@ def test_variant_trains_and_writes_every_artifact(tmp_path, digits, name):
 
 
 @pytest.mark.integration
+def test_weight_clipping_keeps_every_critic_weight_within_the_bound(digits):
+    from cgan_study.training import build_gan
+
+    cfg = dataclasses.replace(TINY, loss="wgan", clip_value=0.01, d_steps=2)
+    gan = build_gan(cfg, FAMILIES["cgan"], digits, seed=0)
+    assert max(float(np.abs(w).max()) for w in gan.discriminator.get_weights()) > 0.01  # unclipped at start
+    images = (digits.x[:32].astype(np.float32) / 127.5 - 1.0)[..., None]
+    gan.train_step((tf.constant(images), tf.constant(digits.y[:32].astype(np.int32))))
+    for var in gan.discriminator.trainable_variables:
+        assert float(np.abs(var.numpy()).max()) <= 0.01 + 1e-7, var.path
+
+
+@pytest.mark.integration
 def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, digits):
     train_gan(dataclasses.replace(TINY, epochs=1), digits, tmp_path, seed=0)  # "interrupted" after epoch 1
     info = train_gan(TINY, digits, tmp_path, seed=0)
@@ -107,6 +121,25 @@ def test_sample_cli_writes_npz_pngs_and_flat_tgz(trained, tmp_path):
     main(["--run", str(trained), "--n", "20", "--out", str(tmp_path / "t.npz"), "--tgz", str(tmp_path / "s.tgz"),
           "--seed", "3"])
     assert (tmp_path / "s.tgz").read_bytes() == first  # byte-for-byte reproducible
+
+
+def test_sample_cli_writes_jpegs_in_a_flat_tgz_and_pngs_in_one_zipped_folder(trained, tmp_path):
+    import zipfile
+
+    from experiments.sample import main
+
+    for name in ("a", "b"):
+        assert main(["--run", str(trained), "--n", "20", "--out", str(tmp_path / f"{name}.npz"), "--format", "jpg",
+                     "--tgz", str(tmp_path / f"{name}.tgz"), "--seed", "3"]) == 0
+        assert main(["--run", str(trained), "--n", "20", "--out", str(tmp_path / f"{name}.npz"),
+                     "--zip", str(tmp_path / name / "digits.zip"), "--seed", "3"]) == 0
+    with tarfile.open(tmp_path / "a.tgz") as tar:
+        assert sorted(tar.getnames()) == sorted(f"{i}.jpg" for i in range(1, 21))
+        assert tar.extractfile("1.jpg").read()[:3] == b"\xff\xd8\xff"  # JPEG magic
+    with zipfile.ZipFile(tmp_path / "a" / "digits.zip") as archive:
+        assert sorted(archive.namelist()) == sorted(["digits/"] + [f"digits/{i}.png" for i in range(1, 21)])
+    assert (tmp_path / "a.tgz").read_bytes() == (tmp_path / "b.tgz").read_bytes()
+    assert (tmp_path / "a" / "digits.zip").read_bytes() == (tmp_path / "b" / "digits.zip").read_bytes()
 
 
 def test_sample_cli_rejects_bad_input(trained, tmp_path, capsys):

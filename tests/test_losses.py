@@ -79,3 +79,40 @@ def test_interpolation_points_lie_between_real_and_fake():
 def test_unknown_loss_is_an_error():
     with pytest.raises(ValueError, match="unknown loss"):
         L.discriminator_loss("nope", REAL, FAKE)
+
+
+def test_dragan_points_are_real_digits_moved_by_half_the_batch_std():
+    real = tf.constant(np.stack([np.zeros((28, 28, 1)), 2 * np.ones((28, 28, 1))]).astype(np.float32))  # std 1
+    noise = tf.fill([2, 28, 28, 1], 0.5)
+    np.testing.assert_allclose(L.dragan_points(real, noise) - real, 0.25, rtol=1e-6)
+
+
+def test_gradient_penalty_is_zero_for_a_unit_norm_critic_and_counts_each_example(rng):
+    w = rng.normal(size=(1, 28, 28, 1)).astype(np.float32)
+    w = tf.constant(w / np.linalg.norm(w))
+    critic = lambda x: tf.reduce_sum(w * x, axis=[1, 2, 3])  # noqa: E731  ||grad|| = 1: on the constraint
+    assert float(L.gradient_penalty(critic, tf.zeros([4, 28, 28, 1]))) == pytest.approx(0.0, abs=1e-6)
+    # critic(x) = sum(x^2)/2 has gradient x: per-example norms 0 and 3 give ((0-1)^2 + (3-1)^2) / 2 = 2.5
+    quadratic = lambda x: 0.5 * tf.reduce_sum(tf.square(x), axis=[1, 2, 3])  # noqa: E731
+    points = np.zeros((2, 28, 28, 1), np.float32)
+    points[1, 0, 0, 0] = 3.0
+    assert float(L.gradient_penalty(quadratic, tf.constant(points))) == pytest.approx(2.5, rel=1e-5)
+
+
+def test_discriminator_accuracy_counts_real_above_and_fake_below_zero():
+    real, fake = tf.constant([[1.0], [-1.0], [2.0], [0.5]]), tf.constant([[-3.0], [1.0], [-0.1], [-2.0]])
+    assert float(L.discriminator_accuracy(real, fake)) == pytest.approx(6 / 8)
+
+
+def test_loss_records_drive_validation():
+    from cgan_study import config as C
+
+    assert {name for name, loss in L.LOSSES.items() if loss.cross_entropy} == {"ns", "minimax", "dragan"}
+    assert [name for name, loss in L.LOSSES.items() if loss.clip_weights] == ["wgan"]
+    for name, loss in L.LOSSES.items():  # smoothing is accepted exactly where the record allows it
+        overrides = {"gan.loss": name, "gan.label_smoothing": 0.1}
+        if loss.cross_entropy:
+            C.apply(C.Experiment(), overrides)
+        else:
+            with pytest.raises(C.ConfigError, match="label smoothing"):
+                C.apply(C.Experiment(), overrides)

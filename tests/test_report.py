@@ -1,0 +1,39 @@
+"""Report tables from hand-made summaries: grouped by (strategy, generator), nothing unknown dropped, and
+summaries written before the generator registry read into the same columns."""
+import pandas as pd
+
+from cgan_study import report
+
+P = "cfg.experiment."
+
+
+def _row(run, strategy, generator, protocol, k, acc, seed):
+    return {"run": run, "status": "done", "test_accuracy": acc, f"{P}augment.strategy": strategy,
+            f"{P}augment.generator": generator, f"{P}augment.protocol": protocol,
+            f"{P}augment.real_per_class": k, f"{P}augment.real_fraction": 1.0, f"{P}augment.synth_fraction": 0.1,
+            f"{P}seed": seed}
+
+
+def test_few_shot_table_groups_by_strategy_and_generator_and_keeps_unknown_ones(tmp_path):
+    rows = []
+    for seed in (0, 1):
+        rows += [_row(f"real-{seed}", "real", "cgan", "coursework", 10, 0.80 + seed / 100, seed),
+                 _row(f"mix-cgan-{seed}", "mix", "cgan", "low_data", 10, 0.70, seed),
+                 _row(f"mix-cvae-{seed}", "mix", "cvae", "low_data", 10, 0.75, seed),
+                 _row(f"mix-new-{seed}", "mix", "brand_new", "low_data", 10, 0.60, seed),      # not registered
+                 _row(f"odd-{seed}", "mystery", "cgan", "coursework", 10, 0.50, seed)]          # not declared
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    tables = report.mix_ratio_report(tmp_path)
+    settings = list(tables["few_shot"].iloc[:, 0])
+    assert settings == ["real", "mix, cgan (low_data)", "mix, cvae (low_data)", "mix, brand_new (low_data)",
+                        "mystery, cgan (coursework)"]
+    cells = tables["few_shot"].set_index(tables["few_shot"].columns[0])["k=10"]
+    assert cells["real"] == "80.50 ± 0.71 (n=2)" and cells["mix, cvae (low_data)"] == "75.00 ± 0.00 (n=2)"
+
+
+def test_summaries_from_before_the_registry_are_read_into_strategy_and_generator():
+    old = pd.DataFrame({f"{P}augment.arm": ["mix", "pca", "real", "filter"],
+                        f"{P}gan.family": ["cgan", "cgan", "cgan", "acgan"]})
+    frame = report.with_strategy_and_generator(old)
+    assert list(frame["strategy"]) == ["mix", "mix", "real", "filter"]
+    assert list(frame["generator"]) == ["cgan", "pca", "cgan", "acgan"]

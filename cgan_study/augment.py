@@ -66,6 +66,7 @@ class CellPlan:
 
 
 def plan(exp: Experiment, ctx: stages.Context) -> CellPlan:
+    """The one place that decides what a cell needs (its generator artifact, the filter's judge) or why it can't run."""
     a = exp.augment
     strategy = STRATEGIES[a.strategy]
     n_synth = synthetic_count(exp, ctx) if strategy.uses_generator else 0

@@ -79,6 +79,17 @@ class EBGANConfig:
 
 
 @dataclass(frozen=True)
+class GuideConfig:
+    # Classifier-guided CGAN (coursework Q5): G's loss adds weight x the cross-entropy of a frozen classifier on
+    # its samples. That classifier is the generator's own, trained on exactly the digits the generator sees,
+    # with another width and seed than the scorer's, so the success-rate metric is not its own judge.
+    weight: float = 1.0
+    width: int = 24
+    epochs: int = 3                  # full passes over the generator's digits
+    seed_offset: int = 7919          # guide seed = generator seed + this
+
+
+@dataclass(frozen=True)
 class PCAConfig:
     n_components: int = 40
     ridge: float = 1e-3              # added to each class covariance so its Cholesky factor exists
@@ -126,6 +137,7 @@ class Experiment:
     cvae: CVAEConfig = field(default_factory=CVAEConfig)
     ebgan: EBGANConfig = field(default_factory=EBGANConfig)
     pca: PCAConfig = field(default_factory=PCAConfig)
+    guide: GuideConfig = field(default_factory=GuideConfig)
     # The scorer trains on all real digits, one pass per epoch (steps_per_epoch=0), to >= 99% accuracy.
     scorer: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(
         width=32, epochs=10, early_stopping_patience=3, steps_per_epoch=0))
@@ -315,6 +327,9 @@ def validate(cfg: Experiment) -> None:
         conditional = ", ".join(name for name, e in REGISTRY.items() if e.conditional)
         raise ConfigError(f"augmentation needs labelled synthetic digits, and augment.generator={a.generator} is "
                           f"unconditional; use one of {conditional}")
+    if a.generator == "guided_cgan" and cfg.guide.width == cfg.scorer.width:
+        raise ConfigError(f"the guided CGAN's guide must differ from the scorer (guide.width = scorer.width = "
+                          f"{cfg.guide.width}); a generator steered by the scorer would be judged by it too")
     if g.batch_size < 2 or cfg.classifier.batch_size < 1 or cfg.scorer.batch_size < 1:
         raise ConfigError("batch sizes must be >= 2 for the GAN and >= 1 for classifiers")
     if cfg.augment.synth_fraction > 10:
@@ -332,7 +347,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "gan.epochs": 1, "gan.batch_size": 64, "gan.min_steps_per_epoch": 20, "gan.g_width": 32, "gan.d_width": 16,
         "cvae.epochs": 1, "cvae.batch_size": 64, "cvae.min_steps_per_epoch": 20, "cvae.width": 16,
         "ebgan.epochs": 1, "ebgan.batch_size": 64, "ebgan.min_steps_per_epoch": 20, "ebgan.g_width": 32,
-        "ebgan.d_width": 16,
+        "ebgan.d_width": 16, "guide.width": 12, "guide.epochs": 1,
         "scorer.epochs": 1, "scorer.width": 8,
         "classifier.epochs": 1, "classifier.width": 8, "classifier.early_stopping_patience": 0,
         "classifier.steps_per_epoch": 40,

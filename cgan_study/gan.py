@@ -14,15 +14,21 @@ class GAN(Checkpointable, keras.Model):
     """Holds G and D and trains them adversarially under `fit((images, labels))`."""
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, cfg: GANConfig, family: Family,
-                 seed: int = 0, **kwargs):
+                 seed: int = 0, guide: keras.Model | None = None, guide_weight: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.generator, self.discriminator, self.cfg, self.family = generator, discriminator, cfg, family
+        # A frozen classifier whose cross-entropy on G's samples joins G's loss (classifier-guided CGAN).
+        self.guide, self.guide_weight = guide, guide_weight
+        if guide is not None:
+            guide.trainable = False
         self.conditional = family.conditional
         self.loss = losses.LOSSES[cfg.loss]
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_acc")}
         if family.d_class_head:
             self.trackers["d_class_acc"] = keras.metrics.Mean(name="d_class_acc")
+        if guide is not None:
+            self.trackers["guide_ce"] = keras.metrics.Mean(name="guide_ce")
 
     def compile(self, **kwargs):
         super().compile(**kwargs)
@@ -100,6 +106,10 @@ class GAN(Checkpointable, keras.Model):
             g_loss = losses.generator_loss(cfg.loss, fake_logits)
             if self.family.d_class_head:
                 g_loss += cfg.acgan_weight * self._class_loss(g_labels, fake_cls)
+            if self.guide is not None:
+                guide_ce = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
+                    g_labels, tf.cast(self.guide(fake, training=False), tf.float32)))
+                g_loss += self.guide_weight * guide_ce
         grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 
@@ -107,6 +117,8 @@ class GAN(Checkpointable, keras.Model):
         self.trackers["d_loss"].update_state(d_loss)
         self.trackers["g_loss"].update_state(g_loss)
         self.trackers["d_acc"].update_state(d_acc)
+        if self.guide is not None:
+            self.trackers["guide_ce"].update_state(guide_ce)
         logs = {name: t.result() for name, t in self.trackers.items() if name != "d_class_acc"}
         if self.family.d_class_head:
             hit = tf.cast(tf.argmax(real_cls, -1, output_type=tf.int32) == labels, tf.float32)

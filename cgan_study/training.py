@@ -23,7 +23,8 @@ GRID_FILE = "samples.png"
 TENSORBOARD_ENV = "CGAN_STUDY_TENSORBOARD"
 
 
-def build_gan(cfg: GANConfig, family: Family, train: Split, seed: int) -> GAN:
+def build_gan(cfg: GANConfig, family: Family, train: Split, seed: int, guide: keras.Model | None = None,
+              guide_weight: float = 0.0) -> GAN:
     keras.utils.set_random_seed(seed)
     reference_images = reference_labels = None
     if cfg.vbn == "gd":
@@ -34,17 +35,18 @@ def build_gan(cfg: GANConfig, family: Family, train: Split, seed: int) -> GAN:
         reference_images, reference_labels = to_float(train.x[idx]), train.y[idx]
     generator = build_generator(cfg, family, seed)
     discriminator = build_discriminator(cfg, family, reference_images, reference_labels)
-    gan = GAN(generator, discriminator, cfg, family, seed=seed)
+    gan = GAN(generator, discriminator, cfg, family, seed=seed, guide=guide, guide_weight=guide_weight)
     gan.compile()
     return gan
 
 
-def train_gan(cfg: GANConfig, family: Family, train: Split, work_dir: Path, seed: int) -> dict:
+def train_gan(cfg: GANConfig, family: Family, train: Split, work_dir: Path, seed: int,
+              guide: keras.Model | None = None, guide_weight: float = 0.0) -> dict:
     """Train into `work_dir` (history, grids, checkpoint, generator.keras); resumes from a checkpoint.
 
     Returns a summary dict: epochs run, why training stopped early (if it did), seconds, FLOPs.
     """
-    gan = build_gan(cfg, family, train, seed)
+    gan = build_gan(cfg, family, train, seed, guide, guide_weight)
     guard = DivergenceGuard(cfg.divergence_patience)
     info = fit_resumable(gan, gan.generator, train, Path(work_dir), seed, epochs=cfg.epochs,
                          batch_size=cfg.batch_size, min_steps_per_epoch=cfg.min_steps_per_epoch,

@@ -127,8 +127,9 @@ GENERATORS = Sweep(
     description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA) trained under its own budget "
                 "and scored with the same metrics.",
     grids={
-        "smoke": sweep("augment.generator", ("cgan", "cvae", "ebgan", "pca")),
-        "quick": product(sweep("augment.generator", ("cgan", "acgan", "cvae", "ebgan", "pca")), _seeds(3)),
+        "smoke": sweep("augment.generator", ("cgan", "guided_cgan", "cvae", "ebgan", "pca")),
+        "quick": product(sweep("augment.generator", ("cgan", "acgan", "guided_cgan", "cvae", "ebgan", "pca")),
+                         _seeds(3)),
     },
 )
 

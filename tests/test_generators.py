@@ -81,6 +81,11 @@ def test_gan_artifacts_keep_the_hash_they_had_before_the_registry(mnist, tmp_pat
     assert stages.generator_path(acgan, ctx) != stages.generator_path(exp, ctx)
 
 
+def test_the_guide_may_not_be_built_like_the_scorer():
+    with pytest.raises(C.ConfigError, match="must differ from the scorer"):
+        C.apply(C.Experiment(), {"augment.generator": "guided_cgan", "guide.width": 32})
+
+
 def test_an_unconditional_generator_cannot_make_labelled_digits():
     with pytest.raises(C.ConfigError, match="unconditional"):
         C.apply(C.Experiment(), {"augment.generator": "dcgan", "augment.synth_fraction": 0.1})
@@ -88,7 +93,7 @@ def test_an_unconditional_generator_cannot_make_labelled_digits():
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("name", ["cgan", "acgan", "dcgan", "cvae", "ebgan", "pca"])
+@pytest.mark.parametrize("name", ["cgan", "acgan", "dcgan", "guided_cgan", "cvae", "ebgan", "pca"])
 def test_each_registered_generator_builds_loads_and_samples_deterministically(name, mnist, tmp_path):
     exp = C.apply(C.profile("smoke"), {"augment.generator": name, "augment.strategy": "real"})
     ctx = stages.Context(mnist, tmp_path)
@@ -185,3 +190,24 @@ def test_a_toy_generator_registered_in_one_place_runs_through_a_smoke_sweep(toy_
     for name in artifacts:
         built = json.loads((tmp_path / "_artifacts" / "generator" / name / "config.json").read_text())
         assert built["generator"] == "toy"
+
+
+# --------------------------------------------------------------------------- classifier-guided CGAN
+
+
+@pytest.mark.integration
+def test_guided_cgan_trains_its_own_guide_on_the_generators_digits_and_adds_its_loss(mnist, tmp_path):
+    import keras
+
+    digits = subset(mnist.train, k=30, seed=0)
+    exp = C.apply(C.profile("smoke"), {"augment.generator": "guided_cgan", "guide.weight": 2.0})
+    info = generators.get("guided_cgan").train(exp, digits, tmp_path, seed=0)
+    guide = keras.saving.load_model(tmp_path / "guide.keras", compile=False)
+    # Not the scorer: another width (and seed), trained on the 300 digits this generator saw, nothing else.
+    assert guide.get_layer("conv0a").filters == exp.guide.width != exp.scorer.width
+    assert json.loads((tmp_path / "guide.json").read_text())["n_train"] == 300
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert np.isfinite(history[-1]["guide_ce"]) and info["guide_train_accuracy"] > 0.3
+    plain = stages.generator_spec(C.override(exp, "augment.generator", "cgan"), stages.Context(mnist, tmp_path))
+    guided = stages.generator_spec(exp, stages.Context(mnist, tmp_path))
+    assert guided["gan"] == plain["gan"] and guided["guide"]["weight"] == 2.0  # same GAN, its own artifact

@@ -66,6 +66,8 @@ ENTRIES = (
     Entry("cgan", f"{__name__}.gan", "gan", True, "conditional GAN, projection discriminator (Mirza & Osindero 2014)"),
     Entry("acgan", f"{__name__}.gan", "gan", True, "auxiliary-classifier GAN (Odena et al. 2017)"),
     Entry("dcgan", f"{__name__}.gan", "gan", False, "unconditional DCGAN (Radford et al. 2016)"),
+    Entry("guided_cgan", f"{__name__}.guided_cgan", "gan", True,
+          "CGAN whose G also minimises a frozen classifier's cross-entropy (coursework Q5)"),
     Entry("cvae", f"{__name__}.cvae", "cvae", True, "conditional VAE (Kingma et al. 2014; Sohn et al. 2015)"),
     Entry("ebgan", f"{__name__}.ebgan", "ebgan", True, "label-conditioned energy-based GAN (Zhao et al. 2017)"),
     Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace"),

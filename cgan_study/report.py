@@ -293,7 +293,63 @@ def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: 
     _save_figure(out_dir, name, fig)
 
 
-REPORTS = {"mix_ratios": mix_ratio_report, "tricks": tricks_report}
+# --------------------------------------------------------------------------- generators
+
+GENERATOR_COLUMNS = TRICK_METRICS[:2] + [("fid", "FID", 1), ("precision", "prec. (%)", 100),
+                                         ("recall", "rec. (%)", 100), ("classes_covered", "cov.", 1)]
+
+
+def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Every generator scored alike: a table (mean ± std over seeds), a figure with the spread, sample grids."""
+    from .generators import REGISTRY
+
+    sweep_dir = Path(sweep_dir)
+    frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
+    if frame.empty:
+        return {}
+    frame = with_strategy_and_generator(frame)
+    order = [g for g in REGISTRY if g in set(frame["generator"])] + \
+        sorted(set(frame["generator"]) - set(REGISTRY))  # unregistered ones too, last
+    rows = []
+    for name in order:
+        group = frame[frame["generator"] == name]
+        row = {"generator": name}
+        for key, label, scale in GENERATOR_COLUMNS:
+            v = group[key].dropna() if key in group else pd.Series(dtype=float)
+            digits = 1 if key in ("fid", "classes_covered") else 2
+            row[label] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
+        elbo = group["gan.elbo"].dropna() if "gan.elbo" in group else pd.Series(dtype=float)
+        row["ELBO"] = f"{elbo.mean():.1f}" if len(elbo) else "--"
+        row["train (s)"] = f"{group['gan.train_seconds'].mean():.0f}" if "gan.train_seconds" in group else "--"
+        row["n"] = len(group)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    _save_table(sweep_dir, "generators", table, "Every conditional generator scored by the scoring CNN on 10,000 "
+                "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator). "
+                "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
+    import seaborn as sns
+
+    long = frame.assign(success=frame["success_rate"] * 100)
+    fig, axes = _figure(6.8, 2.2)
+    fig.clf()
+    for i, (column, label) in enumerate((("success", "success rate (%)"), ("fid", "FID (scorer features)"))):
+        ax = fig.add_subplot(1, 2, i + 1)
+        sns.pointplot(data=long, x="generator", y=column, order=order, errorbar=("ci", 95), linestyle="none",
+                      capsize=0.2, ax=ax, color="black", markersize=3)
+        sns.stripplot(data=long, x="generator", y=column, order=order, ax=ax, size=3, alpha=0.5)
+        ax.set_xlabel("")
+        ax.set_ylabel(label)
+        ax.tick_params(axis="x", labelrotation=30)
+    fig.tight_layout(pad=0.3)
+    _save_figure(sweep_dir, "generators", fig)
+    first = frame.drop_duplicates("generator").set_index("generator")
+    grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name) for name in order]
+    if all(path.exists() for path, _ in grids):
+        _grid_panels(sweep_dir, "generator_grids", grids, cols=min(len(grids), 6))
+    return {"generators": table}
+
+
+REPORTS = {"mix_ratios": mix_ratio_report, "tricks": tricks_report, "generators": generators_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -37,3 +37,20 @@ def test_summaries_from_before_the_registry_are_read_into_strategy_and_generator
     frame = report.with_strategy_and_generator(old)
     assert list(frame["strategy"]) == ["mix", "mix", "real", "filter"]
     assert list(frame["generator"]) == ["cgan", "pca", "cgan", "acgan"]
+
+
+def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_means(tmp_path):
+    rows = []
+    for gen, success, fid in (("cvae", (0.90, 0.92), (100.0, 110.0)), ("cgan", (0.98, 0.99), (20.0, 24.0)),
+                              ("unlisted", (0.5, 0.5), (50.0, 50.0))):
+        for seed in (0, 1):
+            rows.append({"run": f"{gen}-seed{seed}", "status": "done", f"{P}augment.generator": gen,
+                         "success_rate": success[seed], "inception_score": 9.0, "fid": fid[seed],
+                         "precision": 0.8, "recall": 0.5, "classes_covered": 10, "gan.train_seconds": 60.0,
+                         "gan.elbo": -95.0 if gen == "cvae" else None})
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    table = report.generators_report(tmp_path)["generators"].set_index("generator")
+    assert list(table.index) == ["cgan", "cvae", "unlisted"]
+    assert table.loc["cgan", "success (%)"] == "98.50 ± 0.71" and table.loc["cvae", "FID"] == "105.0 ± 7.1"
+    assert table.loc["cvae", "ELBO"] == "-95.0" and table.loc["cgan", "ELBO"] == "--"
+    assert (table["n"] == 2).all()

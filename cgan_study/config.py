@@ -40,6 +40,8 @@ class GANConfig:
     g_lr: float = 2e-4
     d_lr: float = 2e-4
     beta_1: float = 0.5
+    optimizer: str = "adam"          # adam | rmsprop (WGAN with weight clipping, as in its paper) | sgd
+    init: str = "keras"              # keras (Glorot uniform) | dcgan (N(0, 0.02) weights, Radford et al. 2016)
     gp_weight: float = 10.0          # WGAN-GP and DRAGAN penalty weight
     clip_value: float = 0.01         # WGAN weight clipping
     acgan_weight: float = 1.0        # weight of the auxiliary class loss (acgan)
@@ -147,6 +149,8 @@ class Experiment:
 
 
 CHOICES: dict[str, tuple[str, ...]] = {
+    "gan.optimizer": ("adam", "rmsprop", "sgd"),
+    "gan.init": ("keras", "dcgan"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
     "augment.protocol": ("coursework", "low_data"),

@@ -10,6 +10,17 @@ from .config import GANConfig
 from .models import NUM_CLASSES, Family
 
 
+def make_optimizer(name: str, lr: float, beta_1: float) -> keras.optimizers.Optimizer:
+    """Adam (beta_1 from the config), RMSProp (what WGAN with weight clipping was published with) or plain SGD."""
+    if name == "adam":
+        return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=0.999)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(lr)
+    if name == "sgd":
+        return keras.optimizers.SGD(lr)
+    raise ValueError(f"unknown optimizer '{name}'; use adam, rmsprop or sgd")
+
+
 class GAN(Checkpointable, keras.Model):
     """Holds G and D and trains them adversarially under `fit((images, labels))`."""
 
@@ -33,8 +44,8 @@ class GAN(Checkpointable, keras.Model):
     def compile(self, **kwargs):
         super().compile(**kwargs)
         # Two time-scale update rule: D and G have their own learning rates.
-        self.d_optimizer = keras.optimizers.Adam(self.cfg.d_lr, beta_1=self.cfg.beta_1, beta_2=0.999)
-        self.g_optimizer = keras.optimizers.Adam(self.cfg.g_lr, beta_1=self.cfg.beta_1, beta_2=0.999)
+        self.d_optimizer = make_optimizer(self.cfg.optimizer, self.cfg.d_lr, self.cfg.beta_1)
+        self.g_optimizer = make_optimizer(self.cfg.optimizer, self.cfg.g_lr, self.cfg.beta_1)
         # Built now so that their slots exist for checkpoint save/load before the first step.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)

@@ -158,6 +158,17 @@ def build_discriminator(cfg: GANConfig, family: Family, reference_images: np.nda
     return model
 
 
+def dcgan_init(model: keras.Model, seed: int) -> None:
+    """DCGAN's initialisation (Radford et al. 2016): every kernel N(0, 0.02), batch-norm scales N(1, 0.02)."""
+    rng = np.random.default_rng([seed, 13])
+    for var in model.weights:
+        name = var.path.rsplit("/", 1)[-1]
+        if name == "kernel" or (name == "embeddings"):
+            var.assign(rng.normal(0.0, 0.02, var.shape).astype(var.dtype))
+        elif name == "gamma":
+            var.assign(rng.normal(1.0, 0.02, var.shape).astype(var.dtype))
+
+
 # --------------------------------------------------------------------------- FLOPs
 
 def count_flops(model: keras.Model) -> int:

@@ -15,7 +15,7 @@ from .callbacks import DivergenceGuard, FaultPoint, HistoryLogger, SampleGrid, S
 from .config import GANConfig
 from .data import Split, class_balanced_indices, pipeline, to_float
 from .gan import GAN
-from .models import REFERENCE_SIZE, Family, build_discriminator, build_generator, count_flops
+from .models import REFERENCE_SIZE, Family, build_discriminator, build_generator, count_flops, dcgan_init
 
 GENERATOR_FILE = "generator.keras"
 CHECKPOINT_FILE = "checkpoint.npz"
@@ -35,6 +35,9 @@ def build_gan(cfg: GANConfig, family: Family, train: Split, seed: int, guide: ke
         reference_images, reference_labels = to_float(train.x[idx]), train.y[idx]
     generator = build_generator(cfg, family, seed)
     discriminator = build_discriminator(cfg, family, reference_images, reference_labels)
+    if cfg.init == "dcgan":
+        dcgan_init(generator, seed)
+        dcgan_init(discriminator, seed + 1)
     gan = GAN(generator, discriminator, cfg, family, seed=seed, guide=guide, guide_weight=guide_weight)
     gan.compile()
     return gan

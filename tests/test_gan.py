@@ -36,7 +36,8 @@ VARIANTS = {  # (family, GAN config overrides)
     "cgan-spectral-hinge-mbd": {"d_norm": "spectral", "loss": "hinge", "minibatch_discrimination": True},
     "cgan-batchnorm-lsgan-2dsteps": {"d_norm": "batch", "loss": "lsgan", "d_steps": 2},
     "cgan-wgan-gp": {"loss": "wgan_gp"},
-    "cgan-wgan-clip": {"loss": "wgan"},
+    "cgan-wgan-clip-rmsprop": {"loss": "wgan", "optimizer": "rmsprop"},
+    "dcgan-init-sgd": {"family": "dcgan", "init": "dcgan", "optimizer": "sgd"},
     "acgan-dragan-vbn-g": {"family": "acgan", "loss": "dragan", "vbn": "g"},
 }
 
@@ -73,6 +74,17 @@ def test_weight_clipping_keeps_every_critic_weight_within_the_bound(digits):
     gan.train_step((tf.constant(images), tf.constant(digits.y[:32].astype(np.int32))))
     for var in gan.discriminator.trainable_variables:
         assert float(np.abs(var.numpy()).max()) <= 0.01 + 1e-7, var.path
+
+
+def test_dcgan_init_draws_kernels_from_a_narrow_normal(digits):
+    from cgan_study.models import build_generator, dcgan_init
+
+    generator = build_generator(TINY, FAMILIES["cgan"], seed=0)
+    dcgan_init(generator, seed=0)
+    kernels = np.concatenate([v.numpy().ravel() for v in generator.weights if v.path.endswith("kernel")])
+    assert abs(kernels.mean()) < 1e-3 and kernels.std() == pytest.approx(0.02, rel=0.02)
+    gammas = np.concatenate([v.numpy().ravel() for v in generator.weights if v.path.endswith("gamma")])
+    assert gammas.std() == pytest.approx(0.02, rel=0.3) and abs(gammas.mean() - 1) < 0.01
 
 
 @pytest.mark.integration

@@ -10,9 +10,19 @@ from ..training import GENERATOR_FILE, train_gan
 from . import KerasGenerator
 
 
+# Keys added to GANConfig after GAN artifacts were first committed: they enter an artifact's hash only when set
+# away from their defaults, so a generator trained before them keeps its hash (and its cached artifact).
+ADDED_LATER = {"optimizer": "adam", "init": "keras"}
+
+
+def gan_part(exp, family: str) -> dict:
+    """The "gan" part of a GAN artifact's spec, laid out as before the registry (the family inside it)."""
+    part = {**to_dict(exp.gan), "family": family}
+    return {k: v for k, v in part.items() if not (k in ADDED_LATER and v == ADDED_LATER[k])}
+
+
 def spec(entry, exp) -> dict:
-    # The family sits inside the "gan" part, as in artifacts written before the registry: same config, same hash.
-    return {"gan": {**to_dict(exp.gan), "family": entry.name}}
+    return {"gan": gan_part(exp, entry.name)}
 
 
 def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:

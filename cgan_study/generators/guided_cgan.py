@@ -21,7 +21,7 @@ GUIDE_FILE = "guide.keras"
 
 
 def spec(entry, exp) -> dict:
-    return {"gan": {**to_dict(exp.gan), "family": "cgan"}, "guide": to_dict(exp.guide)}
+    return {"gan": gan.gan_part(exp, "cgan"), "guide": to_dict(exp.guide)}
 
 
 def train_guide(exp, digits, work_dir: Path, seed: int) -> tuple[keras.Model, dict]:

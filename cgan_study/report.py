@@ -83,6 +83,47 @@ def done_runs(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- mix_ratios
 
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of a Student-t confidence interval for the mean; no interval below two values."""
+    import math
+
+    from scipy import stats
+
+    v = pd.Series(values, dtype=float).dropna()
+    n, mean = len(v), float(v.mean()) if len(v) else float("nan")
+    if n < 2:
+        return mean, float("nan"), float("nan"), n
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(v.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
+
+
+def fmt_difference(mean: float, low: float, high: float, n: int, scale: float = 100.0) -> str:
+    """'+1.23 [+0.40, +2.06]*' (percentage points); * marks an interval that excludes 0."""
+    if pd.isna(mean):
+        return "--"
+    if pd.isna(low):
+        return f"{mean * scale:+.2f} (n={n})"
+    mark = "*" if low > 0 or high < 0 else ""
+    return f"{mean * scale:+.2f} [{low * scale:+.2f}, {high * scale:+.2f}]{mark}"
+
+
+def paired_differences(frame: pd.DataFrame, baseline: pd.DataFrame, match: list[str], by: list[str],
+                       value: str = "test_accuracy") -> pd.DataFrame:
+    """Per group of `by`: each run minus the baseline run with the same `match` values (same k or fraction, same
+    seed), then the mean difference with its 95% t-interval. Runs without a baseline partner are left out."""
+    base = baseline[match + [value]].rename(columns={value: "_baseline"})
+    if base.duplicated(match).any():
+        raise ValueError(f"the baseline has more than one run per {match}; pairing would be ambiguous")
+    paired = frame.merge(base, on=match, how="inner")
+    paired["_diff"] = paired[value] - paired["_baseline"]
+    rows = []
+    for key, group in paired.groupby(by, sort=False, dropna=False):
+        mean, low, high, n = t_interval(group["_diff"])
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "mean_diff": mean, "low": low,
+                     "high": high, "n": n, "excludes_zero": bool(low > 0 or high < 0) if n > 1 else False})
+    return pd.DataFrame(rows, columns=by + ["mean_diff", "low", "high", "n", "excludes_zero"])
+
+
 def _col(frame: pd.DataFrame, key: str) -> str:
     return f"cfg.experiment.{key}"
 
@@ -138,6 +179,14 @@ def setting_order(labels) -> list[str]:
     return sorted(dict.fromkeys(labels), key=key)
 
 
+def setting_order_generators(names) -> list[str]:
+    """Generators in registry order, unregistered ones last (sorted): none is dropped."""
+    from .generators import REGISTRY
+
+    present = set(names)
+    return [g for g in REGISTRY if g in present] + sorted(present - set(REGISTRY))
+
+
 def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Tables and figures of the augmentation study from its summary.csv."""
     sweep_dir = Path(sweep_dir)
@@ -162,6 +211,21 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out["mix_grid"] = wide
         _save_table(sweep_dir, "mix_grid", wide, "Test accuracy (\\%) by real fraction (rows) and synthetic "
                                                  "amount relative to 60,000 (columns); mean $\\pm$ std (n seeds).", wide=True)
+        # Each cell against the same real fraction without synthetic digits, seed by seed.
+        seed = _col(frame, "seed")
+        diffs = paired_differences(grid[grid[synth_f] > 0], grid[grid[synth_f] == 0], [real_f, seed],
+                                   [real_f, synth_f])
+        out["mix_grid_paired_long"] = diffs.rename(columns={real_f: "real_fraction", synth_f: "synth_fraction"})
+        if not diffs.empty:
+            diffs["cell"] = [fmt_difference(m, lo, hi, n) for m, lo, hi, n in
+                             zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]
+            paired = diffs.pivot(index=real_f, columns=synth_f, values="cell").reset_index()
+            paired.columns = ["real \\ synth"] + [f"+{c:.0%}" for c in paired.columns[1:]]
+            paired["real \\ synth"] = [f"{v:.0%}" for v in paired["real \\ synth"]]
+            out["mix_grid_paired"] = paired
+            _save_table(sweep_dir, "mix_grid_paired", paired, "Paired difference in test accuracy (points) to the "
+                        "same real fraction without synthetic digits, same seed: mean [95\\% t-interval]; "
+                        "* marks an interval that excludes 0.", wide=True)
         heat = agg.pivot(index=real_f, columns=synth_f, values="mean") * 100
         fig, ax = _figure(3.4, 2.4)
         import seaborn as sns
@@ -184,30 +248,58 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         wide = wide.loc[order].fillna("--").reset_index()  # settings not run at every k (pca: k=10 only)
         wide.columns = ["strategy, generator (protocol)"] + [f"k={int(c)}" for c in wide.columns[1:]]
         out["few_shot"] = wide
+        seed = _col(frame, "seed")
+        diffs = paired_differences(few[few["setting"] != "real"], few[few["setting"] == "real"], [k, seed],
+                                   ["setting", k])
+        out["few_shot_paired_long"] = diffs.rename(columns={k: "k"})
+        if not diffs.empty:
+            diffs["cell"] = [fmt_difference(m, lo, hi, n) for m, lo, hi, n in
+                             zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]
+            paired = diffs.pivot(index="setting", columns=k, values="cell")
+            paired = paired.loc[[s for s in order if s in paired.index]].fillna("--").reset_index()
+            paired.columns = ["strategy, generator (protocol)"] + [f"k={int(c)}" for c in paired.columns[1:]]
+            out["few_shot_paired"] = paired
+            _save_table(sweep_dir, "few_shot_paired", paired, "Paired difference in test accuracy (points) to "
+                        "real-only with the same k and seed: mean [95\\% t-interval]; * marks an interval that "
+                        "excludes 0.", wide=True)
         _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by strategy, "
                                                  "generator and protocol; mean $\\pm$ std (n seeds).")
-        fig, ax = _figure(3.4, 2.6)
+        # Mean and 95% t-interval over seeds per setting; settings side by side at each k; legend beside the axes.
+        fig, ax = _figure(6.8, 2.6)
         import seaborn as sns
 
-        sns.lineplot(data=few.assign(acc=few["test_accuracy"] * 100), x=k, y="acc", hue="setting",
-                     hue_order=order, errorbar="sd", marker="o", ax=ax, linewidth=1)
+        palette = sns.color_palette("tab20", len(order))
+        ks = sorted(few[k].unique())
+        for i, setting in enumerate(order):
+            points = [(kk, *t_interval(few[(few["setting"] == setting) & (few[k] == kk)]["test_accuracy"]))
+                      for kk in ks]
+            points = [p for p in points if p[4] > 0]
+            xs = [kk * 1.04 ** (i - len(order) / 2) for kk, *_ in points]  # small offsets, log axis
+            means = [100 * m for _, m, _, _, _ in points]
+            err = [[100 * (m - lo) if lo == lo else 0 for _, m, lo, _, _ in points],
+                   [100 * (hi - m) if hi == hi else 0 for _, m, _, hi, _ in points]]
+            ax.errorbar(xs, means, yerr=err, marker="o", markersize=2.5, linewidth=0.8, capsize=1.5,
+                        color=palette[i], label=setting)
         ax.set_xscale("log")
         ax.set_xlabel("real digits per class (k)")
         ax.set_ylabel("test accuracy (%)")
-        ax.legend(fontsize=6, ncol=2, title=None)
+        ax.legend(fontsize=5.5, title=None, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+                  ncol=2 if len(order) > 12 else 1)
+        fig.tight_layout(pad=0.3)
         _save_figure(sweep_dir, "few_shot_curves", fig)
 
     cas = frame[frame["strategy"] == "synthetic_only"]
     real_only = grid[(grid[real_f] == 1.0) & (grid[synth_f] == 0.0)] if not grid.empty else grid
     if not cas.empty:
-        rows = [("synthetic only (60,000 CGAN digits)", cas["test_accuracy"])]
+        rows = [(f"synthetic only (60,000 {name} digits)", cas[cas["generator"] == name]["test_accuracy"])
+                for name in setting_order_generators(cas["generator"])]
         if not real_only.empty:
             rows.append(("real only (all real digits)", real_only["test_accuracy"]))
         table = pd.DataFrame({"training data": [r[0] for r in rows],
                               "test accuracy (%)": [fmt(v.mean(), v.std(), v.count()) for _, v in rows]})
         out["cas"] = table
         _save_table(sweep_dir, "cas", table, "Classification accuracy score: trained on synthetic digits "
-                                             "only, tested on real test digits.")
+                                             "only (one generator per row), tested on real test digits.")
     return out
 
 
@@ -301,15 +393,13 @@ GENERATOR_COLUMNS = TRICK_METRICS[:2] + [("fid", "FID", 1), ("precision", "prec.
 
 def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Every generator scored alike: a table (mean ± std over seeds), a figure with the spread, sample grids."""
-    from .generators import REGISTRY
 
     sweep_dir = Path(sweep_dir)
     frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
     if frame.empty:
         return {}
     frame = with_strategy_and_generator(frame)
-    order = [g for g in REGISTRY if g in set(frame["generator"])] + \
-        sorted(set(frame["generator"]) - set(REGISTRY))  # unregistered ones too, last
+    order = setting_order_generators(frame["generator"])
     rows = []
     for name in order:
         group = frame[frame["generator"] == name]

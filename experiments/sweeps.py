@@ -48,28 +48,40 @@ def _few_shot_grid(ks, seeds: int) -> Grid:
     return chain(real_only, synthetic)
 
 
-def _pca_grid(k: int, seeds: int) -> Grid:
-    """PCA as a generative model, mixed in exactly like the CGAN's digits, at k real digits per class (Q5)."""
+# The other conditional generators, used exactly like the CGAN's digits at k = 10 (mix and filter, both
+# protocols) and in the classification accuracy score (Q5).
+OTHER_GENERATORS = ("acgan", "guided_cgan", "cvae", "ebgan", "pca")
+
+
+def _generators_grid(k: int, seeds: int) -> Grid:
     return product(fixed("augment.real_per_class", k), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
-                   fixed("augment.strategy", "mix"), fixed("augment.generator", "pca"),
+                   sweep("augment.strategy", ("mix", "filter")), sweep("augment.generator", OTHER_GENERATORS),
                    sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
 
 
-def _cas_grid(seeds: int) -> Grid:
+def _cas_grid(seeds: int, generators=("cgan",)) -> Grid:
     """Classification accuracy score: trained on 60,000 synthetic digits only, tested on real."""
-    return product(fixed("augment.strategy", "synthetic_only"), fixed("augment.synth_fraction", 1.0), _seeds(seeds))
+    cgan = product(fixed("augment.strategy", "synthetic_only"), fixed("augment.synth_fraction", 1.0), _seeds(seeds))
+    others = [g for g in generators if g != "cgan"]
+    if not others:
+        return cgan
+    return chain(cgan, product(fixed("augment.strategy", "synthetic_only"), fixed("augment.synth_fraction", 1.0),
+                               sweep("augment.generator", others), _seeds(seeds)))
 
 
 MIX_RATIOS = Sweep(
     task="augment",
     description="Does CGAN synthetic data help an MNIST classifier? Real x synthetic mixes, few-real-per-class "
-                "arms under two protocols, and the classification accuracy score.",
+                "strategies under two protocols, every other conditional generator at k = 10, and the "
+                "classification accuracy score of each generator.",
     grids={
         "smoke": chain(product(fixed("augment.strategy", "mix"), sweep("augment.real_fraction", (0.5, 1.0)),
                                sweep("augment.synth_fraction", (0.0, 0.5)), _seeds(1)),
                        _few_shot_grid((5,), 1), _cas_grid(1)),
-        "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2), _pca_grid(10, 2)),
-        "paper": chain(_mix_grid(5), _few_shot_grid((1, 5, 10, 20, 50, 100), 5), _cas_grid(5), _pca_grid(10, 5)),
+        "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2, ("cgan",) + OTHER_GENERATORS),
+                       _generators_grid(10, 2)),
+        "paper": chain(_mix_grid(5), _few_shot_grid((1, 5, 10, 20, 50, 100), 5),
+                       _cas_grid(5, ("cgan",) + OTHER_GENERATORS), _generators_grid(10, 5)),
     },
 )
 

@@ -1,6 +1,7 @@
 """Report tables from hand-made summaries: grouped by (strategy, generator), nothing unknown dropped, and
 summaries written before the generator registry read into the same columns."""
 import pandas as pd
+import pytest
 
 from cgan_study import report
 
@@ -54,3 +55,22 @@ def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_
     assert table.loc["cgan", "success (%)"] == "98.50 ± 0.71" and table.loc["cvae", "FID"] == "105.0 ± 7.1"
     assert table.loc["cvae", "ELBO"] == "-95.0" and table.loc["cgan", "ELBO"] == "--"
     assert (table["n"] == 2).all()
+
+
+def test_t_interval_and_paired_differences_against_a_hand_computed_case():
+    # differences 1, 2, 3 points: mean 2, sd 1, n 3, t(0.975, 2) = 4.302653 -> 2 +- 2.484138
+    mean, low, high, n = report.t_interval([0.01, 0.02, 0.03])
+    assert (n, round(mean, 6)) == (3, 0.02) and abs(low - (0.02 - 0.02484138)) < 1e-7
+    frame = pd.DataFrame({"k": [10] * 6, "seed": [0, 1, 2] * 2, "setting": ["mix"] * 3 + ["filter"] * 3,
+                          "test_accuracy": [0.81, 0.82, 0.83, 0.821, 0.819, 0.820]})
+    baseline = pd.DataFrame({"k": [10] * 3, "seed": [2, 0, 1], "test_accuracy": [0.80, 0.80, 0.80]})
+    diffs = report.paired_differences(frame, baseline, ["k", "seed"], ["setting", "k"]).set_index("setting")
+    assert diffs.loc["mix", "mean_diff"] == pytest.approx(0.02) and not diffs.loc["mix", "excludes_zero"]
+    assert diffs.loc["filter", "mean_diff"] == pytest.approx(0.02) and diffs.loc["filter", "excludes_zero"]
+    assert report.fmt_difference(0.02, 0.0175, 0.0225, 3) == "+2.00 [+1.75, +2.25]*"
+    # pairing is by seed, not by row order: a swapped seed column changes the answer
+    swapped = baseline.assign(test_accuracy=[0.79, 0.80, 0.81])
+    again = report.paired_differences(frame, swapped, ["k", "seed"], ["setting", "k"]).set_index("setting")
+    # seed 0: .81 - .80, seed 1: .82 - .81, seed 2: .83 - .79 -> 1, 1, 4 points: mean 2, sd sqrt(3), half 4.30
+    assert again.loc["mix", "mean_diff"] == pytest.approx(0.02)
+    assert again.loc["mix", "high"] - again.loc["mix", "mean_diff"] == pytest.approx(0.04302653, rel=1e-5)

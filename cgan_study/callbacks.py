@@ -9,25 +9,27 @@ import numpy as np
 
 from . import faults, results
 from .images import grid_png
-from .sampling import generate
 
 
 GRID_SEED = 1234  # fixed noise of every sample grid, so grids of one model are comparable across epochs
 
 
 class SampleGrid(keras.callbacks.Callback):
-    """A 10x10 grid from fixed noise after every epoch (row r = class r for conditional models)."""
+    """A 10x10 grid from fixed noise after every epoch (row r = class r for conditional models).
 
-    def __init__(self, generator, latent_dim: int, conditional: bool, out_dir: Path, seed: int = GRID_SEED):
+    `generator` is anything with the Generator interface (conditional, generate(labels, seed, n)).
+    """
+
+    def __init__(self, generator, out_dir: Path, seed: int = GRID_SEED):
         super().__init__()
-        self.generator, self.latent_dim, self.conditional = generator, latent_dim, conditional
+        self.generator = generator
         self.out_dir = Path(out_dir)
         self.labels = np.repeat(np.arange(10), 10)
         self.seed = seed
 
     def write(self, name: str) -> None:
-        images = generate(self.generator, self.labels if self.conditional else None, self.latent_dim,
-                          seed=self.seed, n=100)
+        labels = self.labels if self.generator.conditional else None
+        images = self.generator.generate(labels, seed=self.seed, n=100)
         results.write_bytes(self.out_dir / name, grid_png(images, rows=10))
 
     def on_epoch_end(self, epoch, logs=None):

@@ -81,6 +81,24 @@ class EBGANConfig:
 
 
 @dataclass(frozen=True)
+class DiffusionConfig:
+    T: int = 1000                    # diffusion steps of the forward process
+    schedule: str = "linear"         # linear (Ho et al. 2020) | cosine (Nichol & Dhariwal 2021)
+    width: int = 32                  # U-Net channels at 28x28 (twice that at 14x14 and 7x7); a multiple of 8
+    p_uncond: float = 0.1            # label dropout in training: the unconditional model for guidance
+    ema_decay: float = 0.999
+    lr: float = 2e-4
+    batch_size: int = 128
+    epochs: int = 6
+    min_steps_per_epoch: int = 100
+    # What generate() uses (the saved artifact's default sampler): ddim with sample_steps, or ddpm (all T steps).
+    sampler: str = "ddim"
+    sample_steps: int = 50
+    eta: float = 0.0                 # DDIM stochasticity: 0 deterministic, 1 = DDPM's posterior variance
+    guidance: float = 0.0            # classifier-free guidance scale w: (1 + w) eps(y) - w eps(no label)
+
+
+@dataclass(frozen=True)
 class GuideConfig:
     # Classifier-guided CGAN (coursework Q5): G's loss adds weight x the cross-entropy of a frozen classifier on
     # its samples. That classifier is the generator's own, trained on exactly the digits the generator sees,
@@ -140,6 +158,7 @@ class Experiment:
     ebgan: EBGANConfig = field(default_factory=EBGANConfig)
     pca: PCAConfig = field(default_factory=PCAConfig)
     guide: GuideConfig = field(default_factory=GuideConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     # The scorer trains on all real digits, one pass per epoch (steps_per_epoch=0), to >= 99% accuracy.
     scorer: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(
         width=32, epochs=10, early_stopping_patience=3, steps_per_epoch=0))
@@ -151,6 +170,8 @@ class Experiment:
 CHOICES: dict[str, tuple[str, ...]] = {
     "gan.optimizer": ("adam", "rmsprop", "sgd"),
     "gan.init": ("keras", "dcgan"),
+    "diffusion.schedule": ("linear", "cosine"),
+    "diffusion.sampler": ("ddpm", "ddim"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
     "augment.protocol": ("coursework", "low_data"),
@@ -170,7 +191,8 @@ def _choices(key: str) -> tuple[str, ...] | None:
         return tuple(REGISTRY)
     return CHOICES.get(key)
 
-UNIT_INTERVAL = ("gan.label_smoothing", "augment.real_fraction", "augment.filter_threshold")
+UNIT_INTERVAL = ("gan.label_smoothing", "augment.real_fraction", "augment.filter_threshold", "diffusion.p_uncond",
+                 "diffusion.ema_decay", "diffusion.eta")
 
 
 # --------------------------------------------------------------------------- keys and values
@@ -334,6 +356,11 @@ def validate(cfg: Experiment) -> None:
     if a.generator == "guided_cgan" and cfg.guide.width == cfg.scorer.width:
         raise ConfigError(f"the guided CGAN's guide must differ from the scorer (guide.width = scorer.width = "
                           f"{cfg.guide.width}); a generator steered by the scorer would be judged by it too")
+    d = cfg.diffusion
+    if d.width % 8 or d.width <= 0:
+        raise ConfigError(f"diffusion.width={d.width}: the U-Net's group norm uses 8 groups; use a multiple of 8")
+    if not 1 <= d.sample_steps <= d.T:
+        raise ConfigError(f"diffusion.sample_steps={d.sample_steps} must be between 1 and diffusion.T={d.T}")
     if g.batch_size < 2 or cfg.classifier.batch_size < 1 or cfg.scorer.batch_size < 1:
         raise ConfigError("batch sizes must be >= 2 for the GAN and >= 1 for classifiers")
     if cfg.augment.synth_fraction > 10:
@@ -352,6 +379,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "cvae.epochs": 1, "cvae.batch_size": 64, "cvae.min_steps_per_epoch": 20, "cvae.width": 16,
         "ebgan.epochs": 1, "ebgan.batch_size": 64, "ebgan.min_steps_per_epoch": 20, "ebgan.g_width": 32,
         "ebgan.d_width": 16, "guide.width": 12, "guide.epochs": 1,
+        "diffusion.width": 8, "diffusion.epochs": 1, "diffusion.batch_size": 64, "diffusion.min_steps_per_epoch": 20,
+        "diffusion.sample_steps": 10,
         "scorer.epochs": 1, "scorer.width": 8,
         "classifier.epochs": 1, "classifier.width": 8, "classifier.early_stopping_patience": 0,
         "classifier.steps_per_epoch": 40,

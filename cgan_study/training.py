@@ -15,6 +15,7 @@ from .callbacks import DivergenceGuard, FaultPoint, HistoryLogger, SampleGrid, S
 from .config import GANConfig
 from .data import Split, class_balanced_indices, pipeline, to_float
 from .gan import GAN
+from .generators import KerasGenerator
 from .models import REFERENCE_SIZE, Family, build_discriminator, build_generator, count_flops, dcgan_init
 
 GENERATOR_FILE = "generator.keras"
@@ -53,19 +54,20 @@ def train_gan(cfg: GANConfig, family: Family, train: Split, work_dir: Path, seed
     guard = DivergenceGuard(cfg.divergence_patience)
     info = fit_resumable(gan, gan.generator, train, Path(work_dir), seed, epochs=cfg.epochs,
                          batch_size=cfg.batch_size, min_steps_per_epoch=cfg.min_steps_per_epoch,
-                         latent_dim=cfg.latent_dim, conditional=family.conditional, callbacks=[guard])
+                         conditional=family.conditional, callbacks=[guard])
     return {**info, "stopped_early": guard.reason, "g_flops_per_image": count_flops(gan.generator),
             "d_flops_per_image": count_flops(gan.discriminator)}
 
 
 def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_dir: Path, seed: int, *,
-                  epochs: int, batch_size: int, min_steps_per_epoch: int, latent_dim: int, conditional: bool,
-                  callbacks: list | None = None) -> dict:
+                  epochs: int, batch_size: int, min_steps_per_epoch: int, conditional: bool,
+                  callbacks: list | None = None, grid_generator=None) -> dict:
     """Train any generative model under fit() with the suite's habits, and save its sampler as generator.keras.
 
     `model` has a train_step over (image, label) batches and get_state/set_state (callbacks.Checkpointable);
-    `sampler` maps z (+ label) to images. Writes history.jsonl, a sample grid per epoch and a checkpoint per
-    epoch; an interrupted build resumes from its last epoch.
+    `sampler` is the network that is saved; by default it maps z (+ label) to images and also draws the grids,
+    otherwise `grid_generator` (a Generator) does. Writes history.jsonl, a sample grid per epoch and a checkpoint
+    per epoch; an interrupted build resumes from its last epoch.
     """
     run = results.Run(work_dir)
     done_epochs = load_checkpoint(model, work_dir / CHECKPOINT_FILE)
@@ -73,7 +75,7 @@ def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_d
     steps = max(len(train) // batch_size, min_steps_per_epoch)
     # A resumed run reshuffles from a new seed.
     ds = pipeline(train.x, train.y, batch_size, seed + done_epochs, repeat=True, drop_remainder=True)
-    grid = SampleGrid(sampler, latent_dim, conditional, work_dir)
+    grid = SampleGrid(grid_generator or KerasGenerator(sampler, conditional), work_dir)
     callbacks = [*(callbacks or []), StateCheckpoint(model, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid]
     if os.environ.get(TENSORBOARD_ENV):  # logging only, so not part of the config (or its hash)
         try:

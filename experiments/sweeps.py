@@ -139,7 +139,7 @@ GENERATORS = Sweep(
     description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA) trained under its own budget "
                 "and scored with the same metrics.",
     grids={
-        "smoke": sweep("augment.generator", ("cgan", "guided_cgan", "cvae", "ebgan", "pca")),
+        "smoke": sweep("augment.generator", ("cgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion")),
         "quick": product(sweep("augment.generator", ("cgan", "acgan", "guided_cgan", "cvae", "ebgan", "pca")),
                          _seeds(3)),
     },

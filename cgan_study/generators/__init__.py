@@ -71,6 +71,8 @@ ENTRIES = (
     Entry("cvae", f"{__name__}.cvae", "cvae", True, "conditional VAE (Kingma et al. 2014; Sohn et al. 2015)"),
     Entry("ebgan", f"{__name__}.ebgan", "ebgan", True, "label-conditioned energy-based GAN (Zhao et al. 2017)"),
     Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace"),
+    Entry("diffusion", f"{__name__}.diffusion", "diffusion", True,
+          "conditional DDPM with classifier-free guidance, DDIM sampling (Ho et al. 2020; Song et al. 2021)"),
 )
 
 REGISTRY: dict[str, Entry] = {}

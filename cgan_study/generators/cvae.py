@@ -117,7 +117,7 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     model = CVAE(cfg, seed)
     model.compile()
     info = fit_resumable(model, model.sampler, digits, work_dir, seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                         min_steps_per_epoch=cfg.min_steps_per_epoch, latent_dim=cfg.latent_dim, conditional=True)
+                         min_steps_per_epoch=cfg.min_steps_per_epoch, conditional=True)
     # The ELBO (nats per training image, last epoch's mean), reported beside the sample metrics.
     return {**info, "elbo": info["final"].get("elbo")}
 

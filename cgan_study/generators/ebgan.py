@@ -136,7 +136,7 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     # No D-accuracy guard: an energy has no decision threshold; NaN/Inf losses still stop training.
     guard = DivergenceGuard(patience=0)
     info = fit_resumable(model, model.generator, digits, work_dir, seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                         min_steps_per_epoch=cfg.min_steps_per_epoch, latent_dim=cfg.latent_dim, conditional=True,
+                         min_steps_per_epoch=cfg.min_steps_per_epoch, conditional=True,
                          callbacks=[guard])
     return {**info, "stopped_early": guard.reason, "g_flops_per_image": count_flops(model.generator),
             "d_flops_per_image": count_flops(model.autoencoder)}

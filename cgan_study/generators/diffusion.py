@@ -1,0 +1,311 @@
+"""Conditional diffusion (Ho et al. 2020): a small U-Net predicts the noise of x_t given (t, label); DDPM ancestral
+and DDIM (Song et al. 2021) sampling share the one trained network; classifier-free guidance (Ho & Salimans 2022)
+through label dropout in training and a guidance scale at sampling; an exponential moving average of the weights
+is what gets saved and sampled.
+
+Noise schedules live in one place (Schedule), used by training and both samplers alike. Index t runs 1..T; the
+arrays hold t-1, and alpha_bar(0) = 1.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from .. import results
+from ..callbacks import Checkpointable
+from ..config import DiffusionConfig, to_dict
+from ..data import NUM_CLASSES
+from ..sampling import load_generator
+from ..training import GENERATOR_FILE, fit_resumable
+
+NULL_LABEL = NUM_CLASSES          # the "no label" token of classifier-free guidance
+SAMPLER_FILE = "sampler.json"
+
+
+# --------------------------------------------------------------------------- schedules
+
+@dataclass(frozen=True)
+class Schedule:
+    betas: np.ndarray             # beta_t for t = 1..T (float64)
+
+    @property
+    def T(self) -> int:
+        return len(self.betas)
+
+    @property
+    def alpha_bar(self) -> np.ndarray:
+        return np.cumprod(1.0 - self.betas)
+
+    def alpha_bar_at(self, t: np.ndarray) -> np.ndarray:
+        """alpha_bar(t) for integer t in 0..T, with alpha_bar(0) = 1."""
+        return np.concatenate([[1.0], self.alpha_bar])[np.asarray(t)]
+
+    def q_sample(self, x0, t, eps):
+        """x_t = sqrt(ab_t) x_0 + sqrt(1 - ab_t) eps: the forward process in one jump."""
+        ab = self.alpha_bar_at(t).reshape(-1, 1, 1, 1)
+        return np.sqrt(ab) * x0 + np.sqrt(1.0 - ab) * eps
+
+    def predict_x0(self, x_t, t, eps):
+        """The x_0 that x_t and the predicted noise imply: the inverse of q_sample."""
+        ab = self.alpha_bar_at(t).reshape(-1, 1, 1, 1)
+        return (x_t - np.sqrt(1.0 - ab) * eps) / np.sqrt(ab)
+
+    def posterior_variance(self, t: int) -> float:
+        """beta tilde_t = beta_t (1 - ab_{t-1}) / (1 - ab_t): the variance of q(x_{t-1} | x_t, x_0)."""
+        return float(self.betas[t - 1] * (1.0 - self.alpha_bar_at(t - 1)) / (1.0 - self.alpha_bar_at(t)))
+
+    def ddim_sigma(self, t: int, t_prev: int, eta: float) -> float:
+        """DDIM's sigma for the step t -> t_prev; eta = 1 with t_prev = t - 1 is DDPM's posterior std."""
+        ab, ab_prev = float(self.alpha_bar_at(t)), float(self.alpha_bar_at(t_prev))
+        return eta * math.sqrt((1.0 - ab_prev) / (1.0 - ab) * (1.0 - ab / ab_prev))
+
+
+def linear_schedule(T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02) -> Schedule:
+    """Ho et al. 2020: betas linear from 1e-4 to 0.02 over T = 1000 steps."""
+    return Schedule(np.linspace(beta_1, beta_T, T, dtype=np.float64))
+
+
+def cosine_schedule(T: int = 1000, s: float = 0.008) -> Schedule:
+    """Nichol & Dhariwal 2021: alpha_bar(t) = f(t) / f(0), f(t) = cos((t/T + s) / (1 + s) * pi/2)^2; betas <= 0.999."""
+    f = np.cos((np.arange(T + 1) / T + s) / (1 + s) * np.pi / 2) ** 2
+    alpha_bar = f / f[0]
+    return Schedule(np.clip(1.0 - alpha_bar[1:] / alpha_bar[:-1], 0.0, 0.999))
+
+
+SCHEDULES = {"linear": linear_schedule, "cosine": cosine_schedule}
+
+
+def schedule_of(cfg: DiffusionConfig) -> Schedule:
+    return SCHEDULES[cfg.schedule](cfg.T)
+
+
+# --------------------------------------------------------------------------- the network
+
+@keras.saving.register_keras_serializable(package="cgan_study")
+class SinusoidalEmbedding(layers.Layer):
+    """Integer timestep -> [sin, cos] features at geometrically spaced frequencies (Vaswani et al. 2017)."""
+
+    def __init__(self, dim: int, **kwargs):
+        super().__init__(**kwargs)
+        self.dim = dim
+
+    def call(self, t):
+        half = self.dim // 2
+        freqs = tf.exp(-math.log(10000.0) * tf.range(half, dtype=tf.float32) / half)
+        angles = tf.cast(tf.reshape(t, (-1, 1)), tf.float32) * freqs[None]
+        return tf.concat([tf.sin(angles), tf.cos(angles)], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "dim": self.dim}
+
+
+def _res_block(x, cond, channels: int, name: str):
+    h = layers.Activation("swish")(layers.GroupNormalization(8, name=f"{name}_gn1")(x))
+    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv1")(h)
+    h = h + layers.Reshape((1, 1, channels))(layers.Dense(channels, name=f"{name}_cond")(cond))
+    h = layers.Activation("swish")(layers.GroupNormalization(8, name=f"{name}_gn2")(h))
+    h = layers.Conv2D(channels, 3, padding="same", name=f"{name}_conv2")(h)
+    skip = x if x.shape[-1] == channels else layers.Conv2D(channels, 1, name=f"{name}_skip")(x)
+    return layers.Add()([skip, h])
+
+
+def build_unet(cfg: DiffusionConfig) -> keras.Model:
+    """(x_t in image space, t, label or NULL_LABEL) -> predicted noise; resolutions 28, 14, 7."""
+    w = cfg.width
+    x_in = keras.Input((28, 28, 1), name="x_t")
+    t_in = keras.Input((1,), dtype="int32", name="t")
+    y_in = keras.Input((1,), dtype="int32", name="label")
+    cond = layers.Dense(4 * w, activation="swish", name="time_mlp1")(SinusoidalEmbedding(w, name="time")(t_in))
+    cond = layers.Dense(4 * w, name="time_mlp2")(cond)
+    cond = layers.Add()([cond, layers.Flatten()(layers.Embedding(NUM_CLASSES + 1, 4 * w, name="label_embedding")(y_in))])
+    cond = layers.Activation("swish")(cond)
+    h28 = _res_block(layers.Conv2D(w, 3, padding="same", name="stem")(x_in), cond, w, "d28")
+    h14 = _res_block(layers.Conv2D(2 * w, 3, strides=2, padding="same", name="down14")(h28), cond, 2 * w, "d14")
+    h7 = _res_block(layers.Conv2D(2 * w, 3, strides=2, padding="same", name="down7")(h14), cond, 2 * w, "d7")
+    h = _res_block(h7, cond, 2 * w, "mid")
+    h = layers.Conv2DTranspose(2 * w, 4, strides=2, padding="same", name="up14")(h)
+    h = _res_block(layers.Concatenate()([h, h14]), cond, 2 * w, "u14")
+    h = layers.Conv2DTranspose(w, 4, strides=2, padding="same", name="up28")(h)
+    h = _res_block(layers.Concatenate()([h, h28]), cond, w, "u28")
+    h = layers.Activation("swish")(layers.GroupNormalization(8, name="out_gn")(h))
+    eps = layers.Conv2D(1, 3, padding="same", name="eps", kernel_initializer="zeros")(h)
+    return keras.Model([x_in, t_in, y_in], eps, name="diffusion_unet")
+
+
+# --------------------------------------------------------------------------- training
+
+class DDPM(Checkpointable, keras.Model):
+    """Epsilon-prediction training under fit(), label dropout for guidance, an EMA copy of the network."""
+
+    def __init__(self, cfg: DiffusionConfig, seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.cfg = cfg
+        keras.utils.set_random_seed(seed)
+        self.network, self.ema_network = build_unet(cfg), build_unet(cfg)
+        self.ema_network.set_weights(self.network.get_weights())
+        ab = schedule_of(cfg).alpha_bar
+        self.sqrt_ab = tf.constant(np.sqrt(ab), tf.float32)
+        self.sqrt_one_minus_ab = tf.constant(np.sqrt(1.0 - ab), tf.float32)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+
+    def compile(self, **kwargs):
+        super().compile(**kwargs)
+        self.net_optimizer = keras.optimizers.Adam(self.cfg.lr)
+        self.net_optimizer.build(self.network.trainable_variables)
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker]
+
+    def call(self, inputs, training=False):
+        return self.network(inputs, training=training)
+
+    def train_step(self, data):
+        x0, labels = data
+        batch = tf.shape(x0)[0]
+        labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
+        # Classifier-free guidance: the same network also learns the unconditional model (label dropped).
+        drop = keras.random.uniform((batch, 1), seed=self.seed_generator) < self.cfg.p_uncond
+        labels = tf.where(drop, tf.fill(tf.shape(labels), NULL_LABEL), labels)
+        t = keras.random.randint((batch, 1), 1, self.cfg.T + 1, seed=self.seed_generator, dtype="int32")
+        eps = keras.random.normal(tf.shape(x0), seed=self.seed_generator)
+        idx = t[:, 0] - 1
+        x_t = (tf.reshape(tf.gather(self.sqrt_ab, idx), (-1, 1, 1, 1)) * x0
+               + tf.reshape(tf.gather(self.sqrt_one_minus_ab, idx), (-1, 1, 1, 1)) * eps)
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(self.network([x_t, t, labels], training=True) - eps))
+        grads = tape.gradient(loss, self.network.trainable_variables)
+        self.net_optimizer.apply_gradients(zip(grads, self.network.trainable_variables))
+        for ema, var in zip(self.ema_network.weights, self.network.weights):
+            ema.assign(self.cfg.ema_decay * ema + (1.0 - self.cfg.ema_decay) * var)
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+    def state_variables(self) -> list:
+        return (list(self.network.weights) + list(self.ema_network.weights) + list(self.net_optimizer.variables)
+                + [self.seed_generator.state])
+
+
+# --------------------------------------------------------------------------- sampling
+
+def timesteps(T: int, steps: int) -> list[int]:
+    """The S timesteps a sampler visits, from T down to 1, evenly spaced (S = T: every step)."""
+    return sorted({int(round(t)) for t in np.linspace(T, 1, steps)}, reverse=True)
+
+
+class DiffusionGenerator:
+    """The trained (EMA) network with a sampler: DDPM ancestral over all T steps, or DDIM over S of them."""
+
+    conditional = True
+
+    def __init__(self, network: keras.Model, schedule: Schedule, sampler: str = "ddim", steps: int = 50,
+                 eta: float = 0.0, guidance: float = 0.0, batch_size: int = 500):
+        self.network, self.schedule = network, schedule
+        self.sampler, self.steps, self.eta, self.guidance, self.batch_size = sampler, steps, eta, guidance, batch_size
+        self._eps = tf.function(lambda x, t, y: network([x, t, y], training=False), reduce_retracing=True)
+
+    def epsilon(self, x: np.ndarray, t: int, labels: np.ndarray) -> np.ndarray:
+        """Guided noise estimate: (1 + w) eps(x, t, y) - w eps(x, t, no label) (w = 0: plain conditional)."""
+        n = len(x)
+        tt = np.full((n, 1), t, np.int32)
+        y = labels.reshape(-1, 1).astype(np.int32)
+        if self.guidance == 0:
+            return np.asarray(self._eps(tf.constant(x, tf.float32), tf.constant(tt), tf.constant(y)), np.float64)
+        both = self._eps(tf.constant(np.concatenate([x, x]), tf.float32), tf.constant(np.concatenate([tt, tt])),
+                         tf.constant(np.concatenate([y, np.full_like(y, NULL_LABEL)])))
+        cond, uncond = np.split(np.asarray(both, np.float64), 2)
+        return (1.0 + self.guidance) * cond - self.guidance * uncond
+
+    def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None,
+                 capture: list[int] | None = None, trace: list | None = None) -> np.ndarray:
+        """Images in [-1, 1]; the same (labels, seed, sampler settings) give the same images.
+
+        `capture` lists step indices at which the current x_0 estimate is appended to `trace` (the
+        progressive-generation figure).
+        """
+        if labels is None:
+            raise ValueError("the diffusion generator is conditional: pass the labels to generate")
+        labels = np.asarray(labels).reshape(-1)
+        out = []
+        for start in range(0, len(labels), self.batch_size):
+            part = labels[start:start + self.batch_size]
+            rng = np.random.default_rng([seed, 99, start])
+            out.append(self._sample(part, rng, capture if start == 0 else None, trace))
+        return np.concatenate(out).astype(np.float32)
+
+    def _sample(self, labels, rng, capture, trace):
+        s = self.schedule
+        x = rng.standard_normal((len(labels), 28, 28, 1))
+        if self.sampler == "ddpm":
+            steps = list(range(s.T, 0, -1))
+        else:
+            steps = timesteps(s.T, self.steps)
+        for i, t in enumerate(steps):
+            t_prev = steps[i + 1] if i + 1 < len(steps) else 0
+            eps = self.epsilon(x, t, labels)
+            x0 = np.clip(s.predict_x0(x, t, eps), -1.0, 1.0)
+            if capture is not None and i in capture:
+                trace.append(x0.copy())
+            x = ddpm_step(s, x, x0, t, rng) if self.sampler == "ddpm" else \
+                ddim_step(s, x0, eps, t, t_prev, self.eta, rng)
+        return np.clip(x, -1.0, 1.0)
+
+
+def ddpm_step(s: Schedule, x_t, x0, t: int, rng) -> np.ndarray:
+    """x_{t-1} ~ q(x_{t-1} | x_t, x_0 estimate): the posterior mean plus beta tilde_t noise (none at t = 1)."""
+    ab, ab_prev, beta = float(s.alpha_bar_at(t)), float(s.alpha_bar_at(t - 1)), float(s.betas[t - 1])
+    mean = (math.sqrt(ab_prev) * beta / (1.0 - ab)) * x0 + (math.sqrt(1.0 - beta) * (1.0 - ab_prev) / (1.0 - ab)) * x_t
+    if t == 1:
+        return mean
+    return mean + math.sqrt(s.posterior_variance(t)) * rng.standard_normal(x_t.shape)
+
+
+def ddim_step(s: Schedule, x0, eps, t: int, t_prev: int, eta: float, rng) -> np.ndarray:
+    """x_{t_prev} = sqrt(ab_prev) x_0 + sqrt(1 - ab_prev - sigma^2) eps + sigma z (Song et al. 2021, eq. 12)."""
+    ab_prev = float(s.alpha_bar_at(t_prev))
+    if t_prev == 0:
+        return x0
+    sigma = s.ddim_sigma(t, t_prev, eta)
+    x = math.sqrt(ab_prev) * x0 + math.sqrt(max(1.0 - ab_prev - sigma ** 2, 0.0)) * eps
+    return x + sigma * rng.standard_normal(x0.shape) if sigma > 0 else x
+
+
+# --------------------------------------------------------------------------- registry hooks
+
+def spec(entry, exp) -> dict:
+    return {"generator": entry.name, "diffusion": to_dict(exp.diffusion)}
+
+
+def _generator(network, cfg: DiffusionConfig) -> DiffusionGenerator:
+    return DiffusionGenerator(network, schedule_of(cfg), cfg.sampler, cfg.sample_steps, cfg.eta, cfg.guidance)
+
+
+def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
+    cfg = exp.diffusion
+    model = DDPM(cfg, seed)
+    model.compile()
+    # Per-epoch grids with a short DDIM run (cheap); the saved sampler settings are the config's.
+    grids = DiffusionGenerator(model.ema_network, schedule_of(cfg), "ddim", 20, 0.0, cfg.guidance)
+    start = time.perf_counter()
+    info = fit_resumable(model, model.ema_network, digits, work_dir, seed, epochs=cfg.epochs,
+                         batch_size=cfg.batch_size, min_steps_per_epoch=cfg.min_steps_per_epoch, conditional=True,
+                         grid_generator=grids)
+    results.write_text(work_dir / SAMPLER_FILE, json.dumps(to_dict(cfg), sort_keys=True))
+    images = info["steps_per_epoch"] * info["epochs_run"] * cfg.batch_size
+    info["train_images_per_second"] = images / max(time.perf_counter() - start, 1e-9) if not info[
+        "resumed_from_epoch"] else None
+    return info
+
+
+def load(entry, path: Path) -> DiffusionGenerator:
+    cfg = DiffusionConfig(**json.loads((path / SAMPLER_FILE).read_text()))
+    return _generator(load_generator(path / GENERATOR_FILE), cfg)

@@ -1,0 +1,106 @@
+"""Conditional diffusion: schedule values, the forward process, the DDPM/DDIM identities, determinism by seed,
+and a few training steps on real digits lowering the loss."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from cgan_study import config as C
+from cgan_study import generators
+from cgan_study.data import subset
+from cgan_study.generators import diffusion as D
+
+
+def test_linear_schedule_alpha_bar_known_values():
+    s = D.linear_schedule(1000)
+    assert s.T == 1000 and s.alpha_bar_at(0) == 1.0
+    assert s.alpha_bar[0] == pytest.approx(1 - 1e-4)
+    # prod_{t=1..T} (1 - beta_t), betas linear in [1e-4, 0.02]: computed independently in log space
+    expected = math.exp(sum(math.log(1 - (1e-4 + (0.02 - 1e-4) * i / 999)) for i in range(1000)))
+    assert s.alpha_bar[-1] == pytest.approx(expected, rel=1e-9) and s.alpha_bar[-1] == pytest.approx(4.0358e-5, rel=1e-4)
+
+
+def test_cosine_schedule_follows_its_formula():
+    T, s_ = 1000, 0.008
+    s = D.cosine_schedule(T, s_)
+    f = lambda t: math.cos((t / T + s_) / (1 + s_) * math.pi / 2) ** 2  # noqa: E731
+    for t in (1, 250, 500, 900):
+        assert s.alpha_bar_at(t) == pytest.approx(f(t) / f(0), rel=1e-9)
+    assert s.betas.max() <= 0.999 and (np.diff(s.alpha_bar) < 0).all()
+
+
+def test_forward_process_moments_on_a_constant_image(rng):
+    s = D.linear_schedule(1000)
+    x0 = np.full((20000, 28, 28, 1), 0.5)
+    for t in (10, 500, 1000):
+        x_t = s.q_sample(x0, np.full(len(x0), t), rng.standard_normal(x0.shape))
+        ab = s.alpha_bar_at(t)
+        assert x_t.mean() == pytest.approx(math.sqrt(ab) * 0.5, abs=2e-3)
+        assert x_t.var() == pytest.approx(1 - ab, rel=5e-3)
+
+
+def test_x0_prediction_inverts_the_forward_process(rng):
+    s = D.cosine_schedule(1000)
+    x0, eps = rng.uniform(-1, 1, (4, 28, 28, 1)), rng.standard_normal((4, 28, 28, 1))
+    t = np.array([1, 10, 500, 999])
+    np.testing.assert_allclose(s.predict_x0(s.q_sample(x0, t, eps), t, eps), x0, atol=1e-6)
+
+
+def test_ddim_with_eta_1_over_every_step_is_ddpm(rng):
+    s = D.linear_schedule(1000)
+    for t in (2, 50, 500, 1000):
+        assert s.ddim_sigma(t, t - 1, eta=1.0) ** 2 == pytest.approx(s.posterior_variance(t), rel=1e-9)
+        assert s.ddim_sigma(t, t - 1, eta=0.0) == 0.0
+        # With the noise both samplers add switched off, their means agree: the same posterior mean.
+        x0, x_t = rng.uniform(-1, 1, (3, 28, 28, 1)), rng.standard_normal((3, 28, 28, 1))
+        ab = s.alpha_bar_at(t)
+        eps = (x_t - math.sqrt(ab) * x0) / math.sqrt(1 - ab)
+        zero = np.random.default_rng(0)
+        ddpm_mean = D.ddpm_step(s, x_t, x0, t, zero) - math.sqrt(s.posterior_variance(t)) * \
+            np.random.default_rng(0).standard_normal(x_t.shape)
+        ddim_mean = D.ddim_step(s, x0, eps, t, t - 1, 1.0, np.random.default_rng(0)) - \
+            s.ddim_sigma(t, t - 1, 1.0) * np.random.default_rng(0).standard_normal(x_t.shape)
+        np.testing.assert_allclose(ddim_mean, ddpm_mean, atol=1e-9)
+
+
+def test_sampler_timesteps_run_from_t_down_to_1():
+    assert D.timesteps(1000, 1000) == list(range(1000, 0, -1))
+    ten = D.timesteps(1000, 10)
+    assert len(ten) == 10 and ten[0] == 1000 and ten[-1] == 1 and ten == sorted(ten, reverse=True)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    cfg = C.DiffusionConfig(T=100, width=8, sample_steps=5, batch_size=32, epochs=2, min_steps_per_epoch=15)
+    return cfg, D.build_unet(cfg)
+
+
+def test_same_seed_gives_the_same_samples_for_both_samplers(tiny):
+    cfg, net = tiny
+    labels = np.arange(10)
+    for sampler, eta in (("ddim", 0.0), ("ddim", 1.0), ("ddpm", 0.0)):
+        gen = D.DiffusionGenerator(net, D.schedule_of(cfg), sampler, cfg.sample_steps, eta, guidance=1.0)
+        a, b, c = gen.generate(labels, seed=3), gen.generate(labels, seed=3), gen.generate(labels, seed=4)
+        assert a.shape == (10, 28, 28, 1) and np.array_equal(a, b) and not np.array_equal(a, c), sampler
+        assert a.min() >= -1 and a.max() <= 1
+
+
+def test_progressive_capture_returns_the_requested_estimates(tiny):
+    cfg, net = tiny
+    gen = D.DiffusionGenerator(net, D.schedule_of(cfg), "ddim", 5)
+    trace = []
+    gen.generate(np.arange(10), seed=0, capture=[0, 2, 4], trace=trace)
+    assert len(trace) == 3 and all(t.shape == (10, 28, 28, 1) for t in trace)
+
+
+@pytest.mark.integration
+def test_a_few_training_steps_on_real_digits_lower_the_loss(mnist, tmp_path, tiny):
+    cfg, _ = tiny
+    digits = subset(mnist.train, k=30, seed=0)
+    info = D.train(generators.get("diffusion"), C.Experiment(diffusion=cfg), digits, tmp_path, seed=0)
+    history = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
+    assert history[1]["loss"] < history[0]["loss"] and info["epochs_run"] == 2
+    loaded = D.load(generators.get("diffusion"), tmp_path)
+    assert loaded.steps == cfg.sample_steps and loaded.schedule.T == 100
+    assert loaded.generate(np.arange(10), seed=1).shape == (10, 28, 28, 1)

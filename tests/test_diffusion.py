@@ -94,6 +94,13 @@ def test_progressive_capture_returns_the_requested_estimates(tiny):
     assert len(trace) == 3 and all(t.shape == (10, 28, 28, 1) for t in trace)
 
 
+def test_progressive_grid_has_a_row_per_class_ending_in_the_samples(tiny):
+    cfg, net = tiny
+    gen = D.DiffusionGenerator(net, D.schedule_of(cfg), "ddim", 5)
+    grid = D.progressive_grid(gen, columns=4, seed=2).reshape(10, 4, 28, 28, 1)
+    np.testing.assert_array_equal(grid[:, -1], gen.generate(np.arange(10), seed=2))
+
+
 @pytest.mark.integration
 def test_a_few_training_steps_on_real_digits_lower_the_loss(mnist, tmp_path, tiny):
     cfg, _ = tiny

@@ -260,6 +260,18 @@ class DiffusionGenerator:
         return np.clip(x, -1.0, 1.0)
 
 
+def progressive_grid(generator: DiffusionGenerator, columns: int = 10, seed: int = 0) -> np.ndarray:
+    """Rows = the ten classes, columns = the x_0 estimate at evenly spaced steps from noise to digit, then the
+    final sample: the generation-process figure, for whichever sampler `generator` uses."""
+    n_steps = generator.schedule.T if generator.sampler == "ddpm" else len(timesteps(generator.schedule.T,
+                                                                                    generator.steps))
+    capture = sorted({int(round(i)) for i in np.linspace(0, n_steps - 1, columns - 1)})
+    trace: list = []
+    final = generator.generate(np.arange(NUM_CLASSES), seed=seed, capture=capture, trace=trace)
+    frames = np.stack(trace + [final], axis=1)          # (classes, columns, 28, 28, 1)
+    return frames.reshape(-1, 28, 28, 1)
+
+
 def ddpm_step(s: Schedule, x_t, x0, t: int, rng) -> np.ndarray:
     """x_{t-1} ~ q(x_{t-1} | x_t, x_0 estimate): the posterior mean plus beta tilde_t noise (none at t = 1)."""
     ab, ab_prev, beta = float(s.alpha_bar_at(t)), float(s.alpha_bar_at(t - 1)), float(s.betas[t - 1])

@@ -146,7 +146,7 @@ class AugmentConfig:
 class EvalConfig:
     n_samples: int = 10000
     metrics: tuple[str, ...] = ("success_rate", "inception_score", "fid", "kid",
-                                "precision_recall", "class_coverage", "confident_rate")
+                                "precision_recall", "density_coverage", "class_coverage", "confident_rate")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ def compute(names, inputs: Inputs) -> dict:
         if name == "success_rate" and inputs.requested is None:
             continue  # an unconditional model was asked for no labels
         out.update(REGISTRY[name](inputs))
+    warning = collapse_warning(out)
+    if warning:
+        out["collapse_warning"] = warning
     return out
 
 
@@ -164,6 +167,43 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[fl
     return float(precision), float(recall)
 
 
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, chunk: int = 2048) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020) with k-NN balls around the real features.
+
+    density = mean over fakes of (how many real balls hold it) / k: about 1 for samples spread like the real data,
+    above 1 for samples crowded where real data is dense. coverage = share of real balls holding at least one
+    fake: what fraction of the real data's neighbourhoods the samples reach. Unlike precision, a generator that
+    repeats one realistic image scores coverage near 0.
+    """
+    real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
+    radii = _kth_neighbour_radii(real, k)
+    sq = np.sum(real ** 2, 1)
+    inside_count, covered = 0, np.zeros(len(real), bool)
+    for start in range(0, len(fake), chunk):
+        block = fake[start:start + chunk]
+        dist = np.sqrt(np.maximum(np.sum(block ** 2, 1)[:, None] + sq[None, :] - 2 * block @ real.T, 0))
+        inside = dist <= radii[None, :]
+        inside_count += int(inside.sum())
+        covered |= inside.any(axis=0)
+    return float(inside_count / (k * len(fake))), float(covered.mean())
+
+
+COLLAPSE_COVERAGE = 0.25
+
+
+def collapse_warning(scores: dict) -> str | None:
+    """A warning when the samples reach few real modes, whatever precision or density say (they reward it)."""
+    coverage, recall = scores.get("coverage"), scores.get("recall")
+    reasons = []
+    if coverage is not None and coverage < COLLAPSE_COVERAGE:
+        reasons.append(f"coverage {coverage:.2f} < {COLLAPSE_COVERAGE}")
+    if recall is not None and recall < 0.1:
+        reasons.append(f"recall {recall:.2f} < 0.1")
+    if not reasons:
+        return None
+    return "mode collapse suspected (" + ", ".join(reasons) + "): precision and density overstate quality"
+
+
 def class_coverage(probs: np.ndarray) -> dict:
     """Predicted-class histogram, its entropy (nats) and how many classes hold >= 10% of a fair share.
 
@@ -211,6 +251,12 @@ def _kid(inp: Inputs) -> dict:
 def _pr(inp: Inputs) -> dict:
     precision, recall = precision_recall(inp.real_features, inp.fake_features)
     return {"precision": precision, "recall": recall}
+
+
+@register_metric("density_coverage")
+def _dc(inp: Inputs) -> dict:
+    density, coverage = density_coverage(inp.real_features, inp.fake_features)
+    return {"density": density, "coverage": coverage}
 
 
 @register_metric("class_coverage")

@@ -307,7 +307,9 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
 
 TRICK_METRICS = [("success_rate", "success (%)", 100), ("inception_score", "IS", 1), ("fid", "FID", 1),
                  ("kid", "KID", 1), ("precision", "prec.", 100), ("recall", "rec.", 100),
-                 ("classes_covered", "cov.", 1), ("confident_rate", "conf. (%)", 100)]
+                 ("density", "dens.", 1), ("coverage", "cover. (%)", 100),
+                 ("classes_covered", "classes", 1), ("confident_rate", "conf. (%)", 100)]
+COLLAPSE_MARK = " (collapse)"  # appended to a row any of whose runs carries a collapse warning
 
 
 def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -319,7 +321,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
     rows = []
     for variant, group in frame.groupby("variant", sort=False):
-        row = {"variant": variant}
+        flagged = "collapse_warning" in group and group["collapse_warning"].notna().any()
+        row = {"variant": variant + (COLLAPSE_MARK if flagged else "")}
         for key, label, scale in TRICK_METRICS:
             if key in group and group[key].notna().any():
                 v = group[key].dropna()
@@ -330,7 +333,9 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         rows.append(row)
     table = pd.DataFrame(rows).fillna("--")  # e.g. no success rate for unconditional models
     _save_table(sweep_dir, "tricks", table, "GAN variants scored by the scoring CNN on 10,000 samples "
-                                            "(1,000 per class); mean $\\pm$ std over n seeds.", wide=True)
+                                            "(1,000 per class); mean $\\pm$ std over n seeds. Density and coverage "
+                                            "after Naeem et al.; (collapse): coverage below 0.25 or recall below 0.1 "
+                                            "in a run, where precision and density overstate quality.", wide=True)
     reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
     first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed
     grids = [(sweep_dir / run / "samples.png", variant) for run, variant in zip(first["run"], first["variant"])]
@@ -388,7 +393,8 @@ def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: 
 # --------------------------------------------------------------------------- generators
 
 GENERATOR_COLUMNS = TRICK_METRICS[:2] + [("fid", "FID", 1), ("precision", "prec. (%)", 100),
-                                         ("recall", "rec. (%)", 100), ("classes_covered", "cov.", 1)]
+                                         ("recall", "rec. (%)", 100), ("density", "dens.", 1),
+                                         ("coverage", "cover. (%)", 100), ("classes_covered", "classes", 1)]
 
 
 def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -408,6 +414,8 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             v = group[key].dropna() if key in group else pd.Series(dtype=float)
             digits = 1 if key in ("fid", "classes_covered") else 2
             row[label] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
+        if "collapse_warning" in group and group["collapse_warning"].notna().any():
+            row["generator"] += COLLAPSE_MARK
         elbo = group["gan.elbo"].dropna() if "gan.elbo" in group else pd.Series(dtype=float)
         row["ELBO"] = f"{elbo.mean():.1f}" if len(elbo) else "--"
         row["train (s)"] = f"{group['gan.train_seconds'].mean():.0f}" if "gan.train_seconds" in group else "--"

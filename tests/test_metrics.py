@@ -108,3 +108,26 @@ def test_kid_and_its_std_match_tfgan(tfgan_metrics, n_real, n_fake, block, rng):
         assert std == pytest.approx(float(t_std), rel=1e-4)
     else:
         assert np.isnan(std)
+
+
+def test_density_and_coverage_known_cases(rng):
+    real = rng.normal(size=(500, 8))
+    density, coverage = M.density_coverage(real, real.copy(), k=5)
+    # each point lies in its own ball and, on average, in about k others: density about (k + 1) / k
+    assert coverage == 1.0 and 0.9 < density < 1.4
+    far = real + 100.0
+    assert M.density_coverage(real, far, k=5) == (0.0, 0.0)
+    # one realistic sample repeated: perfect precision, but coverage near 0 and a warning
+    repeated = np.repeat(real[:1], 500, axis=0)
+    precision, recall = M.precision_recall(real, repeated)
+    density, coverage = M.density_coverage(real, repeated, k=5)
+    assert precision == 1.0 and coverage < 0.05  # the few real balls around that one point
+    warning = M.collapse_warning({"precision": precision, "recall": recall, "coverage": coverage})
+    assert warning and "coverage" in warning
+
+
+def test_fresh_samples_from_the_real_distribution_score_density_and_coverage_near_one(rng):
+    real, fake = rng.normal(size=(1000, 4)), rng.normal(size=(1000, 4))
+    density, coverage = M.density_coverage(real, fake, k=5)
+    assert 0.85 < density < 1.15 and coverage > 0.9  # Naeem et al.: both ~1 for identical distributions
+    assert M.collapse_warning({"coverage": coverage, "recall": 0.9}) is None

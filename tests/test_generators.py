@@ -1,7 +1,6 @@
 """The generator interface and registry: every entry trains, saves, loads and samples; CVAE and EBGAN known
 answers and behaviour on real digits; a toy generator added in one place runs through a smoke sweep."""
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +10,9 @@ import tensorflow as tf
 
 from cgan_study import config as C
 from cgan_study import generators, results, stages
-from cgan_study.data import NUM_CLASSES, Split, subset, to_float
+from cgan_study.data import NUM_CLASSES, subset, to_float
 from cgan_study.generators import cvae, ebgan
-from cgan_study.sampling import balanced_labels, sample
+from cgan_study.sampling import balanced_labels
 
 # --------------------------------------------------------------------------- a toy generator, registered by tests
 

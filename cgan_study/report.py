@@ -440,11 +440,45 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         ax.tick_params(axis="x", labelrotation=30)
     fig.tight_layout(pad=0.3)
     _save_figure(sweep_dir, "generators", fig)
+    per_class = per_class_tables(sweep_dir, frame[frame["generator"] == DEFAULT_GENERATOR], DEFAULT_GENERATOR)
     first = frame.drop_duplicates("generator").set_index("generator")
     grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name) for name in order]
     if all(path.exists() for path, _ in grids):
         _grid_panels(sweep_dir, "generator_grids", grids, cols=min(len(grids), 6))
-    return {"generators": table}
+    return {"generators": table, **per_class}
+
+
+def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str, pd.DataFrame]:
+    """Q2: one generator's success rate per requested class (mean ± std over its seeds) and the confusion matrix
+    of requested against scorer-predicted class, summed over seeds, as CSV, booktabs and a heatmap."""
+    import numpy as np
+
+    files = [sweep_dir / run / results.METRICS for run in runs["run"]]
+    metrics = [results.read_json(path) for path in files if path.exists()]
+    confusions = [np.array(m["confusion"]) for m in metrics if "confusion" in m]
+    if not confusions:  # e.g. a summary without its run directories
+        return {}
+    rates = np.stack([c.diagonal() / np.maximum(c.sum(1), 1) for c in confusions])
+    n = len(rates)
+    table = pd.DataFrame({"class": range(10),
+                          "success (%)": [fmt(m, s, n) for m, s in zip(rates.mean(0), rates.std(0, ddof=1)
+                                                                       if n > 1 else [float("nan")] * 10)],
+                          "most confused with": [int(np.argsort(row)[-2]) for row in sum(confusions)]})
+    _save_table(sweep_dir, f"per_class_{name}", table, f"Success rate of the {name} per requested class (scorer "
+                f"on 1,000 samples per class and seed; mean $\\pm$ std over {n} seeds) and the class its misses "
+                "go to most.")
+    confusion = pd.DataFrame(sum(confusions), index=range(10), columns=range(10))
+    results.write_csv(sweep_dir / "tables" / f"confusion_{name}.csv", confusion.reset_index(names="requested"))
+    import seaborn as sns
+
+    fig, ax = _figure(3.4, 3.0)
+    share = confusion.div(confusion.sum(1), axis=0) * 100
+    sns.heatmap(share, annot=True, fmt=".0f", cmap="viridis", ax=ax, annot_kws={"size": 5},
+                cbar_kws={"label": "% of requested class"}, vmin=0, vmax=100)
+    ax.set_xlabel("class predicted by the scorer")
+    ax.set_ylabel("requested class")
+    _save_figure(sweep_dir, f"confusion_{name}", fig)
+    return {f"per_class_{name}": table, f"confusion_{name}": confusion}
 
 
 REPORTS = {"mix_ratios": mix_ratio_report, "tricks": tricks_report, "generators": generators_report}

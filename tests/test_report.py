@@ -74,3 +74,25 @@ def test_t_interval_and_paired_differences_against_a_hand_computed_case():
     # seed 0: .81 - .80, seed 1: .82 - .81, seed 2: .83 - .79 -> 1, 1, 4 points: mean 2, sd sqrt(3), half 4.30
     assert again.loc["mix", "mean_diff"] == pytest.approx(0.02)
     assert again.loc["mix", "high"] - again.loc["mix", "mean_diff"] == pytest.approx(0.04302653, rel=1e-5)
+
+
+def test_per_class_table_and_confusion_from_each_seeds_metrics(tmp_path):
+    import json
+
+    import numpy as np
+
+    from cgan_study import results
+
+    rows = []
+    for seed, hit in ((0, 90), (1, 80)):
+        confusion = np.diag([100] * 10)
+        confusion[3, 3], confusion[3, 5] = hit, 100 - hit  # class 3 misses go to 5
+        (tmp_path / f"cgan-seed{seed}").mkdir()
+        (tmp_path / f"cgan-seed{seed}" / results.METRICS).write_text(json.dumps({"confusion": confusion.tolist()}))
+        rows.append({"run": f"cgan-seed{seed}"})
+    tables = report.per_class_tables(tmp_path, pd.DataFrame(rows), "cgan")
+    per_class = tables["per_class_cgan"].set_index("class")
+    assert per_class.loc[3, "success (%)"] == "85.00 ± 7.07 (n=2)" and per_class.loc[0, "success (%)"] == \
+        "100.00 ± 0.00 (n=2)"
+    assert per_class.loc[3, "most confused with"] == 5
+    assert tables["confusion_cgan"].loc[3, 5] == 30 and tables["confusion_cgan"].loc[3, 3] == 170

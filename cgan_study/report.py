@@ -319,10 +319,10 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         return {}
     frame = with_strategy_and_generator(frame)
     frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
+    frame["label"] = [variant_label(_overrides(row)) for _, row in frame.iterrows()]
     rows = []
     for variant, group in frame.groupby("variant", sort=False):
-        flagged = "collapse_warning" in group and group["collapse_warning"].notna().any()
-        row = {"variant": variant + (COLLAPSE_MARK if flagged else "")}
+        row = {"variant": group["label"].iloc[0] + (COLLAPSE_MARK if flagged_collapse(group) else "")}
         for key, label, scale in TRICK_METRICS:
             if key in group and group[key].notna().any():
                 v = group[key].dropna()
@@ -338,7 +338,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                                             "in a run, where precision and density overstate quality.", wide=True)
     reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
     first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed
-    grids = [(sweep_dir / run / "samples.png", variant) for run, variant in zip(first["run"], first["variant"])]
+    grids = [(sweep_dir / run / "samples.png", label) for run, label in zip(first["run"], first["label"])]
     if all(path.exists() for path, _ in grids):
         _grid_panels(sweep_dir, "variant_grids", grids, cols=5)
     # Mode collapse shows in unconditional models, whose class coverage nobody enforces.
@@ -347,7 +347,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     unconditional = [name for name, e in REGISTRY.items() if not e.conditional]
     uncond = first[first["generator"].isin(unconditional)].sort_values(["classes_covered", "recall"])
     collapse = [(sweep_dir / r.run / "samples.png",
-                 f"{r.variant}\ncov. {r.classes_covered:.0f}/10, H {r.class_entropy:.2f}, rec. {100 * r.recall:.0f}%")
+                 f"{r.label}\ncov. {r.classes_covered:.0f}/10, H {r.class_entropy:.2f}, rec. {100 * r.recall:.0f}%")
                 for r in uncond.itertuples()]
     if collapse and all(path.exists() for path, _ in collapse):
         _grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
@@ -359,19 +359,69 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     return {"tricks": table, "reference": reference, "tricks_means": means}
 
 
+LOSS_NAMES = {"ns": "non-saturating loss", "minimax": "minimax loss", "lsgan": "least-squares loss",
+              "wgan": "WGAN loss (weight clipping)", "wgan_gp": "WGAN-GP loss", "hinge": "hinge loss",
+              "dragan": "DRAGAN loss"}
+
+
+def _phrase(key: str, value, overrides: dict) -> str | None:
+    """One override in words; None for keys folded into another phrase (D lr goes with G lr)."""
+    short = key.split(".", 1)[-1]
+    if key == "gan.label_smoothing":
+        return f"one-sided label smoothing {float(value):g}"
+    if key == "gan.vbn":
+        return {"g": "VBN in G", "gd": "VBN in G and D", "off": "no VBN"}.get(value, f"vbn={value}")
+    if key == "gan.d_norm":
+        return {"spectral": "spectral norm in D", "batch": "batch norm in D", "none": "no norm in D"}.get(value)
+    if key == "gan.d_steps":
+        return f"{int(value)} D steps per G step"
+    if key == "gan.loss":
+        return LOSS_NAMES.get(value, f"{value} loss")
+    if key == "gan.minibatch_discrimination":
+        return "minibatch discrimination" if str(value).lower() in ("true", "1") else None
+    if key == "gan.g_lr":
+        d = overrides.get("gan.d_lr")
+        return f"G lr {float(value):g}" + (f" / D lr {float(d):g}" if d is not None else "")
+    if key == "gan.d_lr":
+        return None if "gan.g_lr" in overrides else f"D lr {float(value):g}"
+    if key == "gan.beta_1":
+        return f"Adam beta_1 {float(value):g}"
+    return f"{short}={value}"
+
+
+def variant_label(overrides: dict) -> str:
+    """'CGAN + one-sided label smoothing 0.25' from a run's overrides (seed and generator aside)."""
+    from .generators import REGISTRY
+
+    generator = overrides.get("augment.generator", overrides.get("gan.family", DEFAULT_GENERATOR))
+    base = REGISTRY[generator].label if generator in REGISTRY else str(generator)
+    parts = [p for key, value in overrides.items()
+             if key not in ("seed", "augment.generator", "gan.family") and (p := _phrase(key, value, overrides))]
+    return base + (" + " + ", ".join(parts) if parts else "")
+
+
+def flagged_collapse(runs: pd.DataFrame) -> bool:
+    """Whether any run's coverage or recall trips metrics.collapse_warning (also for summaries without coverage)."""
+    from .metrics import collapse_warning
+
+    for _, row in runs.iterrows():
+        scores = {k: float(row[k]) for k in ("coverage", "recall") if k in row and pd.notna(row[k])}
+        if collapse_warning(scores):
+            return True
+    return False
+
+
+def _overrides(row: pd.Series) -> dict:
+    prefix = "cfg.overrides."
+    return {k[len(prefix):]: v for k, v in row.items() if k.startswith(prefix) and pd.notna(v)}
+
+
 def _wrap(title: str, width: int = 24) -> str:
-    """Long variant names broken at their dashes, so neighbouring panel titles do not overlap."""
-    lines = []
-    for part in title.split("\n"):
-        line = ""
-        for piece in part.split("-"):
-            if line and len(line) + len(piece) + 1 > width:
-                lines.append(line + "-")
-                line = piece
-            else:
-                line = f"{line}-{piece}" if line else piece
-        lines.append(line)
-    return "\n".join(lines)
+    """Long panel titles broken between words, so neighbouring titles do not overlap."""
+    import textwrap
+
+    return "\n".join(line for part in title.split("\n")
+                     for line in textwrap.wrap(part, width, break_on_hyphens=False) or [""])
 
 
 def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int) -> None:
@@ -379,7 +429,8 @@ def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: 
     import matplotlib.image as mpimg
 
     rows = -(-len(grids) // cols)
-    fig, _ = _figure(width=1.45 * cols, height=1.75 * rows)
+    title_lines = max(_wrap(title).count("\n") + 1 for _, title in grids)
+    fig, _ = _figure(width=1.45 * cols, height=rows * (1.45 + 0.1 * title_lines))
     fig.clf()
     for i, (path, title) in enumerate(grids, start=1):
         ax = fig.add_subplot(rows, cols, i)
@@ -414,7 +465,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             v = group[key].dropna() if key in group else pd.Series(dtype=float)
             digits = 1 if key in ("fid", "classes_covered") else 2
             row[label] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
-        if "collapse_warning" in group and group["collapse_warning"].notna().any():
+        if flagged_collapse(group):
             row["generator"] += COLLAPSE_MARK
         elbo = group["gan.elbo"].dropna() if "gan.elbo" in group else pd.Series(dtype=float)
         row["ELBO"] = f"{elbo.mean():.1f}" if len(elbo) else "--"

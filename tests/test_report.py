@@ -96,3 +96,20 @@ def test_per_class_table_and_confusion_from_each_seeds_metrics(tmp_path):
         "100.00 ± 0.00 (n=2)"
     assert per_class.loc[3, "most confused with"] == 5
     assert tables["confusion_cgan"].loc[3, 5] == 30 and tables["confusion_cgan"].loc[3, 3] == 170
+
+
+def test_variant_labels_read_as_words_not_config_strings():
+    assert report.variant_label({"augment.generator": "cgan", "seed": 1}) == "CGAN"
+    assert report.variant_label({"augment.generator": "cgan", "gan.label_smoothing": 0.25}) == \
+        "CGAN + one-sided label smoothing 0.25"
+    assert report.variant_label({"gan.family": "dcgan", "gan.g_lr": 0.005, "gan.d_lr": 0.0001,
+                                 "gan.minibatch_discrimination": True}) == \
+        "DCGAN + G lr 0.005 / D lr 0.0001, minibatch discrimination"
+    assert report.variant_label({"augment.generator": "newgen", "gan.loss": "wgan"}) == \
+        "newgen + WGAN loss (weight clipping)"
+
+
+def test_a_collapsed_generators_row_is_flagged_even_with_perfect_precision():
+    runs = pd.DataFrame({"precision": [1.0], "recall": [0.0], "coverage": [0.01]})
+    assert report.flagged_collapse(runs)
+    assert not report.flagged_collapse(pd.DataFrame({"precision": [0.8], "recall": [0.5], "coverage": [0.9]}))

@@ -48,6 +48,11 @@ class Entry:
     section: str               # config section of its hyperparameters ("gan", "pca", ...)
     conditional: bool
     description: str
+    label: str = ""            # the name tables and figures use (default: the registry name)
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
     def _impl(self):
         return importlib.import_module(self.module)
@@ -63,16 +68,19 @@ class Entry:
 
 
 ENTRIES = (
-    Entry("cgan", f"{__name__}.gan", "gan", True, "conditional GAN, projection discriminator (Mirza & Osindero 2014)"),
-    Entry("acgan", f"{__name__}.gan", "gan", True, "auxiliary-classifier GAN (Odena et al. 2017)"),
-    Entry("dcgan", f"{__name__}.gan", "gan", False, "unconditional DCGAN (Radford et al. 2016)"),
+    Entry("cgan", f"{__name__}.gan", "gan", True, "conditional GAN, projection discriminator (Mirza & Osindero 2014)",
+          "CGAN"),
+    Entry("acgan", f"{__name__}.gan", "gan", True, "auxiliary-classifier GAN (Odena et al. 2017)", "AC-GAN"),
+    Entry("dcgan", f"{__name__}.gan", "gan", False, "unconditional DCGAN (Radford et al. 2016)", "DCGAN"),
     Entry("guided_cgan", f"{__name__}.guided_cgan", "gan", True,
-          "CGAN whose G also minimises a frozen classifier's cross-entropy (coursework Q5)"),
-    Entry("cvae", f"{__name__}.cvae", "cvae", True, "conditional VAE (Kingma et al. 2014; Sohn et al. 2015)"),
-    Entry("ebgan", f"{__name__}.ebgan", "ebgan", True, "label-conditioned energy-based GAN (Zhao et al. 2017)"),
-    Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace"),
+          "CGAN whose G also minimises a frozen classifier's cross-entropy (coursework Q5)", "classifier-guided CGAN"),
+    Entry("cvae", f"{__name__}.cvae", "cvae", True, "conditional VAE (Kingma et al. 2014; Sohn et al. 2015)", "CVAE"),
+    Entry("ebgan", f"{__name__}.ebgan", "ebgan", True, "label-conditioned energy-based GAN (Zhao et al. 2017)",
+          "EBGAN"),
+    Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace", "PCA"),
     Entry("diffusion", f"{__name__}.diffusion", "diffusion", True,
-          "conditional DDPM with classifier-free guidance, DDIM sampling (Ho et al. 2020; Song et al. 2021)"),
+          "conditional DDPM with classifier-free guidance, DDIM sampling (Ho et al. 2020; Song et al. 2021)",
+          "diffusion"),
 )
 
 REGISTRY: dict[str, Entry] = {}

@@ -73,8 +73,10 @@ def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_d
     done_epochs = load_checkpoint(model, work_dir / CHECKPOINT_FILE)
     run.truncate_history(done_epochs)
     steps = max(len(train) // batch_size, min_steps_per_epoch)
-    # A resumed run reshuffles from a new seed.
-    ds = pipeline(train.x, train.y, batch_size, seed + done_epochs, repeat=True, drop_remainder=True)
+    # One seeded stream of batches for the whole training; a resumed run skips the batches already seen, so it
+    # continues exactly as an uninterrupted run would (weights, optimiser slots and RNG state come from the
+    # checkpoint). Skipping replays only the shuffle of uint8 digits: seconds, no model work.
+    ds = pipeline(train.x, train.y, batch_size, seed, repeat=True, drop_remainder=True).skip(done_epochs * steps)
     grid = SampleGrid(grid_generator or KerasGenerator(sampler, conditional), work_dir)
     callbacks = [*(callbacks or []), StateCheckpoint(model, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid]
     if os.environ.get(TENSORBOARD_ENV):  # logging only, so not part of the config (or its hash)

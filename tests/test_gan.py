@@ -97,6 +97,24 @@ def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, digits):
     assert again["resumed_from_epoch"] == 2
 
 
+@pytest.mark.integration
+def test_a_resumed_run_continues_bit_for_bit_like_an_uninterrupted_one(tmp_path, digits):
+    from cgan_study.callbacks import load_checkpoint
+    from cgan_study.training import build_gan
+
+    train_gan(TINY, digits, tmp_path / "straight", seed=0)
+    train_gan(dataclasses.replace(TINY, epochs=1), digits, tmp_path / "resumed", seed=0)  # "killed" after epoch 1
+    train_gan(TINY, digits, tmp_path / "resumed", seed=0)
+    states = []
+    for name in ("straight", "resumed"):
+        gan = build_gan(TINY, FAMILIES["cgan"], digits, seed=0)
+        assert load_checkpoint(gan, tmp_path / name / "checkpoint.npz") == 2
+        states.append(gan.get_state())  # weights, optimiser slots and the RNG state, in a fixed order
+    assert states[0].keys() == states[1].keys()
+    for key in states[0]:
+        np.testing.assert_array_equal(states[0][key], states[1][key], err_msg=key)
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, digits):
     out = tmp_path_factory.mktemp("gan")

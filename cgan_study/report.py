@@ -179,6 +179,54 @@ def setting_order(labels) -> list[str]:
     return sorted(dict.fromkeys(labels), key=key)
 
 
+def _interval_points(values) -> tuple[float, float, float]:
+    """(mean, lower error, upper error) in %, the 95% t-interval clipped to [0, 100] (accuracy's range)."""
+    mean, low, high, _ = t_interval(values)
+    low, high = (mean, mean) if low != low else (max(low, 0.0), min(high, 1.0))
+    return 100 * mean, 100 * (mean - low), 100 * (high - mean)
+
+
+def _few_shot_figures(sweep_dir: Path, few: pd.DataFrame, k: str, order: list[str]) -> None:
+    """Accuracy against k for the settings run at every k (real, affine, the default generator's strategies), and
+    every setting at the k where all generators ran, each with its 95% t-interval (clipped to [0, 100])."""
+    import seaborn as sns
+
+    ks = sorted(few[k].unique())
+    full = [s for s in order if few[few["setting"] == s][k].nunique() == len(ks)]
+    fig, ax = _figure(6.8, 2.6)
+    palette = sns.color_palette("tab10", len(full))
+    for i, setting in enumerate(full):
+        pts = [(kk, *_interval_points(few[(few["setting"] == setting) & (few[k] == kk)]["test_accuracy"]))
+               for kk in ks]
+        xs = [kk * 1.05 ** (i - len(full) / 2) for kk, *_ in pts]  # settings side by side (log axis)
+        ax.errorbar(xs, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]], marker="o",
+                    markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=setting)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("real digits per class (k)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=6, title=None, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout(pad=0.3)
+    _save_figure(sweep_dir, "few_shot_curves", fig)
+
+    counts = few.groupby(k)["setting"].nunique()
+    at = counts.idxmax()
+    settings = [s for s in order if s in set(few[few[k] == at]["setting"])]
+    if len(settings) <= len(full):
+        return
+    fig, ax = _figure(3.4, 0.2 * len(settings) + 0.6)
+    for i, setting in enumerate(settings):
+        mean, lo, hi = _interval_points(few[(few["setting"] == setting) & (few[k] == at)]["test_accuracy"])
+        ax.errorbar([mean], [i], xerr=[[lo], [hi]], marker="o", markersize=2.5, capsize=1.5, color="black",
+                    linewidth=0.8)
+    ax.set_yticks(range(len(settings)), settings, fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"test accuracy (%) at k = {int(at)}")
+    fig.tight_layout(pad=0.3)
+    _save_figure(sweep_dir, f"settings_k{int(at)}", fig)
+
+
 def setting_order_generators(names) -> list[str]:
     """Generators in registry order, unregistered ones last (sorted): none is dropped."""
     from .generators import REGISTRY
@@ -264,29 +312,7 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                         "excludes 0.", wide=True)
         _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by strategy, "
                                                  "generator and protocol; mean $\\pm$ std (n seeds).")
-        # Mean and 95% t-interval over seeds per setting; settings side by side at each k; legend beside the axes.
-        fig, ax = _figure(6.8, 2.6)
-        import seaborn as sns
-
-        palette = sns.color_palette("tab20", len(order))
-        ks = sorted(few[k].unique())
-        for i, setting in enumerate(order):
-            points = [(kk, *t_interval(few[(few["setting"] == setting) & (few[k] == kk)]["test_accuracy"]))
-                      for kk in ks]
-            points = [p for p in points if p[4] > 0]
-            xs = [kk * 1.04 ** (i - len(order) / 2) for kk, *_ in points]  # small offsets, log axis
-            means = [100 * m for _, m, _, _, _ in points]
-            err = [[100 * (m - lo) if lo == lo else 0 for _, m, lo, _, _ in points],
-                   [100 * (hi - m) if hi == hi else 0 for _, m, _, hi, _ in points]]
-            ax.errorbar(xs, means, yerr=err, marker="o", markersize=2.5, linewidth=0.8, capsize=1.5,
-                        color=palette[i], label=setting)
-        ax.set_xscale("log")
-        ax.set_xlabel("real digits per class (k)")
-        ax.set_ylabel("test accuracy (%)")
-        ax.legend(fontsize=5.5, title=None, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
-                  ncol=2 if len(order) > 12 else 1)
-        fig.tight_layout(pad=0.3)
-        _save_figure(sweep_dir, "few_shot_curves", fig)
+        _few_shot_figures(sweep_dir, few, k, order)
 
     cas = frame[frame["strategy"] == "synthetic_only"]
     real_only = grid[(grid[real_f] == 1.0) & (grid[synth_f] == 0.0)] if not grid.empty else grid

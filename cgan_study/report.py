@@ -373,7 +373,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     unconditional = [name for name, e in REGISTRY.items() if not e.conditional]
     uncond = first[first["generator"].isin(unconditional)].sort_values(["classes_covered", "recall"])
     collapse = [(sweep_dir / r.run / "samples.png",
-                 f"{r.label}\ncov. {r.classes_covered:.0f}/10, H {r.class_entropy:.2f}, rec. {100 * r.recall:.0f}%")
+                 f"{r.label}\ncov. {r.classes_covered:.0f}/10, H {abs(r.class_entropy):.2f}, rec. {100 * r.recall:.0f}%")
                 for r in uncond.itertuples()]
     if collapse and all(path.exists() for path, _ in collapse):
         _grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
@@ -456,7 +456,8 @@ def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: 
 
     rows = -(-len(grids) // cols)
     title_lines = max(_wrap(title).count("\n") + 1 for _, title in grids)
-    fig, _ = _figure(width=1.45 * cols, height=rows * (1.45 + 0.1 * title_lines))
+    # Room for the longest title above every panel (5.5 pt lines), so titles never run into the grid above.
+    fig, _ = _figure(width=1.45 * cols, height=rows * (1.45 + 0.13 * title_lines))
     fig.clf()
     for i, (path, title) in enumerate(grids, start=1):
         ax = fig.add_subplot(rows, cols, i)

@@ -150,6 +150,12 @@ def with_strategy_and_generator(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def finished_runs(sweep_dir: Path) -> pd.DataFrame:
+    """The finished runs of a sweep's summary.csv, with the (strategy, generator) columns every table uses."""
+    frame = done_runs(pd.read_csv(Path(sweep_dir) / results.SUMMARY))
+    return with_strategy_and_generator(frame) if not frame.empty else frame
+
+
 def setting_label(strategy: str, generator: str, protocol: str) -> str:
     """'real', or 'mix, cgan (low_data)': the generator and protocol matter only where synthetic digits are used."""
     from .strategies import STRATEGIES
@@ -238,10 +244,9 @@ def setting_order_generators(names) -> list[str]:
 def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Tables and figures of the augmentation study from its summary.csv."""
     sweep_dir = Path(sweep_dir)
-    frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
+    frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
-    frame = with_strategy_and_generator(frame)
     k = _col(frame, "augment.real_per_class")
     real_f, synth_f = _col(frame, "augment.real_fraction"), _col(frame, "augment.synth_fraction")
     protocol = _col(frame, "augment.protocol")
@@ -340,10 +345,9 @@ COLLAPSE_MARK = " (collapse)"  # appended to a row any of whose runs carries a c
 
 def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     sweep_dir = Path(sweep_dir)
-    frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
+    frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
-    frame = with_strategy_and_generator(frame)
     frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
     frame["label"] = [variant_label(_overrides(row)) for _, row in frame.iterrows()]
     rows = []
@@ -477,12 +481,10 @@ GENERATOR_COLUMNS = TRICK_METRICS[:2] + [("fid", "FID", 1), ("precision", "prec.
 
 def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Every generator scored alike: a table (mean ± std over seeds), a figure with the spread, sample grids."""
-
     sweep_dir = Path(sweep_dir)
-    frame = done_runs(pd.read_csv(sweep_dir / results.SUMMARY))
+    frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
-    frame = with_strategy_and_generator(frame)
     order = setting_order_generators(frame["generator"])
     rows = []
     for name in order:
@@ -501,18 +503,26 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         rows.append(row)
     table = pd.DataFrame(rows)
     _save_table(sweep_dir, "generators", table, "Every conditional generator scored by the scoring CNN on 10,000 "
-                "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator). "
+                "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator); "
+                "(collapse): coverage below 0.25 or recall below 0.1 in a run. "
                 "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
     import seaborn as sns
 
     long = frame.assign(success=frame["success_rate"] * 100)
     fig, axes = _figure(6.8, 2.2)
     fig.clf()
-    for i, (column, label) in enumerate((("success", "success rate (%)"), ("fid", "FID (scorer features)"))):
+    panels = (("success", "success rate (%)", 0.0, 100.0), ("fid", "FID (scorer features)", 0.0, float("inf")))
+    for i, (column, label, floor, ceiling) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1)
-        sns.pointplot(data=long, x="generator", y=column, order=order, errorbar=("ci", 95), linestyle="none",
-                      capsize=0.2, ax=ax, color="black", markersize=3)
-        sns.stripplot(data=long, x="generator", y=column, order=order, ax=ax, size=3, alpha=0.5)
+        # The 95% t-interval over seeds, clipped to the metric's range (seaborn's "ci" would bootstrap: a
+        # different figure on every run).
+        def interval(v, floor=floor, ceiling=ceiling):
+            _, low, high, _ = t_interval(v)
+            return max(low, floor), min(high, ceiling)
+
+        sns.pointplot(data=long, x="generator", y=column, order=order, errorbar=interval,
+                      linestyle="none", capsize=0.2, ax=ax, color="black", markersize=3)
+        sns.stripplot(data=long, x="generator", y=column, order=order, ax=ax, size=3, alpha=0.5, jitter=False)
         ax.set_xlabel("")
         ax.set_ylabel(label)
         ax.tick_params(axis="x", labelrotation=30)

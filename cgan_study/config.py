@@ -134,7 +134,7 @@ class AugmentConfig:
     real_fraction: float = 1.0       # fraction of the real training split used
     real_per_class: int = 0          # if > 0, exactly this many real digits per class (overrides fraction)
     synth_fraction: float = 0.0      # synthetic count relative to 60,000 (class-balanced)
-    # How the cell uses digits: real | affine | mix | pretrain | filter | synthetic_only (augment.STRATEGIES)
+    # How the cell uses digits: real | affine | mix | pretrain | filter | synthetic_only (strategies.STRATEGIES)
     strategy: str = "mix"
     # Which registered generator makes the synthetic digits (cgan_study.generators.REGISTRY)
     generator: str = "cgan"
@@ -190,6 +190,7 @@ def _choices(key: str) -> tuple[str, ...] | None:
         from .generators import REGISTRY
         return tuple(REGISTRY)
     return CHOICES.get(key)
+
 
 UNIT_INTERVAL = ("gan.label_smoothing", "augment.real_fraction", "augment.filter_threshold", "diffusion.p_uncond",
                  "diffusion.ema_decay", "diffusion.eta")

@@ -2,8 +2,9 @@
 
 A generator is conditional or not and turns (labels, seed) into images in [-1, 1] of shape (n, 28, 28, 1); the
 same inputs give the same images. It is trained into a directory and loaded back from it without pickle.
-A registry entry names one generator, the config section holding its hyperparameters, and the module of this
-package that trains, loads and fingerprints it (`spec`: what of the config its cached artifact depends on).
+A registry entry names one generator, the config section holding its hyperparameters, and the module (one per
+family, in this package) that trains, loads and fingerprints it (`spec`: what of the config its cached artifact
+depends on).
 
 Adding a generator: one module here with `train`, `load` and `spec`, one line in ENTRIES, its config section
 in config.py (if it has hyperparameters of its own), and its tests.

@@ -115,14 +115,15 @@ def _pretrain(exp, ctx, real, synth, val):
 
 
 def _filter(exp, ctx, real, synth, val):
-    if plan(exp, ctx).judge == "scorer":
+    judge_kind = plan(exp, ctx).judge
+    if judge_kind == "scorer":
         judge, _ = stages.get_scorer(exp, ctx)
     else:
         judge, _ = clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed)
     kept = confidence_filter(judge, synth, exp.augment.filter_threshold)
     mixed = concat(real, kept)
     model, info = clf.train_classifier(exp.classifier, (mixed.x, mixed.y), val, exp.seed)
-    return model, info, {"filter_judge": plan(exp, ctx).judge, "n_synth_kept": len(kept)}
+    return model, info, {"filter_judge": judge_kind, "n_synth_kept": len(kept)}
 
 
 TRAIN = {"real": _real, "affine": _affine, "mix": _mix, "pretrain": _pretrain, "filter": _filter,

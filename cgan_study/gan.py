@@ -33,7 +33,7 @@ class GAN(Checkpointable, keras.Model):
         if guide is not None:
             guide.trainable = False
         self.conditional = family.conditional
-        self.loss = losses.LOSSES[cfg.loss]
+        self.objective = losses.LOSSES[cfg.loss]  # not `loss`: keras.Model.compile assigns that
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("d_loss", "g_loss", "d_acc")}
         if family.d_class_head:
@@ -74,10 +74,10 @@ class GAN(Checkpointable, keras.Model):
     def _penalty(self, real, fake, labels):
         cfg = self.cfg
         batch = tf.shape(real)[0]
-        if self.loss.penalty == "interpolates":
+        if self.objective.penalty == "interpolates":
             eps = keras.random.uniform((batch,), seed=self.seed_generator)
             points = losses.wgan_gp_points(real, tf.cast(fake, real.dtype), eps)
-        elif self.loss.penalty == "perturbed_real":
+        elif self.objective.penalty == "perturbed_real":
             noise = keras.random.uniform(tf.shape(real), seed=self.seed_generator)
             points = losses.dragan_points(real, noise)
         else:
@@ -104,7 +104,7 @@ class GAN(Checkpointable, keras.Model):
                 d_loss += self._penalty(real, fake, labels)
             grads = tape.gradient(d_loss, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
-            if self.loss.clip_weights:  # weight clipping keeps the critic (roughly) Lipschitz
+            if self.objective.clip_weights:  # weight clipping keeps the critic (roughly) Lipschitz
                 for var in self.discriminator.trainable_variables:
                     var.assign(tf.clip_by_value(var, -cfg.clip_value, cfg.clip_value))
 

@@ -149,13 +149,22 @@ def _kth_neighbour_radii(features: np.ndarray, k: int, chunk: int = 2048) -> np.
     return radii  # column k of the partition skips the point itself at distance 0
 
 
-def _inside_any_ball(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray, chunk: int = 2048) -> np.ndarray:
+def _ball_blocks(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray, chunk: int = 2048):
+    """(start, inside) per chunk of queries: inside[i, j] says query start + i lies in centre j's ball.
+
+    Chunked so that memory stays at chunk x len(centres), whatever the number of samples.
+    """
     sq = np.sum(centres ** 2, 1)
-    inside = np.empty(len(queries), bool)
     for start in range(0, len(queries), chunk):
         block = queries[start:start + chunk]
         dist = np.sqrt(np.maximum(np.sum(block ** 2, 1)[:, None] + sq[None, :] - 2 * block @ centres.T, 0))
-        inside[start:start + chunk] = np.any(dist <= radii[None, :], axis=1)
+        yield start, dist <= radii[None, :]
+
+
+def _inside_any_ball(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    inside = np.empty(len(queries), bool)
+    for start, block in _ball_blocks(queries, centres, radii):
+        inside[start:start + len(block)] = block.any(axis=1)
     return inside
 
 
@@ -167,7 +176,7 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> tuple[fl
     return float(precision), float(recall)
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, chunk: int = 2048) -> tuple[float, float]:
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[float, float]:
     """Density and coverage (Naeem et al. 2020) with k-NN balls around the real features.
 
     density = mean over fakes of (how many real balls hold it) / k: about 1 for samples spread like the real data,
@@ -176,13 +185,8 @@ def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5, chunk: int 
     repeats one realistic image scores coverage near 0.
     """
     real, fake = np.asarray(real, np.float32), np.asarray(fake, np.float32)
-    radii = _kth_neighbour_radii(real, k)
-    sq = np.sum(real ** 2, 1)
     inside_count, covered = 0, np.zeros(len(real), bool)
-    for start in range(0, len(fake), chunk):
-        block = fake[start:start + chunk]
-        dist = np.sqrt(np.maximum(np.sum(block ** 2, 1)[:, None] + sq[None, :] - 2 * block @ real.T, 0))
-        inside = dist <= radii[None, :]
+    for _, inside in _ball_blocks(fake, real, _kth_neighbour_radii(real, k)):
         inside_count += int(inside.sum())
         covered |= inside.any(axis=0)
     return float(inside_count / (k * len(fake))), float(covered.mean())

@@ -163,7 +163,7 @@ def dcgan_init(model: keras.Model, seed: int) -> None:
     rng = np.random.default_rng([seed, 13])
     for var in model.weights:
         name = var.path.rsplit("/", 1)[-1]
-        if name == "kernel" or (name == "embeddings"):
+        if name in ("kernel", "embeddings"):
             var.assign(rng.normal(0.0, 0.02, var.shape).astype(var.dtype))
         elif name == "gamma":
             var.assign(rng.normal(1.0, 0.02, var.shape).astype(var.dtype))

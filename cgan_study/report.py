@@ -135,13 +135,13 @@ def with_strategy_and_generator(frame: pd.DataFrame) -> pd.DataFrame:
     mix with the PCA generator) and name the GAN by `gan.family`; they are read into the same two columns.
     """
     frame = frame.copy()
-    strategy, generator = _col(frame, "augment.strategy"), _col(frame, "augment.generator")
-    arm, family = _col(frame, "augment.arm"), _col(frame, "gan.family")
-    n = len(frame)
-    old_arm = frame[arm] if arm in frame else pd.Series([None] * n, index=frame.index)
-    old_family = frame[family] if family in frame else pd.Series([None] * n, index=frame.index)
-    new_strategy = frame[strategy] if strategy in frame else pd.Series([None] * n, index=frame.index)
-    new_generator = frame[generator] if generator in frame else pd.Series([None] * n, index=frame.index)
+
+    def column(key: str) -> pd.Series:
+        name = _col(frame, key)
+        return frame[name] if name in frame else pd.Series([None] * len(frame), index=frame.index)
+
+    new_strategy, new_generator = column("augment.strategy"), column("augment.generator")
+    old_arm, old_family = column("augment.arm"), column("gan.family")
     frame["strategy"] = [s if isinstance(s, str) else ("mix" if a == "pca" else a)
                          for s, a in zip(new_strategy, old_arm)]
     frame["generator"] = [g if isinstance(g, str) else ("pca" if a == "pca" else

@@ -13,7 +13,7 @@ from . import results
 from .config import Experiment, stable_hash, to_dict
 from .data import MnistData, Split, cap_per_class, subset
 from .data import to_uint8
-from .generators import Generator
+from .generators import Generator, get as get_entry
 from .sampling import balanced_labels
 
 SCORER_FILE = "scorer.keras"
@@ -78,9 +78,7 @@ def test_features(exp: Experiment, ctx: Context) -> tuple[np.ndarray, np.ndarray
 # --------------------------------------------------------------------------- generators
 
 def generator_entry(exp: Experiment):
-    from .generators import get
-
-    return get(exp.augment.generator)
+    return get_entry(exp.augment.generator)
 
 
 def generator_spec(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,

@@ -16,6 +16,7 @@ from keras import layers
 from ..callbacks import Checkpointable, DivergenceGuard
 from ..config import EBGANConfig, GANConfig, to_dict
 from ..data import NUM_CLASSES
+from ..gan import make_optimizer
 from ..models import FAMILIES, build_generator, count_flops
 from ..sampling import load_generator
 from ..training import GENERATOR_FILE, fit_resumable
@@ -73,8 +74,8 @@ class EBGAN(Checkpointable, keras.Model):
 
     def compile(self, **kwargs):
         super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.Adam(self.cfg.d_lr, beta_1=self.cfg.beta_1)
-        self.g_optimizer = keras.optimizers.Adam(self.cfg.g_lr, beta_1=self.cfg.beta_1)
+        self.d_optimizer = make_optimizer("adam", self.cfg.d_lr, self.cfg.beta_1)
+        self.g_optimizer = make_optimizer("adam", self.cfg.g_lr, self.cfg.beta_1)
         self.d_optimizer.build(self.autoencoder.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
 

@@ -25,7 +25,10 @@ def real_training_set(exp: Experiment, ctx: stages.Context) -> Split:
 
 
 def synthetic_count(exp: Experiment, ctx: stages.Context) -> int:
-    """synth_fraction x the size of the full real training set (60,000 for MNIST), rounded to whole classes."""
+    """synth_per_class x 10, else synth_fraction x the full real training set's size (60,000 for MNIST),
+    rounded to whole classes."""
+    if exp.augment.synth_per_class > 0:
+        return exp.augment.synth_per_class * NUM_CLASSES
     reference = len(ctx.data.full_train) if not exp.data.train_per_class_cap else \
         exp.data.train_per_class_cap * NUM_CLASSES
     return int(round(exp.augment.synth_fraction * reference / NUM_CLASSES)) * NUM_CLASSES
@@ -76,11 +79,14 @@ def plan(exp: Experiment, ctx: stages.Context) -> CellPlan:
     judge = None if a.strategy != "filter" else ("scorer" if a.protocol == "coursework" else "real_only_classifier")
     if strategy.needs_synthetic and n_synth == 0:
         return CellPlan(0, None, judge, f"augment.strategy={a.strategy} needs synthetic digits; set "
-                                        "augment.synth_fraction > 0")
+                                        "augment.synth_fraction > 0 or augment.synth_per_class > 0")
     if n_synth and a.protocol == "low_data" and a.real_per_class <= 0:
         return CellPlan(0, None, judge, "augment.protocol=low_data trains the generator on the classifier's k "
                                         "real digits per class; set augment.real_per_class > 0")
-    generator = stages.Artifact("generator", k=generator_subset(exp), subset_seed=exp.seed) if n_synth else None
+    # Generator seed = run seed under both protocols: each seed of a cell draws from its own independently
+    # trained generator, so a generator's training variance enters the cell's spread and intervals.
+    generator = stages.Artifact("generator", k=generator_subset(exp), subset_seed=exp.seed,
+                                seed=exp.seed) if n_synth else None
     return CellPlan(n_synth, generator, judge)
 
 
@@ -142,7 +148,8 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     synth = None
     if cell.generator is not None:
         generator, gen_info, path = stages.get_generator(exp, ctx, k=cell.generator.k,
-                                                         subset_seed=cell.generator.subset_seed)
+                                                         subset_seed=cell.generator.subset_seed,
+                                                         seed=cell.generator.seed)
         out["gan_train_seconds"] = gen_info.get("train_seconds")
         out["generator_artifact"] = path.name  # results/_artifacts/generator/<this>
         synth = synthetic_set(generator, cell.n_synth, seed=exp.seed + SYNTH_SEED_OFFSET)

@@ -12,6 +12,8 @@ SHORT = {
     "augment.real_fraction": "real",
     "augment.synth_fraction": "synth",
     "augment.real_per_class": "k",
+    "augment.synth_per_class": "synthk",
+    "classifier.epochs": "epochs",
     "augment.strategy": "",
     "augment.generator": "",
     "augment.protocol": "",

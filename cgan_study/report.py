@@ -569,7 +569,103 @@ def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str
     return {f"per_class_{name}": table, f"confusion_{name}": confusion}
 
 
-REPORTS = {"mix_ratios": mix_ratio_report, "tricks": tricks_report, "generators": generators_report}
+# --------------------------------------------------------------------------- budget check and synthetic amount
+
+BUDGET_TOLERANCE = 0.0015   # converged: doubling the budget moves a cell's mean by less than 0.15 points
+
+
+def budget_cell_label(real_per_class: int, real_fraction: float, synth: float, protocol: str) -> str:
+    if real_per_class > 0:
+        return f"k={int(real_per_class)} + {synth:.0%} synthetic ({protocol})"
+    return f"real only, {real_fraction:.0%} of real digits"
+
+
+def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Each cell at the rule's budget, halved and doubled: mean +/- std (n), and paired changes against the rule."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    epochs, seed = _col(frame, "classifier.epochs"), _col(frame, "seed")
+    frame["cell"] = [budget_cell_label(k, f, s, p) for k, f, s, p in zip(
+        frame[_col(frame, "augment.real_per_class")], frame[_col(frame, "augment.real_fraction")],
+        frame[_col(frame, "augment.synth_fraction")], frame[_col(frame, "augment.protocol")])]
+    budgets = sorted(frame[epochs].unique())
+    rule = budgets[len(budgets) // 2]   # declared as (halved, rule, doubled)
+    steps = frame[_col(frame, "classifier.steps_per_epoch")].iloc[0]
+    agg = aggregate(frame, ["cell", epochs], "test_accuracy")
+    agg["steps"] = agg[epochs] * steps
+    cells = list(dict.fromkeys(frame["cell"]))
+    table = agg.assign(value=[fmt(m, s_, n) for m, s_, n in zip(agg["mean"], agg["std"], agg["n"])])
+    wide = table.pivot(index="cell", columns="steps", values="value").loc[cells].reset_index()
+    wide.columns = ["cell"] + [f"{int(c)} steps" for c in wide.columns[1:]]
+    diffs = paired_differences(frame[frame[epochs] != rule], frame[frame[epochs] == rule], ["cell", seed],
+                               ["cell", epochs])
+    diffs["steps"] = diffs[epochs] * steps
+    diffs["converged"] = [abs(m) < BUDGET_TOLERANCE if e > rule else None for m, e in zip(diffs["mean_diff"],
+                                                                                          diffs[epochs])]
+    change = diffs.assign(value=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
+                                 zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])])
+    change = change.pivot(index="cell", columns="steps", values="value").loc[cells]
+    for c in change.columns:
+        wide[f"change at {int(c)}"] = list(change[c])
+    _save_table(sweep_dir, "budget_check", wide, f"Budget check: test accuracy (\\%) at the rule's {int(rule * steps)} "
+                "steps, halved and doubled; mean $\\pm$ std (n seeds), and the paired change to the rule (points, "
+                "95\\% t-interval). Converged: doubling moves each cell by less than 0.15 points.", wide=True)
+    return {"budget_check": wide, "budget_check_long": agg, "budget_check_paired_long": diffs}
+
+
+def synth_amount_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Accuracy against synthetic digits per class at fixed k, per protocol, paired against real-only."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    amount, protocol, seed, k = (_col(frame, key) for key in ("augment.synth_per_class", "augment.protocol",
+                                                              "seed", "augment.real_per_class"))
+    base = frame[frame["strategy"] == "real"]
+    arms = frame[frame["strategy"] != "real"]
+    agg = aggregate(arms, [protocol, amount], "test_accuracy")
+    diffs = paired_differences(arms, base, [k, seed], [protocol, amount])
+    merged = agg.merge(diffs, on=[protocol, amount])
+    rows = [{"synthetic per class": int(a), "protocol": p, "test accuracy (%)": fmt(m, s_, n),
+             "vs real only (points)": fmt_difference(d, lo, hi, nd)}
+            for p, a, m, s_, n, d, lo, hi, nd in zip(merged[protocol], merged[amount], merged["mean"], merged["std"],
+                                                     merged["n_x"], merged["mean_diff"], merged["low"],
+                                                     merged["high"], merged["n_y"])]
+    b = base["test_accuracy"]
+    rows.insert(0, {"synthetic per class": 0, "protocol": "real only", "test accuracy (%)":
+                    fmt(b.mean(), b.std(), b.count()), "vs real only (points)": "--"})
+    table = pd.DataFrame(rows)
+    ks = sorted(frame[k].unique())
+    _save_table(sweep_dir, "synth_amount", table, f"Test accuracy (\\%) with k = {', '.join(str(int(x)) for x in ks)} "
+                "real digits per class plus n CGAN digits per class; mean $\\pm$ std (n seeds) and the paired "
+                "difference to real only (same seed), 95\\% t-interval; * marks an interval that excludes 0.")
+    fig, ax = _figure(3.4, 2.3)
+    import seaborn as sns
+
+    palette = sns.color_palette("tab10", 3)
+    for i, p in enumerate(sorted(arms[protocol].unique())):
+        sub = arms[arms[protocol] == p]
+        xs = sorted(sub[amount].unique())
+        pts = [_interval_points(sub[sub[amount] == a]["test_accuracy"]) for a in xs]
+        ax.errorbar([a * 1.06 ** (i - 0.5) for a in xs], [q[0] for q in pts], yerr=[[q[1] for q in pts],
+                    [q[2] for q in pts]], marker="o", markersize=2.5, linewidth=0.8, capsize=1.5,
+                    color=palette[i], label=f"mix ({p})")
+    mean, lo, hi = _interval_points(b)
+    ax.axhspan(mean - lo, mean + hi, color="grey", alpha=0.25, linewidth=0)
+    ax.axhline(mean, color="grey", linewidth=0.8, label="real only")
+    ax.set_xscale("log")
+    ax.set_xlabel("synthetic digits per class")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout(pad=0.3)
+    _save_figure(sweep_dir, "synth_amount", fig)
+    return {"synth_amount": table, "synth_amount_long": merged}
+
+
+REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
+           "tricks": tricks_report, "generators": generators_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -17,7 +17,8 @@ from .generators import Generator, get as get_entry
 from .sampling import balanced_labels
 
 SCORER_FILE = "scorer.keras"
-# Expensive artifacts do not vary with a sweep's seed: one scorer and one coursework GAN per sweep.
+# The scorer and the real reference do not vary with a run's seed (one per dataset and config); generators do:
+# a run with seed s uses the generator trained with seed s (augment.plan).
 ARTIFACT_SEED = 0
 
 

@@ -164,6 +164,73 @@ def bench_metrics(quick: bool) -> dict:
     return out
 
 
+def bench_classifier(quick: bool) -> dict:
+    """One downstream run's training speed against a plain model.fit of the same model and budget (same process,
+    interleaved rounds), and the share of a whole run, from its config.json to its DONE marker, spent outside
+    training (a real sweep run through the CLI: dataset load, model build, test scoring, result writing)."""
+    import keras
+    import numpy as np
+
+    from cgan_study import classifier as clf
+    from cgan_study import config as C
+    from cgan_study.data import load, resolve_source
+
+    source = resolve_source(None)
+    exp = C.profile("quick")
+    cfg = dataclasses.replace(exp.classifier, epochs=2) if quick else exp.classifier
+    data = load(source, val_per_class=exp.data.val_per_class, seed=0)
+    x, y = data.train.x, data.train.y
+    val = (data.val.x, data.val.y)
+    steps = clf.steps_per_epoch(cfg, len(y))
+    n_images = steps * cfg.epochs * cfg.batch_size
+
+    def ours() -> float:
+        _, info = clf.train_classifier(cfg, (x, y), val, seed=0)
+        return n_images / info["train_seconds"]
+
+    xf = (x.astype(np.float32) / 127.5 - 1.0)[..., None]
+    vf = ((val[0].astype(np.float32) / 127.5 - 1.0)[..., None], val[1])
+
+    def plain() -> float:
+        model = clf.build_classifier(cfg, seed=0)
+        model.compile(optimizer=keras.optimizers.Adam(clf.learning_rate(cfg, steps * cfg.epochs)),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        start = time.perf_counter()
+        model.fit(xf, y, batch_size=cfg.batch_size, epochs=cfg.epochs, steps_per_epoch=steps, validation_data=vf,
+                  verbose=0)
+        return n_images / (time.perf_counter() - start)
+
+    seen = _best_of(1 if quick else 2, {"ours": ours, "plain_fit": plain})
+    best = {name: max(values) for name, values in seen.items()}
+
+    run = "mix-real1.00-synth0.00-seed0"  # real-only on all real digits: the largest real training set
+    sets = ["--set", f"classifier.epochs={cfg.epochs}"]
+    with tempfile.TemporaryDirectory(prefix="bench-classifier-") as tmp:
+        cmd = [sys.executable, "-m", "experiments.sweep", "mix_ratios", "--out", tmp, "--data", source,
+               "--only", run, *sets]
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+        process_seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"error: the downstream run failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        run_dir = Path(tmp) / "mix_ratios" / run
+        lifetime = (run_dir / "DONE").stat().st_mtime - (run_dir / "config.json").stat().st_mtime
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+    train = metrics["train_train_seconds"]
+    return {
+        "budget_steps": steps * cfg.epochs, "batch": cfg.batch_size, "rounds": len(seen["ours"]),
+        "ours_images_per_s_rounds": [round(v) for v in seen["ours"]],
+        "plain_fit_images_per_s_rounds": [round(v) for v in seen["plain_fit"]],
+        "ours_images_per_s": round(best["ours"], 1), "plain_fit_images_per_s": round(best["plain_fit"], 1),
+        "ratio_vs_plain_fit": round(best["ours"] / best["plain_fit"], 3),
+        "run_seconds_config_to_done": round(lifetime, 2), "run_train_seconds": round(train, 2),
+        "run_share_outside_training": round(1 - train / lifetime, 3),
+        "process_seconds": round(process_seconds, 1),
+        "process_share_outside_training": round(1 - train / process_seconds, 3),
+        "run_test_accuracy": metrics["test_accuracy"],
+    }
+
+
 # The smoke sweep three ways: the reference (serial, in one process) and two parallel executors.
 SWEEP_EXECUTORS = {
     "local": [],
@@ -198,11 +265,14 @@ def bench_sweep(quick: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__)
-    p.add_argument("what", choices=["gan", "sweep", "metrics"],
-                   help="gan: train-step speed; sweep: executors compared; metrics: scoring 10,000 samples")
-    p.add_argument("--quick", action="store_true", help="less work (gan: under a minute; sweep: the k5 runs only)")
+    p.add_argument("what", choices=["gan", "sweep", "metrics", "classifier"],
+                   help="gan: train-step speed; sweep: executors compared; metrics: scoring 10,000 samples; "
+                        "classifier: a downstream run against a plain fit, and its overhead")
+    p.add_argument("--quick", action="store_true", help="less work (gan: under a minute; sweep: the k5 runs only; "
+                                                        "classifier: 2 epochs, one round)")
     args = p.parse_args(argv)
-    result = {"gan": bench_gan, "sweep": bench_sweep, "metrics": bench_metrics}[args.what](args.quick)
+    result = {"gan": bench_gan, "sweep": bench_sweep, "metrics": bench_metrics,
+              "classifier": bench_classifier}[args.what](args.quick)
     for key, value in result.items():
         print(f"{key:34s} {value}")
     print(json.dumps(result, sort_keys=True))

@@ -78,11 +78,61 @@ MIX_RATIOS = Sweep(
         "smoke": chain(product(fixed("augment.strategy", "mix"), sweep("augment.real_fraction", (0.5, 1.0)),
                                sweep("augment.synth_fraction", (0.0, 0.5)), _seeds(1)),
                        _few_shot_grid((5,), 1), _cas_grid(1)),
-        "quick": chain(_mix_grid(2), _few_shot_grid((1, 10, 100), 2), _cas_grid(2, ("cgan",) + OTHER_GENERATORS),
-                       _generators_grid(10, 2)),
+        "quick": chain(_mix_grid(3), _few_shot_grid((1, 10, 100), 3), _cas_grid(3, ("cgan",) + OTHER_GENERATORS),
+                       _generators_grid(10, 3)),
         "paper": chain(_mix_grid(5), _few_shot_grid((1, 5, 10, 20, 50, 100), 5),
                        _cas_grid(5, ("cgan",) + OTHER_GENERATORS), _generators_grid(10, 5)),
     },
+)
+
+# --------------------------------------------------------------------------- budget check and synthetic amount
+
+# The classifier budget rule's epochs (x classifier.steps_per_epoch steps) per profile: halved, the rule, doubled.
+BUDGET_EPOCHS = {"quick": (3, 6, 12), "paper": (5, 10, 20), "smoke": (1, 2)}
+
+
+def _budget_cells() -> Grid:
+    """Real-only at 10% and 100% of the real digits, and the k = 10 mix arm under both protocols."""
+    real_only = product(fixed("augment.strategy", "mix"), sweep("augment.real_fraction", (0.1, 1.0)),
+                        fixed("augment.synth_fraction", 0.0))
+    mix_k10 = product(fixed("augment.strategy", "mix"), fixed("augment.real_per_class", 10),
+                      fixed("augment.synth_fraction", FEW_SHOT_SYNTH), sweep("augment.protocol", PROTOCOLS))
+    return chain(real_only, mix_k10)
+
+
+def _budget_grid(profile: str, seeds: int) -> Grid:
+    return product(_budget_cells(), sweep("classifier.epochs", BUDGET_EPOCHS[profile]), _seeds(seeds))
+
+
+MIX_RATIOS_BUDGET = Sweep(
+    task="augment",
+    description="Budget check of the downstream classifier: the rule's step budget halved and doubled on "
+                "real-only (10% and 100% real) and the k = 10 mix arm; converged means doubling moves each "
+                "by less than 0.15 points.",
+    grids={"smoke": product(fixed("augment.strategy", "mix"), fixed("augment.real_fraction", 1.0),
+                            sweep("classifier.epochs", BUDGET_EPOCHS["smoke"]), _seeds(1)),
+           "quick": _budget_grid("quick", 3), "paper": _budget_grid("paper", 5)},
+)
+
+SYNTH_PER_CLASS = (10, 100, 600, 6000)
+
+
+def _synth_amount_grid(seeds: int) -> Grid:
+    real_only = product(fixed("augment.real_per_class", 10), fixed("augment.strategy", "real"), _seeds(seeds))
+    mixes = product(fixed("augment.real_per_class", 10), fixed("augment.strategy", "mix"),
+                    sweep("augment.synth_per_class", SYNTH_PER_CLASS), sweep("augment.protocol", PROTOCOLS),
+                    _seeds(seeds))
+    return chain(real_only, mixes)
+
+
+SYNTH_AMOUNT = Sweep(
+    task="augment",
+    description="How many synthetic digits help? k = 10 real digits per class plus 10, 100, 600 or 6,000 CGAN "
+                "digits per class, under both protocols, against real-only at k = 10.",
+    grids={"smoke": chain(product(fixed("augment.real_per_class", 5), fixed("augment.strategy", "real"), _seeds(2)),
+                          product(fixed("augment.real_per_class", 5), fixed("augment.strategy", "mix"),
+                                  sweep("augment.synth_per_class", (5, 10)), _seeds(2))),
+           "quick": _synth_amount_grid(3), "paper": _synth_amount_grid(5)},
 )
 
 # --------------------------------------------------------------------------- scorer
@@ -145,4 +195,6 @@ GENERATORS = Sweep(
     },
 )
 
-SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "tricks": TRICKS, "generators": GENERATORS, "scorer": SCORER}
+SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_budget": MIX_RATIOS_BUDGET,
+                            "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "generators": GENERATORS,
+                            "scorer": SCORER}

@@ -50,7 +50,7 @@ def test_dry_run_prints_runs_from_the_declared_grid():
     lines = out.stdout.strip().splitlines()
     assert "mix-real0.10-synth0.50-seed1  augment.strategy=mix augment.real_fraction=0.1 " \
            "augment.synth_fraction=0.5 seed=1" in lines
-    assert lines[-1].startswith("140 runs of 'mix_ratios' at profile 'quick'")
+    assert lines[-1].startswith("210 runs of 'mix_ratios' at profile 'quick'")
 
 
 def test_only_filters_runs():

@@ -1,0 +1,197 @@
+"""The augmentation study's design, checked without training: one classifier budget per sweep, the confidence
+filter and its judge per protocol, each strategy's training-set composition, one generator per run seed."""
+from __future__ import annotations
+
+import argparse
+
+import keras
+import numpy as np
+import pytest
+
+from cgan_study import augment, classifier as clf, config as C, stages
+from cgan_study.data import Split
+from cgan_study.strategies import STRATEGIES
+from experiments.sweep import plan as plan_sweep
+
+AUGMENT_SWEEPS = ("mix_ratios", "synth_amount")
+
+
+def _runs(name: str, profile: str):
+    args = argparse.Namespace(name=name, profile=profile, sets=[], only=None)
+    return plan_sweep(args)[1]
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+@pytest.mark.parametrize("name", AUGMENT_SWEEPS)
+def test_every_cell_of_a_sweep_resolves_to_the_same_classifier_budget(name, profile):
+    runs = _runs(name, profile)
+    budgets = {C.stable_hash(exp.classifier) for _, _, exp in runs}
+    assert len(budgets) == 1, f"{name}/{profile}: {len(budgets)} different classifier budgets"
+    cfg = runs[0][2].classifier
+    # A fixed step count per epoch: every cell gets the same updates whatever its data size.
+    assert cfg.steps_per_epoch > 0 and cfg.schedule == "cosine"
+    assert {clf.steps_per_epoch(exp.classifier, n) for _, _, exp in runs for n in (10, 600_000)} == \
+        {cfg.steps_per_epoch}
+
+
+def test_the_budget_check_varies_only_the_number_of_epochs():
+    runs = _runs("mix_ratios_budget", "quick")
+    rule = C.profile("quick").classifier.epochs
+    epochs = sorted({exp.classifier.epochs for _, _, exp in runs})
+    assert epochs == [rule // 2, rule, rule * 2]
+    import dataclasses
+    assert len({C.stable_hash(dataclasses.replace(exp.classifier, epochs=0)) for _, _, exp in runs}) == 1
+
+
+def test_the_warm_up_then_cosine_schedule_peaks_at_lr_and_ends_at_zero():
+    cfg = C.ClassifierConfig(lr=3e-3, schedule="cosine", warmup=0.1)
+    rate = clf.learning_rate(cfg, 1000)
+    values = [float(rate(step)) for step in (0, 50, 100, 550, 1000)]
+    assert values[0] == 0.0 and values[1] == pytest.approx(1.5e-3) and values[2] == pytest.approx(3e-3)
+    assert values[3] == pytest.approx(1.5e-3, rel=1e-4) and values[4] == pytest.approx(0.0, abs=1e-12)
+    assert clf.learning_rate(C.ClassifierConfig(lr=1e-3), 1000) == 1e-3
+
+
+# --------------------------------------------------------------------------- the confidence filter
+
+
+def _index_judge(probs: np.ndarray) -> keras.Model:
+    """A judge whose output for image i (pixel (0, 0) = i) is row i of `probs`: known answers for the filter."""
+    table = keras.ops.convert_to_tensor(probs.astype("float32"))
+    x_in = keras.Input((28, 28, 1))
+    # uint8 i reaches the model as i / 127.5 - 1: undo it to recover the row index.
+    out = keras.layers.Lambda(lambda x: keras.ops.take(
+        table, keras.ops.cast(keras.ops.round((x[:, 0, 0, 0] + 1.0) * 127.5), "int32"), axis=0))(x_in)
+    return keras.Model(x_in, out)
+
+
+def test_the_confidence_filter_keeps_exactly_the_digits_whose_requested_label_reaches_the_threshold(rng):
+    n = 200
+    probs = rng.dirichlet(np.full(10, 0.3), size=n)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    probs[:5, labels[:5]] = 0.9              # exactly at the threshold: kept
+    x = np.zeros((n, 28, 28), np.uint8)
+    x[:, 0, 0] = np.arange(n)
+    kept = augment.confidence_filter(_index_judge(probs), Split(x, labels), threshold=0.9)
+    expected = np.flatnonzero(probs[np.arange(n), labels] >= 0.9)
+    assert 5 <= len(expected) < n
+    assert np.array_equal(kept.x[:, 0, 0], expected) and np.array_equal(kept.y, labels[expected])
+
+
+class _Echo:
+    """A conditional generator that paints the requested label into each image, so compositions can be counted."""
+    conditional = True
+
+    def generate(self, labels, seed, n=None):
+        y = np.asarray(labels, dtype=np.float32)
+        return np.broadcast_to((y.reshape(-1, 1, 1, 1) / 4.5 - 1.0), (len(y), 28, 28, 1)).copy()
+
+
+@pytest.fixture
+def recorded(monkeypatch, mnist, tmp_path):
+    """augment.run with training recorded instead of done: every training set, the judge used, the generator seed."""
+    calls: dict = {"train": [], "scorer": 0, "generator_seeds": []}
+    scorer = object()
+
+    def train(cfg, data, val, seed, affine=False, model=None, callbacks=None):
+        calls["train"].append({"y": np.asarray(data[1]), "affine": affine, "fine_tune": model is not None})
+        return object(), {"train_seconds": 0.0}
+
+    def get_scorer(exp, ctx):
+        calls["scorer"] += 1
+        return scorer, {}
+
+    def get_generator(exp, ctx, k=0, subset_seed=0, seed=0):
+        calls["generator_seeds"].append((k, subset_seed, seed))
+        return _Echo(), {}, tmp_path / f"gen-{k}-{subset_seed}-{seed}"
+
+    def judge_filter(judge, synth, threshold):
+        calls["judge"] = "scorer" if judge is scorer else "trained here"
+        return synth.take(np.flatnonzero(synth.y % 2 == 0))   # a known filter: keep even labels
+
+    monkeypatch.setattr(clf, "train_classifier", train)
+    monkeypatch.setattr(clf, "accuracy", lambda model, x, y: 0.5)
+    monkeypatch.setattr(stages, "get_scorer", get_scorer)
+    monkeypatch.setattr(stages, "get_generator", get_generator)
+    monkeypatch.setattr(augment, "confidence_filter", judge_filter)
+    ctx = stages.Context(mnist, tmp_path)
+
+    def run(**overrides):
+        for key in ("train", "generator_seeds"):
+            calls[key] = []
+        calls["scorer"] = 0
+        calls.pop("judge", None)
+        exp = C.apply(C.profile("quick"), overrides)
+        return augment.run(exp, ctx), calls
+
+    return run
+
+
+def _per_class(y) -> list[int]:
+    return np.bincount(y.astype(int), minlength=10).tolist()
+
+
+@pytest.mark.parametrize("strategy", list(STRATEGIES))
+def test_every_strategys_training_sets_have_the_requested_per_class_composition(recorded, strategy):
+    k, per_class = 7, 30
+    out, calls = recorded(**{"augment.strategy": strategy, "augment.real_per_class": k,
+                             "augment.synth_per_class": per_class, "augment.protocol": "low_data", "seed": 3})
+    sets = [(_per_class(c["y"]), c["affine"], c["fine_tune"]) for c in calls["train"]]
+    real, synth = [k] * 10, [per_class] * 10
+    evens = [per_class if c % 2 == 0 else 0 for c in range(10)]
+    expected = {
+        "real": [(real, False, False)],
+        "affine": [(real, True, False)],
+        "mix": [([k + per_class] * 10, False, False)],
+        "pretrain": [(synth, False, False), (real, False, True)],
+        "filter": [(real, False, False), ([k + e for e in evens], False, False)],   # judge on real, then the mix
+        "synthetic_only": [(synth, False, False)],
+    }[strategy]
+    assert sets == expected
+    if STRATEGIES[strategy].uses_generator:
+        assert out["n_synth"] == 10 * per_class and calls["generator_seeds"] == [(k, 3, 3)]
+    else:
+        assert out["n_synth"] == 0 and calls["generator_seeds"] == []
+
+
+@pytest.mark.parametrize("protocol,judge", [("coursework", "scorer"), ("low_data", "trained here")])
+def test_the_filter_is_judged_by_the_scorer_only_under_the_coursework_protocol(recorded, protocol, judge):
+    out, calls = recorded(**{"augment.strategy": "filter", "augment.real_per_class": 5,
+                             "augment.synth_fraction": 0.01, "augment.protocol": protocol})
+    assert calls["judge"] == judge
+    assert calls["scorer"] == (1 if protocol == "coursework" else 0)
+    # under low_data the judge is a classifier trained on exactly the cell's k real digits per class
+    assert len(calls["train"]) == (1 if protocol == "coursework" else 2)
+    if protocol == "low_data":
+        assert _per_class(calls["train"][0]["y"]) == [5] * 10
+    assert out["filter_judge"] == ("scorer" if protocol == "coursework" else "real_only_classifier")
+
+
+@pytest.mark.parametrize("protocol", ["coursework", "low_data"])
+def test_different_run_seeds_resolve_to_different_generator_artifacts(mnist, tmp_path, protocol):
+    ctx = stages.Context(mnist, tmp_path)
+
+    def artifact(seed: int):
+        exp = C.apply(C.profile("quick"), {"augment.strategy": "mix", "augment.real_per_class": 10,
+                                           "augment.synth_fraction": 0.1, "augment.protocol": protocol,
+                                           "seed": seed})
+        return augment.plan(exp, ctx).generator.path(exp, ctx)
+
+    paths = [artifact(seed) for seed in range(5)]
+    assert len(set(paths)) == 5
+    assert artifact(2) == paths[2]  # and the same seed, the same artifact
+
+
+def test_coursework_generators_are_the_generator_sweeps_artifacts(mnist, tmp_path):
+    """A coursework cell with seed s uses the generator that the generators sweep trains and scores with seed s."""
+    ctx = stages.Context(mnist, tmp_path)
+    exp = C.apply(C.profile("quick"), {"augment.strategy": "mix", "augment.synth_fraction": 0.1, "seed": 2})
+    assert augment.plan(exp, ctx).generator.path(exp, ctx) == stages.generator_path(exp, ctx, seed=2)
+
+
+def test_synth_per_class_overrides_the_fraction_and_is_validated(mnist, tmp_path):
+    ctx = stages.Context(mnist, tmp_path)
+    exp = C.apply(C.profile("quick"), {"augment.synth_per_class": 100, "augment.synth_fraction": 0.5})
+    assert augment.synthetic_count(exp, ctx) == 1000
+    with pytest.raises(C.ConfigError, match="synth_per_class"):
+        C.apply(C.profile("quick"), {"augment.synth_per_class": 100_000})

@@ -1,4 +1,4 @@
-"""Q5 analysis figures from saved artifacts (inference only): embeddings, confidences, sample grids, curves."""
+"""Q5 analysis: computed once by the `analysis` sweep task (inference only), drawn by the report from its files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,73 +12,155 @@ from .data import MnistData
 from .report import _figure, _save_figure
 from .sampling import balanced_labels, sample
 
-N_PER_SET = 100
+COURSEWORK_N = 100      # the coursework's confidence histograms: 100 real and 100 synthetic digits
+EMBED_N = 1000          # points per source in the t-SNE/PCA figure and the two-sample test
+CONFIDENT = 0.9
+EMBEDDINGS_CSV = "embeddings.csv"
+CONFIDENCES_CSV = "confidences.csv"
+ANALYSIS_JSON = "analysis.json"
 
 
-def real_and_synthetic(data: MnistData, generator, seed: int = 0):
-    """100 random real test digits and 100 synthetic digits (10 per class), with their labels."""
+def nearest_neighbour_accuracy(a: np.ndarray, b: np.ndarray) -> float:
+    """Leave-one-out 1-nearest-neighbour two-sample accuracy (Lopez-Paz & Oquab 2017): 0.5 = indistinguishable.
+
+    Each point is labelled by the source of its nearest other point; the accuracy of that guess over both sets.
+    """
+    x = np.concatenate([a, b]).astype(np.float64)
+    source = np.r_[np.zeros(len(a), bool), np.ones(len(b), bool)]
+    sq = (x * x).sum(1)
+    d = sq[:, None] + sq[None, :] - 2 * x @ x.T
+    np.fill_diagonal(d, np.inf)
+    return float(np.mean(source[d.argmin(1)] == source))
+
+
+def real_and_synthetic(data: MnistData, generator, n: int, seed: int = 0):
+    """n random real test digits and n synthetic digits (n/10 per class), with their labels."""
     test = data.evaluation_split()
-    idx = np.random.default_rng(seed).choice(len(test), N_PER_SET, replace=False)
-    labels = balanced_labels(N_PER_SET)
-    synth = sample(generator, labels, seed=seed + 1)
-    return test.x[idx], test.y[idx], synth, labels
+    idx = np.random.default_rng(seed).choice(len(test), n, replace=False)
+    labels = balanced_labels(n)
+    return test.x[idx], test.y[idx], sample(generator, labels, seed=seed + 1), labels
 
 
-def embeddings_frame(scorer, real_x, real_y, synth_x, synth_y, seed: int = 0) -> pd.DataFrame:
-    """Penultimate activations of both sets projected to 2-D by t-SNE and PCA, plus top-class confidence."""
+def embeddings_frame(feats: np.ndarray, probs: np.ndarray, sources: list[str], digits: np.ndarray,
+                     seed: int = 0) -> pd.DataFrame:
+    """Penultimate activations projected to 2-D by t-SNE and PCA, with top-class confidence and prediction."""
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
-    feats, probs = clf.features_and_probs(scorer, np.concatenate([real_x, synth_x]))
     tsne = TSNE(n_components=2, perplexity=30, init="pca", random_state=seed).fit_transform(feats)
     pca = PCA(n_components=2, random_state=seed).fit_transform(feats)
-    return pd.DataFrame({
-        "source": ["real"] * len(real_x) + ["synthetic"] * len(synth_x),
-        "digit": np.concatenate([real_y, synth_y]).astype(int),
-        "tsne_1": tsne[:, 0], "tsne_2": tsne[:, 1], "pca_1": pca[:, 0], "pca_2": pca[:, 1],
-        "confidence": probs.max(-1), "predicted": probs.argmax(-1),
+    return pd.DataFrame({"source": sources, "digit": np.asarray(digits).astype(int),
+                         "tsne_1": tsne[:, 0], "tsne_2": tsne[:, 1], "pca_1": pca[:, 0], "pca_2": pca[:, 1],
+                         "confidence": probs.max(-1), "predicted": probs.argmax(-1)})
+
+
+def compute(scorer, data: MnistData, generator, out_dir: Path, n_all: int = 10_000, seed: int = 0) -> dict:
+    """Everything the Q5 figures need, as files in out_dir: embeddings.csv, confidences.csv, analysis.json."""
+    out_dir = Path(out_dir)
+    real_x, real_y, synth_x, synth_y = real_and_synthetic(data, generator, EMBED_N, seed)
+    feats, probs = clf.features_and_probs(scorer, np.concatenate([real_x, synth_x]))
+    frame = embeddings_frame(feats, probs, ["real"] * EMBED_N + ["synthetic"] * EMBED_N,
+                             np.concatenate([real_y, synth_y]), seed)
+    results.write_csv(out_dir / EMBEDDINGS_CSV, frame)
+    nn = nearest_neighbour_accuracy(feats[:EMBED_N], feats[EMBED_N:])
+
+    # Confidences: the coursework's 100 + 100 (the first 100 of each set above) and n_all of each.
+    test = data.evaluation_split()
+    n_all = min(n_all, len(test))
+    labels = np.random.default_rng([seed, 7]).permutation(balanced_labels(n_all))
+    real_p = clf.predict(scorer, test.x[:n_all])
+    synth_p = clf.predict(scorer, sample(generator, labels, seed=seed + 2))
+    conf = pd.DataFrame({
+        "source": ["real"] * n_all + ["synthetic"] * n_all,
+        "confidence": np.r_[real_p.max(-1), synth_p.max(-1)],
+        "coursework_sample": np.r_[np.arange(n_all) < COURSEWORK_N, np.arange(n_all) < COURSEWORK_N],
     })
+    results.write_csv(out_dir / CONFIDENCES_CSV, conf)
+    small = frame.groupby("source").head(COURSEWORK_N)
+    info = {
+        "embed_n": EMBED_N, "nn_two_sample_accuracy": nn, "confidence_n": n_all, "confident_threshold": CONFIDENT,
+        "confident_real": float((real_p.max(-1) >= CONFIDENT).mean()),
+        "confident_synthetic": float((synth_p.max(-1) >= CONFIDENT).mean()),
+        "confident_real_coursework": float((small[small.source == "real"].confidence >= CONFIDENT).mean()),
+        "confident_synthetic_coursework": float((small[small.source == "synthetic"].confidence >= CONFIDENT).mean()),
+    }
+    results.write_json(out_dir / ANALYSIS_JSON, info)
+    return info
 
 
-def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
+# --------------------------------------------------------------------------- figures (the report draws these)
+
+def plot_embeddings(frame: pd.DataFrame, out_dir: Path, nn_accuracy: float | None = None) -> None:
+    """t-SNE and PCA side by side, real and synthetic in two colours (≥ 1,000 points each)."""
     import seaborn as sns
 
-    for method in ("tsne", "pca"):
-        fig, ax = _figure(3.4, 2.9)
-        sns.scatterplot(data=frame, x=f"{method}_1", y=f"{method}_2", hue="digit", style="source",
-                        markers={"real": "o", "synthetic": "X"}, palette="tab10", s=18, ax=ax, linewidth=0.2)
-        ax.set_xlabel(f"{'t-SNE' if method == 'tsne' else 'PCA'} 1")
-        ax.set_ylabel(f"{'t-SNE' if method == 'tsne' else 'PCA'} 2")
-        ax.legend(fontsize=5, ncol=2, markerscale=0.6, loc="best")
-        _save_figure(out_dir, f"embedding_{method}", fig)
+    fig, _ = _figure(3.4, 1.9)
+    fig.clf()
+    for i, (method, name) in enumerate((("tsne", "t-SNE"), ("pca", "PCA"))):
+        ax = fig.add_subplot(1, 2, i + 1)
+        sns.scatterplot(data=frame, x=f"{method}_1", y=f"{method}_2", hue="source", hue_order=["real", "synthetic"],
+                        palette={"real": "tab:blue", "synthetic": "tab:orange"}, s=2, alpha=0.5, linewidth=0,
+                        ax=ax, legend=i == 1, rasterized=True)
+        ax.set_xlabel(f"{name} 1")
+        ax.set_ylabel(f"{name} 2")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"({'ab'[i]}) {name}", fontsize=7)
+        if i == 1:
+            ax.legend(fontsize=6, markerscale=3, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
+                      title=None)
+    fig.tight_layout(pad=0.3)
+    _save_figure(out_dir, "embedding", fig)
 
 
-def plot_confidences(frame: pd.DataFrame, out_dir: Path) -> None:
-    """Two separate graphs with the same axes, as the coursework asks."""
+def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
+    """Top-class confidence: the coursework's 100 + 100 (linear counts) and all of each (log counts)."""
     import seaborn as sns
 
     bins = np.linspace(0, 1, 21)
-    for source in ("real", "synthetic"):
-        fig, ax = _figure(3.4, 1.8)
-        sns.histplot(frame[frame["source"] == source]["confidence"], bins=bins, ax=ax,
-                     color="tab:blue" if source == "real" else "tab:orange")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, N_PER_SET)
-        ax.set_xlabel(f"scorer top-class confidence ({source} digits)")
-        ax.set_ylabel("count")
-        _save_figure(out_dir, f"confidence_{source}", fig)
+    fig, _ = _figure(3.4, 2.6)
+    fig.clf()
+    n_all = int((conf["source"] == "real").sum())
+    rows = ((conf[conf["coursework_sample"]], f"{COURSEWORK_N} digits", False),
+            (conf, f"{n_all:,} digits", True))
+    for r, (part, label, log) in enumerate(rows):
+        for c, source in enumerate(("real", "synthetic")):
+            ax = fig.add_subplot(2, 2, 2 * r + c + 1)
+            sns.histplot(part[part["source"] == source]["confidence"], bins=bins, ax=ax, log_scale=(False, log),
+                         color="tab:blue" if source == "real" else "tab:orange")
+            ax.set_xlim(0, 1)
+            if not log:
+                ax.set_ylim(0, COURSEWORK_N)
+            ax.set_title(f"({'abcd'[2 * r + c]}) {label}, {source}", fontsize=7)
+            ax.set_xlabel("top-class confidence" if r == 1 else "")
+            ax.set_ylabel("count" + (" (log)" if log else "") if c == 0 else "")
+    fig.tight_layout(pad=0.3)
+    _save_figure(out_dir, "confidence", fig)
 
 
 def plot_training_curves(history: list[dict], out_dir: Path, name: str = "gan_training") -> None:
+    """Losses and discriminator accuracy as two labelled panels (different units, different axes)."""
     frame = pd.DataFrame(history)
     if frame.empty:
         return
-    fig, ax = _figure(3.4, 2.2)
-    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss"), ("d_acc", "D accuracy")):
+    fig, _ = _figure(3.4, 1.7)
+    fig.clf()
+    ax = fig.add_subplot(1, 2, 1)
+    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
         if key in frame:
-            ax.plot(frame["epoch"], frame[key], marker="o", label=label, linewidth=1)
+            ax.plot(frame["epoch"], frame[key], marker="o", markersize=2.5, label=label, linewidth=1)
     ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (epoch mean)")
+    ax.set_title("(a) losses", fontsize=7)
     ax.legend(fontsize=6)
+    ax = fig.add_subplot(1, 2, 2)
+    if "d_acc" in frame:
+        ax.plot(frame["epoch"], 100 * frame["d_acc"], marker="o", markersize=2.5, color="tab:green", linewidth=1)
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("D accuracy (%)")
+    ax.set_title("(b) discriminator accuracy", fontsize=7)
+    fig.tight_layout(pad=0.3)
     _save_figure(out_dir, name, fig)
 
 
@@ -86,13 +168,7 @@ def copy_grid_array(images: np.ndarray, out_dir: Path, name: str) -> None:
     """A 10x10 grid (row = class) of uint8 digits, as PNG."""
     from .images import grid_png
 
-    results.write_bytes(out_dir / "figures" / f"{name}.png", grid_png(images, rows=10))
-
-
-def copy_grid(src: Path, out_dir: Path, name: str) -> None:
-    """Sample grids are PNGs written during training; copied so the paper has everything in one place."""
-    results.write_bytes(out_dir / "figures" / f"{name}.png", Path(src).read_bytes())
-
+    results.write_bytes(out_dir / f"{name}.png", grid_png(images, rows=10))
 
 
 def class_interpolation(generator, pairs=((1, 7), (3, 8), (4, 9), (0, 6)), steps: int = 10,
@@ -123,5 +199,5 @@ def interpolation_png(generator, out_dir: Path, steps: int = 10) -> np.ndarray:
     from .images import grid_png
 
     images = class_interpolation(generator, steps=steps)
-    results.write_bytes(out_dir / "figures" / "class_interpolation.png", grid_png(images, rows=len(images) // steps))
+    results.write_bytes(Path(out_dir) / "class_interpolation.png", grid_png(images, rows=len(images) // steps))
     return images

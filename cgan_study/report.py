@@ -295,6 +295,8 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         few["setting"] = [setting_label(s, g, p) for s, g, p in zip(few["strategy"], few["generator"], few[protocol])]
         agg = aggregate(few, [k, "setting"], "test_accuracy")
         out["few_shot_long"] = agg.rename(columns={k: "k"})
+        out["few_shot_runs"] = few.rename(columns={k: "k", _col(frame, "seed"): "seed"})[
+            ["setting", "k", "seed", "test_accuracy"]]
         table = agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])])
         wide = table.pivot(index="setting", columns=k, values="cell")
         order = setting_order(wide.index)
@@ -326,11 +328,19 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 for name in setting_order_generators(cas["generator"])]
         if not real_only.empty:
             rows.append(("real only (all real digits)", real_only["test_accuracy"]))
+            seed = _col(frame, "seed")
+            out["cas_paired_long"] = paired_differences(cas, real_only, [seed], ["generator"])
         table = pd.DataFrame({"training data": [r[0] for r in rows],
                               "test accuracy (%)": [fmt(v.mean(), v.std(), v.count()) for _, v in rows]})
+        if "cas_paired_long" in out:
+            by_gen = out["cas_paired_long"].set_index("generator")
+            table["vs real only (points)"] = [
+                fmt_difference(*by_gen.loc[g, ["mean_diff", "low", "high", "n"]]) if g in by_gen.index else "--"
+                for g in setting_order_generators(cas["generator"])] + ["--"]
         out["cas"] = table
         _save_table(sweep_dir, "cas", table, "Classification accuracy score: trained on synthetic digits "
-                                             "only (one generator per row), tested on real test digits.")
+                                             "only (one generator per row), tested on real test digits; paired "
+                                             "difference to real only (same seed), 95\\% t-interval.")
     return out
 
 
@@ -533,7 +543,10 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name) for name in order]
     if all(path.exists() for path, _ in grids):
         _grid_panels(sweep_dir, "generator_grids", grids, cols=min(len(grids), 6))
-    return {"generators": table, **per_class}
+    keep = [c for c in ("generator", "success_rate", "fid", "fid_real_reference", "scorer_test_accuracy",
+                        "confident_rate") if c in frame]
+    runs = frame[keep].assign(seed=frame[_col(frame, "seed")])
+    return {"generators": table, "generators_runs": runs, **per_class}
 
 
 def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str, pd.DataFrame]:
@@ -627,12 +640,12 @@ def synth_amount_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     arms = frame[frame["strategy"] != "real"]
     agg = aggregate(arms, [protocol, amount], "test_accuracy")
     diffs = paired_differences(arms, base, [k, seed], [protocol, amount])
-    merged = agg.merge(diffs, on=[protocol, amount])
+    merged = agg.merge(diffs, on=[protocol, amount], suffixes=("_runs", "_pairs"))
     rows = [{"synthetic per class": int(a), "protocol": p, "test accuracy (%)": fmt(m, s_, n),
              "vs real only (points)": fmt_difference(d, lo, hi, nd)}
             for p, a, m, s_, n, d, lo, hi, nd in zip(merged[protocol], merged[amount], merged["mean"], merged["std"],
-                                                     merged["n_x"], merged["mean_diff"], merged["low"],
-                                                     merged["high"], merged["n_y"])]
+                                                     merged["n_runs"], merged["mean_diff"], merged["low"],
+                                                     merged["high"], merged["n_pairs"])]
     b = base["test_accuracy"]
     rows.insert(0, {"synthetic per class": 0, "protocol": "real only", "test accuracy (%)":
                     fmt(b.mean(), b.std(), b.count()), "vs real only (points)": "--"})
@@ -661,7 +674,9 @@ def synth_amount_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout(pad=0.3)
     _save_figure(sweep_dir, "synth_amount", fig)
-    return {"synth_amount": table, "synth_amount_long": merged}
+    long = merged.rename(columns={protocol: "protocol", amount: "synth_per_class"})
+    long["k"] = ks[0] if len(ks) == 1 else float("nan")
+    return {"synth_amount": table, "synth_amount_long": long}
 
 
 REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,

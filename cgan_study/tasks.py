@@ -29,16 +29,40 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     return out
 
 
+def run_analysis(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
+    """Q5: the default generator (seed = run seed) against real digits in the scorer's features, as files that the
+    report draws (embeddings, confidences, the 1-NN two-sample accuracy, sample grid, training history)."""
+    from . import analysis
+
+    generator, info, path = stages.get_generator(exp, ctx, seed=exp.seed)
+    scorer, _ = stages.get_scorer(exp, ctx)
+    out = analysis.compute(scorer, ctx.data, generator, run_dir, seed=exp.seed)
+    results.write_bytes(run_dir / "samples.png", (path / GRID_FILE).read_bytes())
+    results.write_bytes(run_dir / GAN_HISTORY, (path / results.HISTORY).read_bytes())
+    model = getattr(generator, "model", None)
+    if model is not None:
+        try:
+            analysis.interpolation_png(model, run_dir)
+        except ValueError:  # not a label-embedding generator (e.g. with VBN): no interpolation figure
+            pass
+    out["generator_artifact"] = path.name
+    return out
+
+
+GAN_HISTORY = "generator_history.jsonl"
+
+
 def run_scorer(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     _, info = stages.get_scorer(exp, ctx)
     return {**info, "artifact": stages.scorer_key(exp, ctx)}
 
 
-TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_scorer}
+TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_scorer, "analysis": run_analysis}
 
 # What each task's run needs built first (an executor builds every distinct artifact once, then the runs).
 NEEDS = {
     "augment": augment.needs,
     "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],
     "scorer": lambda exp, ctx: [stages.Artifact("scorer")],
+    "analysis": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],
 }

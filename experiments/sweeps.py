@@ -88,7 +88,7 @@ MIX_RATIOS = Sweep(
 # --------------------------------------------------------------------------- budget check and synthetic amount
 
 # The classifier budget rule's epochs (x classifier.steps_per_epoch steps) per profile: halved, the rule, doubled.
-BUDGET_EPOCHS = {"quick": (3, 6, 12), "paper": (5, 10, 20), "smoke": (1, 2)}
+BUDGET_EPOCHS = {"quick": (3, 6, 12), "paper": (5, 10, 20), "smoke": (1, 2, 4)}
 
 
 def _budget_cells() -> Grid:
@@ -195,6 +195,13 @@ GENERATORS = Sweep(
     },
 )
 
+# --------------------------------------------------------------------------- analysis (Q5)
+
+ANALYSIS = Sweep(task="analysis",
+                 description="How the default CGAN's digits differ from real ones in the scorer's features: t-SNE/PCA "
+                             "embeddings, 1-NN two-sample accuracy, confidence histograms (inference only).",
+                 grids={"quick": fixed("seed", 0)})
+
 SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_budget": MIX_RATIOS_BUDGET,
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "generators": GENERATORS,
-                            "scorer": SCORER}
+                            "scorer": SCORER, "analysis": ANALYSIS}

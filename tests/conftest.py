@@ -59,6 +59,18 @@ def smoke_tricks(smoke_sweep, mnist_path):
                      "--cpus-per-run", "1")
 
 
+@pytest.fixture(scope="session")
+def smoke_study(smoke_sweep, smoke_tricks, mnist_path):
+    """Every sweep the paper reads, at the smoke profile, beside the smoke mix_ratios and tricks results."""
+    from test_cli import cli
+
+    root = smoke_sweep[0]
+    for name in ("generators", "analysis", "mix_ratios_budget", "synth_amount"):
+        done = cli(name, "--profile", "smoke", "--out", str(root), "--data", str(mnist_path), "--cpus-per-run", "1")
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return root
+
+
 def same_rows(summary_csv: Path, reference_csv: Path, runs: list[str] | None = None) -> None:
     """Assert a summary has exactly one finished row per run, equal to the reference's apart from timings."""
     import pandas as pd

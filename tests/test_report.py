@@ -45,7 +45,7 @@ def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_
     for gen, success, fid in (("cvae", (0.90, 0.92), (100.0, 110.0)), ("cgan", (0.98, 0.99), (20.0, 24.0)),
                               ("unlisted", (0.5, 0.5), (50.0, 50.0))):
         for seed in (0, 1):
-            rows.append({"run": f"{gen}-seed{seed}", "status": "done", f"{P}augment.generator": gen,
+            rows.append({"run": f"{gen}-seed{seed}", "status": "done", f"{P}augment.generator": gen, f"{P}seed": seed,
                          "success_rate": success[seed], "inception_score": 9.0, "fid": fid[seed],
                          "precision": 0.8, "recall": 0.5, "classes_covered": 10, "gan.train_seconds": 60.0,
                          "gan.elbo": -95.0 if gen == "cvae" else None})

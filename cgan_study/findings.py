@@ -1,0 +1,236 @@
+"""Findings as rules over the paired 95% intervals: each result sentence of the paper is chosen, not written."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+HELPS, HURTS, NO_EFFECT, TOO_FEW = "helps", "hurts", "no detectable effect", "too few seeds"
+
+
+def verdict(low: float, high: float, n: int) -> str:
+    """helps (interval above 0), hurts (below 0), no detectable effect (contains 0); too few seeds below n = 2."""
+    if n < 2 or low != low or high != high:
+        return TOO_FEW
+    if low > 0:
+        return HELPS
+    if high < 0:
+        return HURTS
+    return NO_EFFECT
+
+
+def points(x: float) -> str:
+    """A signed difference of accuracies in percentage points, e.g. '+1.23'."""
+    return f"{100 * x:+.2f}"
+
+
+def interval_text(mean: float, low: float, high: float, n: int) -> str:
+    """'+1.23 points (95% CI +0.40 to +2.06, n = 5)', or without the interval when there is none."""
+    if n < 2 or low != low:
+        return f"{points(mean)} points (n = {n})"
+    return f"{points(mean)} points (95% CI {points(low)} to {points(high)}, n = {n})"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One paired comparison: what was added or changed, against what, and its paired differences."""
+    what: str           # "mixing CGAN digits into k = 10 real digits per class"
+    baseline: str       # "real digits alone"
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.low, self.high, self.n)
+
+    def sentence(self) -> str:
+        """A sentence whose verb follows the interval: helps, hurts, or has no detectable effect."""
+        effect = interval_text(self.mean, self.low, self.high, self.n)
+        if self.verdict == HELPS:
+            return f"{_cap(self.what)} helps compared with {self.baseline}: {effect}."
+        if self.verdict == HURTS:
+            return f"{_cap(self.what)} hurts compared with {self.baseline}: {effect}."
+        if self.verdict == NO_EFFECT:
+            return f"{_cap(self.what)} has no detectable effect compared with {self.baseline}: {effect}."
+        return f"{_cap(self.what)} was run with too few seeds to compare with {self.baseline}: {effect}."
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def from_row(row: pd.Series, what: str, baseline: str) -> Comparison:
+    return Comparison(what, baseline, float(row["mean_diff"]), float(row["low"]), float(row["high"]), int(row["n"]))
+
+
+def lookup(paired: pd.DataFrame | None, **where) -> pd.Series | None:
+    """The one row of a paired-differences table matching every `column=value`; None if absent."""
+    if paired is None or paired.empty:
+        return None
+    mask = pd.Series(True, index=paired.index)
+    for column, value in where.items():
+        if column not in paired:
+            return None
+        col = paired[column]
+        mask &= col.map(lambda v: math.isclose(v, value)) if isinstance(value, float) else col == value
+    rows = paired[mask]
+    if len(rows) > 1:
+        raise ValueError(f"more than one paired row matches {where}")
+    return rows.iloc[0] if len(rows) else None
+
+
+def compare(paired: pd.DataFrame | None, what: str, baseline: str, **where) -> Comparison | None:
+    row = lookup(paired, **where)
+    return None if row is None else from_row(row, what, baseline)
+
+
+# --------------------------------------------------------------------------- the study's findings
+
+K_FOCUS = 10   # the k at which every generator and strategy ran
+
+
+def _setting_vs_setting(runs: pd.DataFrame | None, a: str, b: str, k: int) -> pd.Series | None:
+    """Paired differences (same k, same seed) of setting a minus setting b, as one row; None if either is absent."""
+    from .report import paired_differences
+
+    if runs is None or runs.empty:
+        return None
+    at = runs[runs["k"] == k]
+    left, right = at[at["setting"] == a], at[at["setting"] == b]
+    if left.empty or right.empty:
+        return None
+    diffs = paired_differences(left, right, ["k", "seed"], ["setting"])
+    return diffs.iloc[0] if len(diffs) else None
+
+
+def _sentence(row, what: str, baseline: str) -> str | None:
+    return None if row is None else from_row(row, what, baseline).sentence()
+
+
+def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Macro name -> result sentence, each chosen by `verdict` from the study's paired 95% intervals.
+
+    A finding whose runs are missing is left out (the paper then says the experiment has not run).
+    """
+    few = tables.get("few_shot_paired_long")
+    runs = tables.get("few_shot_runs")
+    out: dict[str, str] = {}
+    k = K_FOCUS
+    honest = f"Under the low-data protocol (the generator trained on the same k = {k} real digits per class as the " \
+             "classifier), mixing its digits in"
+    found = {
+        "findLowDataMix": _sentence(lookup(few, setting="mix, cgan (low_data)", k=k),
+                                    f"mixing 600 CGAN digits per class into k = {k} real digits per class, the CGAN "
+                                    "trained on those same digits (low-data protocol),", "real digits alone"),
+        "findCourseworkMix": _sentence(lookup(few, setting="mix, cgan (coursework)", k=k),
+                                       f"mixing 600 CGAN digits per class into k = {k} real digits per class, the "
+                                       "CGAN trained on all labelled training digits (coursework protocol, an upper "
+                                       "bound that leaks labels the classifier may not see),", "real digits alone"),
+        "findAffine": _sentence(lookup(few, setting="affine", k=k),
+                                f"classical augmentation (random shifts, rotations and zooms) of k = {k} real digits "
+                                "per class", "the same digits unaugmented"),
+    }
+    if few is not None and not few.empty:
+        low = few[(few["k"] == k) & few["setting"].str.contains(r"\(low_data\)", regex=True)]
+        if not low.empty:
+            best = low.loc[low["mean_diff"].idxmax()]
+            n = int(best["n"])
+            found["findBestHonest"] = (f"{honest}, the best generator arm is {best['setting']}: "
+                                       f"{interval_text(best['mean_diff'], best['low'], best['high'], n)} "
+                                       f"against real digits alone ({verdict(best['low'], best['high'], n)}).")
+            row = _setting_vs_setting(runs, "affine", best["setting"], k)
+            found["findAffineVsHonest"] = _sentence(row, "classical augmentation",
+                                                    f"the best low-data generator arm ({best['setting']})")
+    found["findPcaVsCgan"] = _sentence(_setting_vs_setting(runs, "mix, pca (coursework)", "mix, cgan (coursework)", k),
+                                       f"mixing digits of the PCA generator (a Gaussian per class) at k = {k}",
+                                       "the CGAN's digits (both coursework protocol)")
+    grid = tables.get("mix_grid_paired_long")
+    if grid is not None and not grid.empty:
+        full = grid[grid["real_fraction"] == 1.0]
+        if not full.empty:
+            most = full.loc[full["synth_fraction"].idxmax()]
+            found["findMixFull"] = _sentence(most, f"adding {int(round(most['synth_fraction'] * 60000)):,} CGAN digits "
+                                                   "to all real training digits", "all real digits alone")
+    cas = tables.get("cas_paired_long")
+    if cas is not None and not cas.empty:
+        found["findCas"] = _sentence(lookup(cas, generator="cgan"), "training on 60,000 CGAN digits alone",
+                                     "training on all real digits")
+    amount = tables.get("synth_amount_long")
+    if amount is not None and not amount.empty:
+        parts = []
+        for protocol, group in amount.groupby("protocol", sort=True):
+            verdicts = [f"{int(r['synth_per_class']):,} per class: {verdict(r['low'], r['high'], int(r['n_pairs']))} "
+                        f"({points(r['mean_diff'])})" for _, r in group.sort_values("synth_per_class").iterrows()]
+            parts.append(f"{protocol.replace('_', '-')} protocol: " + "; ".join(verdicts))
+        ks = ", ".join(str(int(v)) for v in sorted(amount["k"].unique())) if "k" in amount else "?"
+        found["findAmount"] = f"Against real digits alone at k = {ks}, by synthetic amount, " + ". ".join(parts) + "."
+    budget = tables.get("budget_check_paired_long")
+    doubled = budget[budget["converged"].notna()] if budget is not None and "converged" in budget else None
+    if doubled is not None and not doubled.empty:
+        worst = doubled.loc[doubled["mean_diff"].abs().idxmax()]
+        if bool(doubled["converged"].astype(bool).all()):
+            found["findBudget"] = (f"Doubling the classifier's budget moves every budget-check cell by less than "
+                                   f"0.15 points (largest change {points(worst['mean_diff'])}, {worst['cell']}).")
+        else:
+            found["findBudget"] = (f"The classifier's budget has not converged: doubling it moves {worst['cell']} "
+                                   f"by {points(worst['mean_diff'])} points (tolerance 0.15).")
+    found.update(generator_findings(tables.get("generators_runs")))
+    return {name: text for name, text in found.items() if text}
+
+
+def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
+    """Q3: the default CGAN's success rate against the scorer's own test accuracy; the generators ranked by FID."""
+    from .report import t_interval
+
+    if runs is None or runs.empty or "success_rate" not in runs:
+        return {}
+    out = {}
+    cgan = runs[runs["generator"] == "cgan"]
+    if len(cgan) and "scorer_test_accuracy" in runs:
+        mean, low, high, n = t_interval(cgan["success_rate"])
+        scorer = float(runs["scorer_test_accuracy"].iloc[0])
+        where = ("below" if high < scorer else "above" if low > scorer else "not distinguishable from") \
+            if n >= 2 else "compared with"
+        ci = f" (95% CI {100 * low:.2f} to {100 * high:.2f}, n = {n} generators)" if n >= 2 else f" (n = {n})"
+        out["findSuccess"] = (f"The scorer recognises the requested digit in {100 * mean:.2f}% of the CGAN's samples"
+                              f"{ci}, {where} its {100 * scorer:.2f}% on real test digits.")
+    if "fid" in runs:
+        fids = runs.groupby("generator")["fid"].mean().sort_values()
+        ranked = ", ".join(f"{g} ({v:.1f})" for g, v in fids.items())
+        text = f"By FID in the scorer's features the generators rank {ranked}"
+        if "fid_real_reference" in runs:
+            text += f"; real training digits reach {runs['fid_real_reference'].mean():.1f}"
+        out["findGeneratorsFid"] = text + "."
+    return out
+
+
+# --------------------------------------------------------------------------- GAN variants (tricks sweep)
+
+TRICKS_NUMBERS = ("tricksEpochs", "bestCondVariant", "bestCondSuccess", "collapseVariant", "collapseCoverage",
+                  "collapseEntropy", "collapseRecall", "bestMitigation", "bestMitigationRecall",
+                  "bestMitigationCoverage")
+
+
+def tricks_numbers(means: pd.DataFrame) -> dict[str, str]:
+    """The GAN-variant paragraph's choices: the best conditional variant by success rate, the least diverse
+    unconditional variant (fewest classes covered, then lowest recall) and the most diverse other one."""
+    from .generators import REGISTRY
+
+    out = {"tricksEpochs": ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))}
+    conditional = means["family"].map(lambda name: REGISTRY[name].conditional if name in REGISTRY else True)
+    cond = means[conditional].dropna(subset=["success_rate"])
+    if len(cond):
+        best = cond["success_rate"].idxmax()
+        out.update(bestCondVariant=best, bestCondSuccess=f"{100 * cond.loc[best, 'success_rate']:.2f}")
+    uncond = means[~conditional].sort_values(["classes_covered", "recall"])
+    if len(uncond) >= 2:  # a single unconditional model has nothing to be compared with
+        worst, rest = uncond.iloc[0], uncond.iloc[1:]
+        best = rest["recall"].idxmax()
+        out.update(collapseVariant=uncond.index[0], collapseCoverage=f"{worst['classes_covered']:.0f}",
+                   collapseEntropy=f"{worst['class_entropy']:.2f}", collapseRecall=f"{100 * worst['recall']:.1f}",
+                   bestMitigation=best, bestMitigationRecall=f"{100 * rest.loc[best, 'recall']:.1f}",
+                   bestMitigationCoverage=f"{rest.loc[best, 'classes_covered']:.0f}")
+    return out

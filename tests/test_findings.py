@@ -1,0 +1,82 @@
+"""Findings rules against a hand-made summary with known paired intervals (t(0.975, 2) = 4.302653)."""
+import pandas as pd
+import pytest
+
+from cgan_study import findings as F
+from cgan_study import report
+
+P = "cfg.experiment."
+T2 = 4.302653
+
+
+def _row(strategy, generator, protocol, k, acc, seed, real_fraction=1.0, synth=0.1):
+    return {"run": f"{strategy}-{generator}-{protocol}-k{k}-{real_fraction}-{synth}-{seed}", "status": "done",
+            "test_accuracy": acc, f"{P}augment.strategy": strategy, f"{P}augment.generator": generator,
+            f"{P}augment.protocol": protocol, f"{P}augment.real_per_class": k,
+            f"{P}augment.real_fraction": real_fraction, f"{P}augment.synth_fraction": synth, f"{P}seed": seed}
+
+
+REAL = (0.80, 0.82, 0.81)
+LOW_DATA = (-0.05, -0.06, -0.04)      # hurts: mean -5, half-width 4.302653 * 0.01 / sqrt(3) = 2.48 points
+COURSEWORK = (0.01, -0.01, 0.03)      # no detectable effect: mean +1, half-width 4.97 points
+AFFINE = (0.05, 0.06, 0.07)           # helps: mean +6, half-width 2.48 points
+
+
+@pytest.fixture
+def tables(tmp_path):
+    rows = []
+    for seed, base in enumerate(REAL):
+        rows += [_row("real", "cgan", "coursework", 10, base, seed),
+                 _row("mix", "cgan", "low_data", 10, base + LOW_DATA[seed], seed),
+                 _row("mix", "cgan", "coursework", 10, base + COURSEWORK[seed], seed),
+                 _row("affine", "cgan", "coursework", 10, base + AFFINE[seed], seed),
+                 _row("mix", "pca", "low_data", 10, base - 0.01, seed)]
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    return report.mix_ratio_report(tmp_path)
+
+
+def test_verdicts_follow_the_interval_not_the_mean():
+    assert F.verdict(0.001, 0.02, 3) == F.HELPS
+    assert F.verdict(-0.02, -0.001, 3) == F.HURTS
+    assert F.verdict(-0.001, 0.5, 3) == F.NO_EFFECT        # a large mean with an interval over 0 is no finding
+    assert F.verdict(float("nan"), float("nan"), 1) == F.TOO_FEW
+
+
+def test_each_finding_states_the_verdict_of_its_hand_computed_interval(tables):
+    found = F.study_findings(tables)
+    half = T2 * 0.01 / 3 ** 0.5 * 100
+    assert "hurts compared with real digits alone: -5.00 points" in found["findLowDataMix"]
+    assert f"95% CI {-5 - half:+.2f} to {-5 + half:+.2f}, n = 3" in found["findLowDataMix"]
+    assert "has no detectable effect" in found["findCourseworkMix"] and "upper bound" in found["findCourseworkMix"]
+    assert "helps compared with the same digits unaugmented: +6.00 points" in found["findAffine"]
+    # the best low-data arm is PCA's (-1 point every seed: a zero-width interval below 0)
+    assert "mix, pca (low_data)" in found["findBestHonest"] and "(hurts)" in found["findBestHonest"]
+    # affine minus that arm, seed by seed: +7 points each time
+    assert "helps compared with the best low-data generator arm" in found["findAffineVsHonest"]
+    assert "+7.00 points" in found["findAffineVsHonest"]
+    assert "findCas" not in found and "findMixFull" not in found   # not run: no sentence at all
+
+
+def test_few_shot_paired_table_against_hand_computed_cells(tables):
+    paired = tables["few_shot_paired"].set_index("strategy, generator (protocol)")["k=10"]
+    half = T2 * 0.01 / 3 ** 0.5 * 100
+    assert paired["mix, cgan (low_data)"] == f"-5.00 [{-5 - half:+.2f}, {-5 + half:+.2f}]*"
+    assert paired["affine"] == f"+6.00 [{6 - half:+.2f}, {6 + half:+.2f}]*"
+    assert not paired["mix, cgan (coursework)"].endswith("*")
+
+
+def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
+    rows = []
+    for seed in range(3):
+        for epochs, acc in ((3, 0.985), (6, 0.990), (12, 0.991 + seed * 1e-4)):
+            row = _row("mix", "cgan", "coursework", 0, acc, seed, synth=0.0)
+            row.update({"run": f"e{epochs}-{seed}", f"{P}classifier.epochs": epochs,
+                        f"{P}classifier.steps_per_epoch": 200})
+            rows.append(row)
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    tables = report.budget_report(tmp_path)
+    assert list(tables["budget_check"].columns[:4]) == ["cell", "600 steps", "1200 steps", "2400 steps"]
+    paired = tables["budget_check_paired_long"].set_index(f"{P}classifier.epochs")
+    assert paired.loc[12, "mean_diff"] == pytest.approx(0.0011) and bool(paired.loc[12, "converged"])
+    assert paired.loc[3, "mean_diff"] == pytest.approx(-0.005)
+    assert "less than 0.15 points" in F.study_findings(tables)["findBudget"]

@@ -115,8 +115,6 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path, nn_accuracy: float | Non
 
 def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
     """Top-class confidence: the coursework's 100 + 100 (linear counts) and all of each (log counts)."""
-    import seaborn as sns
-
     bins = np.linspace(0, 1, 21)
     fig, _ = _figure(3.4, 2.6)
     fig.clf()
@@ -126,11 +124,12 @@ def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
     for r, (part, label, log) in enumerate(rows):
         for c, source in enumerate(("real", "synthetic")):
             ax = fig.add_subplot(2, 2, 2 * r + c + 1)
-            sns.histplot(part[part["source"] == source]["confidence"], bins=bins, ax=ax, log_scale=(False, log),
-                         color="tab:blue" if source == "real" else "tab:orange")
+            values = part[part["source"] == source]["confidence"]
+            # matplotlib's own log histogram: bars start at a positive floor (seaborn's start at 0 = -inf in log)
+            ax.hist(values, bins=bins, log=log, color="tab:blue" if source == "real" else "tab:orange",
+                    edgecolor="white", linewidth=0.3)
             ax.set_xlim(0, 1)
-            if not log:
-                ax.set_ylim(0, COURSEWORK_N)
+            ax.set_ylim((0.5, 2 * len(values)) if log else (0, COURSEWORK_N))
             ax.set_title(f"({'abcd'[2 * r + c]}) {label}, {source}", fontsize=7)
             ax.set_xlabel("top-class confidence" if r == 1 else "")
             ax.set_ylabel("count" + (" (log)" if log else "") if c == 0 else "")

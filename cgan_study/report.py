@@ -679,8 +679,63 @@ def synth_amount_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     return {"synth_amount": table, "synth_amount_long": long}
 
 
+# --------------------------------------------------------------------------- diffusion samplers
+
+def sampler_label(sampler: str, steps: int, eta: float, guidance: float, T: int) -> str:
+    if sampler == "ddpm":
+        return f"DDPM, {T} steps"
+    label = f"DDIM, {int(steps)} steps"
+    return label + (f", eta {eta:g}" if eta else "") + (f", guidance {guidance:g}" if guidance else "")
+
+
+def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Quality and seconds per 1,000 digits of every sampler of one trained model; the progressive figures."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    d = "cfg.experiment.diffusion."
+    frame = frame.sort_values([d + "sampler", d + "sample_steps", d + "eta", d + "guidance"],
+                              key=lambda c: c != "ddpm" if c.name == d + "sampler" else c)  # DDPM first
+    frame["sampler"] = [sampler_label(*a) for a in zip(frame[d + "sampler"], frame[d + "sample_steps"],
+                                                       frame[d + "eta"], frame[d + "guidance"], frame[d + "T"])]
+    rows = [{"sampler": r.sampler, "success (%)": f"{100 * r.success_rate:.2f}", "IS": f"{r.inception_score:.2f}",
+             "FID": f"{r.fid:.1f}", "prec. (%)": f"{100 * r.precision:.1f}", "rec. (%)": f"{100 * r.recall:.1f}",
+             "s / 1,000 digits": f"{r.sample_seconds_per_1000:.1f}"} for r in frame.itertuples()]
+    table = pd.DataFrame(rows)
+    n = int(frame["n_samples"].iloc[0])
+    _save_table(sweep_dir, "samplers", table, f"One trained conditional diffusion model sampled {n:,} times per "
+                "sampler (100 per class), scored by the scoring CNN; FID on this sample size compares samplers "
+                "with each other only. Seconds per 1,000 digits measured on this machine.", wide=True)
+    ddim = frame[(frame[d + "sampler"] == "ddim") & (frame[d + "eta"] == 0) & (frame[d + "guidance"] == 0)]
+    ddim = ddim.sort_values(d + "sample_steps")
+    ddpm = frame[frame[d + "sampler"] == "ddpm"]
+    fig, _ = _figure(3.4, 1.8)
+    fig.clf()
+    for i, (column, label, scale) in enumerate((("success_rate", "success rate (%)", 100), ("fid", "FID", 1))):
+        ax = fig.add_subplot(1, 2, i + 1)
+        ax.plot(ddim[d + "sample_steps"], scale * ddim[column], marker="o", markersize=3, label="DDIM")
+        if not ddpm.empty:
+            ax.axhline(scale * ddpm[column].iloc[0], color="tab:red", linewidth=0.8, linestyle="--",
+                       label=f"DDPM ({int(ddpm[d + 'T'].iloc[0])} steps)")
+        ax.set_xscale("log")
+        ax.set_xlabel("sampling steps")
+        ax.set_ylabel(label)
+        ax.set_title(f"({'ab'[i]}) {label.split(' (')[0]}", fontsize=7)
+        if i == 1:
+            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout(pad=0.3)
+    _save_figure(sweep_dir, "samplers", fig)
+    panels = [(sweep_dir / r.run / "progressive.png", r.sampler) for r in frame.itertuples()
+              if r.sampler.startswith("DDPM") or r.sampler == "DDIM, 50 steps"]
+    if panels and all(path.exists() for path, _ in panels):
+        _grid_panels(sweep_dir, "progressive", panels, cols=len(panels))
+    return {"samplers": table, "samplers_long": frame}
+
+
 REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
-           "tricks": tricks_report, "generators": generators_report}
+           "tricks": tricks_report, "generators": generators_report,
+           "diffusion_samplers": diffusion_samplers_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -114,7 +114,7 @@ def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 
     path = ctx.cache.get_or_build("generator", key, spec, build)
     if key not in ctx._models:
         ctx._models[key] = entry.load(path)
-    return ctx._models[key], results.read_json(path / results.METRICS), path
+    return entry.configure(ctx._models[key], exp), results.read_json(path / results.METRICS), path
 
 
 # --------------------------------------------------------------------------- artifacts as jobs

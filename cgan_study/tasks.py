@@ -1,6 +1,7 @@
 """What one sweep point runs, by task name (a downstream classifier, a GAN evaluation, the scorer), and needs."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,24 @@ from .config import Experiment
 from .images import grid_png
 from .training import GRID_FILE
 
+PROGRESSIVE_FILE = "progressive.png"
+
 
 def run_augment(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     return augment.run(exp, ctx)
+
+
+class _Timed:
+    """A generator that adds up the seconds its generate() calls take (sampling speed, e.g. per sampler)."""
+
+    def __init__(self, generator):
+        self.generator, self.conditional, self.seconds = generator, generator.conditional, 0.0
+
+    def generate(self, labels, seed, n=None):
+        start = time.perf_counter()
+        out = self.generator.generate(labels, seed=seed, n=n)
+        self.seconds += time.perf_counter() - start
+        return out
 
 
 def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
@@ -22,7 +38,11 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     # Row r = class r for conditional generators; the same noise seed as the training callback's final grid.
     labels = np.repeat(np.arange(10), 10) if generator.conditional else None
     results.write_bytes(run_dir / GRID_FILE, grid_png(generator.generate(labels, seed=GRID_SEED, n=100), rows=10))
-    out = stages.evaluate(generator, exp, ctx, seed=exp.seed)
+    if hasattr(generator, "progressive"):  # diffusion: the x_0 estimate from noise to digit, one row per class
+        results.write_bytes(run_dir / PROGRESSIVE_FILE, grid_png(generator.progressive(seed=GRID_SEED), rows=10))
+    timed = _Timed(generator)
+    out = stages.evaluate(timed, exp, ctx, seed=exp.seed)
+    out["sample_seconds_per_1000"] = 1000 * timed.seconds / exp.eval.n_samples
     out["gan"] = {k: info[k] for k in ("epochs_run", "stopped_early", "train_seconds", "elbo", "g_flops_per_image",
                                        "d_flops_per_image") if k in info}
     out["generator_artifact"] = path.name

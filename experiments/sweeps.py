@@ -195,6 +195,29 @@ GENERATORS = Sweep(
     },
 )
 
+# --------------------------------------------------------------------------- diffusion samplers
+
+def _sampler_grid() -> Grid:
+    """Ancestral DDPM over all T steps; DDIM with S steps; DDIM-50 with eta = 1 and with classifier-free guidance.
+    Every point samples the same trained model (the sampler keys are not part of the artifact's hash)."""
+    ddim = fixed("diffusion.sampler", "ddim")
+    return product(fixed("augment.generator", "diffusion"), chain(
+        fixed("diffusion.sampler", "ddpm"),
+        product(ddim, sweep("diffusion.sample_steps", (10, 20, 50, 100))),
+        product(ddim, fixed("diffusion.sample_steps", 50), fixed("diffusion.eta", 1.0)),
+        product(ddim, fixed("diffusion.sample_steps", 50), sweep("diffusion.guidance", (1.0, 3.0)))), _seeds(1))
+
+
+DIFFUSION_SAMPLERS = Sweep(
+    task="gan_eval",
+    description="One trained conditional diffusion model sampled by DDPM (T steps) and DDIM (10-100 steps, eta, "
+                "guidance): quality by the scorer and seconds per 1,000 digits, plus the progressive figure.",
+    grids={"quick": _sampler_grid()},
+    # DDPM's 1,000 network calls per digit make 10,000 samples too slow for 2 cores: 1,000 per setting, so FID
+    # here compares samplers with each other, not with the 10,000-sample FIDs of the generators table.
+    profile_overrides={"quick": {"eval.n_samples": 1000}, "smoke": {"eval.n_samples": 100}},
+)
+
 # --------------------------------------------------------------------------- analysis (Q5)
 
 ANALYSIS = Sweep(task="analysis",
@@ -204,4 +227,4 @@ ANALYSIS = Sweep(task="analysis",
 
 SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_budget": MIX_RATIOS_BUDGET,
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "generators": GENERATORS,
-                            "scorer": SCORER, "analysis": ANALYSIS}
+                            "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS}

@@ -111,3 +111,20 @@ def test_a_few_training_steps_on_real_digits_lower_the_loss(mnist, tmp_path, tin
     loaded = D.load(generators.get("diffusion"), tmp_path)
     assert loaded.steps == cfg.sample_steps and loaded.schedule.T == 100
     assert loaded.generate(np.arange(10), seed=1).shape == (10, 28, 28, 1)
+
+
+def test_sampler_settings_leave_the_trained_artifact_alone_and_are_applied_on_load():
+    from cgan_study import config as C
+    from cgan_study.generators import REGISTRY
+    from cgan_study.generators.diffusion import DiffusionGenerator, linear_schedule
+
+    entry = REGISTRY["diffusion"]
+    base = C.apply(C.profile("smoke"), {"augment.generator": "diffusion"})
+    other = C.apply(base, {"diffusion.sampler": "ddpm", "diffusion.eta": 1.0, "diffusion.guidance": 3.0,
+                           "diffusion.sample_steps": 20})
+    assert entry.spec(base) == entry.spec(other)                     # one trained model serves every sampler
+    assert entry.spec(base) != entry.spec(C.apply(base, {"diffusion.width": 16}))
+    loaded = DiffusionGenerator(None, linear_schedule(10), "ddim", 5, 0.0, 0.0)
+    configured = entry.configure(loaded, other)
+    assert (configured.sampler, configured.steps, configured.eta, configured.guidance) == ("ddpm", 20, 1.0, 3.0)
+    assert configured.schedule is loaded.schedule

@@ -67,6 +67,11 @@ class Entry:
     def spec(self, exp) -> dict[str, Any]:
         return self._impl().spec(self, exp)
 
+    def configure(self, generator: Generator, exp) -> Generator:
+        """The loaded generator with the run's sampling settings, for modules that have any (diffusion)."""
+        impl = self._impl()
+        return impl.configure(self, generator, exp) if hasattr(impl, "configure") else generator
+
 
 ENTRIES = (
     Entry("cgan", f"{__name__}.gan", "gan", True, "conditional GAN, projection discriminator (Mirza & Osindero 2014)",

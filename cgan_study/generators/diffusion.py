@@ -241,6 +241,10 @@ class DiffusionGenerator:
             out.append(self._sample(part, rng, capture if start == 0 else None, trace))
         return np.concatenate(out).astype(np.float32)
 
+    def progressive(self, columns: int = 10, seed: int = 0) -> np.ndarray:
+        """The generation-process grid of this sampler (see progressive_grid)."""
+        return progressive_grid(self, columns, seed)
+
     def _sample(self, labels, rng, capture, trace):
         s = self.schedule
         x = rng.standard_normal((len(labels), 28, 28, 1))
@@ -292,8 +296,21 @@ def ddim_step(s: Schedule, x0, eps, t: int, t_prev: int, eta: float, rng) -> np.
 
 # --------------------------------------------------------------------------- registry hooks
 
+# How a trained model is sampled, not how it is trained: not part of the artifact's hash, so one trained model
+# serves every sampler setting (configure() applies the run's).
+SAMPLING_KEYS = ("sampler", "sample_steps", "eta", "guidance")
+
+
 def spec(entry, exp) -> dict:
-    return {"generator": entry.name, "diffusion": to_dict(exp.diffusion)}
+    training = {k: v for k, v in to_dict(exp.diffusion).items() if k not in SAMPLING_KEYS}
+    return {"generator": entry.name, "diffusion": training}
+
+
+def configure(entry, generator: DiffusionGenerator, exp) -> DiffusionGenerator:
+    """The loaded model with the run's sampler settings (diffusion.sampler, sample_steps, eta, guidance)."""
+    cfg = exp.diffusion
+    return DiffusionGenerator(generator.network, generator.schedule, cfg.sampler, cfg.sample_steps, cfg.eta,
+                              cfg.guidance, generator.batch_size)
 
 
 def _generator(network, cfg: DiffusionConfig) -> DiffusionGenerator:

@@ -391,12 +391,52 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 for r in uncond.itertuples()]
     if collapse and all(path.exists() for path, _ in collapse):
         _grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
+    paired = trick_differences(frame)
+    if not paired.empty:
+        out_table = paired.pivot(index="label", columns="metric", values="cell").reindex(
+            [lab for lab in dict.fromkeys(paired["label"])]).reset_index()
+        out_table = out_table[["label"] + [m for _, m in PAIRED_METRICS if m in out_table]]
+        out_table = out_table.rename(columns={"label": "variant (vs its baseline, same seed)"})
+        _save_table(sweep_dir, "tricks_paired", out_table, "Each GAN variant minus its baseline (the default CGAN "
+                    "or the plain DCGAN) with the same seed: mean [95\\% t-interval] (n seeds); * marks an interval that excludes 0. FID: lower is "
+                    "better.", wide=True)
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
     by_variant = frame.groupby("variant", sort=False)
     means = by_variant[numeric].mean()
     means["family"] = by_variant["generator"].first()
     means["epochs"] = by_variant[_col(frame, "gan.epochs")].first()
-    return {"tricks": table, "reference": reference, "tricks_means": means}
+    return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired}
+
+
+DEFAULT_VARIANT = "cgan"   # the run-name stem of the default CGAN in the tricks sweep
+PAIRED_METRICS = (("success_rate", "success (points)"), ("inception_score", "IS"), ("fid", "FID"),
+                  ("recall", "recall (points)"))
+
+
+def trick_differences(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every variant minus its baseline seed by seed (conditional variants: the default CGAN; unconditional ones:
+    the plain DCGAN), per metric, with 95% t-intervals."""
+    from .generators import REGISTRY
+
+    seed = _col(frame, "seed")
+    conditional = frame["generator"].map(lambda g: REGISTRY[g].conditional if g in REGISTRY else True)
+    rows = []
+    for cond, baseline in ((True, DEFAULT_VARIANT), (False, "dcgan")):
+        group = frame[conditional == cond]
+        base = group[group["variant"] == baseline]
+        if base.empty:
+            continue
+        for key, name in PAIRED_METRICS:
+            if key not in group:
+                continue
+            others = group[(group["variant"] != baseline) & group[key].notna()]
+            diffs = paired_differences(others, base, [seed], ["variant", "label"], value=key)
+            scale = 100.0 if "points" in name else 1.0
+            for r in diffs.itertuples():
+                rows.append({"variant": r.variant, "label": f"{r.label} (vs {baseline.upper()})", "metric": name,
+                             "mean_diff": r.mean_diff, "low": r.low, "high": r.high, "n": r.n,
+                             "cell": fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)})
+    return pd.DataFrame(rows, columns=["variant", "label", "metric", "mean_diff", "low", "high", "n", "cell"])
 
 
 LOSS_NAMES = {"ns": "non-saturating loss", "minimax": "minimax loss", "lsgan": "least-squares loss",

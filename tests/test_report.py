@@ -113,3 +113,22 @@ def test_a_collapsed_generators_row_is_flagged_even_with_perfect_precision():
     runs = pd.DataFrame({"precision": [1.0], "recall": [0.0], "coverage": [0.01]})
     assert report.flagged_collapse(runs)
     assert not report.flagged_collapse(pd.DataFrame({"precision": [0.8], "recall": [0.5], "coverage": [0.9]}))
+
+
+def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
+    rows = []
+    for seed in range(3):
+        for run, gen, success, extra in (("cgan", "cgan", 0.90 + seed / 100, {}),
+                                         ("cgan-ls0.25", "cgan", 0.92 + seed / 100, {f"{P}gan.label_smoothing": 0.25}),
+                                         ("dcgan", "dcgan", None, {}), ("dcgan-mbd-True", "dcgan", None,
+                                                                         {f"{P}gan.minibatch_discrimination": True})):
+            rows.append({"run": f"{run}-seed{seed}", "status": "done", f"{P}augment.generator": gen, f"{P}seed": seed,
+                         f"{P}gan.epochs": 2, "success_rate": success, "inception_score": 9.0, "fid": 10.0 + seed,
+                         "recall": 0.5, "precision": 0.5, "classes_covered": 10, "class_entropy": 2.3,
+                         "fid_real_reference": 2.0, "scorer_test_accuracy": 0.99, **extra})
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    paired = report.tricks_report(tmp_path)["tricks_paired_long"].set_index(["variant", "metric"])
+    assert paired.loc[("cgan-ls0.25", "success (points)"), "mean_diff"] == pytest.approx(0.02)
+    assert paired.loc[("cgan-ls0.25", "success (points)"), "cell"] == "+2.00 [+2.00, +2.00]*"
+    assert paired.loc[("dcgan-mbd-True", "FID"), "label"].endswith("(vs DCGAN)")
+    assert ("dcgan-mbd-True", "success (points)") not in paired.index   # unconditional: no success rate

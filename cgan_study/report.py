@@ -398,8 +398,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out_table = out_table[["label"] + [m for _, m in PAIRED_METRICS if m in out_table]]
         out_table = out_table.rename(columns={"label": "variant (vs its baseline, same seed)"})
         _save_table(sweep_dir, "tricks_paired", out_table, "Each GAN variant minus its baseline (the default CGAN "
-                    "or the plain DCGAN) with the same seed: mean [95\\% t-interval] (n seeds); * marks an interval that excludes 0. FID: lower is "
-                    "better.", wide=True)
+                    "or the plain DCGAN) with the same seed: mean [95\\% t-interval] (n seeds); * marks an interval "
+                    "that excludes 0. FID: lower is better.", wide=True)
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
     by_variant = frame.groupby("variant", sort=False)
     means = by_variant[numeric].mean()

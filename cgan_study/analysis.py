@@ -116,7 +116,7 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path, nn_accuracy: float | Non
 def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
     """Top-class confidence: the coursework's 100 + 100 (linear counts) and all of each (log counts)."""
     bins = np.linspace(0, 1, 21)
-    fig, _ = _figure(3.4, 2.6)
+    fig, _ = _figure(3.4, 2.9)
     fig.clf()
     n_all = int((conf["source"] == "real").sum())
     rows = ((conf[conf["coursework_sample"]], f"{COURSEWORK_N} digits", False),
@@ -133,7 +133,9 @@ def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
             ax.set_title(f"({'abcd'[2 * r + c]}) {label}, {source}", fontsize=7)
             ax.set_xlabel("top-class confidence" if r == 1 else "")
             ax.set_ylabel("count" + (" (log)" if log else "") if c == 0 else "")
-    fig.tight_layout(pad=0.3)
+            if r == 0:
+                ax.set_xticklabels([])   # same x axis as the row below; its labels would meet the titles there
+    fig.tight_layout(pad=0.3, h_pad=0.8)
     _save_figure(out_dir, "confidence", fig)
 
 

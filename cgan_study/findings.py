@@ -119,8 +119,8 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     runs = tables.get("few_shot_runs")
     out: dict[str, str] = {}
     k = K_FOCUS
-    honest = f"Under the low-data protocol (the generator trained on the same k = {k} real digits per class as the " \
-             "classifier), mixing its digits in"
+    honest = f"Under the low-data protocol (each generator trained on the same k = {k} real digits per class as " \
+             "the classifier)"
     found = {
         "findLowDataMix": _sentence(lookup(few, setting="mix, cgan (low_data)", k=k),
                                     f"mixing 600 CGAN digits per class into k = {k} real digits per class, the CGAN "
@@ -138,7 +138,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         if not low.empty:
             best = low.loc[low["mean_diff"].idxmax()]
             n = int(best["n"])
-            found["findBestHonest"] = (f"{honest}, the best generator arm is {best['setting']}: "
+            found["findBestHonest"] = (f"{honest}, the best generator arm at k = {k} is {best['setting']}: "
                                        f"{interval_text(best['mean_diff'], best['low'], best['high'], n)} "
                                        f"against real digits alone ({verdict(best['low'], best['high'], n)}).")
             row = _setting_vs_setting(runs, "affine", best["setting"], k)
@@ -222,15 +222,16 @@ def tricks_numbers(means: pd.DataFrame) -> dict[str, str]:
     out = {"tricksEpochs": ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))}
     conditional = means["family"].map(lambda name: REGISTRY[name].conditional if name in REGISTRY else True)
     cond = means[conditional].dropna(subset=["success_rate"])
+    name = (lambda variant: means.loc[variant, "label"]) if "label" in means else (lambda variant: variant)
     if len(cond):
         best = cond["success_rate"].idxmax()
-        out.update(bestCondVariant=best, bestCondSuccess=f"{100 * cond.loc[best, 'success_rate']:.2f}")
+        out.update(bestCondVariant=name(best), bestCondSuccess=f"{100 * cond.loc[best, 'success_rate']:.2f}")
     uncond = means[~conditional].sort_values(["classes_covered", "recall"])
     if len(uncond) >= 2:  # a single unconditional model has nothing to be compared with
         worst, rest = uncond.iloc[0], uncond.iloc[1:]
         best = rest["recall"].idxmax()
-        out.update(collapseVariant=uncond.index[0], collapseCoverage=f"{worst['classes_covered']:.0f}",
-                   collapseEntropy=f"{worst['class_entropy']:.2f}", collapseRecall=f"{100 * worst['recall']:.1f}",
-                   bestMitigation=best, bestMitigationRecall=f"{100 * rest.loc[best, 'recall']:.1f}",
+        out.update(collapseVariant=name(uncond.index[0]), collapseCoverage=f"{worst['classes_covered']:.0f}",
+                   collapseEntropy=f"{abs(worst['class_entropy']):.2f}",
+                   collapseRecall=f"{100 * worst['recall']:.1f}", bestMitigation=name(best), bestMitigationRecall=f"{100 * rest.loc[best, 'recall']:.1f}",
                    bestMitigationCoverage=f"{rest.loc[best, 'classes_covered']:.0f}")
     return out

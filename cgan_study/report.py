@@ -404,6 +404,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     by_variant = frame.groupby("variant", sort=False)
     means = by_variant[numeric].mean()
     means["family"] = by_variant["generator"].first()
+    means["label"] = by_variant["label"].first()
     means["epochs"] = by_variant[_col(frame, "gan.epochs")].first()
     return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired}
 

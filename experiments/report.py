@@ -63,11 +63,14 @@ def config_numbers(root: Path) -> dict[str, str]:
     mix = runs("mix_ratios")
     if mix is not None and not mix.empty:
         c = "cfg.experiment.classifier."
-        steps = _first(mix, c + "epochs") * _first(mix, c + "steps_per_epoch")
-        out.update(clfSteps=f"{steps:,.0f}", clfBatch=f"{_first(mix, c + 'batch_size'):.0f}",
-                   clfWidth=f"{_first(mix, c + 'width'):.0f}", clfPeakLr=f"{_first(mix, c + 'lr'):g}",
-                   clfWarmup=f"{100 * _first(mix, c + 'warmup'):.0f}",
-                   valPerClass=f"{_first(mix, 'cfg.experiment.data.val_per_class'):.0f}")
+        for key, column, form in (("clfBatch", c + "batch_size", "{:.0f}"), ("clfWidth", c + "width", "{:.0f}"),
+                                  ("clfPeakLr", c + "lr", "{:g}"), ("clfWarmup", c + "warmup", "{:.0%}"),
+                                  ("valPerClass", "cfg.experiment.data.val_per_class", "{:.0f}")):
+            value = _first(mix, column)   # a summary written before a key existed has no value for it
+            if value is not None:
+                out[key] = form.format(value).rstrip("%")
+        if _first(mix, c + "epochs") is not None and _first(mix, c + "steps_per_epoch") is not None:
+            out["clfSteps"] = f"{_first(mix, c + 'epochs') * _first(mix, c + 'steps_per_epoch'):,.0f}"
         seeds = mix.groupby([col for col in mix.columns if col.startswith("cfg.experiment.augment.")],
                             dropna=False)["cfg.experiment.seed"].nunique()
         out["nSeeds"] = f"{seeds.min():.0f}" if seeds.min() == seeds.max() else f"{seeds.min():.0f}--{seeds.max():.0f}"

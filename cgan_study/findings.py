@@ -173,10 +173,12 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         worst = doubled.loc[doubled["mean_diff"].abs().idxmax()]
         if bool(doubled["converged"].astype(bool).all()):
             found["findBudget"] = (f"Doubling the classifier's budget moves every budget-check cell by less than "
-                                   f"0.15 points (largest change {points(worst['mean_diff'])}, {worst['cell']}).")
+                                   f"0.15 points (largest change {points(worst['mean_diff'])}, {worst['cell']})")
         else:
-            found["findBudget"] = (f"The classifier's budget has not converged: doubling it moves {worst['cell']} "
-                                   f"by {points(worst['mean_diff'])} points (tolerance 0.15).")
+            found["findBudget"] = (f"Convergence is not shown for every cell: doubling the classifier's budget "
+                                   f"moves {worst['cell']} by "
+                                   f"{interval_text(worst['mean_diff'], worst['low'], worst['high'], int(worst['n']))}"
+                                   f", above the 0.15-point tolerance")
     found.update(generator_findings(tables.get("generators_runs")))
     return {name: text for name, text in found.items() if text}
 

@@ -90,7 +90,7 @@ def compute(scorer, data: MnistData, generator, out_dir: Path, n_all: int = 10_0
 
 # --------------------------------------------------------------------------- figures (the report draws these)
 
-def plot_embeddings(frame: pd.DataFrame, out_dir: Path, nn_accuracy: float | None = None) -> None:
+def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
     """t-SNE and PCA side by side, real and synthetic in two colours (≥ 1,000 points each)."""
     import seaborn as sns
 

@@ -1,4 +1,5 @@
-"""What one sweep point runs, by task name (a downstream classifier, a GAN evaluation, the scorer), and needs."""
+"""What one sweep point runs, by task name (a downstream classifier, a GAN evaluation, the scorer, the Q5 analysis),
+and what it needs built first."""
 from __future__ import annotations
 
 import time
@@ -13,6 +14,7 @@ from .images import grid_png
 from .training import GRID_FILE
 
 PROGRESSIVE_FILE = "progressive.png"
+GAN_HISTORY = "generator_history.jsonl"   # the analysis run's copy of its generator's training history
 
 
 def run_augment(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
@@ -67,9 +69,6 @@ def run_analysis(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
             pass
     out["generator_artifact"] = path.name
     return out
-
-
-GAN_HISTORY = "generator_history.jsonl"
 
 
 def run_scorer(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:

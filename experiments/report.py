@@ -87,16 +87,16 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, str], dict[s
     import pandas as pd
 
     from cgan_study import analysis, results
+    from cgan_study.tasks import GAN_HISTORY
 
     runs = sorted(p for p in (root / "analysis").glob("*/") if (p / results.DONE).exists())
     if not runs:
         return {}, {}, {}
     run, out_dir = runs[0], root / "analysis" / "figures"
     info = results.read_json(run / analysis.ANALYSIS_JSON)
-    analysis.plot_embeddings(pd.read_csv(run / analysis.EMBEDDINGS_CSV), root / "analysis",
-                             info["nn_two_sample_accuracy"])
+    analysis.plot_embeddings(pd.read_csv(run / analysis.EMBEDDINGS_CSV), root / "analysis")
     analysis.plot_confidences(pd.read_csv(run / analysis.CONFIDENCES_CSV), root / "analysis")
-    analysis.plot_training_curves(results.read_jsonl(run / "generator_history.jsonl"), root / "analysis")
+    analysis.plot_training_curves(results.read_jsonl(run / GAN_HISTORY), root / "analysis")
     results.write_bytes(out_dir / "cgan_samples.png", (run / "samples.png").read_bytes())
     numbers = {"embedN": f"{info['embed_n']:,}", "nnAccuracy": f"{100 * info['nn_two_sample_accuracy']:.1f}"}
     t = info["confident_threshold"]

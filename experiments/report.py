@@ -32,14 +32,11 @@ def _first(frame, column: str):
 
 def config_numbers(root: Path) -> dict[str, str]:
     """Hyperparameters and sizes as the runs resolved them (their summary.csv config columns), not as typed here."""
-    import pandas as pd
-
     from cgan_study import results
-    from cgan_study.report import done_runs
+    from cgan_study.report import finished_runs
 
     def runs(sweep: str):
-        path = root / sweep / results.SUMMARY
-        return done_runs(pd.read_csv(path)) if path.exists() else None
+        return finished_runs(root / sweep) if (root / sweep / results.SUMMARY).exists() else None
 
     out: dict[str, str] = {}
     gens = runs("generators")

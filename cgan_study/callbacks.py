@@ -36,6 +36,21 @@ class SampleGrid(keras.callbacks.Callback):
         self.write(f"grids/epoch_{epoch + 1:03d}.png")
 
 
+class EpochSnapshot(keras.callbacks.Callback):
+    """The sampler network after every epoch (epoch_001.keras, ...), so its quality can be scored over time."""
+
+    def __init__(self, sampler: keras.Model, out_dir: Path):
+        super().__init__()
+        self.sampler, self.out_dir = sampler, Path(out_dir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        results.save_keras_model(self.out_dir / snapshot_name(epoch + 1), self.sampler)
+
+
+def snapshot_name(epoch: int) -> str:
+    return f"epoch_{epoch:03d}.keras"
+
+
 class HistoryLogger(keras.callbacks.Callback):
     """One JSON line per epoch (epoch means, not per-step values) in the run's history.jsonl."""
 

@@ -45,6 +45,9 @@ class GANConfig:
     gp_weight: float = 10.0          # WGAN-GP and DRAGAN penalty weight
     clip_value: float = 0.01         # WGAN weight clipping
     acgan_weight: float = 1.0        # weight of the auxiliary class loss (acgan)
+    # PacGAN (Lin et al. 2018): D judges `pack` samples at once, stacked as channels, so a G that repeats itself is
+    # easy to spot; a mode-collapse mitigation that changes neither the optimiser nor the step count. 1 = off.
+    pack: int = 1
     batch_size: int = 128
     epochs: int = 6
     min_steps_per_epoch: int = 100   # small (few-shot) training sets repeat to at least this many steps
@@ -151,6 +154,13 @@ class AugmentConfig:
 @dataclass(frozen=True)
 class EvalConfig:
     n_samples: int = 10000
+    # > 0: also score the generator of every training epoch on this many samples (stability over time); needs
+    # an artifact built with its per-epoch snapshots (training.SNAPSHOT_DIR).
+    epoch_samples: int = 0
+    # > 0: a second, independently trained scorer of this width (seed second_scorer_seed) also gives a success
+    # rate: two 99%+ scorers can disagree by points on generated digits of one class.
+    second_scorer_width: int = 0
+    second_scorer_seed: int = 1
     metrics: tuple[str, ...] = ("success_rate", "inception_score", "fid", "kid",
                                 "precision_recall", "density_coverage", "class_coverage", "confident_rate")
 
@@ -373,6 +383,23 @@ def validate(cfg: Experiment) -> None:
     if a.generator == "guided_cgan" and cfg.guide.width == cfg.scorer.width:
         raise ConfigError(f"the guided CGAN's guide must differ from the scorer (guide.width = scorer.width = "
                           f"{cfg.guide.width}); a generator steered by the scorer would be judged by it too")
+    if g.pack < 1:
+        raise ConfigError(f"gan.pack={g.pack}: D judges at least one sample at a time; use 1 (off) or more")
+    if g.pack > 1:
+        entry = REGISTRY.get(a.generator)
+        if entry is None or entry.section != "gan" or entry.conditional:
+            raise ConfigError(f"gan.pack={g.pack} (PacGAN) is for the unconditional DCGAN (augment.generator=dcgan); "
+                              f"a packed D cannot take one label per sample (augment.generator={a.generator})")
+        if g.batch_size % g.pack:
+            raise ConfigError(f"gan.batch_size={g.batch_size} must be a multiple of gan.pack={g.pack}")
+        if g.vbn == "gd":
+            raise ConfigError("gan.pack > 1 with virtual batch norm in D is not supported; use gan.vbn=g or off")
+    e = cfg.eval
+    if e.epoch_samples % 10:
+        raise ConfigError(f"eval.epoch_samples={e.epoch_samples} must be a multiple of 10 (n/10 per class)")
+    if e.second_scorer_width and e.second_scorer_width == cfg.scorer.width and e.second_scorer_seed == 0:
+        raise ConfigError("the second scorer would be the scorer itself (same width, seed 0); set another "
+                          "eval.second_scorer_width or eval.second_scorer_seed")
     d = cfg.diffusion
     if d.width % 8 or d.width <= 0:
         raise ConfigError(f"diffusion.width={d.width}: the U-Net's group norm uses 8 groups; use a multiple of 8")

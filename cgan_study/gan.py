@@ -61,7 +61,19 @@ class GAN(Checkpointable, keras.Model):
     def _g(self, z, labels, training):
         return self.generator([z, labels] if self.conditional else z, training=training)
 
+    def _pack(self, images):
+        """PacGAN: (B, 28, 28, 1) -> (B / m, 28, 28, m), m consecutive samples as the channels of one D input.
+        Real batches hold real digits only and fake batches fake ones, so every pack is all real or all fake."""
+        m = self.cfg.pack
+        if m == 1:
+            return images
+        packed = tf.reshape(images, (-1, m, images.shape[1], images.shape[2]))
+        return tf.transpose(packed, (0, 2, 3, 1))
+
     def _d(self, images, labels, training):
+        # Gradient penalties go through the packing too: their per-image norm is that image's share of the
+        # pack's gradient (the penalty is then a per-image, not a per-pack, constraint).
+        images = self._pack(images)
         out = self.discriminator([images, labels] if self.family.d_projection else images, training=training)
         if self.family.d_class_head:
             return out[0], out[1]

@@ -30,6 +30,11 @@ SHORT = {
     "gan.minibatch_discrimination": "mbd-",
     "gan.g_lr": "glr",
     "gan.d_lr": "dlr",
+    "gan.g_width": "gw",
+    "gan.d_width": "dw",
+    "gan.latent_dim": "z",
+    "gan.pack": "pack",
+    "gan.optimizer": "",
 }
 
 

@@ -193,6 +193,7 @@ def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[fl
 
 
 COLLAPSE_COVERAGE = 0.25
+COLLAPSE_RECALL = 0.1
 
 
 def collapse_warning(scores: dict) -> str | None:
@@ -201,8 +202,8 @@ def collapse_warning(scores: dict) -> str | None:
     reasons = []
     if coverage is not None and coverage < COLLAPSE_COVERAGE:
         reasons.append(f"coverage {coverage:.2f} < {COLLAPSE_COVERAGE}")
-    if recall is not None and recall < 0.1:
-        reasons.append(f"recall {recall:.2f} < 0.1")
+    if recall is not None and recall < COLLAPSE_RECALL:
+        reasons.append(f"recall {recall:.2f} < {COLLAPSE_RECALL}")
     if not reasons:
         return None
     return "mode collapse suspected (" + ", ".join(reasons) + "): precision and density overstate quality"

@@ -114,7 +114,8 @@ def build_discriminator(cfg: GANConfig, family: Family, reference_images: np.nda
     def wrap(layer):
         return layers.SpectralNormalization(layer, dtype=dtype) if cfg.d_norm == "spectral" else layer
 
-    x_in = keras.Input((28, 28, 1), name="image")
+    # PacGAN: D sees cfg.pack samples stacked as channels (gan.GAN._pack); 1 is the ordinary D.
+    x_in = keras.Input((28, 28, cfg.pack), name="image")
     inputs = [x_in]
     x = x_in
     if use_vbn:

@@ -406,7 +406,10 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     means["family"] = by_variant["generator"].first()
     means["label"] = by_variant["label"].first()
     means["epochs"] = by_variant[_col(frame, "gan.epochs")].first()
-    return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired}
+    from .gan_study_report import gan_study_extras
+
+    extras = gan_study_extras(sweep_dir, frame)
+    return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired, **extras}
 
 
 DEFAULT_VARIANT = "cgan"   # the run-name stem of the default CGAN in the tricks sweep
@@ -467,7 +470,19 @@ def _phrase(key: str, value, overrides: dict) -> str | None:
         return None if "gan.g_lr" in overrides else f"D lr {float(value):g}"
     if key == "gan.beta_1":
         return f"Adam beta_1 {float(value):g}"
+    if key == "gan.pack":
+        return f"PacGAN{int(value)} (D judges {int(value)} samples at once)"
+    if key == "gan.optimizer":
+        return {"rmsprop": "RMSProp", "sgd": "SGD", "adam": "Adam"}.get(value, f"optimizer {value}")
+    if key in ("gan.g_width", "gan.d_width"):
+        return f"{'G' if key == 'gan.g_width' else 'D'} width {int(value)}"
+    if key == "gan.latent_dim":
+        return f"latent size {int(value)}"
     return f"{short}={value}"
+
+
+# The mode-collapse setup of the tricks sweep (experiments.sweeps.COLLAPSE), named as one thing in labels.
+COLLAPSE_SETUP = {"gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
 
 
 def variant_label(overrides: dict) -> str:
@@ -476,9 +491,19 @@ def variant_label(overrides: dict) -> str:
 
     generator = overrides.get("augment.generator", overrides.get("gan.family", DEFAULT_GENERATOR))
     base = REGISTRY[generator].label if generator in REGISTRY else str(generator)
-    parts = [p for key, value in overrides.items()
-             if key not in ("seed", "augment.generator", "gan.family") and (p := _phrase(key, value, overrides))]
+    skip = {"seed", "augment.generator", "gan.family"}
+    if all(_same(overrides.get(k), v) for k, v in COLLAPSE_SETUP.items()):
+        base += ", G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+        skip |= set(COLLAPSE_SETUP)
+    parts = [p for key, value in overrides.items() if key not in skip and (p := _phrase(key, value, overrides))]
     return base + (" + " + ", ".join(parts) if parts else "")
+
+
+def _same(a, b) -> bool:
+    try:
+        return a is not None and abs(float(a) - float(b)) < 1e-12
+    except (TypeError, ValueError):
+        return False
 
 
 def flagged_collapse(runs: pd.DataFrame) -> bool:
@@ -774,9 +799,21 @@ def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     return {"samplers": table, "samplers_long": frame}
 
 
+def _search_report(sweep_dir):
+    from .gan_study_report import search_report
+
+    return search_report(sweep_dir)
+
+
+def _search_best_report(sweep_dir):
+    from .gan_study_report import search_best_report
+
+    return search_best_report(sweep_dir)
+
+
 REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
-           "tricks": tricks_report, "generators": generators_report,
-           "diffusion_samplers": diffusion_samplers_report}
+           "tricks": tricks_report, "gan_search": _search_report, "gan_search_best": _search_best_report,
+           "generators": generators_report, "diffusion_samplers": diffusion_samplers_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

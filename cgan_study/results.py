@@ -114,6 +114,11 @@ def save_keras_model(path: Path | str, model) -> None:
         os.replace(target, tmp)
 
 
+def write_jsonl(path: Path | str, records: list[dict]) -> None:
+    """A whole JSON-lines file at once (atomically)."""
+    write_text(path, "".join(json.dumps(_finite(r), sort_keys=True, default=_json_default) + "\n" for r in records))
+
+
 def append_jsonl(path: Path | str, record: dict) -> None:
     """Append one line; a crash can leave at most one torn last line, which readers skip."""
     path = Path(path)

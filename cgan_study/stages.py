@@ -1,6 +1,7 @@
 """Cached pipeline stages: the scorer, trained generators (any registered family) and their evaluation."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,25 +44,35 @@ class Context:
 
 # --------------------------------------------------------------------------- scorer
 
-def scorer_key(exp: Experiment, ctx: Context) -> str:
-    return stable_hash({"scorer": to_dict(exp.scorer), "data": ctx._data_part(exp)})
+def _scorer_parts(exp: Experiment, ctx: Context, second: bool = False) -> tuple:
+    """(config, seed, spec) of the scorer, or of the independent second scorer (eval.second_scorer_*)."""
+    if not second:
+        return exp.scorer, ARTIFACT_SEED, {"scorer": to_dict(exp.scorer), "data": ctx._data_part(exp)}
+    if not exp.eval.second_scorer_width:
+        raise ValueError("no second scorer is configured; set eval.second_scorer_width")
+    cfg = dataclasses.replace(exp.scorer, width=exp.eval.second_scorer_width)
+    seed = exp.eval.second_scorer_seed
+    return cfg, seed, {"scorer": to_dict(cfg), "data": ctx._data_part(exp), "seed": seed}
 
 
-def get_scorer(exp: Experiment, ctx: Context) -> tuple[keras.Model, dict]:
-    """The scoring CNN trained on real training digits only; trained once per (config, dataset)."""
-    key = scorer_key(exp, ctx)
+def scorer_key(exp: Experiment, ctx: Context, second: bool = False) -> str:
+    return stable_hash(_scorer_parts(exp, ctx, second)[2])
+
+
+def get_scorer(exp: Experiment, ctx: Context, second: bool = False) -> tuple[keras.Model, dict]:
+    """The scoring CNN trained on real training digits only; trained once per (config, dataset, seed)."""
+    cfg, seed, spec = _scorer_parts(exp, ctx, second)
+    key = stable_hash(spec)
 
     def build(work: Path) -> dict:
         pool = ctx.training_pool(exp)
-        model, info = clf.train_classifier(exp.scorer, (pool.x, pool.y), (ctx.data.val.x, ctx.data.val.y),
-                                           seed=ARTIFACT_SEED)
+        model, info = clf.train_classifier(cfg, (pool.x, pool.y), (ctx.data.val.x, ctx.data.val.y), seed=seed)
         test = ctx.data.evaluation_split()
         info["test_accuracy"] = clf.accuracy(model, test.x, test.y)
         results.save_keras_model(work / SCORER_FILE, model)
         return info
 
-    path = ctx.cache.get_or_build("scorer", key, {"scorer": to_dict(exp.scorer), "data": ctx._data_part(exp)},
-                                  build)
+    path = ctx.cache.get_or_build("scorer", key, spec, build)
     if key not in ctx._models:
         ctx._models[key] = keras.saving.load_model(path / SCORER_FILE, compile=False)
     return ctx._models[key], results.read_json(path / results.METRICS)
@@ -122,22 +133,22 @@ def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 
 @dataclass(frozen=True)
 class Artifact:
     """An expensive output a run needs (the scorer or one generator), so an executor can build it first."""
-    kind: str                 # scorer | generator
+    kind: str                 # scorer | second_scorer | generator
     k: int = 0                # generator: real digits per class it trains on (0 = all)
     subset_seed: int = 0      # generator: which k-per-class subset
     seed: int = ARTIFACT_SEED
 
     def path(self, exp: Experiment, ctx: Context) -> Path:
-        if self.kind == "scorer":
-            return ctx.cache.path("scorer", scorer_key(exp, ctx))
+        if self.kind in ("scorer", "second_scorer"):
+            return ctx.cache.path("scorer", scorer_key(exp, ctx, second=self.kind == "second_scorer"))
         return generator_path(exp, ctx, self.k, self.subset_seed, self.seed)
 
     def is_built(self, exp: Experiment, ctx: Context) -> bool:
         return (self.path(exp, ctx) / results.DONE).exists()
 
     def build(self, exp: Experiment, ctx: Context) -> Path:
-        if self.kind == "scorer":
-            get_scorer(exp, ctx)
+        if self.kind in ("scorer", "second_scorer"):
+            get_scorer(exp, ctx, second=self.kind == "second_scorer")
             return self.path(exp, ctx)
         return get_generator(exp, ctx, self.k, self.subset_seed, self.seed)[2]
 
@@ -159,8 +170,57 @@ def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:
                                                 real_features))
     out["n_samples"] = n
     out["scorer_test_accuracy"] = scorer_info["test_accuracy"]
+    if exp.eval.second_scorer_width and conditional:
+        out.update(second_opinion(exp, ctx, images, labels, fake_probs))
     out.update(real_reference(exp, ctx, n))
     return out
+
+
+def second_opinion(exp: Experiment, ctx: Context, images: np.ndarray, labels: np.ndarray,
+                   fake_probs: np.ndarray) -> dict:
+    """The success rate by the independent second scorer, overall and per class, and how often the two agree."""
+    scorer_b, info_b = get_scorer(exp, ctx, second=True)
+    probs_b = clf.predict(scorer_b, images)
+    success_b = M.success_rate(probs_b, labels)
+    return {"success_rate_second": success_b["overall"], "success_rate_second_per_class": success_b["per_class"],
+            "scorers_agree": float(np.mean(probs_b.argmax(-1) == fake_probs.argmax(-1))),
+            "second_scorer_test_accuracy": info_b["test_accuracy"]}
+
+
+# Per-epoch scores: what stability over time needs (quality, coverage of the classes and of the real data).
+EPOCH_METRICS = ("success_rate", "fid", "precision_recall", "class_coverage")
+
+
+def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: int = 0) -> list[dict]:
+    """Score the generator of every training epoch (the artifact's snapshots) on eval.epoch_samples samples."""
+    from .callbacks import snapshot_name
+    from .training import SNAPSHOT_DIR
+
+    history = results.Run(artifact).history()
+    files = [artifact / SNAPSHOT_DIR / snapshot_name(e) for e in range(1, len(history) + 1)]
+    missing = [f.name for f in files if not f.exists()]
+    if missing or not files:
+        raise FileNotFoundError(f"{artifact} has no per-epoch snapshots ({', '.join(missing) or 'no epochs'}): it was "
+                                "built before they were kept, or on another machine (they are not committed); "
+                                "delete that artifact directory to rebuild it, or set eval.epoch_samples=0")
+    small = dataclasses.replace(exp, eval=dataclasses.replace(exp.eval, n_samples=exp.eval.epoch_samples,
+                                                              metrics=EPOCH_METRICS, second_scorer_width=0))
+    rows = []
+    for epoch, file in enumerate(files, start=1):
+        scores = evaluate(entry.load_snapshot(file), small, ctx, seed=seed)
+        rows.append({"epoch": epoch, **{k: scores[k] for k in ("success_rate", "fid", "recall", "precision",
+                                                                "classes_covered") if k in scores}})
+    return rows
+
+
+def collapse_onset(rows: list[dict]) -> int | None:
+    """The first epoch with fewer than 10 classes covered or recall below 0.1 (mode collapse), or None."""
+    from .metrics import COLLAPSE_RECALL
+
+    for row in rows:
+        if row.get("classes_covered", 10) < 10 or row.get("recall", 1.0) < COLLAPSE_RECALL:
+            return int(row["epoch"])
+    return None
 
 
 def real_reference(exp: Experiment, ctx: Context, n: int) -> dict:

@@ -14,6 +14,7 @@ from .images import grid_png
 from .training import GRID_FILE
 
 PROGRESSIVE_FILE = "progressive.png"
+EPOCHS_FILE = "epochs.jsonl"              # per-epoch scores of a gan_eval run (eval.epoch_samples)
 GAN_HISTORY = "generator_history.jsonl"   # the analysis run's copy of its generator's training history
 
 
@@ -45,6 +46,11 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     timed = _Timed(generator)
     out = stages.evaluate(timed, exp, ctx, seed=exp.seed)
     out["sample_seconds_per_1000"] = 1000 * timed.seconds / exp.eval.n_samples
+    if exp.eval.epoch_samples:  # stability over time: every epoch's generator, scored alike
+        rows = stages.evaluate_epochs(stages.generator_entry(exp), path, exp, ctx, seed=exp.seed)
+        results.write_jsonl(run_dir / EPOCHS_FILE, rows)
+        onset = stages.collapse_onset(rows)
+        out["collapse_onset_epoch"] = onset if onset is not None else "none"
     out["gan"] = {k: info[k] for k in ("epochs_run", "stopped_early", "train_seconds", "elbo", "g_flops_per_image",
                                        "d_flops_per_image") if k in info}
     out["generator_artifact"] = path.name
@@ -81,7 +87,8 @@ TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_s
 # What each task's run needs built first (an executor builds every distinct artifact once, then the runs).
 NEEDS = {
     "augment": augment.needs,
-    "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],
+    "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)]
+    + ([stages.Artifact("second_scorer")] if exp.eval.second_scorer_width else []),
     "scorer": lambda exp, ctx: [stages.Artifact("scorer")],
     "analysis": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],
 }

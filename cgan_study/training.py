@@ -11,7 +11,8 @@ import keras
 import numpy as np
 
 from . import results
-from .callbacks import DivergenceGuard, FaultPoint, HistoryLogger, SampleGrid, StateCheckpoint, load_checkpoint
+from .callbacks import (DivergenceGuard, EpochSnapshot, FaultPoint, HistoryLogger, SampleGrid, StateCheckpoint,
+                        load_checkpoint)
 from .config import GANConfig
 from .data import Split, class_balanced_indices, pipeline, to_float
 from .gan import GAN
@@ -21,6 +22,8 @@ from .models import REFERENCE_SIZE, Family, build_discriminator, build_generator
 GENERATOR_FILE = "generator.keras"
 CHECKPOINT_FILE = "checkpoint.npz"
 GRID_FILE = "samples.png"
+# The sampler after every epoch (not committed: megabytes each); eval.epoch_samples scores them.
+SNAPSHOT_DIR = "epochs"
 TENSORBOARD_ENV = "CGAN_STUDY_TENSORBOARD"
 
 
@@ -56,7 +59,7 @@ def train_gan(cfg: GANConfig, family: Family, train: Split, work_dir: Path, seed
                          batch_size=cfg.batch_size, min_steps_per_epoch=cfg.min_steps_per_epoch,
                          conditional=family.conditional, callbacks=[guard])
     return {**info, "stopped_early": guard.reason, "g_flops_per_image": count_flops(gan.generator),
-            "d_flops_per_image": count_flops(gan.discriminator)}
+            "d_flops_per_image": count_flops(gan.discriminator) // cfg.pack}  # a packed D judges `pack` at once
 
 
 def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_dir: Path, seed: int, *,
@@ -78,7 +81,8 @@ def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_d
     # checkpoint). Skipping replays only the shuffle of uint8 digits: seconds, no model work.
     ds = pipeline(train.x, train.y, batch_size, seed, repeat=True, drop_remainder=True).skip(done_epochs * steps)
     grid = SampleGrid(grid_generator or KerasGenerator(sampler, conditional), work_dir)
-    callbacks = [*(callbacks or []), StateCheckpoint(model, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid]
+    callbacks = [*(callbacks or []), StateCheckpoint(model, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid,
+                 EpochSnapshot(sampler, work_dir / SNAPSHOT_DIR)]
     if os.environ.get(TENSORBOARD_ENV):  # logging only, so not part of the config (or its hash)
         try:
             import tensorboard  # noqa: F401

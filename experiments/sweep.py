@@ -87,8 +87,13 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     base = C.profile(args.profile)
     base = C.apply(base, spec.overrides(args.profile))
     base = C.apply(base, C.parse_assignments(args.sets))
+    out_root = Path(args.out) if getattr(args, "out", None) else default_out(args.profile)
+    try:
+        grid = spec.grid(args.profile, out_root)
+    except LookupError as exc:  # a sweep over another sweep's results that are not there yet
+        raise UsageError(str(exc)) from None
     runs = []
-    for name, point in name_runs(spec.grid(args.profile)):
+    for name, point in name_runs(grid):
         if args.only and not fnmatch.fnmatch(name, args.only):
             continue
         runs.append((name, point, C.apply(base, point)))
@@ -154,12 +159,17 @@ def run_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(spec, profile: str) -> str:
+    grid = spec.grids.get(profile, spec.grids["quick"])
+    return "from earlier results" if callable(grid) else str(len(name_runs(grid)))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.list:
             for name, spec in SWEEPS.items():
-                counts = ", ".join(f"{p}: {len(name_runs(spec.grid(p)))}" for p in C.PROFILES)
+                counts = ", ".join(f"{p}: {_count(spec, p)}" for p in C.PROFILES)
                 print(f"{name:12s} [{spec.task}] runs ({counts})\n    {spec.description}")
             return 0
         if not args.name:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 from cgan_study.grid import Grid, chain, fixed, product, sweep
 
@@ -10,11 +12,18 @@ from cgan_study.grid import Grid, chain, fixed, product, sweep
 class Sweep:
     task: str                          # which function runs one point: augment | gan_eval | scorer
     description: str
-    grids: dict[str, Grid]             # profile -> grid; a profile missing here uses "quick"
+    # profile -> grid; a profile missing here uses "quick". A grid may be a function of the results directory,
+    # for a sweep declared over another sweep's outcome (the best search points).
+    grids: dict[str, Grid | Callable[[Path], Grid]]
     profile_overrides: dict[str, dict] | None = None  # per-profile settings shared by every run
 
-    def grid(self, profile: str) -> Grid:
-        return self.grids[profile] if profile in self.grids else self.grids["quick"]
+    def grid(self, profile: str, results_root: Path | None = None) -> Grid:
+        grid = self.grids[profile] if profile in self.grids else self.grids["quick"]
+        if callable(grid):
+            if results_root is None:
+                raise ValueError("this sweep's grid depends on earlier results: give the results directory")
+            grid = grid(Path(results_root))
+        return grid
 
     def overrides(self, profile: str) -> dict:
         return dict((self.profile_overrides or {}).get(profile, {}))
@@ -145,8 +154,9 @@ SCORER = Sweep(task="scorer", description="Train (or reuse) the scoring CNN and 
 # Mode collapse: an unconditional DCGAN whose G takes 50x larger Adam steps than D, with little damping
 # (beta_1 0.9), so G keeps jumping to whatever few modes D currently rates highest. Probed at one epoch:
 # 5 of 10 classes covered, recall 0 (other candidates: minimax loss 10 classes/recall 7%, latent_dim 2 six
-# classes). Three mitigations are measured against it.
+# classes). Four mitigations are measured against it; packing (PacGAN) changes neither the optimiser nor the steps.
 COLLAPSE = {"augment.generator": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
+TTUR = {"gan.g_lr": 1e-4, "gan.d_lr": 4e-4}      # two time-scale update rule: D learns 4x faster than G
 
 
 def _collapse_grid() -> Grid:
@@ -154,44 +164,125 @@ def _collapse_grid() -> Grid:
     return chain(product(base, _seeds(1)),
                  product(base, fixed("gan.minibatch_discrimination", True), _seeds(1)),
                  product(base, fixed("gan.d_norm", "spectral"), fixed("gan.d_steps", 2), _seeds(1)),
-                 # balancing by learning rates instead (TTUR: D faster than G)
-                 product(base, fixed("gan.g_lr", 1e-4), fixed("gan.d_lr", 4e-4), _seeds(1)))
+                 product(base, [dict(TTUR)], _seeds(1)),                 # balancing by learning rates instead
+                 product(base, fixed("gan.pack", 2), _seeds(1)))         # PacGAN2: D judges pairs
 
 
-def _cgan(key: str, values) -> Grid:
-    return product(fixed("augment.generator", "cgan"), sweep(key, values), _seeds(1))
+def _cgan(*grids: Grid) -> Grid:
+    return product(fixed("augment.generator", "cgan"), *grids)
 
+
+# The Q1/Q2 tricks, each with 3 seeds (each seed trains its own GAN), paired with the default CGAN seed by seed.
+def _trick_grid(seeds: int) -> Grid:
+    return chain(
+        product(sweep("augment.generator", ("cgan", "acgan", "dcgan")), _seeds(seeds)),
+        _cgan(fixed("gan.label_smoothing", 0.25), _seeds(seeds)),
+        _cgan(sweep("gan.vbn", ("g", "gd")), _seeds(seeds)),
+        _cgan(fixed("gan.label_smoothing", 0.25), fixed("gan.vbn", "g"), _seeds(seeds)),
+        _cgan(fixed("gan.d_steps", 2), _seeds(seeds)),
+        _cgan([dict(TTUR)], _seeds(seeds)),
+    )
+
+
+# Every loss of losses.LOSSES on the default CGAN (ns is the default itself). WGAN with weight clipping as
+# published (Arjovsky et al. 2017): RMSProp, learning rate 5e-5, 5 critic steps per G step, clip 0.01.
+WGAN_CLIP = {"gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g_lr": 5e-5, "gan.d_lr": 5e-5, "gan.d_steps": 5}
+
+
+def _loss_grid() -> Grid:
+    return chain(_cgan(sweep("gan.loss", ("minimax", "lsgan", "wgan_gp", "hinge", "dragan")), _seeds(1)),
+                 _cgan([dict(WGAN_CLIP)], _seeds(1)),
+                 _cgan(fixed("gan.d_norm", "spectral"), _seeds(1)))
+
+
+# Every GAN of the tricks and search sweeps is scored at every epoch on 2,000 samples, and its success rate is
+# also given by a second scorer (width 48, seed 1) beside the project's (width 32, seed 0).
+TRICKS_EVAL = {"eval.epoch_samples": 2000, "eval.second_scorer_width": 48, "eval.second_scorer_seed": 1}
 
 TRICKS = Sweep(
     task="gan_eval",
-    description="DCGAN vs CGAN vs AC-GAN, the stabilisation tricks and a mode-collapse study, scored by the scorer.",
+    description="DCGAN vs CGAN vs AC-GAN, the stabilisation tricks (3 seeds each), every GAN loss and a "
+                "mode-collapse study with four mitigations, scored by two scorers at every epoch.",
     grids={
-        "smoke": sweep("augment.generator", ("dcgan", "cgan", "acgan")),
-        "quick": chain(
-            product(sweep("augment.generator", ("dcgan", "cgan", "acgan")), _seeds(3)),   # headline variants
-            _cgan("gan.label_smoothing", (0.25,)),
-            _cgan("gan.vbn", ("g",)),
-            _cgan("gan.d_norm", ("spectral",)),
-            _cgan("gan.d_steps", (2,)),
-            _cgan("gan.loss", ("hinge", "wgan_gp")),                                  # with ns: three families
-            _collapse_grid(),
-        ),
+        "smoke": chain(sweep("augment.generator", ("dcgan", "cgan", "acgan")), [dict(COLLAPSE, **{"gan.pack": 2})]),
+        "quick": chain(_trick_grid(3), _loss_grid(), _collapse_grid()),
     },
-    # Every variant gets the same, shorter budget than the default CGAN, so that the grid fits the quick
-    # profile; the comparison is between variants at equal budget.
-    profile_overrides={"quick": {"gan.epochs": 2}},
+    # The same budget for every variant: 3 epochs in quick (the default CGAN's 6 would not fit 5 hours for the
+    # whole grid), 30 in paper (the paper profile's GAN budget).
+    profile_overrides={"quick": {"gan.epochs": 3, **TRICKS_EVAL}, "paper": TRICKS_EVAL,
+                       "smoke": {"eval.epoch_samples": 100, "eval.second_scorer_width": 12}},
+)
+
+# --------------------------------------------------------------------------- architecture and hyperparameter search
+
+# One factor at a time around the default CGAN (G width 64, D width 32, latent 64, both learning rates 2e-4),
+# then four combinations of the factors that each probe might favour: 13 points, one seed each at the tricks
+# budget; the best three by FID are re-run with three seeds (gan_search_best).
+SEARCH_POINTS: tuple[dict, ...] = (
+    {},
+    {"gan.g_width": 32}, {"gan.g_width": 128},
+    {"gan.d_width": 16}, {"gan.d_width": 64},
+    {"gan.latent_dim": 16}, {"gan.latent_dim": 128},
+    {"gan.g_lr": 1e-4, "gan.d_lr": 1e-4}, {"gan.g_lr": 5e-4, "gan.d_lr": 5e-4},
+    {"gan.g_width": 128, "gan.d_width": 64},
+    {"gan.g_width": 128, "gan.d_width": 64, "gan.latent_dim": 128},
+    {"gan.d_width": 64, "gan.g_lr": 5e-4, "gan.d_lr": 5e-4},
+    {"gan.g_width": 32, "gan.d_width": 16},
+)
+SEARCH_KEYS = ("gan.g_width", "gan.d_width", "gan.latent_dim", "gan.g_lr", "gan.d_lr")
+SEARCH_BEST = 3
+
+
+def _search_grid(points, seeds: int) -> Grid:
+    """Every point with every key of the search written out, so run names always spell the whole point."""
+    from cgan_study import config as C
+
+    base = C.Experiment().gan
+    full = [{k: p.get(k, getattr(base, k.split(".", 1)[1])) for k in SEARCH_KEYS} for p in points]
+    return product(fixed("augment.generator", "cgan"), full, _seeds(seeds))
+
+
+def best_search_points(results_root, n: int = SEARCH_BEST) -> list[dict]:
+    """The n points of the finished gan_search with the lowest FID (ties: higher success rate)."""
+    from pathlib import Path
+
+    from cgan_study.report import finished_runs
+
+    search_dir = Path(results_root) / "gan_search"
+    frame = finished_runs(search_dir) if (search_dir / "summary.csv").exists() else None
+    if frame is None or frame.empty:
+        raise LookupError(f"gan_search has no finished runs under {results_root}; run "
+                          "`python -m experiments.sweep gan_search` first")
+    frame = frame.sort_values(["fid", "success_rate"], ascending=[True, False])
+    return [{k: row[f"cfg.overrides.{k}"] for k in SEARCH_KEYS} for _, row in frame.head(n).iterrows()]
+
+
+GAN_SEARCH = Sweep(
+    task="gan_eval",
+    description="CGAN architecture and learning-rate search: 13 points (G/D width, latent size, learning rates), "
+                "one seed each at the tricks budget, ranked by FID and success rate.",
+    grids={"smoke": _search_grid(SEARCH_POINTS[:3], 1), "quick": _search_grid(SEARCH_POINTS, 1)},
+    profile_overrides=TRICKS.profile_overrides,
+)
+
+GAN_SEARCH_BEST = Sweep(
+    task="gan_eval",
+    description="The three best gan_search points by FID, re-run with three seeds (seed 0 reuses the search's GAN).",
+    grids={"quick": lambda root: _search_grid(best_search_points(root), 3),
+           "smoke": lambda root: _search_grid(best_search_points(root, 2), 2)},
+    profile_overrides=TRICKS.profile_overrides,
 )
 
 # --------------------------------------------------------------------------- generators (Q5 and beyond)
 
 GENERATORS = Sweep(
     task="gan_eval",
-    description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA) trained under its own budget "
+    description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA, diffusion) trained under its own budget "
                 "and scored with the same metrics.",
     grids={
         "smoke": sweep("augment.generator", ("cgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion")),
-        "quick": product(sweep("augment.generator", ("cgan", "acgan", "guided_cgan", "cvae", "ebgan", "pca")),
-                         _seeds(3)),
+        "quick": product(sweep("augment.generator", ("cgan", "acgan", "guided_cgan", "cvae", "ebgan", "pca",
+                                                     "diffusion")), _seeds(3)),
     },
 )
 
@@ -226,5 +317,6 @@ ANALYSIS = Sweep(task="analysis",
                  grids={"quick": fixed("seed", 0)})
 
 SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_budget": MIX_RATIOS_BUDGET,
-                            "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "generators": GENERATORS,
+                            "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "gan_search": GAN_SEARCH,
+                            "gan_search_best": GAN_SEARCH_BEST, "generators": GENERATORS,
                             "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS}

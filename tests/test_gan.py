@@ -39,6 +39,7 @@ VARIANTS = {  # (family, GAN config overrides)
     "cgan-wgan-clip-rmsprop": {"loss": "wgan", "optimizer": "rmsprop"},
     "dcgan-init-sgd": {"family": "dcgan", "init": "dcgan", "optimizer": "sgd"},
     "acgan-dragan-vbn-g": {"family": "acgan", "loss": "dragan", "vbn": "g"},
+    "dcgan-pacgan2-wgan-gp": {"family": "dcgan", "pack": 2, "loss": "wgan_gp"},
 }
 
 
@@ -53,7 +54,8 @@ def test_variant_trains_and_writes_every_artifact(tmp_path, digits, name):
     assert [h["epoch"] for h in history] == [1, 2]
     assert all(np.isfinite(h["d_loss"]) and np.isfinite(h["g_loss"]) for h in history)
     assert history[0]["g_loss"] != history[1]["g_loss"]  # the losses move
-    for artifact in ("generator.keras", "checkpoint.npz", "samples.png", "grids/epoch_001.png", "grids/epoch_002.png"):
+    for artifact in ("generator.keras", "checkpoint.npz", "samples.png", "grids/epoch_001.png", "grids/epoch_002.png",
+                     "epochs/epoch_001.keras", "epochs/epoch_002.keras"):
         assert (tmp_path / artifact).stat().st_size > 0, artifact
     assert info["epochs_run"] == 2 and info["g_flops_per_image"] > 0
     generator = sampling.load_generator(tmp_path / "generator.keras")

@@ -1,5 +1,6 @@
 """End to end on real MNIST subsets: the mix builder, and the smoke mix_ratios sweep through the CLI."""
 import hashlib
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -118,7 +119,8 @@ def test_tricks_smoke_sweep_scores_every_family(smoke_tricks):
     tmp_path, out = smoke_tricks
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
     summary = pd.read_csv(tmp_path / "tricks" / "summary.csv").set_index("run")
-    assert set(summary.index) == {"dcgan", "cgan", "acgan"}
+    packed = "dcgan-glr0.005-dlr0.0001-b1-0.90-pack2"   # the collapse setup with PacGAN2
+    assert set(summary.index) == {"dcgan", "cgan", "acgan", packed}
     for column in ("inception_score", "fid", "kid", "precision", "recall", "classes_covered", "confident_rate",
                    "fid_real_reference", "scorer_test_accuracy"):
         assert summary[column].notna().all(), column
@@ -130,3 +132,14 @@ def test_tricks_smoke_sweep_scores_every_family(smoke_tricks):
     assert (tmp_path / "tricks" / "cgan" / "samples.png").stat().st_size > 0
     for figure in ("variant_grids.png", "collapse_grids.png"):  # per-variant grids; unconditional ones
         assert (tmp_path / "tricks" / "figures" / figure).stat().st_size > 0
+    # Stability over time: every run scored after each of its epochs, curves per group, the onset table.
+    for run in summary.index:
+        rows = [json.loads(line) for line in (tmp_path / "tricks" / run / "epochs.jsonl").read_text().splitlines()]
+        assert [r["epoch"] for r in rows] == [1] and {"fid", "recall", "classes_covered"} <= set(rows[0])
+    assert {"epochs_tricks.png", "epochs_collapse.png"} <= {p.name for p in (tmp_path / "tricks" / "figures").iterdir()}
+    onset = pd.read_csv(tmp_path / "tricks" / "tables" / "collapse_onset.csv")
+    assert len(onset) == 4
+    # The second scorer: another network than the scorer, a success rate of its own for conditional models.
+    assert summary.loc["cgan", "second_scorer_test_accuracy"] != summary.loc["cgan", "scorer_test_accuracy"]
+    assert 0 <= summary.loc["cgan", "success_rate_second"] <= 1 and pd.isna(summary.loc["dcgan", "success_rate_second"])
+    assert (tmp_path / "tricks" / "tables" / "scorer_agreement.csv").exists()

@@ -67,6 +67,13 @@ class Entry:
     def spec(self, exp) -> dict[str, Any]:
         return self._impl().spec(self, exp)
 
+    def load_snapshot(self, file: Path) -> Generator:
+        """One epoch's saved sampler as a Generator, for modules whose trainer keeps them (the GAN families)."""
+        impl = self._impl()
+        if not hasattr(impl, "load_snapshot"):
+            raise ValueError(f"generator '{self.name}' cannot load per-epoch snapshots; set eval.epoch_samples=0")
+        return impl.load_snapshot(self, Path(file))
+
     def configure(self, generator: Generator, exp) -> Generator:
         """The loaded generator with the run's sampling settings, for modules that have any (diffusion)."""
         impl = self._impl()

@@ -12,7 +12,7 @@ from . import KerasGenerator
 
 # Keys added to GANConfig after GAN artifacts were first committed: they enter an artifact's hash only when set
 # away from their defaults, so a generator trained before them keeps its hash (and its cached artifact).
-ADDED_LATER = {"optimizer": "adam", "init": "keras"}
+ADDED_LATER = {"optimizer": "adam", "init": "keras", "pack": 1}
 
 
 def gan_part(exp, family: str) -> dict:
@@ -30,4 +30,9 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
 
 
 def load(entry, path: Path) -> KerasGenerator:
-    return KerasGenerator(load_generator(path / GENERATOR_FILE), entry.conditional)
+    return load_snapshot(entry, path / GENERATOR_FILE)
+
+
+def load_snapshot(entry, file: Path) -> KerasGenerator:
+    """One saved generator network (the final one, or an epoch's snapshot) as a Generator."""
+    return KerasGenerator(load_generator(file), entry.conditional)

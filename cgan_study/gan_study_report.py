@@ -1,0 +1,209 @@
+"""The GAN-variant study's own tables and figures: scores over epochs, collapse onset, two scorers, the search."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import results
+from .report import (_col, _figure, _overrides, _save_figure, _save_table, finished_runs, fmt, fmt_difference,
+                     paired_differences, variant_label)
+
+EPOCHS_FILE = "epochs.jsonl"        # tasks.EPOCHS_FILE (not imported: tasks pulls in TensorFlow)
+CURVE_METRICS = (("success_rate", "success (%)", 100), ("fid", "FID", 1), ("classes_covered", "classes covered", 1),
+                 ("recall", "recall (%)", 100))
+
+
+def variant_group(overrides: dict) -> str:
+    """Which figure a variant's curves go in: the collapse study (unconditional), the losses, or the tricks."""
+    from .generators import REGISTRY
+
+    generator = overrides.get("augment.generator", "cgan")
+    if generator in REGISTRY and not REGISTRY[generator].conditional:
+        return "collapse"
+    return "losses" if "gan.loss" in overrides or "gan.d_norm" in overrides else "tricks"
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
+    overrides = [_overrides(row) for _, row in frame.iterrows()]
+    frame["label"] = [variant_label(o) for o in overrides]
+    frame["group"] = [variant_group(o) for o in overrides]
+    return frame
+
+
+def epoch_scores(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (run, epoch) from the runs' epochs.jsonl, with the run's variant, label and group."""
+    rows = []
+    for r in frame.itertuples():
+        for record in results.read_jsonl(Path(sweep_dir) / r.run / EPOCHS_FILE):
+            rows.append({"run": r.run, "variant": r.variant, "label": r.label, "group": r.group, **record})
+    return pd.DataFrame(rows)
+
+
+def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
+    """Per group of variants, four panels (success, FID, classes covered, recall) against the epoch; one line per
+    variant, the mean over its seeds."""
+    import seaborn as sns
+
+    for group, part in scores.groupby("group", sort=False):
+        fig, _ = _figure(6.8, 2.1)
+        fig.clf()
+        axes = [fig.add_subplot(1, len(CURVE_METRICS), i + 1) for i in range(len(CURVE_METRICS))]
+        order = list(dict.fromkeys(part["label"]))
+        for ax, (key, name, scale) in zip(axes, CURVE_METRICS):
+            if key not in part or part[key].isna().all():
+                ax.set_visible(False)
+                continue
+            data = part.assign(value=part[key] * scale)
+            sns.lineplot(data=data, x="epoch", y="value", hue="label", hue_order=order, errorbar=None,
+                         marker="o", markersize=3, ax=ax, legend=ax is axes[0])
+            ax.set_ylabel(name)
+            ax.set_xlabel("epoch")
+            ax.xaxis.get_major_locator().set_params(integer=True)
+        if axes[0].get_legend() is not None:  # one legend for all panels, below them (off the data)
+            handles, labels = axes[0].get_legend_handles_labels()
+            axes[0].get_legend().remove()
+            fig.legend(handles, labels, loc="lower center", ncol=min(3, len(labels)), fontsize=5.5, frameon=False)
+            rows = -(-len(labels) // 3)
+            fig.tight_layout(pad=0.3, rect=(0, 0.07 * rows, 1, 1))
+        else:
+            fig.tight_layout(pad=0.3)
+        _save_figure(sweep_dir, f"epochs_{group}", fig)
+
+
+def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Per variant: the first epoch with fewer than 10 classes covered or recall < 0.1, seed by seed, or none."""
+    rows = []
+    for variant, group in frame.groupby("variant", sort=False):
+        if "collapse_onset_epoch" not in group:
+            continue
+        onsets = [str(v) for v in group["collapse_onset_epoch"].fillna("--")]
+        rows.append({"variant": group["label"].iloc[0], "collapse onset (epoch, per seed)": ", ".join(onsets),
+                     "epochs": int(group[_col(group, "gan.epochs")].iloc[0]), "n": len(group)})
+    table = pd.DataFrame(rows)
+    if not table.empty:
+        _save_table(sweep_dir, "collapse_onset", table, "The first epoch at which a GAN covers fewer than 10 classes "
+                    "or its recall falls below 0.1 (2,000 samples scored after every epoch), per seed; none: never "
+                    "within the budget.")
+    return table
+
+
+def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """The success rate by both scorers per conditional variant, and the class where they disagree most."""
+    import numpy as np
+
+    if "success_rate_second" not in frame:
+        return pd.DataFrame()
+    rows = []
+    for variant, group in frame[frame["success_rate_second"].notna()].groupby("variant", sort=False):
+        a, b = group["success_rate"], group["success_rate_second"]
+        per_a, per_b = [], []
+        for run in group["run"]:
+            m = results.read_json(Path(sweep_dir) / run / results.METRICS)
+            per_a.append(m["success_rate_per_class"])
+            per_b.append(m["success_rate_second_per_class"])
+        gap = np.mean(per_a, axis=0) - np.mean(per_b, axis=0)
+        worst = int(np.argmax(np.abs(gap)))
+        rows.append({"variant": group["label"].iloc[0],
+                     "success, scorer (%)": fmt(a.mean(), a.std(), len(a)).replace(f" (n={len(a)})", ""),
+                     "success, 2nd scorer (%)": fmt(b.mean(), b.std(), len(b)).replace(f" (n={len(b)})", ""),
+                     "labels agree (%)": f"{100 * group['scorers_agree'].mean():.2f}",
+                     "largest class gap": f"{worst}: {100 * np.mean(per_a, axis=0)[worst]:.1f} vs "
+                                          f"{100 * np.mean(per_b, axis=0)[worst]:.1f}",
+                     "n": len(group)})
+    table = pd.DataFrame(rows)
+    first = frame.dropna(subset=["success_rate_second"]).iloc[0]
+    _save_table(sweep_dir, "scorer_agreement", table, "Success rate by the project's scorer (test accuracy "
+                f"{100 * first['scorer_test_accuracy']:.2f}\\%) and by an independently trained second scorer "
+                f"(another width and seed; {100 * first['second_scorer_test_accuracy']:.2f}\\%); labels agree: how "
+                "often the two predict the same class; largest class gap: the requested class where their per-class "
+                "success rates differ most (scorer vs second scorer, %).", wide=True)
+    return table
+
+
+def gan_study_extras(sweep_dir: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """What the tricks and search sweeps add to the variant table: curves, onset table, scorer agreement."""
+    frame = with_labels(frame)
+    out = {}
+    scores = epoch_scores(sweep_dir, frame)
+    if not scores.empty:
+        epoch_curves(sweep_dir, scores)
+        out["epoch_scores"] = scores
+    onset = collapse_onset_table(sweep_dir, frame)
+    if not onset.empty:
+        out["collapse_onset"] = onset
+    agreement = scorer_agreement(sweep_dir, frame)
+    if not agreement.empty:
+        out["scorer_agreement"] = agreement
+    return out
+
+
+# --------------------------------------------------------------------------- search
+
+SEARCH_COLUMNS = (("fid", "FID", 1, 1), ("success_rate", "success (%)", 100, 2), ("inception_score", "IS", 1, 2),
+                  ("recall", "recall (%)", 100, 1), ("coverage", "coverage (%)", 100, 1))
+
+
+def search_label(overrides: dict) -> str:
+    """'G 64, D 32, z 64, lr 2e-4 / 2e-4' for a search point."""
+    g, d = overrides.get("gan.g_width"), overrides.get("gan.d_width")
+    z, glr, dlr = overrides.get("gan.latent_dim"), overrides.get("gan.g_lr"), overrides.get("gan.d_lr")
+    return f"G {int(g)}, D {int(d)}, z {int(z)}, lr {float(glr):g} / {float(dlr):g}"
+
+
+def _search_rows(frame: pd.DataFrame) -> list[dict]:
+    rows = []
+    for label, group in frame.groupby("label", sort=False):
+        row = {"point": label}
+        for key, name, scale, digits in SEARCH_COLUMNS:
+            v = group[key].dropna() if key in group else pd.Series(dtype=float)
+            row[name] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
+        row["n"] = len(group)
+        rows.append(row)
+    return rows
+
+
+def search_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """The search points ranked by FID (then success rate), one seed each."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    frame["label"] = [search_label(_overrides(row)) for _, row in frame.iterrows()]
+    frame = frame.sort_values(["fid", "success_rate"], ascending=[True, False])
+    table = pd.DataFrame(_search_rows(frame))
+    table.insert(0, "rank", range(1, len(table) + 1))
+    epochs = int(frame[_col(frame, "gan.epochs")].iloc[0])
+    _save_table(sweep_dir, "search", table, f"CGAN architecture and learning-rate search ({epochs} epochs, one seed "
+                "per point), ranked by FID in the scorer's features (lower is better), then success rate. G, D: "
+                "generator and discriminator widths; z: latent size; lr: G / D learning rates.")
+    return {"search": table}
+
+
+def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """The best search points with three seeds, and each minus the default CGAN of the tricks sweep, seed by seed."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    frame["label"] = [search_label(_overrides(row)) for _, row in frame.iterrows()]
+    table = pd.DataFrame(_search_rows(frame))
+    out = {"search_best": table}
+    default_dir = sweep_dir.parent / "tricks"
+    if (default_dir / results.SUMMARY).exists():
+        tricks = finished_runs(default_dir)
+        base = tricks[tricks["run"].str.fullmatch(r"cgan-seed\d+")] if not tricks.empty else tricks
+        if not base.empty:
+            seed = _col(frame, "seed")
+            for key, name, scale, _ in SEARCH_COLUMNS[:3]:
+                diffs = paired_differences(frame, base, [seed], ["label"], value=key)
+                cells = {r.label: fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)
+                         for r in diffs.itertuples()}
+                table[f"{name} vs default"] = [cells.get(label, "--") for label in table["point"]]
+    _save_table(sweep_dir, "search_best", table, "The three best search points by FID, three seeds each (each seed "
+                "trains its own CGAN); mean $\\pm$ std, and the paired difference to the default CGAN with the same "
+                "seed and budget (tricks sweep): mean [95\\% t-interval]; * marks an interval that excludes 0.",
+                wide=True)
+    return out

@@ -180,6 +180,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
                                    f"{interval_text(worst['mean_diff'], worst['low'], worst['high'], int(worst['n']))}"
                                    f", above the 0.15-point tolerance")
     found.update(generator_findings(tables.get("generators_runs")))
+    found.update(trick_findings(tables.get("tricks_paired_long")))
     return {name: text for name, text in found.items() if text}
 
 
@@ -210,6 +211,37 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- GAN variants (tricks sweep)
+
+def trick_findings(paired: pd.DataFrame | None) -> dict[str, str]:
+    """Q1-Q2: each GAN variant against its baseline seed by seed, judged on FID (lower is better) by its paired 95%
+    interval: which lower it, which raise it, which cannot be told from the baseline; success rate alike."""
+    if paired is None or paired.empty:
+        return {}
+    out = {}
+    for metric, key, better in (("FID", "findTricksFid", "lower"), ("success (points)", "findTricksSuccess",
+                                                                     "higher")):
+        rows = paired[(paired["metric"] == metric) & (paired["n"] >= 2)]
+        if rows.empty:
+            continue
+        groups: dict[str, list[str]] = {HELPS: [], HURTS: [], NO_EFFECT: []}
+        for r in rows.itertuples():
+            v = verdict(r.low, r.high, int(r.n))
+            if metric == "FID":  # a lower FID is the improvement
+                v = {HELPS: HURTS, HURTS: HELPS}.get(v, v)
+            scale = 100 if "points" in metric else 1
+            groups[v].append(f"{r.label} ({scale * r.mean_diff:+.2f} [{scale * r.low:+.2f}, {scale * r.high:+.2f}], "
+                             f"n = {int(r.n)})")
+        name = "FID" if metric == "FID" else "the success rate"
+        parts = []
+        if groups[HELPS]:
+            parts.append(f"{'; '.join(groups[HELPS])} make {name} {better} beyond the 95% interval")
+        if groups[HURTS]:
+            parts.append(f"{'; '.join(groups[HURTS])} make it {'higher' if better == 'lower' else 'lower'}")
+        if groups[NO_EFFECT]:
+            parts.append(f"{'; '.join(groups[NO_EFFECT])} cannot be told from their baseline")
+        out[key] = (f"Seed by seed against its baseline at the same budget ({name}, mean difference [95% "
+                    f"t-interval]): " + "; while ".join(parts) + ".")
+    return out
 
 TRICKS_NUMBERS = ("tricksEpochs", "bestCondVariant", "bestCondSuccess", "collapseVariant", "collapseCoverage",
                   "collapseEntropy", "collapseRecall", "bestMitigation", "bestMitigationRecall",

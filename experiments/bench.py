@@ -263,16 +263,72 @@ def bench_sweep(quick: bool) -> dict:
     return out
 
 
+def bench_diffusion(quick: bool) -> dict:
+    """The quick conditional DDPM's train-step images/s and its U-Net's forward images/s (one sampler step), as
+    achieved GFLOP/s against the matmul peak measured in the same run; sampler cost follows from the forward rate
+    (DDPM: T network calls per digit, DDIM: S; guidance doubles each)."""
+    import numpy as np
+    import tensorflow as tf
+
+    from cgan_study import config as C
+    from cgan_study.data import load, resolve_source
+    from cgan_study.generators.diffusion import DDPM
+    from cgan_study.models import count_flops
+
+    steps, warmup, rounds = (10, 2, 1) if quick else (30, 3, 3)
+    cfg = C.profile("quick").diffusion
+    data = load(resolve_source(None))
+    x = (data.train.x[:4096].astype(np.float32) / 127.5 - 1.0)[..., None]
+    labels = data.train.y[:4096].astype(np.int32)
+    model = DDPM(cfg, seed=0)
+    model.compile()
+    net = model.ema_network
+    forward = tf.function(lambda a, t, y: net([a, t, y], training=False))
+    batch = 500
+    xs, ts = tf.constant(x[:batch]), tf.fill((batch, 1), cfg.T // 2)
+    ys = tf.constant(labels[:batch].reshape(-1, 1))
+
+    def forward_rate() -> float:
+        forward(xs, ts, ys).numpy()  # traced once
+        start = time.perf_counter()
+        for _ in range(3 if quick else 10):
+            forward(xs, ts, ys).numpy()
+        return (3 if quick else 10) * batch / (time.perf_counter() - start)
+
+    seen = _best_of(rounds, {"train": lambda: _images_per_second(model, x, labels, cfg.batch_size, steps, warmup),
+                             "forward": forward_rate, "peak": lambda: matmul_peak("float32")})
+    best = {name: max(values) for name, values in seen.items()}
+    flops = count_flops(net)                       # forward FLOPs per image (convolutions and dense layers)
+    train_gflops = 3 * flops * best["train"] / 1e9  # backward = 2 x forward
+    forward_gflops = flops * best["forward"] / 1e9
+    return {
+        "rounds": rounds, "train_batch": cfg.batch_size, "unet_width": cfg.width,
+        "train_images_per_s_rounds": [round(v) for v in seen["train"]],
+        "forward_images_per_s_rounds": [round(v) for v in seen["forward"]],
+        "train_images_per_s": round(best["train"], 1), "forward_images_per_s": round(best["forward"], 1),
+        "unet_gflop_per_image_forward": round(flops / 1e9, 4),
+        "train_achieved_gflops": round(train_gflops, 1), "forward_achieved_gflops": round(forward_gflops, 1),
+        "matmul_peak_gflops_fp32": round(best["peak"], 1),
+        "train_peak_fraction": round(train_gflops / best["peak"], 3),
+        "forward_peak_fraction": round(forward_gflops / best["peak"], 3),
+        "quick_epoch_seconds_estimate": round(max(len(data.train) // cfg.batch_size, cfg.min_steps_per_epoch)
+                                              * cfg.batch_size / best["train"], 1),
+        "ddpm_seconds_per_1000_estimate": round(1000 * cfg.T / best["forward"], 1),
+        "ddim50_seconds_per_1000_estimate": round(1000 * 50 / best["forward"], 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__)
-    p.add_argument("what", choices=["gan", "sweep", "metrics", "classifier"],
+    p.add_argument("what", choices=["gan", "sweep", "metrics", "classifier", "diffusion"],
                    help="gan: train-step speed; sweep: executors compared; metrics: scoring 10,000 samples; "
-                        "classifier: a downstream run against a plain fit, and its overhead")
+                        "classifier: a downstream run against a plain fit, and its overhead; diffusion: the DDPM's "
+                        "train and sampler-step speed against the matmul peak")
     p.add_argument("--quick", action="store_true", help="less work (gan: under a minute; sweep: the k5 runs only; "
                                                         "classifier: 2 epochs, one round)")
     args = p.parse_args(argv)
     result = {"gan": bench_gan, "sweep": bench_sweep, "metrics": bench_metrics,
-              "classifier": bench_classifier}[args.what](args.quick)
+              "classifier": bench_classifier, "diffusion": bench_diffusion}[args.what](args.quick)
     for key, value in result.items():
         print(f"{key:34s} {value}")
     print(json.dumps(result, sort_keys=True))

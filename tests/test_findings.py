@@ -80,3 +80,25 @@ def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
     assert paired.loc[12, "mean_diff"] == pytest.approx(0.0011) and bool(paired.loc[12, "converged"])
     assert paired.loc[3, "mean_diff"] == pytest.approx(-0.005)
     assert "less than 0.15 points" in F.study_findings(tables)["findBudget"]
+
+
+def test_trick_findings_sort_variants_by_their_paired_fid_interval():
+    paired = pd.DataFrame([
+        {"variant": "a", "label": "CGAN + A (vs CGAN)", "metric": "FID", "mean_diff": -2.0, "low": -3.0, "high": -1.0,
+         "n": 3},
+        {"variant": "b", "label": "CGAN + B (vs CGAN)", "metric": "FID", "mean_diff": 2.0, "low": 1.0, "high": 3.0,
+         "n": 3},
+        {"variant": "c", "label": "CGAN + C (vs CGAN)", "metric": "FID", "mean_diff": 0.5, "low": -1.0, "high": 2.0,
+         "n": 3},
+        {"variant": "d", "label": "CGAN + D (vs CGAN)", "metric": "FID", "mean_diff": -9.0, "low": float("nan"),
+         "high": float("nan"), "n": 1},   # one seed: no verdict, left out
+        {"variant": "a", "label": "CGAN + A (vs CGAN)", "metric": "success (points)", "mean_diff": 0.01,
+         "low": -0.01, "high": 0.03, "n": 3},
+    ])
+    found = F.trick_findings(paired)
+    fid = found["findTricksFid"]
+    # A lowers FID (better), B raises it (worse), C is inside noise, D (n = 1) is not judged.
+    assert fid.index("CGAN + A") < fid.index("make FID lower") < fid.index("CGAN + B") < fid.index("make it higher")
+    assert "CGAN + C (vs CGAN) (+0.50 [-1.00, +2.00], n = 3) cannot be told" in fid and "CGAN + D" not in fid
+    assert "cannot be told" in found["findTricksSuccess"] and "+1.00 [-1.00, +3.00]" in found["findTricksSuccess"]
+    assert F.trick_findings(None) == {}

@@ -66,6 +66,18 @@ def _one_line(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- one run (any process)
 
+def unused_sections(experiment: dict) -> tuple[str, ...]:
+    """The generator config sections a run's experiment does not read (another generator's hyperparameters)."""
+    from .generators import REGISTRY
+
+    name = experiment.get("augment", {}).get("generator")
+    used = {REGISTRY[name].section} if name in REGISTRY else set()
+    if name == "guided_cgan":
+        used.add("guide")
+    sections = {entry.section for entry in REGISTRY.values()} | {"guide"}
+    return tuple(sorted(sections - used))
+
+
 def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], dict]) -> str | None:
     """Run one point unless it is finished or locked by another runner; returns a failure reason or None.
 
@@ -73,6 +85,14 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
     before DONE is simply run again by the next invocation.
     """
     if run.is_done():
+        # A finished run of the same name but another configuration (an older version of the sweep) must not
+        # pass for this one: its numbers would enter the tables under the new settings.
+        changed = run.finished_with_another_config(record, ignore=unused_sections(record.get("experiment", {})))
+        if changed:
+            reason = (f"{run.dir} finished with another config (changed: {', '.join(changed[:5])}); delete the "
+                      "run directory or use another --out")
+            print(f"{prefix}: FAILED: {reason}", flush=True)
+            return reason
         print(f"{prefix}: done, skipped", flush=True)
         return None
     with run.lock() as acquired:

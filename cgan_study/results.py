@@ -194,6 +194,15 @@ class Run:
     def config(self) -> dict:
         return read_json(self.dir / CONFIG)
 
+    def finished_with_another_config(self, config: dict, ignore: tuple[str, ...] = ()) -> list[str]:
+        """For a finished run: the keys of the experiment whose values differ from `config`'s, outside the sections
+        in `ignore` (ones the run does not use). Keys that exist on only one side are not counted: a key added to
+        the code after the run finished defaults to the behaviour the run had (the convention that keeps committed
+        runs valid)."""
+        old = {k: v for k, v in self.config().get("experiment", {}).items() if k not in ignore}
+        new = json.loads(json.dumps(_finite(config.get("experiment", {})), default=_json_default))
+        return sorted(_shared_diff_keys(old, {k: v for k, v in new.items() if k not in ignore}))
+
     def log(self, record: dict) -> None:
         append_jsonl(self.dir / HISTORY, record)
 
@@ -231,6 +240,15 @@ def _diff_keys(a: Any, b: Any, prefix: str = "") -> set[str]:
         return out
     a = json.loads(json.dumps(a, default=_json_default))
     b = json.loads(json.dumps(b, default=_json_default))
+    return set() if a == b else {prefix.rstrip(".")}
+
+
+def _shared_diff_keys(a: Any, b: Any, prefix: str = "") -> set[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = set()
+        for key in set(a) & set(b):
+            out |= _shared_diff_keys(a[key], b[key], f"{prefix}{key}.")
+        return out
     return set() if a == b else {prefix.rstrip(".")}
 
 

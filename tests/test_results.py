@@ -93,3 +93,25 @@ def test_lock_excludes_a_second_process(tmp_path):
     proc.join(10)
     with results.file_lock(tmp_path / "x.lock", blocking=False) as got:
         assert got is True
+
+
+def test_a_finished_run_with_another_config_is_refused_not_skipped(tmp_path, capsys):
+    from cgan_study.executor import execute
+
+    def record(epochs, **extra):
+        return {"run": "cgan-seed0", "experiment": {"seed": 0, "augment": {"generator": "cgan"},
+                                                    "gan": {"epochs": epochs}, "diffusion": {"epochs": 7},
+                                                    "eval": {"n_samples": 100, **extra}}}
+
+    run = results.Run(tmp_path / "cgan-seed0")
+    run.start(record(2))
+    run.finish({"fid": 1.0})
+    never = lambda run_dir: pytest.fail("a finished run must not run again")  # noqa: E731
+    # A key added to the code since (eval.epoch_samples) or another generator's section does not count ...
+    later = record(2, epoch_samples=0)
+    later["experiment"]["diffusion"]["epochs"] = 10
+    assert execute(run, "[1/1]", later, never) is None
+    assert "done, skipped" in capsys.readouterr().out
+    # ... a changed value of a key the run used does: an older sweep's run must not pass for the new one.
+    reason = execute(run, "[1/1]", record(3), never)
+    assert "finished with another config (changed: gan.epochs)" in reason and "delete the run directory" in reason

@@ -181,6 +181,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
                                    f", above the 0.15-point tolerance")
     found.update(generator_findings(tables.get("generators_runs")))
     found.update(trick_findings(tables.get("tricks_paired_long")))
+    found.update(sampler_findings(tables.get("samplers_vs_ddpm")))
     return {name: text for name, text in found.items() if text}
 
 
@@ -208,6 +209,25 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
             text += f"; real training digits reach {runs['fid_real_reference'].mean():.1f}"
         out["findGeneratorsFid"] = text + "."
     return out
+
+
+# --------------------------------------------------------------------------- diffusion samplers
+
+def sampler_findings(vs_ddpm: pd.DataFrame | None) -> dict[str, str]:
+    """DDIM (eta 0, no guidance) at each step count against DDPM: how much faster, and whether its success rate
+    can be told from DDPM's (95% interval of the difference of two binomial proportions)."""
+    if vs_ddpm is None or vs_ddpm.empty:
+        return {}
+    ddim = vs_ddpm[(vs_ddpm["eta"] == 0) & (vs_ddpm["guidance"] == 0)].sort_values("steps")
+    if ddim.empty:
+        return {}
+    parts = []
+    for r in ddim.itertuples():
+        v = verdict(r.low, r.high, 2)
+        judged = {HELPS: "above DDPM's", HURTS: "below DDPM's", NO_EFFECT: "indistinguishable from DDPM's"}[v]
+        parts.append(f"with {r.steps} steps it is {r.speedup:.0f} times faster and its success rate is {judged} "
+                     f"({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)})")
+    return {"findSamplers": "Against ancestral DDPM sampling of the same model, DDIM " + "; ".join(parts) + "."}
 
 
 # --------------------------------------------------------------------------- GAN variants (tricks sweep)

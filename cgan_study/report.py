@@ -770,9 +770,18 @@ def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
              "s / 1,000 digits": f"{r.sample_seconds_per_1000:.1f}"} for r in frame.itertuples()]
     table = pd.DataFrame(rows)
     n = int(frame["n_samples"].iloc[0])
+    vs = sampler_vs_ddpm(frame)
+    if not vs.empty:  # each sampler against DDPM: how much faster, and its success rate's difference
+        by_run = vs.set_index("run")
+        table["speed-up vs DDPM"] = [f"{by_run.loc[r, 'speedup']:.1f}x" if r in by_run.index else "--"
+                                     for r in frame["run"]]
+        table["success vs DDPM (points)"] = [
+            fmt_difference(by_run.loc[r, "diff"], by_run.loc[r, "low"], by_run.loc[r, "high"], n)
+            if r in by_run.index else "--" for r in frame["run"]]
     _save_table(sweep_dir, "samplers", table, f"One trained conditional diffusion model sampled {n:,} times per "
                 "sampler (100 per class), scored by the scoring CNN; FID on this sample size compares samplers "
-                "with each other only. Seconds per 1,000 digits measured on this machine.", wide=True)
+                "with each other only. Seconds per 1,000 digits measured on this machine; success against DDPM: "
+                "difference [95\\% interval of a difference of two binomial proportions].", wide=True)
     ddim = frame[(frame[d + "sampler"] == "ddim") & (frame[d + "eta"] == 0) & (frame[d + "guidance"] == 0)]
     ddim = ddim.sort_values(d + "sample_steps")
     ddpm = frame[frame[d + "sampler"] == "ddpm"]
@@ -796,7 +805,30 @@ def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
               if r.sampler.startswith("DDPM") or r.sampler == "DDIM, 50 steps"]
     if panels and all(path.exists() for path, _ in panels):
         _grid_panels(sweep_dir, "progressive", panels, cols=len(panels))
-    return {"samplers": table, "samplers_long": frame}
+    return {"samplers": table, "samplers_long": frame, "samplers_vs_ddpm": vs}
+
+
+def sampler_vs_ddpm(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every non-DDPM sampler against DDPM: the speed-up in seconds per 1,000 digits and the success-rate
+    difference with a 95% normal interval for two independent binomial proportions (each sampler draws its own
+    samples, so nothing pairs them)."""
+    import math
+
+    d = "cfg.experiment.diffusion."
+    ddpm = frame[frame[d + "sampler"] == "ddpm"]
+    if ddpm.empty:
+        return pd.DataFrame(columns=["run", "speedup", "diff", "low", "high"])
+    base = ddpm.iloc[0]
+    p0, n0 = float(base["success_rate"]), int(base["n_samples"])
+    rows = []
+    for _, r in frame[frame[d + "sampler"] != "ddpm"].iterrows():
+        p1, n1 = float(r["success_rate"]), int(r["n_samples"])
+        half = 1.959964 * math.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
+        rows.append({"run": r["run"], "sampler": r.get("sampler", r["run"]), "steps": int(r[d + "sample_steps"]),
+                     "eta": float(r[d + "eta"]), "guidance": float(r[d + "guidance"]),
+                     "speedup": float(base["sample_seconds_per_1000"]) / float(r["sample_seconds_per_1000"]),
+                     "diff": p1 - p0, "low": p1 - p0 - half, "high": p1 - p0 + half})
+    return pd.DataFrame(rows)
 
 
 def _search_report(sweep_dir):

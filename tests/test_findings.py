@@ -102,3 +102,25 @@ def test_trick_findings_sort_variants_by_their_paired_fid_interval():
     assert "CGAN + C (vs CGAN) (+0.50 [-1.00, +2.00], n = 3) cannot be told" in fid and "CGAN + D" not in fid
     assert "cannot be told" in found["findTricksSuccess"] and "+1.00 [-1.00, +3.00]" in found["findTricksSuccess"]
     assert F.trick_findings(None) == {}
+
+
+def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up():
+    d = "cfg.experiment.diffusion."
+    frame = pd.DataFrame([
+        {"run": "ddpm", "success_rate": 0.98, "n_samples": 1000, "sample_seconds_per_1000": 1000.0,
+         d + "sampler": "ddpm", d + "sample_steps": 50, d + "eta": 0.0, d + "guidance": 0.0},
+        {"run": "S10", "success_rate": 0.95, "n_samples": 1000, "sample_seconds_per_1000": 10.0,
+         d + "sampler": "ddim", d + "sample_steps": 10, d + "eta": 0.0, d + "guidance": 0.0},
+        {"run": "S50", "success_rate": 0.98, "n_samples": 1000, "sample_seconds_per_1000": 50.0,
+         d + "sampler": "ddim", d + "sample_steps": 50, d + "eta": 0.0, d + "guidance": 0.0},
+        {"run": "S50w1", "success_rate": 0.99, "n_samples": 1000, "sample_seconds_per_1000": 100.0,
+         d + "sampler": "ddim", d + "sample_steps": 50, d + "eta": 0.0, d + "guidance": 1.0},
+    ])
+    vs = report.sampler_vs_ddpm(frame).set_index("run")
+    half = 1.959964 * ((0.98 * 0.02 + 0.95 * 0.05) / 1000) ** 0.5
+    assert vs.loc["S10", "speedup"] == pytest.approx(100.0)
+    assert vs.loc["S10", "low"] == pytest.approx(-0.03 - half) and vs.loc["S10", "high"] == pytest.approx(-0.03 + half)
+    text = F.sampler_findings(vs.reset_index())["findSamplers"]
+    assert "with 10 steps it is 100 times faster and its success rate is below DDPM's (-3.00 points" in text
+    assert "with 50 steps it is 20 times faster and its success rate is indistinguishable from DDPM's" in text
+    assert "guidance" not in text  # guided sampling is another question than the sampler's speed

@@ -182,6 +182,9 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     found.update(generator_findings(tables.get("generators_runs")))
     found.update(trick_findings(tables.get("tricks_paired_long")))
     found.update(sampler_findings(tables.get("samplers_vs_ddpm")))
+    found.update(collapse_findings(tables.get("collapse_onset_long")))
+    found.update(scorer_findings(tables.get("scorer_agreement_long")))
+    found.update(search_findings(tables.get("search_ranked"), tables.get("search_best_paired_long")))
     return {name: text for name, text in found.items() if text}
 
 
@@ -289,3 +292,62 @@ def tricks_numbers(means: pd.DataFrame) -> dict[str, str]:
                    collapseRecall=f"{100 * worst['recall']:.1f}", bestMitigation=name(best), bestMitigationRecall=f"{100 * rest.loc[best, 'recall']:.1f}",
                    bestMitigationCoverage=f"{rest.loc[best, 'classes_covered']:.0f}")
     return out
+
+
+def collapse_findings(onsets: pd.DataFrame | None) -> dict[str, str]:
+    """Q3: when the collapse setup collapses (first epoch short of 10 classes or of recall 0.1) and which
+    mitigations keep it from collapsing within the budget."""
+    if onsets is None or onsets.empty:
+        return {}
+    group = onsets[onsets["group"] == "collapse"]
+    setup = group[group["label"].str.contains("collapse setup", regex=False)]
+    if setup.empty:
+        return {}
+
+    def when(rows: pd.DataFrame) -> str:
+        values = [str(v) for v in rows["collapse_onset_epoch"]]
+        epochs = int(rows["epochs"].iloc[0])
+        if all(v == "none" for v in values):
+            return f"does not collapse within {epochs} epochs"
+        return "collapses at epoch " + ", ".join(values) + f" (of {epochs})"
+
+    plain = setup[~setup["label"].str.contains(r"\+", regex=True)]
+    parts = []
+    if not plain.empty:
+        parts.append(f"The collapse setup ({plain['label'].iloc[0]}) {when(plain)}")
+    for label, rows in setup[setup["label"].str.contains(r"\+", regex=True)].groupby("label", sort=False):
+        parts.append(f"with {label.split(' + ', 1)[1]} it {when(rows)}")
+    return {"findCollapse": "; ".join(parts) + " (collapse: fewer than 10 classes covered or recall below 0.1 in "
+                                              "2,000 samples scored after every epoch)."}
+
+
+def scorer_findings(agreement: pd.DataFrame | None) -> dict[str, str]:
+    """How much the success rate depends on which 99%+ scorer judges: the default CGAN by both scorers."""
+    if agreement is None or agreement.empty:
+        return {}
+    rows = agreement[agreement["_variant"] == "cgan"]
+    r = (rows if not rows.empty else agreement).iloc[0]
+    return {"findScorers": (
+        f"Two independently trained scorers ({100 * r['_acc_a']:.2f}% and {100 * r['_acc_b']:.2f}% on real test "
+        f"digits) give the {r['variant']} success rates of {100 * r['_a']:.2f}% and {100 * r['_b']:.2f}% and predict "
+        f"the same class for {100 * r['_agree']:.2f}% of its digits; they differ most on requested class "
+        f"{int(r['_class'])} ({100 * r['_class_a']:.1f}% against {100 * r['_class_b']:.1f}%).")}
+
+
+def search_findings(ranked: pd.DataFrame | None, best_paired: pd.DataFrame | None) -> dict[str, str]:
+    """The architecture search's best point by FID and, re-run over seeds, whether it beats the default CGAN."""
+    if ranked is None or ranked.empty:
+        return {}
+    top = ranked.iloc[0]
+    text = (f"Of {len(ranked)} search points (one seed each), {top['label']} has the lowest FID ({top['fid']:.1f}, "
+            f"success rate {100 * top['success_rate']:.2f}%)")
+    if best_paired is not None and not best_paired.empty:
+        fid = best_paired[(best_paired["metric"] == "fid") & (best_paired["label"] == top["label"])]
+        if len(fid):
+            r = fid.iloc[0]
+            v = verdict(r["low"], r["high"], int(r["n"]))
+            judged = {HELPS: "a higher FID than", HURTS: "a lower FID than",
+                      NO_EFFECT: "an FID indistinguishable from", TOO_FEW: "too few seeds to compare with"}[v]
+            text += (f"; re-run with {int(r['n'])} seeds it has {judged} the default CGAN's "
+                     f"({r['mean_diff']:+.1f}, 95% CI {r['low']:+.1f} to {r['high']:+.1f})")
+    return {"findSearch": text + "."}

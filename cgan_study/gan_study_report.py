@@ -76,9 +76,9 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
 def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """Per variant: the first epoch with fewer than 10 classes covered or recall < 0.1, seed by seed, or none."""
     rows = []
+    if "collapse_onset_epoch" not in frame:
+        return pd.DataFrame()
     for variant, group in frame.groupby("variant", sort=False):
-        if "collapse_onset_epoch" not in group:
-            continue
         onsets = [str(v) for v in group["collapse_onset_epoch"].fillna("--")]
         rows.append({"variant": group["label"].iloc[0], "collapse onset (epoch, per seed)": ", ".join(onsets),
                      "epochs": int(group[_col(group, "gan.epochs")].iloc[0]), "n": len(group)})
@@ -106,7 +106,12 @@ def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
             per_b.append(m["success_rate_second_per_class"])
         gap = np.mean(per_a, axis=0) - np.mean(per_b, axis=0)
         worst = int(np.argmax(np.abs(gap)))
-        rows.append({"variant": group["label"].iloc[0],
+        rows.append({"_variant": variant, "_a": a.mean(), "_b": b.mean(), "_agree": group["scorers_agree"].mean(),
+                     "_class": worst, "_class_a": np.mean(per_a, axis=0)[worst],
+                     "_class_b": np.mean(per_b, axis=0)[worst],
+                     "_acc_a": group["scorer_test_accuracy"].iloc[0],
+                     "_acc_b": group["second_scorer_test_accuracy"].iloc[0],
+                     "variant": group["label"].iloc[0],
                      "success, scorer (%)": fmt(a.mean(), a.std(), len(a)).replace(f" (n={len(a)})", ""),
                      "success, 2nd scorer (%)": fmt(b.mean(), b.std(), len(b)).replace(f" (n={len(b)})", ""),
                      "labels agree (%)": f"{100 * group['scorers_agree'].mean():.2f}",
@@ -114,13 +119,16 @@ def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
                                           f"{100 * np.mean(per_b, axis=0)[worst]:.1f}",
                      "n": len(group)})
     table = pd.DataFrame(rows)
+    if table.empty:
+        return table
     first = frame.dropna(subset=["success_rate_second"]).iloc[0]
+    long, table = table, table[[c for c in table.columns if not c.startswith("_")]]
     _save_table(sweep_dir, "scorer_agreement", table, "Success rate by the project's scorer (test accuracy "
                 f"{100 * first['scorer_test_accuracy']:.2f}\\%) and by an independently trained second scorer "
                 f"(another width and seed; {100 * first['second_scorer_test_accuracy']:.2f}\\%); labels agree: how "
                 "often the two predict the same class; largest class gap: the requested class where their per-class "
                 "success rates differ most (scorer vs second scorer, %).", wide=True)
-    return table
+    return long
 
 
 def gan_study_extras(sweep_dir: Path, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -134,9 +142,12 @@ def gan_study_extras(sweep_dir: Path, frame: pd.DataFrame) -> dict[str, pd.DataF
     onset = collapse_onset_table(sweep_dir, frame)
     if not onset.empty:
         out["collapse_onset"] = onset
+        out["collapse_onset_long"] = frame[["run", "variant", "label", "group", "collapse_onset_epoch",
+                                            _col(frame, "gan.epochs")]].rename(
+            columns={_col(frame, "gan.epochs"): "epochs"})
     agreement = scorer_agreement(sweep_dir, frame)
     if not agreement.empty:
-        out["scorer_agreement"] = agreement
+        out["scorer_agreement_long"] = agreement
     return out
 
 
@@ -175,11 +186,12 @@ def search_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = frame.sort_values(["fid", "success_rate"], ascending=[True, False])
     table = pd.DataFrame(_search_rows(frame))
     table.insert(0, "rank", range(1, len(table) + 1))
+    ranked = frame[["run", "label", "fid", "success_rate"]].reset_index(drop=True)
     epochs = int(frame[_col(frame, "gan.epochs")].iloc[0])
     _save_table(sweep_dir, "search", table, f"CGAN architecture and learning-rate search ({epochs} epochs, one seed "
                 "per point), ranked by FID in the scorer's features (lower is better), then success rate. G, D: "
                 "generator and discriminator widths; z: latent size; lr: G / D learning rates.")
-    return {"search": table}
+    return {"search": table, "search_ranked": ranked}
 
 
 def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -197,11 +209,14 @@ def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         base = tricks[tricks["run"].str.fullmatch(r"cgan-seed\d+")] if not tricks.empty else tricks
         if not base.empty:
             seed = _col(frame, "seed")
+            longs = []
             for key, name, scale, _ in SEARCH_COLUMNS[:3]:
                 diffs = paired_differences(frame, base, [seed], ["label"], value=key)
+                longs.append(diffs.assign(metric=key))
                 cells = {r.label: fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)
                          for r in diffs.itertuples()}
                 table[f"{name} vs default"] = [cells.get(label, "--") for label in table["point"]]
+            out["search_best_paired_long"] = pd.concat(longs, ignore_index=True)
     _save_table(sweep_dir, "search_best", table, "The three best search points by FID, three seeds each (each seed "
                 "trains its own CGAN); mean $\\pm$ std, and the paired difference to the default CGAN with the same "
                 "seed and budget (tricks sweep): mean [95\\% t-interval]; * marks an interval that excludes 0.",

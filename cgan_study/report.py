@@ -465,7 +465,8 @@ def _phrase(key: str, value, overrides: dict) -> str | None:
         return "minibatch discrimination" if str(value).lower() in ("true", "1") else None
     if key == "gan.g_lr":
         d = overrides.get("gan.d_lr")
-        return f"G lr {float(value):g}" + (f" / D lr {float(d):g}" if d is not None else "")
+        ttur = d is not None and float(d) > float(value)  # D faster than G: the two time-scale update rule
+        return ("TTUR, " if ttur else "") + f"G lr {float(value):g}" + (f" / D lr {float(d):g}" if d is not None else "")
     if key == "gan.d_lr":
         return None if "gan.g_lr" in overrides else f"D lr {float(value):g}"
     if key == "gan.beta_1":
@@ -492,9 +493,12 @@ def variant_label(overrides: dict) -> str:
     generator = overrides.get("augment.generator", overrides.get("gan.family", DEFAULT_GENERATOR))
     base = REGISTRY[generator].label if generator in REGISTRY else str(generator)
     skip = {"seed", "augment.generator", "gan.family"}
-    if all(_same(overrides.get(k), v) for k, v in COLLAPSE_SETUP.items()):
+    if _same(overrides.get("gan.beta_1"), COLLAPSE_SETUP["gan.beta_1"]) and "gan.g_lr" in overrides:
+        # The collapse setup, or the setup with its learning rates rebalanced (the TTUR mitigation).
         base += ", G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
-        skip |= set(COLLAPSE_SETUP)
+        skip.add("gan.beta_1")
+        if all(_same(overrides.get(k), COLLAPSE_SETUP[k]) for k in ("gan.g_lr", "gan.d_lr")):
+            skip |= {"gan.g_lr", "gan.d_lr"}
     parts = [p for key, value in overrides.items() if key not in skip and (p := _phrase(key, value, overrides))]
     return base + (" + " + ", ".join(parts) if parts else "")
 

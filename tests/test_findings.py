@@ -124,3 +124,37 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
     assert "with 10 steps it is 100 times faster and its success rate is below DDPM's (-3.00 points" in text
     assert "with 50 steps it is 20 times faster and its success rate is indistinguishable from DDPM's" in text
     assert "guidance" not in text  # guided sampling is another question than the sampler's speed
+
+
+def test_collapse_finding_names_the_onset_and_each_mitigation():
+    setup = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+    onsets = pd.DataFrame([
+        {"label": setup, "group": "collapse", "collapse_onset_epoch": "1", "epochs": 3},
+        {"label": setup + " + minibatch discrimination", "group": "collapse", "collapse_onset_epoch": "none",
+         "epochs": 3},
+        {"label": setup + " + PacGAN2 (D judges 2 samples at once)", "group": "collapse", "collapse_onset_epoch": "2",
+         "epochs": 3},
+        {"label": "DCGAN", "group": "collapse", "collapse_onset_epoch": "none", "epochs": 3},
+        {"label": "CGAN", "group": "tricks", "collapse_onset_epoch": "none", "epochs": 3},
+    ])
+    text = F.collapse_findings(onsets)["findCollapse"]
+    assert text.startswith(f"The collapse setup ({setup}) collapses at epoch 1 (of 3)")
+    assert "with minibatch discrimination it does not collapse within 3 epochs" in text
+    assert "with PacGAN2 (D judges 2 samples at once) it collapses at epoch 2 (of 3)" in text
+    assert "CGAN" not in text.replace("DCGAN", "")
+
+
+def test_scorer_and_search_findings_read_their_tables():
+    agreement = pd.DataFrame([{"_variant": "cgan", "variant": "CGAN", "_a": 0.985, "_b": 0.97, "_agree": 0.96,
+                               "_class": 1, "_class_a": 0.99, "_class_b": 0.928, "_acc_a": 0.9942, "_acc_b": 0.9931}])
+    text = F.scorer_findings(agreement)["findScorers"]
+    assert "99.42% and 99.31%" in text and "98.50% and 97.00%" in text and "96.00%" in text
+    assert "class 1 (99.0% against 92.8%)" in text
+    ranked = pd.DataFrame([{"label": "G 128, D 64", "fid": 7.0, "success_rate": 0.99},
+                           {"label": "G 64, D 32", "fid": 9.0, "success_rate": 0.98}])
+    paired = pd.DataFrame([{"label": "G 128, D 64", "metric": "fid", "mean_diff": -2.0, "low": -3.0, "high": -1.0,
+                            "n": 3}])
+    text = F.search_findings(ranked, paired)["findSearch"]
+    assert text.startswith("Of 2 search points (one seed each), G 128, D 64 has the lowest FID (7.0")
+    assert "it has a lower FID than the default CGAN's (-2.0, 95% CI -3.0 to -1.0)" in text
+    assert "re-run" not in F.search_findings(ranked, None)["findSearch"]

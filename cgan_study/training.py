@@ -81,8 +81,9 @@ def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_d
     # checkpoint). Skipping replays only the shuffle of uint8 digits: seconds, no model work.
     ds = pipeline(train.x, train.y, batch_size, seed, repeat=True, drop_remainder=True).skip(done_epochs * steps)
     grid = SampleGrid(grid_generator or KerasGenerator(sampler, conditional), work_dir)
-    callbacks = [*(callbacks or []), StateCheckpoint(model, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid,
-                 EpochSnapshot(sampler, work_dir / SNAPSHOT_DIR)]
+    # The epoch's snapshot before its checkpoint: a build resumed from that checkpoint then has every snapshot.
+    callbacks = [*(callbacks or []), EpochSnapshot(sampler, work_dir / SNAPSHOT_DIR),
+                 StateCheckpoint(model, work_dir / CHECKPOINT_FILE), HistoryLogger(run), grid]
     if os.environ.get(TENSORBOARD_ENV):  # logging only, so not part of the config (or its hash)
         try:
             import tensorboard  # noqa: F401

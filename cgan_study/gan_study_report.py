@@ -127,7 +127,7 @@ def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
                 f"{100 * first['scorer_test_accuracy']:.2f}\\%) and by an independently trained second scorer "
                 f"(another width and seed; {100 * first['second_scorer_test_accuracy']:.2f}\\%); labels agree: how "
                 "often the two predict the same class; largest class gap: the requested class where their per-class "
-                "success rates differ most (scorer vs second scorer, %).", wide=True)
+                "success rates differ most (scorer vs second scorer, \\%).", wide=True)
     return long
 
 

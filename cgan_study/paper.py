@@ -54,7 +54,9 @@ def write_generated(paper_dir: Path, numbers: dict[str, str], findings: dict[str
     clash = set(numbers) & set(findings)
     if clash:
         raise ValueError(f"macros declared twice (numbers and findings): {', '.join(sorted(clash))}")
-    wanted = template_macros((paper_dir / "main.tex").read_text())
+    # Macros of the template and of the sections the report pastes into generated/ (paper/sections/*.tex).
+    wanted = template_macros("\n".join(p.read_text() for p in [paper_dir / "main.tex",
+                                                                *sorted((paper_dir / "sections").glob("*.tex"))]))
     findings = {**{name: NOT_RUN for name in wanted}, **findings}
     generated = paper_dir / "generated"
     results.write_text(generated / "numbers.tex", numbers_tex(numbers))

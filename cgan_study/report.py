@@ -431,7 +431,7 @@ def trick_differences(frame: pd.DataFrame) -> pd.DataFrame:
         if base.empty:
             continue
         for key, name in PAIRED_METRICS:
-            if key not in group:
+            if key not in group or base[key].isna().all():  # e.g. no success rate for an unconditional baseline
                 continue
             others = group[(group["variant"] != baseline) & group[key].notna()]
             diffs = paired_differences(others, base, [seed], ["variant", "label"], value=key)

@@ -14,8 +14,16 @@ MISSING = "--"   # a number whose experiment has no finished runs: a dash, never
 # Tables the paper \input's, by the sweep that writes them.
 PAPER_TABLES = {"generators": ("generators",),
                 "mix_ratios": ("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
-                "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",), "tricks": ("tricks",)}
-SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf",), "tricks": ("variant_grids.png", "collapse_grids.png")}
+                "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",),
+                "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
+                "gan_search": ("search",), "gan_search_best": ("search_best",), "diffusion_samplers": ("samplers",)}
+SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf",),
+                 "tricks": ("variant_grids.png", "collapse_grids.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
+                 "diffusion_samplers": ("progressive.png",)}
+# generated/<name>.tex -> (paper/sections/<file>.tex, the sweep whose figures it shows); without that sweep's
+# results a sentence says so instead.
+SECTIONS = {"tricks_section": ("tricks", "tricks"), "tricks_appendix": ("tricks_appendix", "tricks"),
+            "diffusion_appendix": ("diffusion_appendix", "diffusion_samplers")}
 ANALYSIS_FIGURES = ("embedding.pdf", "confidence.pdf", "gan_training.pdf", "cgan_samples.png")
 
 
@@ -138,11 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     numbers.update(a_numbers)
     found.update(a_finding)
     figures.update(a_figures)
-    if "tricks_means" in all_tables and all(f in figures for f in SWEEP_FIGURES["tricks"]):
+    if "tricks_means" in all_tables:
         numbers.update(findings.tricks_numbers(all_tables["tricks_means"]))
-        tex_tables["tricks_section"] = (args.paper_dir / "sections" / "tricks.tex").read_text()
-    else:
-        tex_tables["tricks_section"] = "The GAN-variant sweep (\\texttt{tricks}) has no results for this profile yet.\n"
+    for section, (source, sweep) in SECTIONS.items():
+        if all(f in figures for f in SWEEP_FIGURES[sweep]) and (root / sweep / "summary.csv").exists():
+            tex_tables[section] = (args.paper_dir / "sections" / f"{source}.tex").read_text()
+        else:
+            name = sweep.replace("_", "\\_")
+            tex_tables[section] = f"The \\texttt{{{name}}} sweep has no results for this profile yet.\n"
 
     for name in ("profileName", "latentDim", "ganEpochs", "ganBatch", "ganLr", "ganBetaOne", "gFlops", "dFlops",
                  "pcaComponents", "scorerAccuracy", "clfSteps", "clfBatch", "clfWidth", "clfPeakLr", "clfWarmup",

@@ -9,7 +9,6 @@ from . import results
 from .report import (_col, _figure, _overrides, _save_figure, _save_table, finished_runs, fmt, fmt_difference,
                      paired_differences, variant_label)
 
-EPOCHS_FILE = "epochs.jsonl"        # tasks.EPOCHS_FILE (not imported: tasks pulls in TensorFlow)
 CURVE_METRICS = (("success_rate", "success (%)", 100), ("fid", "FID", 1), ("classes_covered", "classes covered", 1),
                  ("recall", "recall (%)", 100))
 
@@ -37,7 +36,7 @@ def epoch_scores(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (run, epoch) from the runs' epochs.jsonl, with the run's variant, label and group."""
     rows = []
     for r in frame.itertuples():
-        for record in results.read_jsonl(Path(sweep_dir) / r.run / EPOCHS_FILE):
+        for record in results.read_jsonl(Path(sweep_dir) / r.run / results.EPOCH_SCORES):
             rows.append({"run": r.run, "variant": r.variant, "label": r.label, "group": r.group, **record})
     return pd.DataFrame(rows)
 
@@ -176,13 +175,20 @@ def _search_rows(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
+def _search_runs(sweep_dir: Path) -> pd.DataFrame:
+    """A search sweep's finished runs, each labelled by its point."""
+    frame = finished_runs(sweep_dir)
+    if not frame.empty:
+        frame["label"] = [search_label(_overrides(row)) for _, row in frame.iterrows()]
+    return frame
+
+
 def search_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """The search points ranked by FID (then success rate), one seed each."""
     sweep_dir = Path(sweep_dir)
-    frame = finished_runs(sweep_dir)
+    frame = _search_runs(sweep_dir)
     if frame.empty:
         return {}
-    frame["label"] = [search_label(_overrides(row)) for _, row in frame.iterrows()]
     frame = frame.sort_values(["fid", "success_rate"], ascending=[True, False])
     table = pd.DataFrame(_search_rows(frame))
     table.insert(0, "rank", range(1, len(table) + 1))
@@ -197,10 +203,9 @@ def search_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
 def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """The best search points with three seeds, and each minus the default CGAN of the tricks sweep, seed by seed."""
     sweep_dir = Path(sweep_dir)
-    frame = finished_runs(sweep_dir)
+    frame = _search_runs(sweep_dir)
     if frame.empty:
         return {}
-    frame["label"] = [search_label(_overrides(row)) for _, row in frame.iterrows()]
     table = pd.DataFrame(_search_rows(frame))
     out = {"search_best": table}
     default_dir = sweep_dir.parent / "tricks"

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 CONFIG, METRICS, HISTORY, DONE, FAILED = "config.json", "metrics.json", "history.jsonl", "DONE", "FAILED"
+EPOCH_SCORES = "epochs.jsonl"   # per-epoch scores of a gan_eval run (eval.epoch_samples)
 SUMMARY = "summary.csv"
 ARTIFACTS = "_artifacts"
 

@@ -14,7 +14,6 @@ from .images import grid_png
 from .training import GRID_FILE
 
 PROGRESSIVE_FILE = "progressive.png"
-EPOCHS_FILE = "epochs.jsonl"              # per-epoch scores of a gan_eval run (eval.epoch_samples)
 GAN_HISTORY = "generator_history.jsonl"   # the analysis run's copy of its generator's training history
 
 
@@ -48,7 +47,7 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     out["sample_seconds_per_1000"] = 1000 * timed.seconds / exp.eval.n_samples
     if exp.eval.epoch_samples:  # stability over time: every epoch's generator, scored alike
         rows = stages.evaluate_epochs(stages.generator_entry(exp), path, exp, ctx, seed=exp.seed)
-        results.write_jsonl(run_dir / EPOCHS_FILE, rows)
+        results.write_jsonl(run_dir / results.EPOCH_SCORES, rows)
         onset = stages.collapse_onset(rows)
         out["collapse_onset_epoch"] = onset if onset is not None else "none"
     out["gan"] = {k: info[k] for k in ("epochs_run", "stopped_early", "train_seconds", "elbo", "g_flops_per_image",

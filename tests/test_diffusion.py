@@ -47,6 +47,44 @@ def test_x0_prediction_inverts_the_forward_process(rng):
     np.testing.assert_allclose(s.predict_x0(s.q_sample(x0, t, eps), t, eps), x0, atol=1e-6)
 
 
+def test_clipped_prediction_keeps_the_pair_consistent_with_x_t(rng):
+    s = D.linear_schedule(1000)
+    t = np.array([10, 300, 700, 1000])
+    x0 = rng.uniform(-1.8, 1.8, (4, 28, 28, 1))          # partly outside the data range
+    eps = rng.standard_normal((4, 28, 28, 1))
+    x_t = s.q_sample(x0, t, eps)
+    x0_c, eps_c = s.clipped_prediction(x_t, t, eps)
+    np.testing.assert_allclose(x0_c, np.clip(x0, -1, 1), atol=1e-9)
+    np.testing.assert_allclose(s.q_sample(x0_c, t, eps_c), x_t, atol=1e-9)
+    inside = np.abs(x0) <= 1                              # where nothing was clipped, eps is untouched
+    np.testing.assert_allclose(eps_c[inside], eps[inside], atol=1e-9)
+
+
+def test_deterministic_ddim_with_an_overconfident_network_follows_the_clipped_ode(monkeypatch):
+    # A network whose noise estimate always implies x_0 = 1.6 (beyond the data range). Clipped to 1, the
+    # DDIM ODE from x_T is the straight path sqrt(ab) * 1 + sqrt(1 - ab) * eps* with one fixed eps*, so every
+    # step must be handed that same eps*; reusing the unclipped estimate would push each step further out.
+    s = D.linear_schedule(1000)
+    gen = D.DiffusionGenerator(None, s, "ddim", 20, eta=0.0)
+
+    def overconfident(x, t, labels):
+        ab = float(s.alpha_bar_at(t))
+        return (x - math.sqrt(ab) * 1.6) / math.sqrt(1 - ab)
+
+    seen = []
+    step = D.ddim_step
+    monkeypatch.setattr(gen, "epsilon", overconfident)
+    monkeypatch.setattr(D, "ddim_step", lambda s_, x0, eps, *a: seen.append(eps) or step(s_, x0, eps, *a))
+    x_T = np.random.default_rng([5, 99, 0]).standard_normal((2, 28, 28, 1))
+    out = gen.generate(np.array([3, 7]), seed=5)
+    ab_T = float(s.alpha_bar_at(1000))
+    expected = (x_T - math.sqrt(ab_T)) / math.sqrt(1 - ab_T)
+    assert len(seen) == 20
+    for eps in seen:
+        np.testing.assert_allclose(eps, expected, atol=1e-6)
+    np.testing.assert_allclose(out, 1.0)
+
+
 def test_ddim_with_eta_1_over_every_step_is_ddpm(rng):
     s = D.linear_schedule(1000)
     for t in (2, 50, 500, 1000):

@@ -57,6 +57,18 @@ class Schedule:
         ab = self.alpha_bar_at(t).reshape(-1, 1, 1, 1)
         return (x_t - np.sqrt(1.0 - ab) * eps) / np.sqrt(ab)
 
+    def clipped_prediction(self, x_t, t, eps):
+        """(x_0, eps) with x_0 clipped to the data range [-1, 1] and eps recomputed so that the pair still
+        reproduces x_t exactly: q_sample(x_0, t, eps) = x_t.
+
+        Why recompute eps: DDIM's update reuses the noise estimate, so an eps that implies the unclipped
+        x_0 pushes every deterministic step past the data range by what the clip removed; over 50 steps
+        that turns strokes into rings.
+        """
+        ab = self.alpha_bar_at(t).reshape(-1, 1, 1, 1)
+        x0 = np.clip(self.predict_x0(x_t, t, eps), -1.0, 1.0)
+        return x0, (x_t - np.sqrt(ab) * x0) / np.sqrt(1.0 - ab)
+
     def posterior_variance(self, t: int) -> float:
         """beta tilde_t = beta_t (1 - ab_{t-1}) / (1 - ab_t): the variance of q(x_{t-1} | x_t, x_0)."""
         return float(self.betas[t - 1] * (1.0 - self.alpha_bar_at(t - 1)) / (1.0 - self.alpha_bar_at(t)))
@@ -254,8 +266,7 @@ class DiffusionGenerator:
             steps = timesteps(s.T, self.steps)
         for i, t in enumerate(steps):
             t_prev = steps[i + 1] if i + 1 < len(steps) else 0
-            eps = self.epsilon(x, t, labels)
-            x0 = np.clip(s.predict_x0(x, t, eps), -1.0, 1.0)
+            x0, eps = s.clipped_prediction(x, t, self.epsilon(x, t, labels))
             if capture is not None and i in capture:
                 trace.append(x0.copy())
             x = ddpm_step(s, x, x0, t, rng) if self.sampler == "ddpm" else \

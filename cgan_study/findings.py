@@ -217,20 +217,36 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- diffusion samplers
 
 def sampler_findings(vs_ddpm: pd.DataFrame | None) -> dict[str, str]:
-    """DDIM (eta 0, no guidance) at each step count against DDPM: how much faster, and whether its success rate
-    can be told from DDPM's (95% interval of the difference of two binomial proportions)."""
+    """DDIM without guidance, deterministic (eta 0) and stochastic (eta 1), at each step count against DDPM: how
+    much faster, and whether its success rate can be told from DDPM's (95% interval of the difference of two
+    binomial proportions); guided sampling in a sentence of its own (findGuidance), success and FID."""
     if vs_ddpm is None or vs_ddpm.empty:
         return {}
-    ddim = vs_ddpm[(vs_ddpm["eta"] == 0) & (vs_ddpm["guidance"] == 0)].sort_values("steps")
-    if ddim.empty:
-        return {}
-    parts = []
-    for r in ddim.itertuples():
-        v = verdict(r.low, r.high, 2)
-        judged = {HELPS: "above DDPM's", HURTS: "below DDPM's", NO_EFFECT: "indistinguishable from DDPM's"}[v]
-        parts.append(f"with {r.steps} steps it is {r.speedup:.0f} times faster and its success rate is {judged} "
-                     f"({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)})")
-    return {"findSamplers": "Against ancestral DDPM sampling of the same model, DDIM " + "; ".join(parts) + "."}
+    out = {}
+    plain = vs_ddpm[vs_ddpm["guidance"] == 0]
+    sentences = []
+    for eta, name in ((0.0, "deterministic DDIM (eta 0)"), (1.0, "stochastic DDIM (eta 1)")):
+        rows = plain[plain["eta"] == eta].sort_values("steps")
+        parts = []
+        for r in rows.itertuples():
+            v = verdict(r.low, r.high, 2)
+            judged = {HELPS: "above DDPM's", HURTS: "below DDPM's", NO_EFFECT: "indistinguishable from DDPM's"}[v]
+            parts.append(f"with {r.steps} steps it is {r.speedup:.0f} times faster and its success rate is "
+                         f"{judged} ({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)})")
+        if parts:
+            sentences.append(name + " " + "; ".join(parts))
+    if sentences:
+        out["findSamplers"] = "Against ancestral DDPM sampling of the same model, " + ". For ".join(sentences) + "."
+    guided = vs_ddpm[vs_ddpm["guidance"] > 0].sort_values("guidance")
+    if not guided.empty and "fid" in guided.columns:
+        parts = [f"scale {r.guidance:g} ({r.steps} DDIM steps) gives {100 * (r.base_success + r.diff):.1f}% "
+                 f"success ({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)}) at FID "
+                 f"{r.fid:.1f}" for r in guided.itertuples()]
+        base = guided.iloc[0]
+        out["findGuidance"] = (f"Classifier-free guidance trades diversity for fidelity: against DDPM's "
+                               f"{100 * base['base_success']:.1f}% success at FID {base['base_fid']:.1f}, guidance "
+                               + "; ".join(parts) + ".")
+    return out
 
 
 # --------------------------------------------------------------------------- GAN variants (tricks sweep)

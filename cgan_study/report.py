@@ -786,14 +786,17 @@ def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 "sampler (100 per class), scored by the scoring CNN; FID on this sample size compares samplers "
                 "with each other only. Seconds per 1,000 digits measured on this machine; success against DDPM: "
                 "difference [95\\% interval of a difference of two binomial proportions].", wide=True)
-    ddim = frame[(frame[d + "sampler"] == "ddim") & (frame[d + "eta"] == 0) & (frame[d + "guidance"] == 0)]
-    ddim = ddim.sort_values(d + "sample_steps")
+    plain = frame[(frame[d + "sampler"] == "ddim") & (frame[d + "guidance"] == 0)].sort_values(d + "sample_steps")
     ddpm = frame[frame[d + "sampler"] == "ddpm"]
-    fig, _ = _figure(3.4, 1.8)
+    fig, _ = _figure(3.4, 2.2)
     fig.clf()
     for i, (column, label, scale) in enumerate((("success_rate", "success rate (%)", 100), ("fid", "FID", 1))):
         ax = fig.add_subplot(1, 2, i + 1)
-        ax.plot(ddim[d + "sample_steps"], scale * ddim[column], marker="o", markersize=3, label="DDIM")
+        for eta, style in ((0.0, "o-"), (1.0, "s-")):
+            ddim = plain[plain[d + "eta"] == eta]
+            if not ddim.empty:
+                ax.plot(ddim[d + "sample_steps"], scale * ddim[column], style, markersize=3,
+                        label=f"DDIM, eta {eta:g}" + (" (deterministic)" if eta == 0 else ""))
         if not ddpm.empty:
             ax.axhline(scale * ddpm[column].iloc[0], color="tab:red", linewidth=0.8, linestyle="--",
                        label=f"DDPM ({int(ddpm[d + 'T'].iloc[0])} steps)")
@@ -801,9 +804,10 @@ def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         ax.set_xlabel("sampling steps")
         ax.set_ylabel(label)
         ax.set_title(f"({'ab'[i]}) {label.split(' (')[0]}", fontsize=7)
-        if i == 1:
-            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout(pad=0.3)
+    # One legend for both panels, below them (off the data).
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=6, frameon=False)
+    fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1), w_pad=1.0)
     _save_figure(sweep_dir, "samplers", fig)
     panels = [(sweep_dir / r.run / "progressive.png", r.sampler) for r in frame.itertuples()
               if r.sampler.startswith("DDPM") or r.sampler == "DDIM, 50 steps"]
@@ -831,7 +835,8 @@ def sampler_vs_ddpm(frame: pd.DataFrame) -> pd.DataFrame:
         rows.append({"run": r["run"], "sampler": r.get("sampler", r["run"]), "steps": int(r[d + "sample_steps"]),
                      "eta": float(r[d + "eta"]), "guidance": float(r[d + "guidance"]),
                      "speedup": float(base["sample_seconds_per_1000"]) / float(r["sample_seconds_per_1000"]),
-                     "diff": p1 - p0, "low": p1 - p0 - half, "high": p1 - p0 + half})
+                     "diff": p1 - p0, "low": p1 - p0 - half, "high": p1 - p0 + half, "base_success": p0,
+                     "fid": float(r.get("fid", float("nan"))), "base_fid": float(base.get("fid", float("nan")))})
     return pd.DataFrame(rows)
 
 

@@ -114,16 +114,27 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
         {"run": "S50", "success_rate": 0.98, "n_samples": 1000, "sample_seconds_per_1000": 50.0,
          d + "sampler": "ddim", d + "sample_steps": 50, d + "eta": 0.0, d + "guidance": 0.0},
         {"run": "S50w1", "success_rate": 0.99, "n_samples": 1000, "sample_seconds_per_1000": 100.0,
-         d + "sampler": "ddim", d + "sample_steps": 50, d + "eta": 0.0, d + "guidance": 1.0},
+         d + "sampler": "ddim", d + "sample_steps": 50, d + "eta": 0.0, d + "guidance": 1.0, "fid": 12.5},
+        {"run": "S20eta1", "success_rate": 0.97, "n_samples": 1000, "sample_seconds_per_1000": 20.0,
+         d + "sampler": "ddim", d + "sample_steps": 20, d + "eta": 1.0, d + "guidance": 0.0},
     ])
+    frame.loc[0, "fid"] = 8.0
     vs = report.sampler_vs_ddpm(frame).set_index("run")
     half = 1.959964 * ((0.98 * 0.02 + 0.95 * 0.05) / 1000) ** 0.5
     assert vs.loc["S10", "speedup"] == pytest.approx(100.0)
     assert vs.loc["S10", "low"] == pytest.approx(-0.03 - half) and vs.loc["S10", "high"] == pytest.approx(-0.03 + half)
-    text = F.sampler_findings(vs.reset_index())["findSamplers"]
+    found = F.sampler_findings(vs.reset_index())
+    text = found["findSamplers"]
+    assert text.startswith("Against ancestral DDPM sampling of the same model, deterministic DDIM (eta 0) with 10")
     assert "with 10 steps it is 100 times faster and its success rate is below DDPM's (-3.00 points" in text
     assert "with 50 steps it is 20 times faster and its success rate is indistinguishable from DDPM's" in text
+    assert "stochastic DDIM (eta 1) with 20 steps it is 50 times faster" in text
+    assert text.index("eta 0") < text.index("eta 1")
     assert "guidance" not in text  # guided sampling is another question than the sampler's speed
+    # Guidance: its own sentence, success and FID against DDPM's.
+    guided = found["findGuidance"]
+    assert "against DDPM's 98.0% success at FID 8.0" in guided
+    assert "scale 1 (50 DDIM steps) gives 99.0% success (+1.00 points" in guided and "at FID 12.5" in guided
 
 
 def test_collapse_finding_names_the_onset_and_each_mitigation():

@@ -38,6 +38,10 @@ def _first(frame, column: str):
         frame[column].dropna().iloc[0]
 
 
+DIFFUSION_NUMBERS = ("diffT", "diffSchedule", "diffWidth", "diffPUncond", "diffEpochs", "diffLr", "diffEma",
+                     "diffSteps", "diffEta")
+
+
 def config_numbers(root: Path) -> dict[str, str]:
     """Hyperparameters and sizes as the runs resolved them (their summary.csv config columns), not as typed here."""
     from cgan_study import results
@@ -65,6 +69,25 @@ def config_numbers(root: Path) -> dict[str, str]:
             out["pcaComponents"] = f"{_first(gens, 'cfg.experiment.pca.n_components'):.0f}"
         if _first(gens, "scorer_test_accuracy") is not None:
             out["scorerAccuracy"] = f"{100 * _first(gens, 'scorer_test_accuracy'):.2f}"
+    # The diffusion model as trained and sampled in the generators table; before that row exists, the samplers
+    # sweep's runs give the training keys (its sampler keys are the sweep's own, so they are not taken from it).
+    samplers = runs("diffusion_samplers")
+    diffusion = gens[gens["cfg.experiment.augment.generator"] == "diffusion"] if gens is not None and not gens.empty \
+        else None
+    c = "cfg.experiment.diffusion."
+    trained = diffusion if diffusion is not None and not diffusion.empty else samplers
+    for key, column, form in (("diffT", "T", "{:,.0f}"), ("diffSchedule", "schedule", "{}"),
+                              ("diffWidth", "width", "{:.0f}"), ("diffPUncond", "p_uncond", "{:g}"),
+                              ("diffEpochs", "epochs", "{:.0f}"), ("diffLr", "lr", "{:g}"),
+                              ("diffEma", "ema_decay", "{:g}")):
+        value = _first(trained, c + column)
+        if value is not None:
+            out[key] = form.format(value)
+    if diffusion is not None and not diffusion.empty:
+        for key, column, form in (("diffSteps", "sample_steps", "{:.0f}"), ("diffEta", "eta", "{:g}")):
+            value = _first(diffusion, c + column)
+            if value is not None:
+                out[key] = form.format(value)
     mix = runs("mix_ratios")
     if mix is not None and not mix.empty:
         c = "cfg.experiment.classifier."
@@ -157,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for name in ("profileName", "latentDim", "ganEpochs", "ganBatch", "ganLr", "ganBetaOne", "gFlops", "dFlops",
                  "pcaComponents", "scorerAccuracy", "clfSteps", "clfBatch", "clfWidth", "clfPeakLr", "clfWarmup",
-                 "valPerClass", "nSeeds", "nTrain", "embedN", "nnAccuracy", *findings.TRICKS_NUMBERS):
+                 "valPerClass", "nSeeds", "nTrain", "embedN", "nnAccuracy", *DIFFUSION_NUMBERS,
+                 *findings.TRICKS_NUMBERS):
         numbers.setdefault(name, MISSING)
     for tables in PAPER_TABLES.values():
         for table in tables:

@@ -231,21 +231,27 @@ def sampler_findings(vs_ddpm: pd.DataFrame | None) -> dict[str, str]:
         for r in rows.itertuples():
             v = verdict(r.low, r.high, 2)
             judged = {HELPS: "above DDPM's", HURTS: "below DDPM's", NO_EFFECT: "indistinguishable from DDPM's"}[v]
-            parts.append(f"with {r.steps} steps it is {r.speedup:.0f} times faster and its success rate is "
-                         f"{judged} ({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)})")
+            parts.append(f"with {r.steps} steps, {r.speedup:.0f} times faster and a success rate {judged} "
+                         f"({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)})")
         if parts:
-            sentences.append(name + " " + "; ".join(parts))
+            sentences.append(name + ": " + "; ".join(parts))
     if sentences:
-        out["findSamplers"] = "Against ancestral DDPM sampling of the same model, " + ". For ".join(sentences) + "."
+        later = [x[0].upper() + x[1:] for x in sentences[1:]]
+        out["findSamplers"] = "Against ancestral DDPM sampling of the same model, " + ". ".join(sentences[:1] + later) + "."
     guided = vs_ddpm[vs_ddpm["guidance"] > 0].sort_values("guidance")
     if not guided.empty and "fid" in guided.columns:
         parts = [f"scale {r.guidance:g} ({r.steps} DDIM steps) gives {100 * (r.base_success + r.diff):.1f}% "
                  f"success ({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)}) at FID "
                  f"{r.fid:.1f}" for r in guided.itertuples()]
         base = guided.iloc[0]
-        out["findGuidance"] = (f"Classifier-free guidance trades diversity for fidelity: against DDPM's "
-                               f"{100 * base['base_success']:.1f}% success at FID {base['base_fid']:.1f}, guidance "
-                               + "; ".join(parts) + ".")
+        # The trade-off is named only when the data show it: every scale raises success beyond its interval
+        # and every scale's FID is worse than DDPM's.
+        trade = all(verdict(r.low, r.high, 2) == HELPS for r in guided.itertuples()) and \
+            bool((guided["fid"] > guided["base_fid"]).all())
+        lead = ("Classifier-free guidance raises the success rate at the cost of FID" if trade
+                else "With classifier-free guidance")
+        out["findGuidance"] = (f"{lead}: against DDPM's {100 * base['base_success']:.1f}% success at FID "
+                               f"{base['base_fid']:.1f}, " + "; ".join(parts) + ".")
     return out
 
 

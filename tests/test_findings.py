@@ -125,15 +125,15 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
     assert vs.loc["S10", "low"] == pytest.approx(-0.03 - half) and vs.loc["S10", "high"] == pytest.approx(-0.03 + half)
     found = F.sampler_findings(vs.reset_index())
     text = found["findSamplers"]
-    assert text.startswith("Against ancestral DDPM sampling of the same model, deterministic DDIM (eta 0) with 10")
-    assert "with 10 steps it is 100 times faster and its success rate is below DDPM's (-3.00 points" in text
-    assert "with 50 steps it is 20 times faster and its success rate is indistinguishable from DDPM's" in text
-    assert "stochastic DDIM (eta 1) with 20 steps it is 50 times faster" in text
+    assert text.startswith("Against ancestral DDPM sampling of the same model, deterministic DDIM (eta 0): with 10")
+    assert "with 10 steps, 100 times faster and a success rate below DDPM's (-3.00 points" in text
+    assert "with 50 steps, 20 times faster and a success rate indistinguishable from DDPM's" in text
+    assert ". Stochastic DDIM (eta 1): with 20 steps, 50 times faster" in text
     assert text.index("eta 0") < text.index("eta 1")
     assert "guidance" not in text  # guided sampling is another question than the sampler's speed
     # Guidance: its own sentence, success and FID against DDPM's.
     guided = found["findGuidance"]
-    assert "against DDPM's 98.0% success at FID 8.0" in guided
+    assert guided.startswith("With classifier-free guidance: against DDPM's 98.0% success at FID 8.0")  # +1 is noise
     assert "scale 1 (50 DDIM steps) gives 99.0% success (+1.00 points" in guided and "at FID 12.5" in guided
 
 

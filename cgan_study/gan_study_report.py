@@ -61,6 +61,9 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
             ax.set_ylabel(name)
             ax.set_xlabel("epoch")
             ax.xaxis.get_major_locator().set_params(integer=True)
+            if key == "classes_covered":  # a count out of ten: whole numbers, the full range in view
+                ax.set_ylim(0, 10.5)
+                ax.yaxis.get_major_locator().set_params(integer=True)
         if axes[0].get_legend() is not None:  # one legend for all panels, below them (off the data)
             handles, labels = axes[0].get_legend_handles_labels()
             axes[0].get_legend().remove()

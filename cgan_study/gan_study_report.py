@@ -47,14 +47,14 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
     import seaborn as sns
 
     for group, part in scores.groupby("group", sort=False):
+        # Only the metrics this group has (an unconditional model has no success rate): no empty panel, and
+        # the legend comes from the first panel drawn.
+        metrics = [m for m in CURVE_METRICS if m[0] in part and part[m[0]].notna().any()]
         fig, _ = _figure(6.8, 2.1)
         fig.clf()
-        axes = [fig.add_subplot(1, len(CURVE_METRICS), i + 1) for i in range(len(CURVE_METRICS))]
+        axes = [fig.add_subplot(1, len(metrics), i + 1) for i in range(len(metrics))]
         order = list(dict.fromkeys(part["label"]))
-        for ax, (key, name, scale) in zip(axes, CURVE_METRICS):
-            if key not in part or part[key].isna().all():
-                ax.set_visible(False)
-                continue
+        for ax, (key, name, scale) in zip(axes, metrics):
             data = part.assign(value=part[key] * scale)
             sns.lineplot(data=data, x="epoch", y="value", hue="label", hue_order=order, errorbar=None,
                          marker="o", markersize=3, ax=ax, legend=ax is axes[0])
@@ -67,8 +67,9 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
         if axes[0].get_legend() is not None:  # one legend for all panels, below them (off the data)
             handles, labels = axes[0].get_legend_handles_labels()
             axes[0].get_legend().remove()
-            fig.legend(handles, labels, loc="lower center", ncol=min(3, len(labels)), fontsize=5.5, frameon=False)
-            rows = -(-len(labels) // 3)
+            ncol = 3 if len(metrics) == len(CURVE_METRICS) else 2
+            fig.legend(handles, labels, loc="lower center", ncol=min(ncol, len(labels)), fontsize=5.5, frameon=False)
+            rows = -(-len(labels) // ncol)
             fig.tight_layout(pad=0.3, rect=(0, 0.07 * rows, 1, 1))
         else:
             fig.tight_layout(pad=0.3)

@@ -1,6 +1,8 @@
 """Summary DataFrames -> aggregated tables (CSV + booktabs LaTeX) and seaborn figures; never trains anything."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pandas as pd
@@ -360,6 +362,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         return {}
     frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
     frame["label"] = [variant_label(_overrides(row)) for _, row in frame.iterrows()]
+    ranks = variant_order(frame["label"])   # every table and figure below follows this (stable) order
+    frame = frame.iloc[sorted(range(len(frame)), key=ranks.__getitem__)]
     rows = []
     for variant, group in frame.groupby("variant", sort=False):
         row = {"variant": group["label"].iloc[0] + (COLLAPSE_MARK if flagged_collapse(group) else "")}
@@ -392,14 +396,20 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if collapse and all(path.exists() for path, _ in collapse):
         _grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
     paired = trick_differences(frame)
+    paired_table = None
     if not paired.empty:
-        out_table = paired.pivot(index="label", columns="metric", values="cell").reindex(
-            [lab for lab in dict.fromkeys(paired["label"])]).reset_index()
+        labels = list(dict.fromkeys(paired["label"]))
+        ranks = variant_order(pd.Series(labels))
+        labels = [lab for _, lab in sorted(zip(ranks, labels), key=lambda pair: pair[0])]
+        out_table = paired.pivot(index="label", columns="metric", values="cell").reindex(labels).reset_index()
         out_table = out_table[["label"] + [m for _, m in PAIRED_METRICS if m in out_table]]
+        out_table["verdict"] = out_table["label"].map(trick_verdicts(paired))
         out_table = out_table.rename(columns={"label": "variant (vs its baseline, same seed)"})
-        _save_table(sweep_dir, "tricks_paired", out_table, "Each GAN variant minus its baseline (the default CGAN "
-                    "or the plain DCGAN) with the same seed: mean [95\\% t-interval] (n seeds); * marks an interval "
-                    "that excludes 0. FID: lower is better.", wide=True)
+        paired_table = out_table
+        _save_table(sweep_dir, "tricks_paired", out_table, "Each GAN variant minus its baseline (the default CGAN, "
+                    "the collapse setup for its mitigations, or the plain DCGAN) with the same seed: mean [95\\% "
+                    "t-interval] (n seeds); * marks an interval that excludes 0. FID: lower is better. Verdict: the "
+                    "metrics whose interval shows an improvement or a worsening.", wide=True)
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
     by_variant = frame.groupby("variant", sort=False)
     means = by_variant[numeric].mean()
@@ -409,7 +419,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     from .gan_study_report import gan_study_extras
 
     extras = gan_study_extras(sweep_dir, frame)
-    return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired, **extras}
+    return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired,
+            **({"tricks_paired": paired_table} if paired_table is not None else {}), **extras}
 
 
 DEFAULT_VARIANT = "cgan"   # the run-name stem of the default CGAN in the tricks sweep
@@ -418,29 +429,98 @@ PAIRED_METRICS = (("success_rate", "success (points)"), ("inception_score", "IS"
 
 
 def trick_differences(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every variant minus its baseline seed by seed (conditional variants: the default CGAN; unconditional ones:
-    the plain DCGAN), per metric, with 95% t-intervals."""
-    from .generators import REGISTRY
-
+    """Every variant minus its baseline seed by seed (conditional variants: the default CGAN; the collapse
+    setup's mitigations: the collapse setup; other unconditional ones: the plain DCGAN), per metric, with 95%
+    t-intervals."""
     seed = _col(frame, "seed")
-    conditional = frame["generator"].map(lambda g: REGISTRY[g].conditional if g in REGISTRY else True)
+    baselines = _trick_baselines(frame)
     rows = []
-    for cond, baseline in ((True, DEFAULT_VARIANT), (False, "dcgan")):
-        group = frame[conditional == cond]
-        base = group[group["variant"] == baseline]
-        if base.empty:
-            continue
-        for key, name in PAIRED_METRICS:
+    for baseline in dict.fromkeys(baselines):
+        group = frame[baselines == baseline]
+        base = frame[frame["variant"] == baseline]
+        name = COLLAPSE_SHORT if base["label"].iloc[0].endswith(COLLAPSE_TAG) else base["label"].iloc[0]
+        for key, metric in PAIRED_METRICS:
             if key not in group or base[key].isna().all():  # e.g. no success rate for an unconditional baseline
                 continue
             others = group[(group["variant"] != baseline) & group[key].notna()]
             diffs = paired_differences(others, base, [seed], ["variant", "label"], value=key)
-            scale = 100.0 if "points" in name else 1.0
+            scale = 100.0 if "points" in metric else 1.0
             for r in diffs.itertuples():
-                rows.append({"variant": r.variant, "label": f"{r.label} (vs {baseline.upper()})", "metric": name,
+                rows.append({"variant": r.variant, "label": f"{r.label} (vs {name})", "metric": metric,
                              "mean_diff": r.mean_diff, "low": r.low, "high": r.high, "n": r.n,
                              "cell": fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)})
     return pd.DataFrame(rows, columns=["variant", "label", "metric", "mean_diff", "low", "high", "n", "cell"])
+
+
+COLLAPSE_TAG = "(collapse setup)"   # ends the label of the plain collapse setup (variant_label)
+COLLAPSE_SHORT = "collapse setup"
+
+
+def _trick_baselines(frame: pd.DataFrame) -> pd.Series:
+    """Each run's baseline variant: a mitigation is judged against the setup it mitigates, a trick against the
+    default CGAN, and any other unconditional variant against the plain DCGAN. Runs whose baseline was not run
+    get none (NaN) and are left out of the pairing."""
+    from .generators import REGISTRY
+
+    setups = frame.loc[frame["label"].str.endswith(COLLAPSE_TAG), "variant"].unique()
+    present = set(frame["variant"])
+
+    def pick(row) -> str | None:
+        conditional = REGISTRY[row.generator].conditional if row.generator in REGISTRY else True
+        if conditional:
+            choice = DEFAULT_VARIANT
+        elif len(setups) and f"{COLLAPSE_TAG} +" in row.label:
+            choice = setups[0]
+        else:
+            choice = "dcgan"
+        return choice if choice in present else None
+
+    return pd.Series([pick(r) for r in frame.itertuples()], index=frame.index, dtype=object)
+
+
+def trick_verdicts(paired: pd.DataFrame) -> dict[str, str]:
+    """Per variant, in words: which metrics its paired 95% intervals say it improves or worsens against its
+    baseline ('helps: FID, recall'; 'hurts: success'; 'mixed: ...'; 'indistinguishable'; 'one seed')."""
+    from .findings import HELPS, HURTS, TOO_FEW, verdict
+
+    short = {"success (points)": "success", "IS": "IS", "FID": "FID", "recall (points)": "recall"}
+    out = {}
+    for label, rows in paired.groupby("label", sort=False):
+        better, worse, judged = [], [], False
+        for r in rows.itertuples():
+            v = verdict(r.low, r.high, int(r.n))
+            if v == TOO_FEW:
+                continue
+            judged = True
+            if r.metric == "FID":  # a lower FID is the improvement
+                v = {HELPS: HURTS, HURTS: HELPS}.get(v, v)
+            (better if v == HELPS else worse if v == HURTS else []).append(short.get(r.metric, r.metric))
+        if not judged:
+            out[label] = "one seed"
+        elif better and worse:
+            out[label] = f"mixed: better {', '.join(better)}; worse {', '.join(worse)}"
+        elif better:
+            out[label] = "helps: " + ", ".join(better)
+        elif worse:
+            out[label] = "hurts: " + ", ".join(worse)
+        else:
+            out[label] = "indistinguishable"
+    return out
+
+
+def variant_order(labels: pd.Series) -> list[int]:
+    """Sort keys that put the default CGAN first, then its tricks and losses, the other conditional models, the
+    plain DCGAN, and the collapse setup followed by its mitigations."""
+    def rank(label: str) -> int:
+        label = re.sub(r" \(vs [^()]*\)$", "", label).removesuffix(COLLAPSE_MARK)  # table suffixes aside
+        if label == "CGAN":
+            return 0
+        if label.startswith("CGAN + "):
+            return 1
+        if COLLAPSE_TAG in label:
+            return 4 if label.endswith(COLLAPSE_TAG) else 5
+        return 3 if label.startswith("DCGAN") else 2
+    return [rank(lab) for lab in labels]
 
 
 LOSS_NAMES = {"ns": "non-saturating loss", "minimax": "minimax loss", "lsgan": "least-squares loss",

@@ -116,19 +116,42 @@ def test_a_collapsed_generators_row_is_flagged_even_with_perfect_precision():
 
 
 def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
+    O = "cfg.overrides."   # a run's overrides name its variant (labels); cfg.experiment.* is the resolved config
+    setup = {f"{O}gan.g_lr": 0.005, f"{O}gan.d_lr": 0.0001, f"{O}gan.beta_1": 0.9}
     rows = []
     for seed in range(3):
-        for run, gen, success, extra in (("cgan", "cgan", 0.90 + seed / 100, {}),
-                                         ("cgan-ls0.25", "cgan", 0.92 + seed / 100, {f"{P}gan.label_smoothing": 0.25}),
-                                         ("dcgan", "dcgan", None, {}), ("dcgan-mbd-True", "dcgan", None,
-                                                                         {f"{P}gan.minibatch_discrimination": True})):
+        for run, gen, success, fid, extra in (
+                ("cgan", "cgan", 0.90 + seed / 100, 10.0 + seed, {}),
+                ("cgan-ls0.25", "cgan", 0.92 + seed / 100, 10.0 + seed, {f"{O}gan.label_smoothing": 0.25}),
+                ("cgan-vbn-g", "cgan", 0.90 + (seed % 2) / 50, 5.0 + seed, {f"{O}gan.vbn": "g"}),
+                ("dcgan", "dcgan", None, 10.0 + seed, {}),
+                ("dcgan-setup", "dcgan", None, 300.0 + seed, setup),
+                ("dcgan-setup-mbd", "dcgan", None, 100.0 + seed, {**setup, f"{O}gan.minibatch_discrimination": True})):
             rows.append({"run": f"{run}-seed{seed}", "status": "done", f"{P}augment.generator": gen, f"{P}seed": seed,
-                         f"{P}gan.epochs": 2, "success_rate": success, "inception_score": 9.0, "fid": 10.0 + seed,
+                         f"{O}augment.generator": gen, f"{O}seed": seed, f"{P}gan.epochs": 2,
+                         "success_rate": success, "inception_score": 9.0, "fid": fid,
                          "recall": 0.5, "precision": 0.5, "classes_covered": 10, "class_entropy": 2.3,
                          "fid_real_reference": 2.0, "scorer_test_accuracy": 0.99, **extra})
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    paired = report.tricks_report(tmp_path)["tricks_paired_long"].set_index(["variant", "metric"])
+    tables = report.tricks_report(tmp_path)
+    paired = tables["tricks_paired_long"].set_index(["variant", "metric"])
     assert paired.loc[("cgan-ls0.25", "success (points)"), "mean_diff"] == pytest.approx(0.02)
     assert paired.loc[("cgan-ls0.25", "success (points)"), "cell"] == "+2.00 [+2.00, +2.00]*"
-    assert paired.loc[("dcgan-mbd-True", "FID"), "label"].endswith("(vs DCGAN)")
-    assert ("dcgan-mbd-True", "success (points)") not in paired.index   # unconditional: no success rate
+    # The mitigation is judged against the collapse setup it mitigates (FID 100 vs 300), the setup against DCGAN.
+    assert paired.loc[("dcgan-setup-mbd", "FID"), "label"].endswith("(vs collapse setup)")
+    assert paired.loc[("dcgan-setup-mbd", "FID"), "mean_diff"] == pytest.approx(-200.0)
+    assert paired.loc[("dcgan-setup", "FID"), "label"].endswith("(vs DCGAN)")
+    assert paired.loc[("dcgan-setup", "FID"), "mean_diff"] == pytest.approx(290.0)
+    assert ("dcgan-setup", "success (points)") not in paired.index   # unconditional: no success rate
+    # Verdicts follow the intervals: FID 5 lower on every seed helps, success +2/0/+2 points cannot be told.
+    verdicts = tables["tricks_paired"].set_index(tables["tricks_paired"].columns[0])["verdict"]
+    vbn = next(v for k, v in verdicts.items() if k.startswith("CGAN + VBN in G"))
+    assert vbn == "helps: FID"
+    assert verdicts[next(k for k in verdicts.index if k.startswith("CGAN + one-sided"))] == "helps: success"
+    assert verdicts[next(k for k in verdicts.index if k.endswith("(collapse setup) (vs DCGAN)"))] == "hurts: FID"
+    # Rows: the CGAN's tricks first, the collapse setup before its mitigation.
+    order = [k.split(" (vs ")[0] for k in verdicts.index]
+    setup_label = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+    assert order == ["CGAN + one-sided label smoothing 0.25", "CGAN + VBN in G", setup_label,
+                     setup_label + " + minibatch discrimination"]
+    assert list(tables["tricks"]["variant"]) == ["CGAN"] + order[:2] + ["DCGAN"] + order[2:]

@@ -210,6 +210,8 @@ def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = _search_runs(sweep_dir)
     if frame.empty:
         return {}
+    mean_fid = frame.groupby("label")["fid"].transform("mean")   # best point (lowest mean FID) first
+    frame = frame.iloc[mean_fid.argsort(kind="stable")]
     table = pd.DataFrame(_search_rows(frame))
     out = {"search_best": table}
     default_dir = sweep_dir.parent / "tricks"

@@ -191,18 +191,33 @@ def second_opinion(exp: Experiment, ctx: Context, images: np.ndarray, labels: np
 EPOCH_METRICS = ("success_rate", "fid", "precision_recall", "class_coverage")
 
 
+EPOCH_SCORES_DIR = "epoch_scores"   # in a generator artifact: its per-epoch scores, one file per way of scoring
+
+
+def epoch_scores_path(artifact: Path, exp: Experiment, ctx: Context, seed: int) -> Path:
+    """Where an artifact keeps its per-epoch scores for this scorer, sample count and seed."""
+    return artifact / EPOCH_SCORES_DIR / f"scorer-{scorer_key(exp, ctx)}-n{exp.eval.epoch_samples}-seed{seed}.jsonl"
+
+
 def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: int = 0) -> list[dict]:
-    """Score the generator of every training epoch (the artifact's snapshots) on eval.epoch_samples samples."""
+    """Score the generator of every training epoch (the artifact's snapshots) on eval.epoch_samples samples.
+
+    The scores are kept in the artifact (small, committed with it; the snapshots are not), so another sweep that
+    reuses the generator, here or on a fresh clone, reads them instead of needing the snapshots again."""
     from .callbacks import snapshot_name
     from .training import SNAPSHOT_DIR
 
+    cached = epoch_scores_path(artifact, exp, ctx, seed)
+    if cached.exists():
+        return results.read_jsonl(cached)
     history = results.Run(artifact).history()
     files = [artifact / SNAPSHOT_DIR / snapshot_name(e) for e in range(1, len(history) + 1)]
     missing = [f.name for f in files if not f.exists()]
     if missing or not files:
-        raise FileNotFoundError(f"{artifact} has no per-epoch snapshots ({', '.join(missing) or 'no epochs'}): it was "
-                                "built before they were kept, or on another machine (they are not committed); "
-                                "delete that artifact directory to rebuild it, or set eval.epoch_samples=0")
+        raise FileNotFoundError(f"{artifact} has no per-epoch snapshots ({', '.join(missing) or 'no epochs'}) and no "
+                                f"{EPOCH_SCORES_DIR}/{cached.name}: it was built before either was kept, or on "
+                                "another machine (snapshots are not committed); delete that artifact directory to "
+                                "rebuild it, or set eval.epoch_samples=0")
     small = dataclasses.replace(exp, eval=dataclasses.replace(exp.eval, n_samples=exp.eval.epoch_samples,
                                                               metrics=EPOCH_METRICS, second_scorer_width=0))
     rows = []
@@ -210,6 +225,7 @@ def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: 
         scores = evaluate(entry.load_snapshot(file), small, ctx, seed=seed)
         rows.append({"epoch": epoch, **{k: scores[k] for k in ("success_rate", "fid", "recall", "precision",
                                                                 "classes_covered") if k in scores}})
+    results.write_jsonl(cached, rows)
     return rows
 
 

@@ -134,12 +134,21 @@ def test_the_second_scorer_is_another_artifact_than_the_scorer():
         C.apply(C.Experiment(), {"eval.second_scorer_width": 32, "eval.second_scorer_seed": 0})
 
 
-def test_scoring_every_epoch_refuses_an_artifact_without_snapshots(tmp_path):
+def test_scoring_every_epoch_refuses_an_artifact_without_snapshots_or_kept_scores(tmp_path):
     from cgan_study import results
     from cgan_study.generators import get
 
     run = results.Run(tmp_path)
     run.log({"epoch": 1, "d_loss": 1.0})
+    ctx = type("Ctx", (), {"_data_part": lambda self, exp: {"sha256": "x"}})()
     exp = C.apply(C.Experiment(), {"eval.epoch_samples": 100})
     with pytest.raises(FileNotFoundError, match="no per-epoch snapshots .*delete that artifact"):
-        stages.evaluate_epochs(get("cgan"), tmp_path, exp, ctx=None)
+        stages.evaluate_epochs(get("cgan"), tmp_path, exp, ctx=ctx)
+    # Scores the artifact kept for this scorer, sample count and seed are read back without the snapshots...
+    kept = [{"epoch": 1, "fid": 40.0, "classes_covered": 10}]
+    results.write_jsonl(stages.epoch_scores_path(tmp_path, exp, ctx, seed=0), kept)
+    assert stages.evaluate_epochs(get("cgan"), tmp_path, exp, ctx=ctx, seed=0) == kept
+    # ...but not for another sample count or seed, which would be other scores.
+    for other, seed in ((C.apply(C.Experiment(), {"eval.epoch_samples": 200}), 0), (exp, 1)):
+        with pytest.raises(FileNotFoundError, match="no per-epoch snapshots"):
+            stages.evaluate_epochs(get("cgan"), tmp_path, other, ctx=ctx, seed=seed)

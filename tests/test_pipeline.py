@@ -136,6 +136,10 @@ def test_tricks_smoke_sweep_scores_every_family(smoke_tricks):
     for run in summary.index:
         rows = [json.loads(line) for line in (tmp_path / "tricks" / run / "epochs.jsonl").read_text().splitlines()]
         assert [r["epoch"] for r in rows] == [1] and {"fid", "recall", "classes_covered"} <= set(rows[0])
+        # ...and the same scores kept in its generator's artifact, for sweeps that reuse it without snapshots.
+        artifact = tmp_path / "_artifacts" / "generator" / summary.loc[run, "generator_artifact"]
+        assert [json.loads(line) for f in (artifact / "epoch_scores").iterdir()
+                for line in f.read_text().splitlines()] == rows
     assert {"epochs_tricks.png", "epochs_collapse.png"} <= {p.name for p in (tmp_path / "tricks" / "figures").iterdir()}
     onset = pd.read_csv(tmp_path / "tricks" / "tables" / "collapse_onset.csv")
     assert len(onset) == 4

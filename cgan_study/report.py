@@ -628,7 +628,8 @@ def _grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: 
         ax.imshow(mpimg.imread(path), cmap="gray", interpolation="nearest")
         ax.set_title(_wrap(title), fontsize=5.5)
         ax.axis("off")
-    fig.tight_layout(pad=0.3)
+    # Off axes do not count in tight_layout's spacing, so the row gap is set to hold a title explicitly.
+    fig.tight_layout(pad=0.3, h_pad=0.6 + 0.5 * title_lines)
     _save_figure(out_dir, name, fig)
 
 
@@ -686,13 +687,18 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         ax.set_xlabel("")
         ax.set_ylabel(label)
         ax.tick_params(axis="x", labelrotation=30)
+        for tick in ax.get_xticklabels():  # rotated names end under their point and do not run into each other
+            tick.set_horizontalalignment("right")
+            tick.set_rotation_mode("anchor")
     fig.tight_layout(pad=0.3)
     _save_figure(sweep_dir, "generators", fig)
     per_class = per_class_tables(sweep_dir, frame[frame["generator"] == DEFAULT_GENERATOR], DEFAULT_GENERATOR)
     first = frame.drop_duplicates("generator").set_index("generator")
     grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name) for name in order]
     if all(path.exists() for path, _ in grids):
-        _grid_panels(sweep_dir, "generator_grids", grids, cols=min(len(grids), 6))
+        # Rows as even as they can be at up to 6 panels each (7 generators: 4 + 3, not 6 + 1).
+        rows = -(-len(grids) // 6)
+        _grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows))
     keep = [c for c in ("generator", "success_rate", "fid", "fid_real_reference", "scorer_test_accuracy",
                         "confident_rate") if c in frame]
     runs = frame[keep].assign(seed=frame[_col(frame, "seed")])

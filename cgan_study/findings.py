@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -257,9 +258,25 @@ def sampler_findings(vs_ddpm: pd.DataFrame | None) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- GAN variants (tricks sweep)
 
+def _join(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _against(label: str) -> tuple[str, str]:
+    """'CGAN + VBN in G (vs CGAN)' -> ('VBN in G', 'CGAN'): the variant's own part and its baseline's name."""
+    match = re.search(r" \(vs ([^()]*)\)$", label)
+    if match is None:
+        return label, ""
+    own, base = label[:match.start()], match.group(1)
+    prefix = f"{base} + "
+    return (own[len(prefix):] if own.lower().startswith(prefix.lower()) else own), base
+
+
 def trick_findings(paired: pd.DataFrame | None) -> dict[str, str]:
     """Q1-Q2: each GAN variant against its baseline seed by seed, judged on FID (lower is better) by its paired 95%
-    interval: which lower it, which raise it, which cannot be told from the baseline; success rate alike."""
+    interval: which lower it, which raise it, which cannot be told from the baseline; success rate alike. One
+    sentence per baseline, the variants named by what they change."""
     if paired is None or paired.empty:
         return {}
     out = {}
@@ -268,25 +285,34 @@ def trick_findings(paired: pd.DataFrame | None) -> dict[str, str]:
         rows = paired[(paired["metric"] == metric) & (paired["n"] >= 2)]
         if rows.empty:
             continue
-        groups: dict[str, list[str]] = {HELPS: [], HURTS: [], NO_EFFECT: []}
+        name = "FID" if metric == "FID" else "the success rate"
+        scale, digits = (100, 2) if "points" in metric else (1, 1)
+        by_base: dict[str, dict[str, list[str]]] = {}
+        ns: dict[str, set[int]] = {}
         for r in rows.itertuples():
+            own, base = _against(r.label)
             v = verdict(r.low, r.high, int(r.n))
             if metric == "FID":  # a lower FID is the improvement
                 v = {HELPS: HURTS, HURTS: HELPS}.get(v, v)
-            scale = 100 if "points" in metric else 1
-            groups[v].append(f"{r.label} ({scale * r.mean_diff:+.2f} [{scale * r.low:+.2f}, {scale * r.high:+.2f}], "
-                             f"n = {int(r.n)})")
-        name = "FID" if metric == "FID" else "the success rate"
-        parts = []
-        if groups[HELPS]:
-            parts.append(f"{'; '.join(groups[HELPS])} make {name} {better} beyond the 95% interval")
-        if groups[HURTS]:
-            parts.append(f"{'; '.join(groups[HURTS])} make it {'higher' if better == 'lower' else 'lower'}")
-        if groups[NO_EFFECT]:
-            parts.append(f"{'; '.join(groups[NO_EFFECT])} cannot be told from their baseline")
-        out[key] = (f"Seed by seed against its baseline at the same budget ({name}, mean difference [95% "
-                    f"t-interval]): " + "; while ".join(parts) + ".")
+            groups = by_base.setdefault(base, {HELPS: [], HURTS: [], NO_EFFECT: []})
+            ns.setdefault(base, set()).add(int(r.n))
+            groups[v].append(f"{own} ({scale * r.mean_diff:+.{digits}f} [{scale * r.low:+.{digits}f}, "
+                             f"{scale * r.high:+.{digits}f}])")
+        sentences = []
+        for base, groups in by_base.items():
+            parts = []
+            if groups[HELPS]:
+                parts.append(f"{_join(groups[HELPS])} make {name} {better} beyond the interval")
+            if groups[HURTS]:
+                parts.append(f"{_join(groups[HURTS])} make it {'higher' if better == 'lower' else 'lower'}")
+            if groups[NO_EFFECT]:
+                parts.append(f"{_join(groups[NO_EFFECT])} cannot be told from {base or 'the baseline'}")
+            seeds = "/".join(str(n) for n in sorted(ns[base]))
+            sentences.append(f"Against {base or 'its baseline'}, seed by seed at the same budget ({name}: mean "
+                             f"difference [95% t-interval], n = {seeds} seeds): " + "; ".join(parts) + ".")
+        out[key] = " ".join(sentences)
     return out
+
 
 TRICKS_NUMBERS = ("tricksEpochs", "bestCondVariant", "bestCondSuccess", "collapseVariant", "collapseCoverage",
                   "collapseEntropy", "collapseRecall", "bestMitigation", "bestMitigationRecall",
@@ -322,7 +348,8 @@ def collapse_findings(onsets: pd.DataFrame | None) -> dict[str, str]:
     if onsets is None or onsets.empty:
         return {}
     group = onsets[onsets["group"] == "collapse"]
-    setup = group[group["label"].str.contains("collapse setup", regex=False)]
+    # The plain setup's label ends "(collapse setup)"; its mitigations' begin "Collapse setup + ".
+    setup = group[group["label"].str.contains("collapse setup", case=False, regex=False)]
     if setup.empty:
         return {}
 

@@ -453,6 +453,7 @@ def trick_differences(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 COLLAPSE_TAG = "(collapse setup)"   # ends the label of the plain collapse setup (variant_label)
+COLLAPSE_MITIGATED = "Collapse setup"   # begins the label of each of its mitigations ("Collapse setup + ...")
 COLLAPSE_SHORT = "collapse setup"
 
 
@@ -469,7 +470,7 @@ def _trick_baselines(frame: pd.DataFrame) -> pd.Series:
         conditional = REGISTRY[row.generator].conditional if row.generator in REGISTRY else True
         if conditional:
             choice = DEFAULT_VARIANT
-        elif len(setups) and f"{COLLAPSE_TAG} +" in row.label:
+        elif len(setups) and row.label.startswith(COLLAPSE_MITIGATED + " + "):
             choice = setups[0]
         else:
             choice = "dcgan"
@@ -517,8 +518,10 @@ def variant_order(labels: pd.Series) -> list[int]:
             return 0
         if label.startswith("CGAN + "):
             return 1
-        if COLLAPSE_TAG in label:
-            return 4 if label.endswith(COLLAPSE_TAG) else 5
+        if label.endswith(COLLAPSE_TAG):
+            return 4
+        if label.startswith(COLLAPSE_MITIGATED + " + "):
+            return 5
         return 3 if label.startswith("DCGAN") else 2
     return [rank(lab) for lab in labels]
 
@@ -566,8 +569,13 @@ def _phrase(key: str, value, overrides: dict) -> str | None:
 COLLAPSE_SETUP = {"gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
 
 
+WGAN_CLIP_AS_PUBLISHED = {"gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g_lr": 5e-5, "gan.d_lr": 5e-5,
+                          "gan.d_steps": 5}   # Arjovsky et al. 2017 (experiments.sweeps.WGAN_CLIP)
+
+
 def variant_label(overrides: dict) -> str:
-    """'CGAN + one-sided label smoothing 0.25' from a run's overrides (seed and generator aside)."""
+    """'CGAN + one-sided label smoothing 0.25' from a run's overrides (seed and generator aside). The collapse
+    setup is named once in full; its mitigations read 'Collapse setup + minibatch discrimination'."""
     from .generators import REGISTRY
 
     generator = overrides.get("augment.generator", overrides.get("gan.family", DEFAULT_GENERATOR))
@@ -575,11 +583,20 @@ def variant_label(overrides: dict) -> str:
     skip = {"seed", "augment.generator", "gan.family"}
     if _same(overrides.get("gan.beta_1"), COLLAPSE_SETUP["gan.beta_1"]) and "gan.g_lr" in overrides:
         # The collapse setup, or the setup with its learning rates rebalanced (the TTUR mitigation).
-        base += ", G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+        full = f"{base}, G lr 5e-3 / D lr 1e-4, beta_1 0.9 {COLLAPSE_TAG}"
+        base = COLLAPSE_MITIGATED
         skip.add("gan.beta_1")
         if all(_same(overrides.get(k), COLLAPSE_SETUP[k]) for k in ("gan.g_lr", "gan.d_lr")):
             skip |= {"gan.g_lr", "gan.d_lr"}
-    parts = [p for key, value in overrides.items() if key not in skip and (p := _phrase(key, value, overrides))]
+        if not [k for k in overrides if k not in skip]:
+            return full
+    prefix = []
+    if all(_same(overrides.get(k), v) if k != "gan.loss" and k != "gan.optimizer" else overrides.get(k) == v
+           for k, v in WGAN_CLIP_AS_PUBLISHED.items()):
+        prefix = ["WGAN loss (weight clipping, as published: RMSProp 5e-5, 5 D steps)"]
+        skip |= set(WGAN_CLIP_AS_PUBLISHED)
+    parts = prefix + [p for key, value in overrides.items()
+                      if key not in skip and (p := _phrase(key, value, overrides))]
     return base + (" + " + ", ".join(parts) if parts else "")
 
 

@@ -97,9 +97,12 @@ def test_trick_findings_sort_variants_by_their_paired_fid_interval():
     ])
     found = F.trick_findings(paired)
     fid = found["findTricksFid"]
-    # A lowers FID (better), B raises it (worse), C is inside noise, D (n = 1) is not judged.
-    assert fid.index("CGAN + A") < fid.index("make FID lower") < fid.index("CGAN + B") < fid.index("make it higher")
-    assert "CGAN + C (vs CGAN) (+0.50 [-1.00, +2.00], n = 3) cannot be told" in fid and "CGAN + D" not in fid
+    # A lowers FID (better), B raises it (worse), C is inside noise, D (n = 1) is not judged; each variant is
+    # named by what it changes, its baseline once.
+    assert fid.startswith("Against CGAN, seed by seed at the same budget (FID: mean difference [95% t-interval], "
+                          "n = 3 seeds): A (-2.0 [-3.0, -1.0]) make FID lower")
+    assert fid.index("A (") < fid.index("make FID lower") < fid.index("B (+2.0") < fid.index("make it higher")
+    assert "C (+0.5 [-1.0, +2.0]) cannot be told from CGAN." in fid and "D (" not in fid and "(vs" not in fid
     assert "cannot be told" in found["findTricksSuccess"] and "+1.00 [-1.00, +3.00]" in found["findTricksSuccess"]
     assert F.trick_findings(None) == {}
 
@@ -141,9 +144,9 @@ def test_collapse_finding_names_the_onset_and_each_mitigation():
     setup = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
     onsets = pd.DataFrame([
         {"label": setup, "group": "collapse", "collapse_onset_epoch": "1", "epochs": 3},
-        {"label": setup + " + minibatch discrimination", "group": "collapse", "collapse_onset_epoch": "none",
+        {"label": "Collapse setup + minibatch discrimination", "group": "collapse", "collapse_onset_epoch": "none",
          "epochs": 3},
-        {"label": setup + " + PacGAN2 (D judges 2 samples at once)", "group": "collapse", "collapse_onset_epoch": "2",
+        {"label": "Collapse setup + PacGAN2 (D judges 2 samples at once)", "group": "collapse", "collapse_onset_epoch": "2",
          "epochs": 3},
         {"label": "DCGAN", "group": "collapse", "collapse_onset_epoch": "none", "epochs": 3},
         {"label": "CGAN", "group": "tricks", "collapse_onset_epoch": "none", "epochs": 3},
@@ -169,3 +172,11 @@ def test_scorer_and_search_findings_read_their_tables():
     assert text.startswith("Of 2 search points (one seed each), G 128, D 64 has the lowest FID (7.0")
     assert "it has a lower FID than the default CGAN's (-2.0, 95% CI -3.0 to -1.0)" in text
     assert "re-run" not in F.search_findings(ranked, None)["findSearch"]
+
+
+def test_a_variant_is_named_by_what_it_changes_against_its_baseline():
+    assert F._against("CGAN + WGAN loss (weight clipping, 5 D steps) (vs CGAN)") == (
+        "WGAN loss (weight clipping, 5 D steps)", "CGAN")
+    assert F._against("AC-GAN (vs CGAN)") == ("AC-GAN", "CGAN")
+    assert F._against("Collapse setup + PacGAN2 (vs collapse setup)") == ("PacGAN2", "collapse setup")
+    assert F._join(["a"]) == "a" and F._join(["a", "b", "c"]) == "a, b and c"

@@ -107,6 +107,17 @@ def test_variant_labels_read_as_words_not_config_strings():
         "DCGAN + G lr 0.005 / D lr 0.0001, minibatch discrimination"
     assert report.variant_label({"augment.generator": "newgen", "gan.loss": "wgan"}) == \
         "newgen + WGAN loss (weight clipping)"
+    # The collapse setup is named in full once; its mitigations by what they add to it.
+    setup = {"augment.generator": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
+    assert report.variant_label(setup) == "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+    assert report.variant_label({**setup, "gan.pack": 2}) == "Collapse setup + PacGAN2 (D judges 2 samples at once)"
+    assert report.variant_label({**setup, "gan.g_lr": 1e-4, "gan.d_lr": 4e-4}) == \
+        "Collapse setup + TTUR, G lr 0.0001 / D lr 0.0004"
+    wgan = {"augment.generator": "cgan", "gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g_lr": 5e-5,
+            "gan.d_lr": 5e-5, "gan.d_steps": 5}
+    assert report.variant_label(wgan) == "CGAN + WGAN loss (weight clipping, as published: RMSProp 5e-5, 5 D steps)"
+    assert report.variant_label({**wgan, "gan.d_steps": 3}) == \
+        "CGAN + WGAN loss (weight clipping), RMSProp, G lr 5e-05 / D lr 5e-05, 3 D steps per G step"
 
 
 def test_a_collapsed_generators_row_is_flagged_even_with_perfect_precision():
@@ -153,5 +164,5 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
     order = [k.split(" (vs ")[0] for k in verdicts.index]
     setup_label = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
     assert order == ["CGAN + one-sided label smoothing 0.25", "CGAN + VBN in G", setup_label,
-                     setup_label + " + minibatch discrimination"]
+                     "Collapse setup + minibatch discrimination"]
     assert list(tables["tricks"]["variant"]) == ["CGAN"] + order[:2] + ["DCGAN"] + order[2:]

@@ -103,7 +103,9 @@ class DiffusionConfig:
     sampler: str = "ddim"
     sample_steps: int = 20
     eta: float = 1.0                 # DDIM stochasticity: 0 deterministic, 1 = DDPM's posterior variance
-    guidance: float = 0.0            # classifier-free guidance scale w: (1 + w) eps(y) - w eps(no label)
+    # Classifier-free guidance scale w: (1 + w) eps(y) - w eps(no label). 0 keeps the lowest FID and highest recall;
+    # in results/diffusion_samplers w = 0.5 on this sampler lifts success 89.8% -> 98.3% but FID 8.6 -> 12.3.
+    guidance: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -239,9 +239,10 @@ def sampler_findings(vs_ddpm: pd.DataFrame | None) -> dict[str, str]:
     if sentences:
         later = [x[0].upper() + x[1:] for x in sentences[1:]]
         out["findSamplers"] = "Against ancestral DDPM sampling of the same model, " + ". ".join(sentences[:1] + later) + "."
-    guided = vs_ddpm[vs_ddpm["guidance"] > 0].sort_values("guidance")
+    guided = vs_ddpm[vs_ddpm["guidance"] > 0].sort_values(["steps", "eta", "guidance"])
     if not guided.empty and "fid" in guided.columns:
-        parts = [f"scale {r.guidance:g} ({r.steps} DDIM steps) gives {100 * (r.base_success + r.diff):.1f}% "
+        parts = [f"scale {r.guidance:g} ({r.steps} DDIM steps{f', eta {r.eta:g}' if r.eta else ''}) gives "
+                 f"{100 * (r.base_success + r.diff):.1f}% "
                  f"success ({points(r.diff)} points, 95% CI {points(r.low)} to {points(r.high)}) at FID "
                  f"{r.fid:.1f}" for r in guided.itertuples()]
         base = guided.iloc[0]

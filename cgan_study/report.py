@@ -352,7 +352,7 @@ TRICK_METRICS = [("success_rate", "success (%)", 100), ("inception_score", "IS",
                  ("kid", "KID", 1), ("precision", "prec.", 100), ("recall", "rec.", 100),
                  ("density", "dens.", 1), ("coverage", "cover. (%)", 100),
                  ("classes_covered", "classes", 1), ("confident_rate", "conf. (%)", 100)]
-COLLAPSE_MARK = " (collapse)"  # appended to a row any of whose runs carries a collapse warning
+COLLAPSE_MARK = " [collapsed]"  # appended to a row any of whose runs carries a collapse warning
 
 
 def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -378,7 +378,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     table = pd.DataFrame(rows).fillna("--")  # e.g. no success rate for unconditional models
     _save_table(sweep_dir, "tricks", table, "GAN variants scored by the scoring CNN on 10,000 samples "
                                             "(1,000 per class); mean $\\pm$ std over n seeds. Density and coverage "
-                                            "after Naeem et al.; (collapse): coverage below 0.25 or recall below 0.1 "
+                                            "after Naeem et al.; [collapsed]: coverage below 0.25 or recall below 0.1 "
                                             "in a run, where precision and density overstate quality.", wide=True)
     reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
     first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed
@@ -682,7 +682,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     table = pd.DataFrame(rows)
     _save_table(sweep_dir, "generators", table, "Every conditional generator scored by the scoring CNN on 10,000 "
                 "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator); "
-                "(collapse): coverage below 0.25 or recall below 0.1 in a run. "
+                "[collapsed]: coverage below 0.25 or recall below 0.1 in a run. "
                 "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
     import seaborn as sns
 
@@ -912,11 +912,39 @@ def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=6, frameon=False)
     fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1), w_pad=1.0)
     _save_figure(sweep_dir, "samplers", fig)
+    _guidance_figure(sweep_dir, frame)
     panels = [(sweep_dir / r.run / "progressive.png", r.sampler) for r in frame.itertuples()
               if r.sampler.startswith("DDPM") or r.sampler == "DDIM, 50 steps"]
     if panels and all(path.exists() for path, _ in panels):
         _grid_panels(sweep_dir, "progressive", panels, cols=len(panels))
     return {"samplers": table, "samplers_long": frame, "samplers_vs_ddpm": vs}
+
+
+def _guidance_figure(sweep_dir: Path, frame: pd.DataFrame) -> None:
+    """Success, FID and recall against the classifier-free guidance scale, for every DDIM setting sampled at more
+    than one scale: the fidelity/diversity trade-off."""
+    d = "cfg.experiment.diffusion."
+    ddim = frame[frame[d + "sampler"] == "ddim"]
+    settings = [(key, group.sort_values(d + "guidance")) for key, group in ddim.groupby([d + "sample_steps", d + "eta"])
+                if group[d + "guidance"].nunique() >= 2]
+    if not settings:
+        return
+    fig, _ = _figure(3.4, 1.9)
+    fig.clf()
+    for i, (column, label) in enumerate((("success_rate", "success rate (%)"), ("fid", "FID"),
+                                         ("recall", "recall (%)"))):
+        ax = fig.add_subplot(1, 3, i + 1)
+        scale = 1 if column == "fid" else 100
+        for (steps, eta), group in settings:
+            ax.plot(group[d + "guidance"], scale * group[column], "o-", markersize=3,
+                    label=f"DDIM, {int(steps)} steps, eta {eta:g}")
+        ax.set_xlabel("guidance w")
+        ax.set_ylabel(label)
+        ax.set_title(f"({'abc'[i]}) {label.split(' (')[0]}", fontsize=7)
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(settings), fontsize=6, frameon=False)
+    fig.tight_layout(pad=0.3, rect=(0, 0.11, 1, 1), w_pad=0.8)
+    _save_figure(sweep_dir, "guidance", fig)
 
 
 def sampler_vs_ddpm(frame: pd.DataFrame) -> pd.DataFrame:

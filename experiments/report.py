@@ -19,7 +19,7 @@ PAPER_TABLES = {"generators": ("generators",),
                 "gan_search": ("search",), "gan_search_best": ("search_best",), "diffusion_samplers": ("samplers",)}
 SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf",),
                  "tricks": ("variant_grids.png", "collapse_grids.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
-                 "diffusion_samplers": ("progressive.png",)}
+                 "diffusion_samplers": ("progressive.png", "guidance.pdf")}
 # generated/<name>.tex -> (paper/sections/<file>.tex, the sweep whose figures it shows); without that sweep's
 # results a sentence says so instead.
 SECTIONS = {"tricks_section": ("tricks", "tricks"), "tricks_appendix": ("tricks_appendix", "tricks"),

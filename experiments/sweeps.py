@@ -289,15 +289,18 @@ GENERATORS = Sweep(
 # --------------------------------------------------------------------------- diffusion samplers
 
 def _sampler_grid() -> Grid:
-    """Ancestral DDPM over all T steps; DDIM with S steps, deterministic and (S <= 50) with eta = 1; DDIM-50 with
-    classifier-free guidance.
+    """Ancestral DDPM over all T steps; DDIM with S steps, deterministic and (S <= 50) with eta = 1; DDIM-50 and
+    the study's DDIM-20 with eta 1 under classifier-free guidance.
     Every point samples the same trained model (the sampler keys are not part of the artifact's hash)."""
     ddim = fixed("diffusion.sampler", "ddim")
     return product(fixed("augment.generator", "diffusion"), chain(
         fixed("diffusion.sampler", "ddpm"),
         product(ddim, sweep("diffusion.sample_steps", (10, 20, 50, 100))),
         product(ddim, sweep("diffusion.sample_steps", (10, 20, 50)), fixed("diffusion.eta", 1.0)),
-        product(ddim, fixed("diffusion.sample_steps", 50), sweep("diffusion.guidance", (1.0, 3.0)))), _seeds(1))
+        product(ddim, fixed("diffusion.sample_steps", 50), sweep("diffusion.guidance", (1.0, 3.0))),
+        # The study's sampler (DDIM-20, eta 1) under guidance: the scale that trades FID for success rate.
+        product(ddim, fixed("diffusion.sample_steps", 20), fixed("diffusion.eta", 1.0),
+                sweep("diffusion.guidance", (0.5, 1.0, 2.0)))), _seeds(1))
 
 
 DIFFUSION_SAMPLERS = Sweep(

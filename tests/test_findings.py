@@ -138,6 +138,12 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
     guided = found["findGuidance"]
     assert guided.startswith("With classifier-free guidance: against DDPM's 98.0% success at FID 8.0")  # +1 is noise
     assert "scale 1 (50 DDIM steps) gives 99.0% success (+1.00 points" in guided and "at FID 12.5" in guided
+    frame.loc[len(frame)] = {"run": "S20eta1w1", "success_rate": 0.995, "n_samples": 1000,
+                             "sample_seconds_per_1000": 40.0, d + "sampler": "ddim", d + "sample_steps": 20,
+                             d + "eta": 1.0, d + "guidance": 1.0, "fid": 20.0}
+    guided = F.sampler_findings(report.sampler_vs_ddpm(frame))["findGuidance"]
+    # Ordered by steps: the 20-step setting names its eta, the 50-step one (eta 0) does not.
+    assert guided.index("scale 1 (20 DDIM steps, eta 1) gives 99.5%") < guided.index("scale 1 (50 DDIM steps)")
 
 
 def test_collapse_finding_names_the_onset_and_each_mitigation():

@@ -328,7 +328,10 @@ def tricks_numbers(means: pd.DataFrame) -> dict[str, str]:
     out = {"tricksEpochs": ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))}
     conditional = means["family"].map(lambda name: REGISTRY[name].conditional if name in REGISTRY else True)
     cond = means[conditional].dropna(subset=["success_rate"])
-    name = (lambda variant: means.loc[variant, "label"]) if "label" in means else (lambda variant: variant)
+    def name(variant: str) -> str:
+        label = means.loc[variant, "label"] if "label" in means else variant
+        # Used mid-sentence: "Collapse setup + ..." loses its capital.
+        return "c" + label[1:] if label.startswith("Collapse setup") else label
     if len(cond):
         best = cond["success_rate"].idxmax()
         out.update(bestCondVariant=name(best), bestCondSuccess=f"{100 * cond.loc[best, 'success_rate']:.2f}")

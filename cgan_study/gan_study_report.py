@@ -7,7 +7,7 @@ import pandas as pd
 
 from . import results
 from .report import (_col, _figure, _overrides, _save_figure, _save_table, finished_runs, fmt, fmt_difference,
-                     paired_differences, variant_label)
+                     paired_differences, variant_label, wrapped_first_column)
 
 CURVE_METRICS = (("success_rate", "success (%)", 100), ("fid", "FID", 1), ("classes_covered", "classes covered", 1),
                  ("recall", "recall (%)", 100))
@@ -89,7 +89,7 @@ def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     if not table.empty:
         _save_table(sweep_dir, "collapse_onset", table, "The first epoch at which a GAN covers fewer than 10 classes "
                     "or its recall falls below 0.1 (2,000 samples scored after every epoch), per seed; none: never "
-                    "within the budget.")
+                    "within the budget.", column_format=wrapped_first_column(table, "4.2cm"))
     return table
 
 

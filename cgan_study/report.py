@@ -32,15 +32,17 @@ def fmt(mean: float, std: float, n: int, scale: float = 100.0, digits: int = 2) 
 
 def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None,
              wide: bool = False) -> str:
-    """A booktabs table (needs booktabs and adjustbox); '±' becomes $\\pm$; `wide` spans both columns."""
+    """A booktabs table (needs booktabs, adjustbox and array); '±' becomes $\\pm$; `wide` spans both columns."""
     cols = list(table.columns)
     column_format = column_format or "l" + "r" * (len(cols) - 1)
 
     def esc(value) -> str:
         if str(value).startswith("$") or "\\" in str(value):
             return str(value)  # already LaTeX
+        if str(value).strip().lower() in ("nan", "none", ""):
+            return "--"  # a missing number is a dash, never 'nan'
         text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
-        return text.replace(" (n=", "\\,(")
+        return text.replace(" (n=", "\\,(").replace("beta\\_1", "$\\beta_1$")
 
     env = "table*" if wide else "table"
     lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
@@ -53,9 +55,23 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
     return "\n".join(lines)
 
 
-def _save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False) -> None:
+def _save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,
+                column_format: str | None = None) -> None:
     results.write_csv(out_dir / "tables" / f"{name}.csv", table)
-    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table, caption, f"tab:{name}", wide=wide))
+    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table, caption, f"tab:{name}", column_format,
+                                                                    wide=wide))
+
+
+def wrapped_first_column(table: pd.DataFrame, width: str, last: str | None = None) -> str:
+    """A column format whose first (label) column wraps at `width` instead of shrinking the whole table; the
+    last one too when `last` gives its width."""
+    middle = "r" * (len(table.columns) - (2 if last else 1))
+    return ragged(width) + middle + (ragged(last) if last else "")
+
+
+def ragged(width: str) -> str:
+    """A wrapping, left-aligned column (needs the array package): justified text in a narrow cell stretches."""
+    return f">{{\\raggedright\\arraybackslash}}p{{{width}}}"
 
 
 def _figure(width: float = 3.4, height: float = 2.5):
@@ -201,7 +217,7 @@ def _few_shot_figures(sweep_dir: Path, few: pd.DataFrame, k: str, order: list[st
 
     ks = sorted(few[k].unique())
     full = [s for s in order if few[few["setting"] == s][k].nunique() == len(ks)]
-    fig, ax = _figure(6.8, 2.6)
+    fig, ax = _figure(3.4, 3.1)  # the paper's column width; the legend below the axes
     palette = sns.color_palette("tab10", len(full))
     for i, setting in enumerate(full):
         pts = [(kk, *_interval_points(few[(few["setting"] == setting) & (few[k] == kk)]["test_accuracy"]))
@@ -210,11 +226,15 @@ def _few_shot_figures(sweep_dir: Path, few: pd.DataFrame, k: str, order: list[st
         ax.errorbar(xs, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]], marker="o",
                     markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=setting)
     ax.set_xscale("log")
+    ax.set_xticks(list(ks), [str(int(kk)) for kk in ks])  # the k values themselves, not powers of ten
+    ax.minorticks_off()
     ax.set_ylim(0, 100)
     ax.set_xlabel("real digits per class (k)")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend(fontsize=6, title=None, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    fig.tight_layout(pad=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    rows = (len(labels) + 1) // 2
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=6, frameon=False)
+    fig.tight_layout(pad=0.3, rect=(0, 0.045 * rows + 0.02, 1, 1))
     _save_figure(sweep_dir, "few_shot_curves", fig)
 
     counts = few.groupby(k)["setting"].nunique()
@@ -379,7 +399,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     _save_table(sweep_dir, "tricks", table, "GAN variants scored by the scoring CNN on 10,000 samples "
                                             "(1,000 per class); mean $\\pm$ std over n seeds. Density and coverage "
                                             "after Naeem et al.; [collapsed]: coverage below 0.25 or recall below 0.1 "
-                                            "in a run, where precision and density overstate quality.", wide=True)
+                                            "in a run, where precision and density overstate quality.", wide=True,
+                column_format=wrapped_first_column(table, "3.4cm"))
     reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
     first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed
     grids = [(sweep_dir / run / "samples.png", label) for run, label in zip(first["run"], first["label"])]
@@ -404,12 +425,19 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out_table = paired.pivot(index="label", columns="metric", values="cell").reindex(labels).reset_index()
         out_table = out_table[["label"] + [m for _, m in PAIRED_METRICS if m in out_table]]
         out_table["verdict"] = out_table["label"].map(trick_verdicts(paired))
-        out_table = out_table.rename(columns={"label": "variant (vs its baseline, same seed)"})
+        from .findings import _against
+
+        # The variant by what it changes, its baseline in a column of its own.
+        parts = [_against(label) for label in out_table["label"]]
+        out_table.insert(0, "variant", [own for own, _ in parts])
+        out_table.insert(1, "vs", [base for _, base in parts])
+        out_table = out_table.drop(columns="label")
         paired_table = out_table
-        _save_table(sweep_dir, "tricks_paired", out_table, "Each GAN variant minus its baseline (the default CGAN, "
-                    "the collapse setup for its mitigations, or the plain DCGAN) with the same seed: mean [95\\% "
+        _save_table(sweep_dir, "tricks_paired", out_table, "Each GAN variant minus its baseline (vs: the default "
+                    "CGAN, the collapse setup for its mitigations, or the plain DCGAN) with the same seed: mean [95\\% "
                     "t-interval] (n seeds); * marks an interval that excludes 0. FID: lower is better. Verdict: the "
-                    "metrics whose interval shows an improvement or a worsening.", wide=True)
+                    "metrics whose interval shows an improvement or a worsening.", wide=True,
+                    column_format=ragged("3.6cm") + "l" + "r" * (len(out_table.columns) - 3) + ragged("2.3cm"))
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
     by_variant = frame.groupby("variant", sort=False)
     means = by_variant[numeric].mean()

@@ -155,14 +155,25 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
     assert paired.loc[("dcgan-setup", "FID"), "mean_diff"] == pytest.approx(290.0)
     assert ("dcgan-setup", "success (points)") not in paired.index   # unconditional: no success rate
     # Verdicts follow the intervals: FID 5 lower on every seed helps, success +2/0/+2 points cannot be told.
-    verdicts = tables["tricks_paired"].set_index(tables["tricks_paired"].columns[0])["verdict"]
-    vbn = next(v for k, v in verdicts.items() if k.startswith("CGAN + VBN in G"))
-    assert vbn == "helps: FID"
-    assert verdicts[next(k for k in verdicts.index if k.startswith("CGAN + one-sided"))] == "helps: success"
-    assert verdicts[next(k for k in verdicts.index if k.endswith("(collapse setup) (vs DCGAN)"))] == "hurts: FID"
-    # Rows: the CGAN's tricks first, the collapse setup before its mitigation.
-    order = [k.split(" (vs ")[0] for k in verdicts.index]
+    table = tables["tricks_paired"]
+    verdicts = table.set_index("variant")["verdict"]
+    assert verdicts["VBN in G"] == "helps: FID"
+    assert verdicts["one-sided label smoothing 0.25"] == "helps: success"
     setup_label = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
-    assert order == ["CGAN + one-sided label smoothing 0.25", "CGAN + VBN in G", setup_label,
-                     "Collapse setup + minibatch discrimination"]
+    assert verdicts[setup_label] == "hurts: FID"
+    # Each variant named by what it changes, its baseline in the 'vs' column; the CGAN's tricks first, the collapse
+    # setup before its mitigation.
+    assert list(zip(table["variant"], table["vs"])) == [
+        ("one-sided label smoothing 0.25", "CGAN"), ("VBN in G", "CGAN"), (setup_label, "DCGAN"),
+        ("minibatch discrimination", "collapse setup")]
+    order = ["CGAN + one-sided label smoothing 0.25", "CGAN + VBN in G", setup_label,
+             "Collapse setup + minibatch discrimination"]
     assert list(tables["tricks"]["variant"]) == ["CGAN"] + order[:2] + ["DCGAN"] + order[2:]
+
+def test_latex_tables_show_a_dash_for_a_missing_number_and_wrap_their_label_column():
+    table = pd.DataFrame({"variant": ["DCGAN, beta_1 0.9", "CGAN"], "success (%)": [float("nan"), "90.1 ± 1.0"],
+                          "n": [1, 3]})
+    tex = report.to_latex(table, "c", "tab:x", report.wrapped_first_column(table, "3cm"))
+    assert "nan" not in tex and "DCGAN, $\\beta_1$ 0.9 & -- & 1 \\\\" in tex
+    assert "\\begin{tabular}{>{\\raggedright\\arraybackslash}p{3cm}rr}" in tex and "90.1 $\\pm$ 1.0" in tex
+    assert report.wrapped_first_column(table, "3cm", last="2cm").endswith("r>{\\raggedright\\arraybackslash}p{2cm}")

@@ -691,11 +691,13 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
+    from .generators import REGISTRY
+
     order = setting_order_generators(frame["generator"])
     rows = []
     for name in order:
         group = frame[frame["generator"] == name]
-        row = {"generator": name}
+        row = {"generator": REGISTRY[name].label if name in REGISTRY else name}  # the readable name
         for key, label, scale in GENERATOR_COLUMNS:
             v = group[key].dropna() if key in group else pd.Series(dtype=float)
             digits = 1 if key in ("fid", "classes_covered") else 2
@@ -714,7 +716,9 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
     import seaborn as sns
 
-    long = frame.assign(success=frame["success_rate"] * 100)
+    name_of = {name: REGISTRY[name].label if name in REGISTRY else name for name in order}
+    long = frame.assign(success=frame["success_rate"] * 100, generator=frame["generator"].map(name_of))
+    labels = [name_of[name] for name in order]
     fig, axes = _figure(6.8, 2.2)
     fig.clf()
     panels = (("success", "success rate (%)", 0.0, 100.0), ("fid", "FID (scorer features)", 0.0, float("inf")))
@@ -726,9 +730,9 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             _, low, high, _ = t_interval(v)
             return max(low, floor), min(high, ceiling)
 
-        sns.pointplot(data=long, x="generator", y=column, order=order, errorbar=interval,
+        sns.pointplot(data=long, x="generator", y=column, order=labels, errorbar=interval,
                       linestyle="none", capsize=0.2, ax=ax, color="black", markersize=3)
-        sns.stripplot(data=long, x="generator", y=column, order=order, ax=ax, size=3, alpha=0.5, jitter=False)
+        sns.stripplot(data=long, x="generator", y=column, order=labels, ax=ax, size=3, alpha=0.5, jitter=False)
         ax.set_xlabel("")
         ax.set_ylabel(label)
         ax.tick_params(axis="x", labelrotation=30)
@@ -739,7 +743,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     _save_figure(sweep_dir, "generators", fig)
     per_class = per_class_tables(sweep_dir, frame[frame["generator"] == DEFAULT_GENERATOR], DEFAULT_GENERATOR)
     first = frame.drop_duplicates("generator").set_index("generator")
-    grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name) for name in order]
+    grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name_of[name]) for name in order]
     if all(path.exists() for path, _ in grids):
         # Rows as even as they can be at up to 6 panels each (7 generators: 4 + 3, not 6 + 1).
         rows = -(-len(grids) // 6)

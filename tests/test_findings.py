@@ -186,3 +186,21 @@ def test_a_variant_is_named_by_what_it_changes_against_its_baseline():
     assert F._against("AC-GAN (vs CGAN)") == ("AC-GAN", "CGAN")
     assert F._against("Collapse setup + PacGAN2 (vs collapse setup)") == ("PacGAN2", "collapse setup")
     assert F._join(["a"]) == "a" and F._join(["a", "b", "c"]) == "a, b and c"
+
+
+def test_generators_are_ranked_by_fid_under_their_readable_names():
+    runs = pd.DataFrame({"generator": ["guided_cgan", "guided_cgan", "cgan", "cgan"], "fid": [20.0, 18.0, 9.0, 9.2],
+                         "success_rate": [0.99, 0.99, 0.98, 0.99], "fid_real_reference": [1.65] * 4})
+    text = F.generator_findings(runs)["findGeneratorsFid"]
+    assert text == ("By FID in the scorer's features the generators rank CGAN (9.1), classifier-guided CGAN (19.0); "
+                    "real training digits reach 1.6.")
+
+
+def test_the_limitations_name_scored_generators_missing_from_the_augmentation_study():
+    generators = pd.DataFrame({"generator": ["cgan", "dcgan", "pca", "diffusion"]})
+    few = pd.DataFrame({"setting": ["real", "mix, cgan (coursework)", "filter, pca (low_data)"]})
+    assert F.study_coverage_findings(generators, few) == {
+        "findStudyCoverage": "Of the scored generators, diffusion does not yet enter the augmentation study."}
+    few.loc[3] = {"setting": "mix, diffusion (low_data)"}   # the unconditional DCGAN is never an arm
+    assert F.study_coverage_findings(generators, few)["findStudyCoverage"].startswith("Every scored generator")
+    assert F.study_coverage_findings(None, few) == {}

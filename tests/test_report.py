@@ -51,9 +51,9 @@ def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_
                          "gan.elbo": -95.0 if gen == "cvae" else None})
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     table = report.generators_report(tmp_path)["generators"].set_index("generator")
-    assert list(table.index) == ["cgan", "cvae", "unlisted"]
-    assert table.loc["cgan", "success (%)"] == "98.50 ± 0.71" and table.loc["cvae", "FID"] == "105.0 ± 7.1"
-    assert table.loc["cvae", "ELBO"] == "-95.0" and table.loc["cgan", "ELBO"] == "--"
+    assert list(table.index) == ["CGAN", "CVAE", "unlisted"]   # registered generators by their readable names
+    assert table.loc["CGAN", "success (%)"] == "98.50 ± 0.71" and table.loc["CVAE", "FID"] == "105.0 ± 7.1"
+    assert table.loc["CVAE", "ELBO"] == "-95.0" and table.loc["CGAN", "ELBO"] == "--"
     assert (table["n"] == 2).all()
 
 

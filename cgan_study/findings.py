@@ -207,10 +207,10 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
         out["findSuccess"] = (f"The scorer recognises the requested digit in {100 * mean:.2f}% of the CGAN's samples"
                               f"{ci}, {where} its {100 * scorer:.2f}% on real test digits.")
     if "fid" in runs:
-        from .generators import REGISTRY
+        from .generators import display_name
 
         fids = runs.groupby("generator")["fid"].mean().sort_values()
-        ranked = ", ".join(f"{REGISTRY[g].label if g in REGISTRY else g} ({v:.1f})" for g, v in fids.items())
+        ranked = ", ".join(f"{display_name(g)} ({v:.1f})" for g, v in fids.items())
         text = f"By FID in the scorer's features the generators rank {ranked}"
         if "fid_real_reference" in runs:
             text += f"; real training digits reach {runs['fid_real_reference'].mean():.1f}"
@@ -221,13 +221,13 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
 def study_coverage_findings(generators: pd.DataFrame | None, few_runs: pd.DataFrame | None) -> dict[str, str]:
     """Limitations: which scored conditional generators have no arm in the augmentation study (settings read
     'strategy, generator (protocol)'), or that every one has."""
-    from .generators import REGISTRY
+    from .generators import REGISTRY, display_name
 
     if generators is None or generators.empty or few_runs is None or few_runs.empty or "setting" not in few_runs:
         return {}
     used = set(re.findall(r", (\w+) \(", " ".join(few_runs["setting"].astype(str))))
     scored = [g for g in dict.fromkeys(generators["generator"]) if g not in REGISTRY or REGISTRY[g].conditional]
-    missing = [REGISTRY[g].label if g in REGISTRY else g for g in scored if g not in used]
+    missing = [display_name(g) for g in scored if g not in used]
     if not missing:
         return {"findStudyCoverage": "Every scored generator also enters the augmentation study."}
     verb = "does" if len(missing) == 1 else "do"

@@ -604,10 +604,10 @@ WGAN_CLIP_AS_PUBLISHED = {"gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g
 def variant_label(overrides: dict) -> str:
     """'CGAN + one-sided label smoothing 0.25' from a run's overrides (seed and generator aside). The collapse
     setup is named once in full; its mitigations read 'Collapse setup + minibatch discrimination'."""
-    from .generators import REGISTRY
+    from .generators import display_name
 
     generator = overrides.get("augment.generator", overrides.get("gan.family", DEFAULT_GENERATOR))
-    base = REGISTRY[generator].label if generator in REGISTRY else str(generator)
+    base = str(display_name(generator))
     skip = {"seed", "augment.generator", "gan.family"}
     if _same(overrides.get("gan.beta_1"), COLLAPSE_SETUP["gan.beta_1"]) and "gan.g_lr" in overrides:
         # The collapse setup, or the setup with its learning rates rebalanced (the TTUR mitigation).
@@ -691,13 +691,13 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
-    from .generators import REGISTRY
+    from .generators import display_name
 
     order = setting_order_generators(frame["generator"])
     rows = []
     for name in order:
         group = frame[frame["generator"] == name]
-        row = {"generator": REGISTRY[name].label if name in REGISTRY else name}  # the readable name
+        row = {"generator": display_name(name)}
         for key, label, scale in GENERATOR_COLUMNS:
             v = group[key].dropna() if key in group else pd.Series(dtype=float)
             digits = 1 if key in ("fid", "classes_covered") else 2
@@ -716,7 +716,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
     import seaborn as sns
 
-    name_of = {name: REGISTRY[name].label if name in REGISTRY else name for name in order}
+    name_of = {name: display_name(name) for name in order}
     long = frame.assign(success=frame["success_rate"] * 100, generator=frame["generator"].map(name_of))
     labels = [name_of[name] for name in order]
     fig, axes = _figure(6.8, 2.2)

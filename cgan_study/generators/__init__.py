@@ -111,6 +111,11 @@ def unregister(name: str) -> None:
     REGISTRY.pop(name, None)
 
 
+def display_name(name: str) -> str:
+    """The name tables, figures and sentences use: a registered generator's label, else the name itself."""
+    return REGISTRY[name].label if name in REGISTRY else name
+
+
 def get(name: str) -> Entry:
     if name not in REGISTRY:
         raise KeyError(f"unknown generator '{name}'; registered: {', '.join(REGISTRY)}")

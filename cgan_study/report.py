@@ -56,10 +56,11 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
 
 
 def _save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,
-                column_format: str | None = None) -> None:
+                column_format: str | None = None, shown: pd.DataFrame | None = None) -> None:
+    """The table as CSV, and as LaTeX (`shown`, where the paper shows it with readable labels, else the same)."""
     results.write_csv(out_dir / "tables" / f"{name}.csv", table)
-    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table, caption, f"tab:{name}", column_format,
-                                                                    wide=wide))
+    results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table if shown is None else shown, caption,
+                                                                    f"tab:{name}", column_format, wide=wide))
 
 
 def wrapped_first_column(table: pd.DataFrame, width: str, last: str | None = None) -> str:
@@ -184,6 +185,23 @@ def setting_label(strategy: str, generator: str, protocol: str) -> str:
     return f"{strategy}, {generator} ({protocol})"
 
 
+def readable_setting(label: str) -> str:
+    """A setting label as tables and figures show it: 'mix, guided_cgan (coursework)' names the generator by its
+    readable name ('mix, guided CGAN (coursework)'); the CSVs and findings keep the registry name."""
+    from .generators import display_name
+
+    strategy, sep, rest = str(label).partition(", ")
+    if not sep:
+        return str(label)
+    generator, paren, protocol = rest.partition(" (")
+    return f"{strategy}, {display_name(generator)}{paren}{protocol}"
+
+
+def _readable_first_column(table: pd.DataFrame) -> pd.DataFrame:
+    first = table.columns[0]
+    return table.assign(**{first: [readable_setting(v) for v in table[first]]})
+
+
 def setting_order(labels) -> list[str]:
     """Declared strategies first (in declaration order), generators in registry order; unknown ones last, sorted.
 
@@ -224,7 +242,7 @@ def _few_shot_figures(sweep_dir: Path, few: pd.DataFrame, k: str, order: list[st
                for kk in ks]
         xs = [kk * 1.05 ** (i - len(full) / 2) for kk, *_ in pts]  # settings side by side (log axis)
         ax.errorbar(xs, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]], marker="o",
-                    markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=setting)
+                    markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=readable_setting(setting))
     ax.set_xscale("log")
     ax.set_xticks(list(ks), [str(int(kk)) for kk in ks])  # the k values themselves, not powers of ten
     ax.minorticks_off()
@@ -247,7 +265,7 @@ def _few_shot_figures(sweep_dir: Path, few: pd.DataFrame, k: str, order: list[st
         mean, lo, hi = _interval_points(few[(few["setting"] == setting) & (few[k] == at)]["test_accuracy"])
         ax.errorbar([mean], [i], xerr=[[lo], [hi]], marker="o", markersize=2.5, capsize=1.5, color="black",
                     linewidth=0.8)
-    ax.set_yticks(range(len(settings)), settings, fontsize=6)
+    ax.set_yticks(range(len(settings)), [readable_setting(s) for s in settings], fontsize=6)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"test accuracy (%) at k = {int(at)}")
@@ -338,9 +356,10 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             out["few_shot_paired"] = paired
             _save_table(sweep_dir, "few_shot_paired", paired, "Paired difference in test accuracy (points) to "
                         "real-only with the same k and seed: mean [95\\% t-interval]; * marks an interval that "
-                        "excludes 0.", wide=True)
+                        "excludes 0.", wide=True, shown=_readable_first_column(paired))
         _save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by strategy, "
-                                                 "generator and protocol; mean $\\pm$ std (n seeds).")
+                                                 "generator and protocol; mean $\\pm$ std (n seeds).",
+                    shown=_readable_first_column(wide))
         _few_shot_figures(sweep_dir, few, k, order)
 
     cas = frame[frame["strategy"] == "synthetic_only"]

@@ -59,7 +59,7 @@ def _few_shot_grid(ks, seeds: int) -> Grid:
 
 # The other conditional generators, used exactly like the CGAN's digits at k = 10 (mix and filter, both
 # protocols) and in the classification accuracy score (Q5).
-OTHER_GENERATORS = ("acgan", "guided_cgan", "cvae", "ebgan", "pca")
+OTHER_GENERATORS = ("acgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion")
 
 
 def _generators_grid(k: int, seeds: int) -> Grid:

@@ -50,7 +50,13 @@ def test_dry_run_prints_runs_from_the_declared_grid():
     lines = out.stdout.strip().splitlines()
     assert "mix-real0.10-synth0.50-seed1  augment.strategy=mix augment.real_fraction=0.1 " \
            "augment.synth_fraction=0.5 seed=1" in lines
-    assert lines[-1].startswith("210 runs of 'mix_ratios' at profile 'quick'")
+    from experiments.sweeps import OTHER_GENERATORS
+
+    # 60 mix-grid cells, 72 few-shot cells, the CAS of the CGAN and of each other generator (3 seeds), and each
+    # other generator at k = 10 (mix and filter x two protocols x 3 seeds).
+    expected = 60 + 72 + 3 * (1 + len(OTHER_GENERATORS)) + 12 * len(OTHER_GENERATORS)
+    assert expected == 225  # six other generators: AC-GAN, guided CGAN, CVAE, EBGAN, PCA, diffusion
+    assert lines[-1].startswith(f"{expected} runs of 'mix_ratios' at profile 'quick'")
 
 
 def test_only_filters_runs():

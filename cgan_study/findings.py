@@ -137,14 +137,16 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     if few is not None and not few.empty:
         low = few[(few["k"] == k) & few["setting"].str.contains(r"\(low_data\)", regex=True)]
         if not low.empty:
+            from .report import readable_setting
+
             best = low.loc[low["mean_diff"].idxmax()]
-            n = int(best["n"])
-            found["findBestHonest"] = (f"{honest}, the best generator arm at k = {k} is {best['setting']}: "
+            n, shown = int(best["n"]), readable_setting(best["setting"])
+            found["findBestHonest"] = (f"{honest}, the best generator arm at k = {k} is {shown}: "
                                        f"{interval_text(best['mean_diff'], best['low'], best['high'], n)} "
                                        f"against real digits alone ({verdict(best['low'], best['high'], n)}).")
             row = _setting_vs_setting(runs, "affine", best["setting"], k)
             found["findAffineVsHonest"] = _sentence(row, "classical augmentation",
-                                                    f"the best low-data generator arm ({best['setting']})")
+                                                    f"the best low-data generator arm ({shown})")
     found["findPcaVsCgan"] = _sentence(_setting_vs_setting(runs, "mix, pca (coursework)", "mix, cgan (coursework)", k),
                                        f"mixing digits of the PCA generator (a Gaussian per class) at k = {k}",
                                        "the CGAN's digits (both coursework protocol)")

@@ -50,7 +50,7 @@ def test_each_finding_states_the_verdict_of_its_hand_computed_interval(tables):
     assert "has no detectable effect" in found["findCourseworkMix"] and "upper bound" in found["findCourseworkMix"]
     assert "helps compared with the same digits unaugmented: +6.00 points" in found["findAffine"]
     # the best low-data arm is PCA's (-1 point every seed: a zero-width interval below 0)
-    assert "mix, pca (low_data)" in found["findBestHonest"] and "(hurts)" in found["findBestHonest"]
+    assert "mix, PCA (low_data)" in found["findBestHonest"] and "(hurts)" in found["findBestHonest"]
     # affine minus that arm, seed by seed: +7 points each time
     assert "helps compared with the best low-data generator arm" in found["findAffineVsHonest"]
     assert "+7.00 points" in found["findAffineVsHonest"]

@@ -150,6 +150,10 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     found["findPcaVsCgan"] = _sentence(_setting_vs_setting(runs, "mix, pca (coursework)", "mix, cgan (coursework)", k),
                                        f"mixing digits of the PCA generator (a Gaussian per class) at k = {k}",
                                        "the CGAN's digits (both coursework protocol)")
+    found["findDiffusionVsCgan"] = _sentence(
+        _setting_vs_setting(runs, "mix, diffusion (low_data)", "mix, cgan (low_data)", k),
+        f"mixing digits of the diffusion model at k = {k}", "the CGAN's digits (both trained on the same k real "
+                                                            "digits per class, low-data protocol)")
     grid = tables.get("mix_grid_paired_long")
     if grid is not None and not grid.empty:
         full = grid[grid["real_fraction"] == 1.0]

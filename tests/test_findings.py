@@ -30,7 +30,8 @@ def tables(tmp_path):
                  _row("mix", "cgan", "low_data", 10, base + LOW_DATA[seed], seed),
                  _row("mix", "cgan", "coursework", 10, base + COURSEWORK[seed], seed),
                  _row("affine", "cgan", "coursework", 10, base + AFFINE[seed], seed),
-                 _row("mix", "pca", "low_data", 10, base - 0.01, seed)]
+                 _row("mix", "pca", "low_data", 10, base - 0.01, seed),
+                 _row("mix", "diffusion", "low_data", 10, base + LOW_DATA[seed] + 0.02, seed)]
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     return report.mix_ratio_report(tmp_path)
 
@@ -54,6 +55,9 @@ def test_each_finding_states_the_verdict_of_its_hand_computed_interval(tables):
     # affine minus that arm, seed by seed: +7 points each time
     assert "helps compared with the best low-data generator arm" in found["findAffineVsHonest"]
     assert "+7.00 points" in found["findAffineVsHonest"]
+    # diffusion minus CGAN, both low-data: +2 points every seed
+    assert "helps compared with the CGAN's digits (both trained on the same k" in found["findDiffusionVsCgan"]
+    assert "+2.00 points" in found["findDiffusionVsCgan"]
     assert "findCas" not in found and "findMixFull" not in found   # not run: no sentence at all
 
 

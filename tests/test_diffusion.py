@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from cgan_study import config as C
 from cgan_study import generators
@@ -187,6 +188,24 @@ def test_a_few_training_steps_on_real_digits_lower_the_loss(mnist, tmp_path, tin
     loaded = D.load(generators.get("diffusion"), tmp_path)
     assert loaded.steps == cfg.sample_steps and loaded.schedule.T == 100
     assert loaded.generate(np.arange(10), seed=1).shape == (10, 28, 28, 1)
+
+
+def test_ema_is_the_debiased_average_of_the_weights_after_each_step(mnist, tiny):
+    """After step 1 the EMA is the weights; after step 2 it is (d w1 + w2) / (1 + d): nothing of the init left."""
+    cfg, _ = tiny
+    digits = subset(mnist.train, k=4, seed=0)
+    model = D.DDPM(cfg, seed=0)
+    model.compile()
+    x = (digits.x.astype("float32") / 127.5 - 1.0).reshape(-1, 28, 28, 1)
+    batch = (tf.constant(x[:8]), tf.constant(digits.y[:8].astype("int32")))
+    model.train_step(batch)
+    w1 = [w.numpy() for w in model.network.weights]
+    for ema, w in zip(model.ema_network.weights, w1):
+        np.testing.assert_allclose(ema.numpy(), w, rtol=1e-6, atol=1e-7)
+    model.train_step(batch)
+    d = cfg.ema_decay
+    for ema, a, b in zip(model.ema_network.weights, w1, model.network.weights):
+        np.testing.assert_allclose(ema.numpy(), (d * a + b.numpy()) / (1 + d), rtol=1e-4, atol=1e-6)
 
 
 def test_sampler_settings_leave_the_trained_artifact_alone_and_are_applied_on_load():

@@ -187,7 +187,7 @@ def setting_label(strategy: str, generator: str, protocol: str) -> str:
 
 def readable_setting(label: str) -> str:
     """A setting label as tables and figures show it: 'mix, guided_cgan (coursework)' names the generator by its
-    readable name ('mix, guided CGAN (coursework)'); the CSVs and findings keep the registry name."""
+    readable name ('mix, classifier-guided CGAN (coursework)'); the CSVs and findings keep the registry name."""
     from .generators import display_name
 
     strategy, sep, rest = str(label).partition(", ")

@@ -187,6 +187,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
                                    f"{interval_text(worst['mean_diff'], worst['low'], worst['high'], int(worst['n']))}"
                                    f", above the 0.15-point tolerance")
     found.update(generator_findings(tables.get("generators_runs")))
+    found.update(generator_budget_findings(tables.get("generator_loss_trend")))
     found.update(study_coverage_findings(tables.get("generators_runs"), runs))
     found.update(trick_findings(tables.get("tricks_paired_long")))
     found.update(sampler_findings(tables.get("samplers_vs_ddpm")))
@@ -239,6 +240,43 @@ def study_coverage_findings(generators: pd.DataFrame | None, few_runs: pd.DataFr
     verb = "does" if len(missing) == 1 else "do"
     return {"findStudyCoverage": f"Of the scored generators, {_join(missing)} {verb} not yet enter the augmentation "
                                  "study."}
+
+
+LEVELLED_OFF = 2.0  # % per epoch: a training loss still falling faster than this at the end is not converged
+
+
+def generator_budget_findings(trend: pd.DataFrame | None) -> dict[str, str]:
+    """Limitations: which of the study's likelihood-trained generators (CVAE, diffusion) still lowered their
+    training loss by more than LEVELLED_OFF % per epoch over the second half of their budget."""
+    from .generators import display_name
+
+    if trend is None or trend.empty:
+        return {}
+
+    def who(row) -> str:
+        models = "model" if int(row["n"]) == 1 else "models"
+        return f"{display_name(row['generator'])} ({row['protocol']}, {int(row['n'])} {models})"
+
+    def rate(row) -> str:
+        low, high = f"{-row['trend_max']:.1f}", f"{-row['trend_min']:.1f}"
+        return f"{low}%" if low == high else f"{low}-{high}%"
+
+    falling = trend[trend["trend_max"] < -LEVELLED_OFF]
+    flat = trend[trend["trend_max"] >= -LEVELLED_OFF]
+    if falling.empty:
+        return {"findGeneratorBudget": f"Every likelihood-trained generator of the study "
+                                       f"({_join([who(r) for _, r in trend.iterrows()])}) had levelled off by the "
+                                       f"end of its budget: over the second half of training its loss fell by less "
+                                       f"than {LEVELLED_OFF:.0f}% per epoch."}
+    rows = [r for _, r in falling.iterrows()]
+    parts = [f"{who(rows[0])} still fell by {rate(rows[0])} per epoch"] + [f"that of {who(r)} by {rate(r)}"
+                                                                          for r in rows[1:]]
+    text = (f"Not every generator converged under the shared budget rule: over the second half of training the "
+            f"loss of {_join(parts)}, so those arms measure the budget rule more than the model family.")
+    if not flat.empty:
+        text += (f" The loss of {_join([who(r) for _, r in flat.iterrows()])} fell by less than {LEVELLED_OFF:.0f}% "
+                 f"per epoch.")
+    return {"findGeneratorBudget": text}
 
 
 # --------------------------------------------------------------------------- diffusion samplers

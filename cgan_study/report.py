@@ -382,7 +382,47 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         _save_table(sweep_dir, "cas", table, "Classification accuracy score: trained on synthetic digits "
                                              "only (one generator per row), tested on real test digits; paired "
                                              "difference to real only (same seed), 95\\% t-interval.")
+    trend = generator_loss_trends(sweep_dir.parent / results.ARTIFACTS / "generator", frame, protocol)
+    if not trend.empty:
+        out["generator_loss_trend"] = trend
+        results.write_csv(sweep_dir / "tables" / "generator_loss_trend.csv", trend)
     return out
+
+
+LOSS_TREND_KEY = "loss"  # generators trained on a likelihood-type loss (CVAE, diffusion) log it; GANs' losses
+# are a game's, whose level says nothing about convergence
+
+
+def loss_trend(losses) -> float:
+    """Percent change of the training loss per epoch over the second half of training (least-squares slope over
+    the mean); one epoch's mean loss is noisy, a slope over several is not."""
+    import numpy as np
+
+    tail = np.asarray(losses, float)[len(losses) // 2:]
+    if len(tail) < 2:
+        raise ValueError(f"a loss trend needs at least 4 epochs of history, got {len(losses)}")
+    return float(np.polyfit(np.arange(len(tail)), tail, 1)[0] / abs(tail.mean()) * 100)
+
+
+def generator_loss_trends(artifact_dir: Path, frame: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """Per (generator, protocol) of the study: how fast each distinct generator's training loss still fell at the
+    end of its budget (`loss_trend`, % per epoch), read from the artifacts' history.jsonl."""
+    if "generator_artifact" not in frame or protocol not in frame:
+        return pd.DataFrame()
+    used = frame[frame["generator_artifact"].notna()].drop_duplicates("generator_artifact")
+    rows = []
+    for (generator, proto), group in used.groupby(["generator", protocol], sort=False):
+        trends, epochs = [], []
+        for artifact in group["generator_artifact"]:
+            history = results.read_jsonl(Path(artifact_dir) / str(artifact) / "history.jsonl")
+            if len(history) >= 4 and all(LOSS_TREND_KEY in h for h in history):
+                trends.append(loss_trend([h[LOSS_TREND_KEY] for h in history]))
+                epochs.append(len(history))
+        if trends:
+            rows.append({"generator": generator, "protocol": proto, "n": len(trends), "epochs": max(epochs),
+                         "trend_mean": sum(trends) / len(trends), "trend_min": min(trends),
+                         "trend_max": max(trends)})
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- tricks

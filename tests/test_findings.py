@@ -208,3 +208,17 @@ def test_the_limitations_name_scored_generators_missing_from_the_augmentation_st
     few.loc[3] = {"setting": "mix, diffusion (low_data)"}   # the unconditional DCGAN is never an arm
     assert F.study_coverage_findings(generators, few)["findStudyCoverage"].startswith("Every scored generator")
     assert F.study_coverage_findings(None, few) == {}
+
+
+def test_the_limitations_name_generators_whose_loss_was_still_falling():
+    trend = pd.DataFrame({"generator": ["diffusion", "cvae"], "protocol": ["low_data", "coursework"],
+                          "n": [3, 1], "epochs": [10, 10], "trend_mean": [-12.0, -0.5],
+                          "trend_min": [-12.9, -0.5], "trend_max": [-11.5, -0.5]})
+    assert F.generator_budget_findings(trend)["findGeneratorBudget"] == (
+        "Not every generator converged under the shared budget rule: over the second half of training the loss of "
+        "diffusion (low_data, 3 models) still fell by 11.5-12.9% per epoch, so those arms measure the budget rule "
+        "more than the model family. The loss of CVAE (coursework, 1 model) fell by less than 2% per epoch.")
+    flat = trend.assign(trend_min=-1.0, trend_max=-1.0)
+    assert F.generator_budget_findings(flat)["findGeneratorBudget"].startswith(
+        "Every likelihood-trained generator of the study (diffusion (low_data, 3 models) and CVAE")
+    assert F.generator_budget_findings(None) == {}

@@ -187,3 +187,32 @@ def test_latex_tables_show_a_dash_for_a_missing_number_and_wrap_their_label_colu
     assert "nan" not in tex and "DCGAN, $\\beta_1$ 0.9 & -- & 1 \\\\" in tex
     assert "\\begin{tabular}{>{\\raggedright\\arraybackslash}p{3cm}rr}" in tex and "90.1 $\\pm$ 1.0" in tex
     assert report.wrapped_first_column(table, "3cm", last="2cm").endswith("r>{\\raggedright\\arraybackslash}p{2cm}")
+
+
+def test_loss_trend_is_the_fitted_slope_of_the_second_half_over_its_mean():
+    # Second half 10, 9, 8: slope -1 per epoch over a mean of 9 -> -11.1% per epoch; the first half is ignored.
+    assert report.loss_trend([50.0, 30.0, 20.0, 10.0, 9.0, 8.0]) == pytest.approx(-100 / 9)
+    assert report.loss_trend([3.0, 2.0, 2.0, 2.0]) == pytest.approx(0.0)
+    with pytest.raises(ValueError, match="at least 4 epochs"):
+        report.loss_trend([1.0, 0.5])
+
+
+def test_generator_loss_trends_read_each_distinct_artifact_once_and_skip_gan_histories(tmp_path):
+    from cgan_study import results
+
+    histories = {"a": [4, 3, 2, 1], "b": [4, 3, 3, 3], "gan": None}
+    for name, losses in histories.items():
+        records = ([{"epoch": i + 1, "loss": v} for i, v in enumerate(losses)] if losses
+                   else [{"epoch": i + 1, "d_loss": 0.7, "g_loss": 0.7} for i in range(4)])
+        results.write_jsonl(tmp_path / name / "history.jsonl", records)
+    frame = pd.DataFrame({"generator": ["diffusion", "diffusion", "diffusion", "cgan", "cgan"],
+                          "protocol": ["low_data"] * 5,
+                          "generator_artifact": ["a", "a", "b", "gan", None]})
+    trend = report.generator_loss_trends(tmp_path, frame, "protocol")
+    assert len(trend) == 1  # the GAN logs no likelihood-type loss
+    row = trend.iloc[0]
+    # a: second half 2, 1 -> -66.7%; b: 3, 3 -> 0%; "a" appears twice but is one model.
+    assert (row["generator"], row["protocol"], row["n"], row["epochs"]) == ("diffusion", "low_data", 2, 4)
+    assert row["trend_min"] == pytest.approx(-200 / 3)
+    assert row["trend_max"] == pytest.approx(0.0)
+    assert row["trend_mean"] == pytest.approx(-100 / 3)

@@ -191,6 +191,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     found.update(study_coverage_findings(tables.get("generators_runs"), runs))
     found.update(trick_findings(tables.get("tricks_paired_long")))
     found.update(sampler_findings(tables.get("samplers_vs_ddpm")))
+    found.update(guidance_target_findings(tables.get("guidance_target_long")))
     found.update(collapse_findings(tables.get("collapse_onset_long")))
     found.update(scorer_findings(tables.get("scorer_agreement_long")))
     found.update(search_findings(tables.get("search_ranked"), tables.get("search_best_paired_long")))
@@ -319,6 +320,34 @@ def sampler_findings(vs_ddpm: pd.DataFrame | None) -> dict[str, str]:
         out["findGuidance"] = (f"{lead}: against DDPM's {100 * base['base_success']:.1f}% success at FID "
                                f"{base['base_fid']:.1f}, " + "; ".join(parts) + ".")
     return out
+
+
+# The diffusion issue's quick-profile quality target: at least this success rate and an FID below the CGAN's.
+DIFFUSION_SUCCESS_TARGET = 0.985
+
+
+def guidance_target_findings(long: pd.DataFrame | None) -> dict[str, str]:
+    """findGuidanceTarget: each guidance scale's success and FID at the generators table's sample size, and which
+    scales (if any) meet the target of at least 98.5% success with an FID below the CGAN's mean."""
+    if long is None or long.empty:
+        return {}
+    cgan_success, cgan_fid = float(long["cgan_success_rate"].iloc[0]), float(long["cgan_fid"].iloc[0])
+    if math.isnan(cgan_fid):
+        return {}
+    rows = long.sort_values("guidance")
+    parts = [f"{'no guidance' if r.guidance == 0 else f'scale {r.guidance:g}'} {100 * r.success_rate:.2f}% at FID "
+             f"{r.fid:.1f}" for r in rows.itertuples()]
+    met = [r for r in rows.itertuples() if r.success_rate >= DIFFUSION_SUCCESS_TARGET and r.fid < cgan_fid]
+    seeds = ", ".join(sorted(set(" ".join(rows["seeds"].astype(str)).split())))
+    n = int(rows["n_samples"].iloc[0])
+    target = (f"the target of at least {100 * DIFFUSION_SUCCESS_TARGET:g}% success with an FID below the "
+                    f"CGAN's {cgan_fid:.1f} ({100 * cgan_success:.2f}% success)")
+    models = f"the models of seeds {seeds}" if "," in seeds else f"the model of seed {seeds}"
+    lead = f"Sampled {n:,} times (DDIM, 20 steps, eta 1; {models}), the diffusion model scores " + "; ".join(parts)
+    if met:
+        scales = _join([f"scale {r.guidance:g}" for r in met])
+        return {"findGuidanceTarget": f"{lead}: {scales} {'meets' if len(met) == 1 else 'meet'} {target}."}
+    return {"findGuidanceTarget": f"{lead}: no scale measured meets {target}."}
 
 
 # --------------------------------------------------------------------------- GAN variants (tricks sweep)

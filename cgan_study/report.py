@@ -1062,6 +1062,45 @@ def sampler_vs_ddpm(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Guided diffusion at the generators table's sample size, beside the same models unguided (the generators
+    sweep's rows of the same seeds) and the CGAN's mean: the quality target in one table."""
+    sweep_dir = Path(sweep_dir)
+    guided = finished_runs(sweep_dir)
+    generators_dir = sweep_dir.parent / "generators"
+    if guided.empty or not (generators_dir / results.SUMMARY).exists():
+        return {}
+    base = finished_runs(generators_dir)
+    seed, w = "cfg.experiment.seed", "cfg.experiment.diffusion.guidance"
+    seeds = sorted(guided[seed].unique())
+    unguided = base[(base["generator"] == "diffusion") & (base[w] == 0) & base[seed].isin(seeds)]
+    cgan = base[base["generator"] == "cgan"]
+    rows = []
+    for scale, group in pd.concat([unguided, guided]).groupby(w, sort=True):
+        rows.append({"guidance": float(scale), "n": len(group), "seeds": " ".join(str(int(v)) for v in
+                                                                                sorted(group[seed])),
+                     "success_rate": group["success_rate"].mean(), "fid": group["fid"].mean(),
+                     "precision": group["precision"].mean(), "recall": group["recall"].mean(),
+                     "n_samples": int(group["n_samples"].iloc[0])})
+    long = pd.DataFrame(rows)
+    long["cgan_success_rate"] = cgan["success_rate"].mean() if not cgan.empty else float("nan")
+    long["cgan_fid"] = cgan["fid"].mean() if not cgan.empty else float("nan")
+    long["cgan_n"] = len(cgan)
+    table = pd.DataFrame([{"guidance w": f"{r.guidance:g}", "success (%)": f"{100 * r.success_rate:.2f}",
+                           "FID": f"{r.fid:.1f}", "prec. (%)": f"{100 * r.precision:.1f}",
+                           "rec. (%)": f"{100 * r.recall:.1f}", "seeds": r.seeds} for r in long.itertuples()])
+    if not cgan.empty:
+        table.loc[len(table)] = {"guidance w": f"CGAN (n = {len(cgan)})",
+                                 "success (%)": f"{100 * cgan['success_rate'].mean():.2f}",
+                                 "FID": f"{cgan['fid'].mean():.1f}", "prec. (%)": f"{100 * cgan['precision'].mean():.1f}",
+                                 "rec. (%)": f"{100 * cgan['recall'].mean():.1f}", "seeds": "--"}
+    _save_table(sweep_dir, "guidance_target", table,
+                f"The study's diffusion models (DDIM, 20 steps, $\\eta = 1$) sampled {int(long['n_samples'].iloc[0]):,} "
+                "times per guidance scale, scored like the generators table (w = 0: that table's rows of the same "
+                "seeds); the last row is the CGAN's mean over its seeds.")
+    return {"guidance_target": table, "guidance_target_long": long}
+
+
 def _search_report(sweep_dir):
     from .gan_study_report import search_report
 
@@ -1076,7 +1115,8 @@ def _search_best_report(sweep_dir):
 
 REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
            "tricks": tricks_report, "gan_search": _search_report, "gan_search_best": _search_best_report,
-           "generators": generators_report, "diffusion_samplers": diffusion_samplers_report}
+           "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,
+           "diffusion_guidance": diffusion_guidance_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -16,7 +16,8 @@ PAPER_TABLES = {"generators": ("generators",),
                 "mix_ratios": ("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
                 "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",),
                 "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
-                "gan_search": ("search",), "gan_search_best": ("search_best",), "diffusion_samplers": ("samplers",)}
+                "gan_search": ("search",), "gan_search_best": ("search_best",), "diffusion_samplers": ("samplers",),
+                "diffusion_guidance": ("guidance_target",)}
 SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf",),
                  "tricks": ("variant_grids.png", "collapse_grids.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
                  "diffusion_samplers": ("progressive.png", "guidance.pdf")}

@@ -222,3 +222,36 @@ def test_the_limitations_name_generators_whose_loss_was_still_falling():
     assert F.generator_budget_findings(flat)["findGeneratorBudget"].startswith(
         "Every likelihood-trained generator of the study (diffusion (low_data, 3 models) and CVAE")
     assert F.generator_budget_findings(None) == {}
+
+
+def _scored(run, generator, seed, guidance, success, fid):
+    d = "cfg.experiment."
+    return {"run": run, "status": "done", "success_rate": success, "fid": fid, "precision": 0.7, "recall": 0.8,
+            "n_samples": 10000, d + "augment.generator": generator, d + "seed": seed,
+            d + "diffusion.guidance": guidance}
+
+
+def test_guidance_target_pairs_guided_rows_with_the_same_seeds_unguided_and_the_cgans_mean(tmp_path):
+    generators, guided = tmp_path / "generators", tmp_path / "diffusion_guidance"
+    generators.mkdir()
+    guided.mkdir()
+    pd.DataFrame([_scored("cgan-seed0", "cgan", 0, 0.0, 0.98, 9.0), _scored("cgan-seed1", "cgan", 1, 0.0, 0.99, 10.0),
+                  # seed 1's diffusion row is another model than the guided runs sampled: it must not enter
+                  _scored("diffusion-seed0", "diffusion", 0, 0.0, 0.92, 6.0),
+                  _scored("diffusion-seed1", "diffusion", 1, 0.0, 0.50, 99.0)]).to_csv(generators / "summary.csv",
+                                                                                        index=False)
+    pd.DataFrame([_scored("w0.50", "diffusion", 0, 0.5, 0.984, 8.0),
+                  _scored("w0.75", "diffusion", 0, 0.75, 0.99, 9.2),
+                  _scored("w1.00", "diffusion", 0, 1.0, 0.995, 9.4)]).to_csv(guided / "summary.csv", index=False)
+    out = report.diffusion_guidance_report(guided)
+    long = out["guidance_target_long"].set_index("guidance")
+    assert list(long.index) == [0.0, 0.5, 0.75, 1.0]
+    assert long.loc[0.0, "success_rate"] == pytest.approx(0.92) and long.loc[0.0, "seeds"] == "0"
+    assert long["cgan_fid"].iloc[0] == pytest.approx(9.5) and long["cgan_success_rate"].iloc[0] == pytest.approx(0.985)
+    assert list(out["guidance_target"]["guidance w"]) == ["0", "0.5", "0.75", "1", "CGAN (n = 2)"]
+    text = F.guidance_target_findings(out["guidance_target_long"])["findGuidanceTarget"]
+    # 0.5 misses the success target (98.4% < 98.5%); 0.75 and 1 reach it with FIDs 9.2 and 9.4 < the CGAN's 9.5
+    assert "scale 0.75 and scale 1 meet the target of at least 98.5% success with an FID below the CGAN's 9.5" in text
+    assert "no guidance 92.00% at FID 6.0; scale 0.5 98.40% at FID 8.0" in text and "the model of seed 0" in text
+    worse = out["guidance_target_long"].assign(fid=[6.0, 8.0, 9.6, 12.0])
+    assert "no scale measured meets the target" in F.guidance_target_findings(worse)["findGuidanceTarget"]

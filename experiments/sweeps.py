@@ -323,7 +323,7 @@ DIFFUSION_GUIDANCE = Sweep(
     description="The study's diffusion models (generators sweep) sampled 10,000 times with classifier-free guidance "
                 "(DDIM-20, eta 1): success rate and FID against the unguided rows.",
     grids={"quick": product(fixed("augment.generator", "diffusion"), sweep("diffusion.guidance", (0.5, 0.75)),
-                            _seeds(1)),
+                            _seeds(3)),
            "smoke": product(fixed("augment.generator", "diffusion"), fixed("diffusion.guidance", 0.5))},
 )
 

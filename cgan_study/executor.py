@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
@@ -235,6 +236,15 @@ def _record_failure(plan: Plan, job: Job, reason: str) -> Outcome:
     return Outcome(False, reason)
 
 
+def stop_on_sigterm() -> None:
+    """Make SIGTERM (kill, a batch system's stop) raise SystemExit like Ctrl-C raises KeyboardInterrupt, so that
+    schedule() stops its workers instead of the runner dying alone and leaving them orphaned. Main thread only."""
+    def _raise(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _raise)
+
+
 def schedule(plan: Plan, jobs: list[Job], backend, retries: int = DEFAULT_RETRIES) -> dict[str, Outcome]:
     """Submit each job once its dependencies succeeded; a dead worker's job is retried up to `retries` times."""
     outcomes: dict[str, Outcome] = {}
@@ -267,7 +277,7 @@ def schedule(plan: Plan, jobs: list[Job], backend, retries: int = DEFAULT_RETRIE
                         plan, job, f"worker died on all {attempts[job.id]} attempts ({outcome.reason})")
                 else:
                     outcomes[job.id] = outcome
-    except BaseException:  # Ctrl-C or a bug: stop the workers instead of waiting for their jobs
+    except BaseException:  # Ctrl-C, SIGTERM (see stop_on_sigterm) or a bug: stop the workers, not wait for them
         backend.close(abort=True)
         raise
     backend.close()
@@ -342,8 +352,16 @@ class ProcessBackend:
         return out
 
     def close(self, abort: bool = False) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=not abort, cancel_futures=abort)
+        if self._pool is None:
+            return
+        # shutdown() lets a running job finish: on abort the workers themselves are stopped, so that a stopped
+        # sweep leaves no process computing into (and holding locks in) its results directory.
+        workers = list((self._pool._processes or {}).values()) if abort else []
+        self._pool.shutdown(wait=not abort, cancel_futures=abort)
+        for process in workers:
+            process.terminate()
+        for process in workers:
+            process.join(timeout=30)
 
 
 class RayBackend:

@@ -144,6 +144,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         backend = X.make_backend(args.executor, args.jobs, args.address, args.cpus_per_run, args.gpus_per_run)
     except X.ExecutorError as exc:
         raise UsageError(str(exc)) from None
+    X.stop_on_sigterm()
     outcomes = X.schedule(run_plan, jobs, backend, retries=args.retries)
     failures = [(job.run, outcomes[job.id].reason) for job in jobs if job.run and not outcomes[job.id].ok]
     frame = results.write_summary(sweep_dir)

@@ -1,5 +1,6 @@
 """Crash safety: kill -9 of the runner at several points, dead worker processes, two runners on one directory."""
 import json
+import os
 import re
 import signal
 import subprocess
@@ -82,8 +83,11 @@ def test_kill_9_at_a_named_phase_then_rerun_gives_the_uninterrupted_summary(poin
 def test_a_fault_specification_with_an_unknown_phase_is_refused():
     from cgan_study import faults
 
-    assert faults.parse("real-k5:always@run-done") == ("real-k5", True, "run-done")
-    assert faults.parse("real-k5") == ("real-k5", False, "run-started")
+    assert faults.parse("real-k5:always@run-done") == ("real-k5", "always", "run-done")
+    assert faults.parse("real-k5") == ("real-k5", "", "run-started")
+    assert faults.parse("real-k5:hang@epoch-end") == ("real-k5", "hang", "epoch-end")
+    with pytest.raises(ValueError, match="GLOB"):
+        faults.parse("real-k5:sometimes")
     with pytest.raises(ValueError, match="PHASE one of"):
         faults.parse("real-k5@mid-run")
 
@@ -122,3 +126,66 @@ def test_a_run_whose_worker_always_dies_is_failed_and_the_sweep_goes_on(tmp_path
     summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv").set_index("run")
     assert summary.loc["real-k5", "status"] == "done" and summary.loc["affine-k5", "status"] == "failed"
     assert summary.loc["affine-k5", "failure"].startswith("worker died on all 2 attempts")
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie waiting to be reaped."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return "\nState:\tZ" not in status
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (from /proc: no psutil needed)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _all_gone(pids: set[int], seconds: float = 30) -> set[int]:
+    """Waits until none of `pids` is alive; returns those still alive after `seconds`."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while {p for p in pids if _alive(p)} and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return {p for p in pids if _alive(p)}
+
+
+@pytest.mark.integration
+def test_sigterm_to_the_runner_stops_its_worker_processes_mid_job(tmp_path, mnist_path):
+    # real-k5's worker hangs once its run has started, so it is mid-job whatever the machine's speed.
+    proc = _spawn(_args(tmp_path, mnist_path, CHEAP, "--jobs", "2"), CGAN_STUDY_FAULT_INJECT="real-k5:hang@run-started")
+    lines, worker, workers = [], None, set()
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            found = re.search(r"real-k5: fault injection at run-started, worker (\d+) hangs", line)
+            if found:
+                worker = int(found.group(1))
+                break
+        workers = _children(proc.pid)  # the pool's workers (the idle one too) and multiprocessing's helper
+        assert worker is not None and worker in workers and _alive(worker), "".join(lines)
+        proc.send_signal(signal.SIGTERM)
+        rest = proc.communicate(timeout=120)[0]
+        assert proc.returncode == 128 + signal.SIGTERM, "".join(lines) + rest
+        assert not _all_gone(workers), "the runner exited but left processes of its own running"
+    finally:
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+    # The interrupted run resumes on the next invocation like any other.
+    assert _state(tmp_path / "mix_ratios", "real-k5") == "started"
+    rerun = cli(*_args(tmp_path, mnist_path, CHEAP))
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    assert _state(tmp_path / "mix_ratios", "real-k5") == "done"

@@ -165,6 +165,15 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     if cas is not None and not cas.empty:
         found["findCas"] = _sentence(lookup(cas, generator="cgan"), "training on 60,000 CGAN digits alone",
                                      "training on all real digits")
+        best = cas.loc[cas["mean_diff"].idxmax()]  # the generator whose digits alone come closest to real ones
+        if best["generator"] == "cgan":
+            found["findCasBest"] = "No other generator's digits alone train a better classifier on average."
+        else:
+            from .generators import display_name
+
+            found["findCasBest"] = _sentence(
+                best, f"training on 60,000 {display_name(best['generator'])} digits alone (the highest mean of all "
+                      "generators)", "training on all real digits")
     amount = tables.get("synth_amount_long")
     if amount is not None and not amount.empty:
         parts = []

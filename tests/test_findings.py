@@ -255,3 +255,19 @@ def test_guidance_target_pairs_guided_rows_with_the_same_seeds_unguided_and_the_
     assert "no guidance 92.00% at FID 6.0; scale 0.5 98.40% at FID 8.0" in text and "the model of seed 0" in text
     worse = out["guidance_target_long"].assign(fid=[6.0, 8.0, 9.6, 12.0])
     assert "no scale measured meets the target" in F.guidance_target_findings(worse)["findGuidanceTarget"]
+
+
+def test_cas_findings_name_the_cgan_and_the_generator_with_the_highest_mean(tmp_path):
+    rows = []
+    for seed, base in enumerate((0.99, 0.98, 0.97)):
+        rows += [_row("mix", "cgan", "coursework", 0, base, seed, real_fraction=1.0, synth=0.0),
+                 _row("synthetic_only", "cgan", "coursework", 0, base - 0.04, seed, synth=1.0),
+                 _row("synthetic_only", "diffusion", "coursework", 0, base - 0.02 + 0.01 * (seed == 1), seed,
+                      synth=1.0),
+                 _row("synthetic_only", "pca", "coursework", 0, base - 0.03, seed, synth=1.0)]
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    found = F.study_findings(report.mix_ratio_report(tmp_path))
+    assert "60,000 CGAN digits alone hurts compared with training on all real digits: -4.00 points" in found["findCas"]
+    # diffusion: -2, -1, -2 points (mean -1.67), the highest of the three generators
+    assert found["findCasBest"].startswith("Training on 60,000 diffusion digits alone (the highest mean of all "
+                                           "generators) hurts compared with training on all real digits: -1.67 points")

@@ -35,6 +35,21 @@ def test_few_shot_table_groups_by_strategy_and_generator_and_keeps_unknown_ones(
     assert "mix, CVAE (low\\_data)" in tex and "mix, brand\\_new (low\\_data)" in tex and "mix, cvae" not in tex
 
 
+def test_cas_table_pairs_each_generator_with_real_only_and_shows_readable_names(tmp_path):
+    rows = []
+    for seed, base in enumerate((0.99, 0.98)):
+        real = _row(f"mix-real1.00-synth0.00-seed{seed}", "mix", "cgan", "coursework", 0, base, seed)
+        rows += [{**real, f"{P}augment.synth_fraction": 0.0},
+                 {**_row(f"cas-guided-{seed}", "synthetic_only", "guided_cgan", "coursework", 0, base - 0.05, seed),
+                  f"{P}augment.synth_fraction": 1.0}]
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    table = report.mix_ratio_report(tmp_path)["cas"]
+    assert list(table["training data"]) == ["synthetic only (60,000 guided_cgan digits)", "real only (all real digits)"]
+    assert table["vs real only (points)"].iloc[0].startswith("-5.00")
+    tex = (tmp_path / "tables" / "cas.tex").read_text()
+    assert "60,000 classifier-guided CGAN digits" in tex and "guided\\_cgan" not in tex
+
+
 def test_readable_setting_names_the_generator_by_its_label_and_leaves_the_rest():
     assert report.readable_setting("mix, guided_cgan (coursework)") == "mix, classifier-guided CGAN (coursework)"
     assert report.readable_setting("filter, acgan (low_data)") == "filter, AC-GAN (low_data)"

@@ -350,7 +350,7 @@ def guidance_target_findings(long: pd.DataFrame | None) -> dict[str, str]:
     seeds = ", ".join(sorted(set(" ".join(rows["seeds"].astype(str)).split())))
     n = int(rows["n_samples"].iloc[0])
     target = (f"the target of at least {100 * DIFFUSION_SUCCESS_TARGET:g}% success with an FID below the "
-                    f"CGAN's {cgan_fid:.1f} ({100 * cgan_success:.2f}% success)")
+              f"CGAN's {cgan_fid:.1f} ({100 * cgan_success:.2f}% success)")
     models = f"the models of seeds {seeds}" if "," in seeds else f"the model of seed {seeds}"
     lead = f"Sampled {n:,} times (DDIM, 20 steps, eta 1; {models}), the diffusion model scores " + "; ".join(parts)
     if met:

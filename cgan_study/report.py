@@ -1084,8 +1084,8 @@ def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     cgan = base[base["generator"] == "cgan"]
     rows = []
     for scale, group in pd.concat([unguided, guided]).groupby(w, sort=True):
-        rows.append({"guidance": float(scale), "n": len(group), "seeds": " ".join(str(int(v)) for v in
-                                                                                sorted(group[seed])),
+        seeds_used = " ".join(str(int(v)) for v in sorted(group[seed]))
+        rows.append({"guidance": float(scale), "n": len(group), "seeds": seeds_used,
                      "success_rate": group["success_rate"].mean(), "fid": group["fid"].mean(),
                      "precision": group["precision"].mean(), "recall": group["recall"].mean(),
                      "n_samples": int(group["n_samples"].iloc[0])})
@@ -1099,12 +1099,13 @@ def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if not cgan.empty:
         table.loc[len(table)] = {"guidance w": f"CGAN (n = {len(cgan)})",
                                  "success (%)": f"{100 * cgan['success_rate'].mean():.2f}",
-                                 "FID": f"{cgan['fid'].mean():.1f}", "prec. (%)": f"{100 * cgan['precision'].mean():.1f}",
+                                 "FID": f"{cgan['fid'].mean():.1f}",
+                                 "prec. (%)": f"{100 * cgan['precision'].mean():.1f}",
                                  "rec. (%)": f"{100 * cgan['recall'].mean():.1f}", "seeds": "--"}
     _save_table(sweep_dir, "guidance_target", table,
-                f"The study's diffusion models (DDIM, 20 steps, $\\eta = 1$) sampled {int(long['n_samples'].iloc[0]):,} "
-                "times per guidance scale, scored like the generators table (w = 0: that table's rows of the same "
-                "seeds); the last row is the CGAN's mean over its seeds.")
+                f"The study's diffusion models (DDIM, 20 steps, $\\eta = 1$) sampled "
+                f"{int(long['n_samples'].iloc[0]):,} times per guidance scale, scored like the generators table "
+                "(w = 0: that table's rows of the same seeds); the last row is the CGAN's mean over its seeds.")
     return {"guidance_target": table, "guidance_target_long": long}
 
 

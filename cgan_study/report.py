@@ -1092,7 +1092,6 @@ def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     long = pd.DataFrame(rows)
     long["cgan_success_rate"] = cgan["success_rate"].mean() if not cgan.empty else float("nan")
     long["cgan_fid"] = cgan["fid"].mean() if not cgan.empty else float("nan")
-    long["cgan_n"] = len(cgan)
     table = pd.DataFrame([{"guidance w": f"{r.guidance:g}", "success (%)": f"{100 * r.success_rate:.2f}",
                            "FID": f"{r.fid:.1f}", "prec. (%)": f"{100 * r.precision:.1f}",
                            "rec. (%)": f"{100 * r.recall:.1f}", "seeds": r.seeds} for r in long.itertuples()])

@@ -212,13 +212,13 @@ CHOICES: dict[str, tuple[str, ...]] = {
 def _choices(key: str) -> tuple[str, ...] | None:
     """Allowed values of a key; losses, strategies and generators are read from their declared records."""
     if key == "gan.loss":
-        from .losses import LOSSES
+        from cgan_study.generators.gan.losses import LOSSES
         return tuple(LOSSES)
     if key == "augment.strategy":
-        from .strategies import STRATEGIES
+        from cgan_study.study.strategies import STRATEGIES
         return tuple(STRATEGIES)
     if key == "augment.generator":
-        from .generators import REGISTRY
+        from cgan_study.generators import REGISTRY
         return tuple(REGISTRY)
     return CHOICES.get(key)
 
@@ -365,9 +365,9 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 def validate(cfg: Experiment) -> None:
     """Reject combinations that cannot train, at config time rather than deep inside TensorFlow."""
-    from .generators import REGISTRY
-    from .losses import LOSSES
-    from .strategies import STRATEGIES
+    from cgan_study.generators import REGISTRY
+    from cgan_study.generators.gan.losses import LOSSES
+    from cgan_study.study.strategies import STRATEGIES
 
     g, loss = cfg.gan, LOSSES[cfg.gan.loss]
     if loss.clip_weights and g.d_norm == "batch":

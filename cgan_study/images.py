@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 
-from .data import to_uint8
+from cgan_study.data import to_uint8
 
 
 def tile(images: np.ndarray, rows: int, pad: int = 1) -> np.ndarray:

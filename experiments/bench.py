@@ -77,8 +77,8 @@ def bench_gan(quick: bool) -> dict:
 
     from cgan_study import config as C
     from cgan_study.data import load, resolve_source
-    from cgan_study.models import FAMILIES, count_flops
-    from cgan_study.training import build_gan
+    from cgan_study.generators.gan.networks import FAMILIES, count_flops
+    from cgan_study.generators.gan.train import build_gan
     from experiments.reference_cgan import ReferenceCGAN
 
     steps, warmup, rounds = (15, 2, 2) if quick else (40, 3, 5)
@@ -130,12 +130,12 @@ def bench_metrics(quick: bool) -> dict:
     """Seconds to score 10,000 samples of the committed quick CGAN: every metric, then the whole evaluate()."""
     import numpy as np
 
-    from cgan_study import classifier as clf
     from cgan_study import config as C
-    from cgan_study import metrics as M
-    from cgan_study import stages
     from cgan_study.data import load, resolve_source
-    from cgan_study.sampling import balanced_labels, generate
+    from cgan_study.generators.sampling import balanced_labels, generate
+    from cgan_study.study import classifier as clf
+    from cgan_study.study import metrics as M
+    from cgan_study.study import stages
 
     exp = C.profile("quick")
     ctx = stages.Context(load(resolve_source(None), val_per_class=exp.data.val_per_class, seed=0), "results")
@@ -171,9 +171,9 @@ def bench_classifier(quick: bool) -> dict:
     import keras
     import numpy as np
 
-    from cgan_study import classifier as clf
     from cgan_study import config as C
     from cgan_study.data import load, resolve_source
+    from cgan_study.study import classifier as clf
 
     source = resolve_source(None)
     exp = C.profile("quick")
@@ -273,7 +273,7 @@ def bench_diffusion(quick: bool) -> dict:
     from cgan_study import config as C
     from cgan_study.data import load, resolve_source
     from cgan_study.generators.diffusion import DDPM
-    from cgan_study.models import count_flops
+    from cgan_study.generators.gan.networks import count_flops
 
     steps, warmup, rounds = (10, 2, 1) if quick else (30, 3, 3)
     cfg = C.profile("quick").diffusion

@@ -45,8 +45,8 @@ DIFFUSION_NUMBERS = ("diffT", "diffSchedule", "diffWidth", "diffPUncond", "diffE
 
 def config_numbers(root: Path) -> dict[str, str]:
     """Hyperparameters and sizes as the runs resolved them (their summary.csv config columns), not as typed here."""
-    from cgan_study import results
-    from cgan_study.report import finished_runs
+    from cgan_study.reporting.report import finished_runs
+    from cgan_study.runtime import results
 
     def runs(sweep: str):
         return finished_runs(root / sweep) if (root / sweep / results.SUMMARY).exists() else None
@@ -115,8 +115,9 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, str], dict[s
     """Figures drawn from the analysis sweep's files, with its numbers and the confidence finding."""
     import pandas as pd
 
-    from cgan_study import analysis, results
-    from cgan_study.tasks import GAN_HISTORY
+    from cgan_study.runtime import results
+    from cgan_study.study import analysis
+    from cgan_study.study.tasks import GAN_HISTORY
 
     runs = sorted(p for p in (root / "analysis").glob("*/") if (p / results.DONE).exists())
     if not runs:
@@ -147,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     started = time.perf_counter()
 
-    from cgan_study import findings, paper
-    from cgan_study.report import report_sweep
+    from cgan_study.reporting import findings, paper
+    from cgan_study.reporting.report import report_sweep
     from experiments.sweep import default_out
     from experiments.sweeps import SWEEPS
 

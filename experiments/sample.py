@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+
 def find_generator(run: Path) -> Path:
     """A generator artifact directory, or a sweep run whose metrics.json names the artifact it used."""
     import json
@@ -41,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.n <= 0 or args.n % 10:
             raise ValueError(f"--n {args.n} must be a positive multiple of 10 (N/10 samples per class)")
         path = find_generator(args.run)
-        from cgan_study import sampling
-        from cgan_study.generators import REGISTRY, entry_of_artifact
+        from cgan_study.generators import REGISTRY, entry_of_artifact, sampling
 
         entry = entry_of_artifact(path)
         if not entry.conditional:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cgan_study import config as C
 from cgan_study.data import ENV_VAR, DataError, resolve_source
-from cgan_study.grid import name_runs
+from cgan_study.runtime.grid import name_runs
 from experiments.sweeps import SWEEPS
 
 
@@ -114,7 +114,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         return 0
 
     from cgan_study import data as D
-    from cgan_study import results
+    from cgan_study.runtime import results
 
     exp0 = runs[0][2]
     # --data wins over --set data.source, which wins over $CGAN_STUDY_DATA and the Keras default.
@@ -125,10 +125,10 @@ def run_sweep(args: argparse.Namespace) -> int:
     for _, _, exp in runs:  # infeasible subsets fail now, before any run directory exists
         D.check_per_class(dataset.train, exp.augment.real_per_class, exp.data.train_per_class_cap)
     # TensorFlow is imported only once there is work to do: --list, --dry-run and bad input stay instant.
-    from cgan_study import executor as X
+    from cgan_study.runtime import executor as X
     if args.executor == "local" and args.jobs == 1:  # runs in this process: size its thread pools now
         os.environ.update(X.thread_env(args.cpus_per_run))
-    from cgan_study.stages import Context
+    from cgan_study.study.stages import Context
     print(f"data: {dataset.name} from {dataset.source} (sha256 {dataset.sha256[:12]}...), "
           f"{len(dataset.train)} train / {len(dataset.val)} val digits", flush=True)
     out_root = (Path(args.out) if args.out else default_out(args.profile)).resolve()
@@ -149,7 +149,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     failures = [(job.run, outcomes[job.id].reason) for job in jobs if job.run and not outcomes[job.id].ok]
     frame = results.write_summary(sweep_dir)
     print(f"summary: {sweep_dir / results.SUMMARY} ({len(frame)} runs) in {time.perf_counter() - started:.0f}s")
-    from cgan_study.report import report_sweep
+    from cgan_study.reporting.report import report_sweep
 
     tables = report_sweep(args.name, sweep_dir)
     if tables:

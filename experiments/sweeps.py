@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from cgan_study.grid import Grid, chain, fixed, product, sweep
+from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,7 @@ def best_search_points(results_root, n: int = SEARCH_BEST) -> list[dict]:
     """The n points of the finished gan_search with the lowest FID (ties: higher success rate)."""
     from pathlib import Path
 
-    from cgan_study.report import finished_runs
+    from cgan_study.reporting.report import finished_runs
 
     search_dir = Path(results_root) / "gan_search"
     frame = finished_runs(search_dir) if (search_dir / "summary.csv").exists() else None

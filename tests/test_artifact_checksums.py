@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from record_artifact_checksums import CHECKSUMS, artifact_dirs, checksum
 
 RECORDED = json.loads(CHECKSUMS.read_text())

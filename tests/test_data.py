@@ -3,9 +3,9 @@ import gzip
 
 import numpy as np
 import pytest
+from conftest import MNIST_SHA256
 
 from cgan_study import data
-from conftest import MNIST_SHA256
 
 OFFICIAL_TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 

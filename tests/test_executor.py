@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from cgan_study import executor as X
-from cgan_study import results
+from cgan_study.runtime import executor as X
+from cgan_study.runtime import results
 
 
 class ScriptedBackend:
@@ -130,10 +130,10 @@ def test_thread_env_pins_tensorflow_to_the_cpu_share():
 
 @pytest.mark.integration
 def test_plan_builds_each_missing_artifact_once_before_the_runs_that_need_it(tmp_path, mnist):
-    from experiments.sweeps import SWEEPS
     from cgan_study import config as C
-    from cgan_study.grid import name_runs
-    from cgan_study.stages import Context
+    from cgan_study.runtime.grid import name_runs
+    from cgan_study.study.stages import Context
+    from experiments.sweeps import SWEEPS
 
     base = C.profile("smoke")
     runs = [(n, p, C.apply(base, p)) for n, p in name_runs(SWEEPS["mix_ratios"].grid("smoke"))]

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import same_rows
 from test_cli import REPO, clean_env, cli
 
@@ -81,7 +80,7 @@ def test_kill_9_at_a_named_phase_then_rerun_gives_the_uninterrupted_summary(poin
 
 
 def test_a_fault_specification_with_an_unknown_phase_is_refused():
-    from cgan_study import faults
+    from cgan_study.runtime import faults
 
     assert faults.parse("real-k5:always@run-done") == ("real-k5", "always", "run-done")
     assert faults.parse("real-k5") == ("real-k5", "", "run-started")

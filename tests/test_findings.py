@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from cgan_study import findings as F
-from cgan_study import report
+from cgan_study.reporting import findings as F
+from cgan_study.reporting import report
 
 P = "cfg.experiment."
 T2 = 4.302653

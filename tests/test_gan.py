@@ -7,14 +7,13 @@ import tarfile
 import numpy as np
 import pytest
 import tensorflow as tf
+from cgan_study.training.fit.callbacks import DivergenceGuard
 
 from cgan_study import config as C
-from cgan_study import sampling
-from cgan_study.callbacks import DivergenceGuard
 from cgan_study.data import subset
-from cgan_study.generators import KerasGenerator
-from cgan_study.models import FAMILIES
-from cgan_study.training import train_gan as _train_gan
+from cgan_study.generators import KerasGenerator, sampling
+from cgan_study.generators.gan.networks import FAMILIES
+from cgan_study.generators.gan.train import train_gan as _train_gan
 
 TINY = C.GANConfig(g_width=16, d_width=8, latent_dim=16, batch_size=32, epochs=2, min_steps_per_epoch=12)
 
@@ -67,7 +66,7 @@ def test_variant_trains_and_writes_every_artifact(tmp_path, digits, name):
 
 @pytest.mark.integration
 def test_weight_clipping_keeps_every_critic_weight_within_the_bound(digits):
-    from cgan_study.training import build_gan
+    from cgan_study.generators.gan.train import build_gan
 
     cfg = dataclasses.replace(TINY, loss="wgan", clip_value=0.01, d_steps=2)
     gan = build_gan(cfg, FAMILIES["cgan"], digits, seed=0)
@@ -79,7 +78,7 @@ def test_weight_clipping_keeps_every_critic_weight_within_the_bound(digits):
 
 
 def test_dcgan_init_draws_kernels_from_a_narrow_normal(digits):
-    from cgan_study.models import build_generator, dcgan_init
+    from cgan_study.generators.gan.networks import build_generator, dcgan_init
 
     generator = build_generator(TINY, FAMILIES["cgan"], seed=0)
     dcgan_init(generator, seed=0)
@@ -101,8 +100,9 @@ def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, digits):
 
 @pytest.mark.integration
 def test_a_resumed_run_continues_bit_for_bit_like_an_uninterrupted_one(tmp_path, digits):
-    from cgan_study.callbacks import load_checkpoint
-    from cgan_study.training import build_gan
+    from cgan_study.training.fit.callbacks import load_checkpoint
+
+    from cgan_study.generators.gan.train import build_gan
 
     train_gan(TINY, digits, tmp_path / "straight", seed=0)
     train_gan(dataclasses.replace(TINY, epochs=1), digits, tmp_path / "resumed", seed=0)  # "killed" after epoch 1
@@ -209,7 +209,7 @@ def test_divergence_guard_resets_when_d_is_fooled_again():
 
 
 def test_class_interpolation_endpoints_are_the_two_classes(trained):
-    from cgan_study.analysis import class_interpolation
+    from cgan_study.study.analysis import class_interpolation
 
     generator = sampling.load_generator(trained / "generator.keras")
     strip = class_interpolation(generator, pairs=((2, 5),), steps=4, seed=0)

@@ -10,9 +10,9 @@ import pytest
 import tensorflow as tf
 
 from cgan_study import config as C
-from cgan_study import stages
-from cgan_study.gan import GAN
-from cgan_study.models import FAMILIES, build_discriminator, build_generator
+from cgan_study.generators.gan.model import GAN
+from cgan_study.generators.gan.networks import FAMILIES, build_discriminator, build_generator
+from cgan_study.study import stages
 from experiments import sweeps
 from experiments.sweep import plan as plan_sweep
 
@@ -68,7 +68,7 @@ def test_the_quick_tricks_sweep_has_three_seeds_per_trick_every_loss_and_three_e
         seeds.setdefault(name.rsplit("-seed", 1)[0], set()).add(exp.seed)
         assert exp.gan.epochs >= 3 and exp.eval.epoch_samples == 2000 and exp.eval.second_scorer_width > 0
     assert all(len(seeds[v]) >= 3 for v in TRICKS_WITH_SEEDS), {v: seeds.get(v) for v in TRICKS_WITH_SEEDS}
-    from cgan_study.losses import LOSSES
+    from cgan_study.generators.gan.losses import LOSSES
 
     assert {exp.gan.loss for _, _, exp in runs} == set(LOSSES)
     wgan = [exp.gan for _, _, exp in runs if exp.gan.loss == "wgan"]
@@ -135,8 +135,8 @@ def test_the_second_scorer_is_another_artifact_than_the_scorer():
 
 
 def test_scoring_every_epoch_refuses_an_artifact_without_snapshots_or_kept_scores(tmp_path):
-    from cgan_study import results
     from cgan_study.generators import get
+    from cgan_study.runtime import results
 
     run = results.Run(tmp_path)
     run.log({"epoch": 1, "d_loss": 1.0})

@@ -9,10 +9,12 @@ import pytest
 import tensorflow as tf
 
 from cgan_study import config as C
-from cgan_study import generators, results, stages
+from cgan_study import generators
 from cgan_study.data import NUM_CLASSES, subset, to_float
 from cgan_study.generators import cvae, ebgan
-from cgan_study.sampling import balanced_labels
+from cgan_study.generators.sampling import balanced_labels
+from cgan_study.runtime import results
+from cgan_study.study import stages
 
 # --------------------------------------------------------------------------- a toy generator, registered by tests
 
@@ -167,7 +169,7 @@ def test_ebgan_discriminator_learns_to_reconstruct_real_digits(mnist, tmp_path):
 @pytest.mark.integration
 def test_a_toy_generator_registered_in_one_place_runs_through_a_smoke_sweep(toy_generator, mnist_path, tmp_path,
                                                                            monkeypatch, capsys):
-    from cgan_study.grid import chain, fixed, product, sweep
+    from cgan_study.runtime.grid import chain, fixed, product, sweep
     from experiments import sweep as cli
     from experiments.sweeps import SWEEPS, Sweep
 

@@ -1,7 +1,7 @@
 """Sweep combinators and run names."""
 import pytest
 
-from cgan_study.grid import chain, fixed, name_runs, product, run_name, sweep, zip_
+from cgan_study.runtime.grid import chain, fixed, name_runs, product, run_name, sweep, zip_
 
 
 def test_product_varies_last_fastest():

@@ -3,11 +3,15 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from cgan_study.layers import (DropReference, MinibatchDiscrimination, PrependReference, ProjectionLogit,
-                               VirtualBatchNormalization)
 from tfgan_reference import load
 
+from cgan_study.generators.gan.layers import (
+    DropReference,
+    MinibatchDiscrimination,
+    PrependReference,
+    ProjectionLogit,
+    VirtualBatchNormalization,
+)
 
 
 @pytest.mark.parametrize("shape", [(16, 7, 7, 5), (16, 12)])

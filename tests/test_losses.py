@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from cgan_study import losses as L
 from tfgan_reference import load
+
+from cgan_study.generators.gan import losses as L
 
 _LOGITS = np.random.default_rng(1).normal(size=(2, 64, 1)).astype(np.float32)  # fixed, whatever ran before
 REAL, FAKE = tf.constant(_LOGITS[0] + 0.5), tf.constant(_LOGITS[1] - 0.5)

@@ -2,10 +2,9 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from cgan_study import metrics as M
 from tfgan_reference import load
 
+from cgan_study.study import metrics as M
 
 
 def test_identical_feature_sets_give_fid_zero(rng):

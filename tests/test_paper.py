@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cgan_study import paper
+from cgan_study.reporting import paper
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,7 +31,7 @@ def test_a_macro_is_declared_once_and_missing_findings_say_so_in_words(tmp_path)
 
 
 def test_the_template_uses_only_macros_that_the_report_can_define():
-    from cgan_study import findings
+    from cgan_study.reporting import findings
     from experiments import report
 
     main = (REPO / "paper" / "main.tex").read_text()

@@ -3,7 +3,7 @@ import numpy as np
 
 from cgan_study.data import subset, to_float
 from cgan_study.generators.pca import PCAGenerator
-from cgan_study.sampling import balanced_labels, sample
+from cgan_study.generators.sampling import balanced_labels, sample
 
 
 def test_pca_generator_samples_each_requested_class(mnist):

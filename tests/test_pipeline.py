@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cgan_study import augment, config as C, stages
-from cgan_study.models import count_flops
+from cgan_study import config as C
+from cgan_study.generators.gan.networks import count_flops
+from cgan_study.study import augment, stages
 from experiments.reference_cgan import build_discriminator, build_generator
 
 
@@ -88,10 +89,10 @@ def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(smoke_sweep
 def test_a_generator_that_copies_test_digits_scores_the_scorers_accuracy(smoke_sweep, mnist):
     import keras
 
-    from cgan_study import classifier as clf
-    from cgan_study import metrics as M
     from cgan_study.data import to_float
-    from cgan_study.sampling import generate
+    from cgan_study.generators.sampling import generate
+    from cgan_study.study import classifier as clf
+    from cgan_study.study import metrics as M
 
     root, first, _ = smoke_sweep
     assert first.returncode == 0

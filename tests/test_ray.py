@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import same_rows
 from test_cli import clean_env, cli
 

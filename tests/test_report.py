@@ -3,7 +3,7 @@ summaries written before the generator registry read into the same columns."""
 import pandas as pd
 import pytest
 
-from cgan_study import report
+from cgan_study.reporting import report
 
 P = "cfg.experiment."
 
@@ -106,7 +106,7 @@ def test_per_class_table_and_confusion_from_each_seeds_metrics(tmp_path):
 
     import numpy as np
 
-    from cgan_study import results
+    from cgan_study.runtime import results
 
     rows = []
     for seed, hit in ((0, 90), (1, 80)):
@@ -213,7 +213,7 @@ def test_loss_trend_is_the_fitted_slope_of_the_second_half_over_its_mean():
 
 
 def test_generator_loss_trends_read_each_distinct_artifact_once_and_skip_gan_histories(tmp_path):
-    from cgan_study import results
+    from cgan_study.runtime import results
 
     histories = {"a": [4, 3, 2, 1], "b": [4, 3, 3, 3], "gan": None}
     for name, losses in histories.items():

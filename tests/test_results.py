@@ -4,7 +4,7 @@ import multiprocessing as mp
 
 import pytest
 
-from cgan_study import results
+from cgan_study.runtime import results
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path):
@@ -96,7 +96,7 @@ def test_lock_excludes_a_second_process(tmp_path):
 
 
 def test_a_finished_run_with_another_config_is_refused_not_skipped(tmp_path, capsys):
-    from cgan_study.executor import execute
+    from cgan_study.runtime.executor import execute
 
     def record(epochs, **extra):
         return {"run": "cgan-seed0", "experiment": {"seed": 0, "augment": {"generator": "cgan"},

@@ -8,9 +8,11 @@ import keras
 import numpy as np
 import pytest
 
-from cgan_study import augment, classifier as clf, config as C, stages
+from cgan_study import config as C
 from cgan_study.data import Split
-from cgan_study.strategies import STRATEGIES
+from cgan_study.study import augment, stages
+from cgan_study.study import classifier as clf
+from cgan_study.study.strategies import STRATEGIES
 from experiments.sweep import plan as plan_sweep
 
 AUGMENT_SWEEPS = ("mix_ratios", "synth_amount")

@@ -34,7 +34,7 @@ class KerasGenerator:
         self.latent_dim = int(model.inputs[0].shape[-1])
 
     def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
-        from ..sampling import generate
+        from cgan_study.generators.sampling import generate
 
         return generate(self.model, labels if self.conditional else None, self.latent_dim, seed=seed, n=n)
 

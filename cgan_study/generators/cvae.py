@@ -12,12 +12,12 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from ..callbacks import Checkpointable
-from ..config import CVAEConfig, to_dict
-from ..data import NUM_CLASSES
-from ..sampling import load_generator
-from ..training import GENERATOR_FILE, fit_resumable
-from . import KerasGenerator
+from cgan_study.config import CVAEConfig, to_dict
+from cgan_study.data import NUM_CLASSES
+from cgan_study.generators import KerasGenerator
+from cgan_study.generators.sampling import load_generator
+from cgan_study.training.callbacks import Checkpointable
+from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
 
 LABEL_EMBED = 16
 
@@ -117,7 +117,8 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     model = CVAE(cfg, seed)
     model.compile()
     info = fit_resumable(model, model.sampler, digits, work_dir, seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                         min_steps_per_epoch=cfg.min_steps_per_epoch, conditional=True)
+                         min_steps_per_epoch=cfg.min_steps_per_epoch,
+                         grid_generator=KerasGenerator(model.sampler, True))
     # The ELBO (nats per training image, last epoch's mean), reported beside the sample metrics.
     return {**info, "elbo": info["final"].get("elbo")}
 

@@ -18,12 +18,12 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from .. import results
-from ..callbacks import Checkpointable
-from ..config import DiffusionConfig, to_dict
-from ..data import NUM_CLASSES
-from ..sampling import load_generator
-from ..training import GENERATOR_FILE, fit_resumable
+from cgan_study.config import DiffusionConfig, to_dict
+from cgan_study.data import NUM_CLASSES
+from cgan_study.generators.sampling import load_generator
+from cgan_study.runtime import results
+from cgan_study.training.callbacks import Checkpointable
+from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
 
 NULL_LABEL = NUM_CLASSES          # the "no label" token of classifier-free guidance
 SAMPLER_FILE = "sampler.json"
@@ -342,7 +342,7 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     # Per-epoch grids with a short DDIM run (cheap); the saved sampler settings are the config's.
     grids = DiffusionGenerator(model.ema_network, schedule_of(cfg), "ddim", 20, 0.0, cfg.guidance)
     info = fit_resumable(model, model.ema_network, digits, work_dir, seed, epochs=cfg.epochs,
-                         batch_size=cfg.batch_size, min_steps_per_epoch=cfg.min_steps_per_epoch, conditional=True,
+                         batch_size=cfg.batch_size, min_steps_per_epoch=cfg.min_steps_per_epoch,
                          grid_generator=grids)
     results.write_text(work_dir / SAMPLER_FILE, json.dumps(to_dict(cfg), sort_keys=True))
     # Over an uninterrupted build only: a resumed one trained fewer epochs than its history holds.

@@ -13,14 +13,14 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from ..callbacks import Checkpointable, DivergenceGuard
-from ..config import EBGANConfig, GANConfig, to_dict
-from ..data import NUM_CLASSES
-from ..gan import make_optimizer
-from ..models import FAMILIES, build_generator, count_flops
-from ..sampling import load_generator
-from ..training import GENERATOR_FILE, fit_resumable
-from . import KerasGenerator
+from cgan_study.config import EBGANConfig, GANConfig, to_dict
+from cgan_study.data import NUM_CLASSES
+from cgan_study.generators import KerasGenerator
+from cgan_study.generators.gan.networks import FAMILIES, build_generator, count_flops
+from cgan_study.generators.sampling import load_generator
+from cgan_study.training.callbacks import Checkpointable, DivergenceGuard
+from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
+from cgan_study.training.optimizers import make_optimizer
 
 CODE_DIM = 64
 LABEL_EMBED = 16
@@ -137,8 +137,8 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     # No D-accuracy guard: an energy has no decision threshold; NaN/Inf losses still stop training.
     guard = DivergenceGuard(patience=0)
     info = fit_resumable(model, model.generator, digits, work_dir, seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
-                         min_steps_per_epoch=cfg.min_steps_per_epoch, conditional=True,
-                         callbacks=[guard])
+                         min_steps_per_epoch=cfg.min_steps_per_epoch,
+                         grid_generator=KerasGenerator(model.generator, True), callbacks=[guard])
     return {**info, "stopped_early": guard.reason, "g_flops_per_image": count_flops(model.generator),
             "d_flops_per_image": count_flops(model.autoencoder)}
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import keras
 
-from .. import classifier as clf
-from .. import results
-from ..config import ClassifierConfig, to_dict
-from ..models import FAMILIES
-from ..training import train_gan
-from . import gan
+from cgan_study.config import ClassifierConfig, to_dict
+from cgan_study.generators import gan
+from cgan_study.generators.gan.networks import FAMILIES
+from cgan_study.generators.gan.train import train_gan
+from cgan_study.runtime import results
+from cgan_study.study import classifier as clf
 
 GUIDE_FILE = "guide.keras"
 

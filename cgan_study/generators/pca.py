@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import results
-from ..config import to_dict
-from ..data import NUM_CLASSES, Split, to_float
-from ..images import grid_png
+from cgan_study.config import to_dict
+from cgan_study.data import NUM_CLASSES, Split, to_float
+from cgan_study.images import grid_png
+from cgan_study.runtime import results
 
 MODEL_FILE = "pca.npz"
 

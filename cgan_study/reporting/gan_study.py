@@ -5,9 +5,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import results
-from .report import (_col, _figure, _overrides, _save_figure, _save_table, finished_runs, fmt, fmt_difference,
-                     paired_differences, variant_label, wrapped_first_column)
+from cgan_study.reporting.report import (
+    _col,
+    _figure,
+    _overrides,
+    _save_figure,
+    _save_table,
+    finished_runs,
+    fmt,
+    fmt_difference,
+    paired_differences,
+    variant_label,
+    wrapped_first_column,
+)
+from cgan_study.runtime import results
 
 CURVE_METRICS = (("success_rate", "success (%)", 100), ("fid", "FID", 1), ("classes_covered", "classes covered", 1),
                  ("recall", "recall (%)", 100))
@@ -15,7 +26,7 @@ CURVE_METRICS = (("success_rate", "success (%)", 100), ("fid", "FID", 1), ("clas
 
 def variant_group(overrides: dict) -> str:
     """Which figure a variant's curves go in: the collapse study (unconditional), the losses, or the tricks."""
-    from .generators import REGISTRY
+    from cgan_study.generators import REGISTRY
 
     generator = overrides.get("augment.generator", "cgan")
     if generator in REGISTRY and not REGISTRY[generator].conditional:

@@ -8,9 +8,9 @@ import time
 import keras
 import numpy as np
 
-from .callbacks import FaultPoint
-from .config import ClassifierConfig
-from .data import pipeline
+from cgan_study.config import ClassifierConfig
+from cgan_study.data import pipeline
+from cgan_study.training.callbacks import FaultPoint
 
 PENULTIMATE = "penultimate"
 

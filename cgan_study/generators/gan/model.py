@@ -4,21 +4,11 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from . import losses
-from .callbacks import Checkpointable
-from .config import GANConfig
-from .models import NUM_CLASSES, Family
-
-
-def make_optimizer(name: str, lr: float, beta_1: float) -> keras.optimizers.Optimizer:
-    """Adam (beta_1 from the config), RMSProp (what WGAN with weight clipping was published with) or plain SGD."""
-    if name == "adam":
-        return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=0.999)
-    if name == "rmsprop":
-        return keras.optimizers.RMSprop(lr)
-    if name == "sgd":
-        return keras.optimizers.SGD(lr)
-    raise ValueError(f"unknown optimizer '{name}'; use adam, rmsprop or sgd")
+from cgan_study.config import GANConfig
+from cgan_study.generators.gan import losses
+from cgan_study.generators.gan.networks import NUM_CLASSES, Family
+from cgan_study.training.callbacks import Checkpointable
+from cgan_study.training.optimizers import make_optimizer
 
 
 class GAN(Checkpointable, keras.Model):

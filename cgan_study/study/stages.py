@@ -8,14 +8,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import classifier as clf
-from . import metrics as M
-from . import results
-from .config import Experiment, stable_hash, to_dict
-from .data import MnistData, Split, cap_per_class, subset
-from .data import to_uint8
-from .generators import Generator, get as get_entry
-from .sampling import balanced_labels
+from cgan_study.config import Experiment, stable_hash, to_dict
+from cgan_study.data import MnistData, Split, cap_per_class, subset, to_uint8
+from cgan_study.generators import Generator
+from cgan_study.generators import get as get_entry
+from cgan_study.generators.sampling import balanced_labels
+from cgan_study.runtime import results
+from cgan_study.study import classifier as clf
+from cgan_study.study import metrics as M
 
 SCORER_FILE = "scorer.keras"
 # The scorer and the real reference do not vary with a run's seed (one per dataset and config); generators do:
@@ -204,8 +204,8 @@ def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: 
 
     The scores are kept in the artifact (small, committed with it; the snapshots are not), so another sweep that
     reuses the generator, here or on a fresh clone, reads them instead of needing the snapshots again."""
-    from .callbacks import snapshot_name
-    from .training import SNAPSHOT_DIR
+    from cgan_study.training.callbacks import snapshot_name
+    from cgan_study.training.fit import SNAPSHOT_DIR
 
     cached = epoch_scores_path(artifact, exp, ctx, seed)
     if cached.exists():
@@ -231,7 +231,7 @@ def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: 
 
 def collapse_onset(rows: list[dict]) -> int | None:
     """The first epoch with fewer than 10 classes covered or recall below 0.1 (mode collapse), or None."""
-    from .metrics import COLLAPSE_RECALL
+    from cgan_study.study.metrics import COLLAPSE_RECALL
 
     for row in rows:
         if row.get("classes_covered", 10) < 10 or row.get("recall", 1.0) < COLLAPSE_RECALL:

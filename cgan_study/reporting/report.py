@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pandas as pd
 
-from . import results
+from cgan_study.runtime import results
 
 DEFAULT_GENERATOR = "cgan"
 
@@ -177,7 +176,7 @@ def finished_runs(sweep_dir: Path) -> pd.DataFrame:
 
 def setting_label(strategy: str, generator: str, protocol: str) -> str:
     """'real', or 'mix, cgan (low_data)': the generator and protocol matter only where synthetic digits are used."""
-    from .strategies import STRATEGIES
+    from cgan_study.study.strategies import STRATEGIES
 
     known = STRATEGIES.get(strategy)
     if known is not None and not known.uses_generator:
@@ -188,7 +187,7 @@ def setting_label(strategy: str, generator: str, protocol: str) -> str:
 def readable_setting(label: str) -> str:
     """A setting label as tables and figures show it: 'mix, guided_cgan (coursework)' names the generator by its
     readable name ('mix, classifier-guided CGAN (coursework)'); the CSVs and findings keep the registry name."""
-    from .generators import display_name
+    from cgan_study.generators import display_name
 
     strategy, sep, rest = str(label).partition(", ")
     if not sep:
@@ -207,8 +206,8 @@ def setting_order(labels) -> list[str]:
 
     Nothing is dropped: a strategy or generator this code does not know still gets its row.
     """
-    from .generators import REGISTRY
-    from .strategies import STRATEGIES
+    from cgan_study.generators import REGISTRY
+    from cgan_study.study.strategies import STRATEGIES
 
     strategies, generators = list(STRATEGIES), list(REGISTRY)
 
@@ -275,7 +274,7 @@ def _few_shot_figures(sweep_dir: Path, few: pd.DataFrame, k: str, order: list[st
 
 def setting_order_generators(names) -> list[str]:
     """Generators in registry order, unregistered ones last (sorted): none is dropped."""
-    from .generators import REGISTRY
+    from cgan_study.generators import REGISTRY
 
     present = set(names)
     return [g for g in REGISTRY if g in present] + sorted(present - set(REGISTRY))
@@ -365,7 +364,7 @@ def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     cas = frame[frame["strategy"] == "synthetic_only"]
     real_only = grid[(grid[real_f] == 1.0) & (grid[synth_f] == 0.0)] if not grid.empty else grid
     if not cas.empty:
-        from .generators import display_name
+        from cgan_study.generators import display_name
 
         order = setting_order_generators(cas["generator"])
         rows = [(f"synthetic only (60,000 {name} digits)", cas[cas["generator"] == name]["test_accuracy"])
@@ -473,7 +472,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if all(path.exists() for path, _ in grids):
         _grid_panels(sweep_dir, "variant_grids", grids, cols=5)
     # Mode collapse shows in unconditional models, whose class coverage nobody enforces.
-    from .generators import REGISTRY
+    from cgan_study.generators import REGISTRY
 
     unconditional = [name for name, e in REGISTRY.items() if not e.conditional]
     uncond = first[first["generator"].isin(unconditional)].sort_values(["classes_covered", "recall"])
@@ -491,7 +490,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out_table = paired.pivot(index="label", columns="metric", values="cell").reindex(labels).reset_index()
         out_table = out_table[["label"] + [m for _, m in PAIRED_METRICS if m in out_table]]
         out_table["verdict"] = out_table["label"].map(trick_verdicts(paired))
-        from .findings import _against
+        from cgan_study.reporting.findings import _against
 
         # The variant by what it changes, its baseline in a column of its own.
         parts = [_against(label) for label in out_table["label"]]
@@ -510,7 +509,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     means["family"] = by_variant["generator"].first()
     means["label"] = by_variant["label"].first()
     means["epochs"] = by_variant[_col(frame, "gan.epochs")].first()
-    from .gan_study_report import gan_study_extras
+    from cgan_study.reporting.gan_study import gan_study_extras
 
     extras = gan_study_extras(sweep_dir, frame)
     return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired,
@@ -555,7 +554,7 @@ def _trick_baselines(frame: pd.DataFrame) -> pd.Series:
     """Each run's baseline variant: a mitigation is judged against the setup it mitigates, a trick against the
     default CGAN, and any other unconditional variant against the plain DCGAN. Runs whose baseline was not run
     get none (NaN) and are left out of the pairing."""
-    from .generators import REGISTRY
+    from cgan_study.generators import REGISTRY
 
     setups = frame.loc[frame["label"].str.endswith(COLLAPSE_TAG), "variant"].unique()
     present = set(frame["variant"])
@@ -576,7 +575,7 @@ def _trick_baselines(frame: pd.DataFrame) -> pd.Series:
 def trick_verdicts(paired: pd.DataFrame) -> dict[str, str]:
     """Per variant, in words: which metrics its paired 95% intervals say it improves or worsens against its
     baseline ('helps: FID, recall'; 'hurts: success'; 'mixed: ...'; 'indistinguishable'; 'one seed')."""
-    from .findings import HELPS, HURTS, TOO_FEW, verdict
+    from cgan_study.reporting.findings import HELPS, HURTS, TOO_FEW, verdict
 
     short = {"success (points)": "success", "IS": "IS", "FID": "FID", "recall (points)": "recall"}
     out = {}
@@ -670,7 +669,7 @@ WGAN_CLIP_AS_PUBLISHED = {"gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g
 def variant_label(overrides: dict) -> str:
     """'CGAN + one-sided label smoothing 0.25' from a run's overrides (seed and generator aside). The collapse
     setup is named once in full; its mitigations read 'Collapse setup + minibatch discrimination'."""
-    from .generators import display_name
+    from cgan_study.generators import display_name
 
     generator = overrides.get("augment.generator", overrides.get("gan.family", DEFAULT_GENERATOR))
     base = str(display_name(generator))
@@ -703,7 +702,7 @@ def _same(a, b) -> bool:
 
 def flagged_collapse(runs: pd.DataFrame) -> bool:
     """Whether any run's coverage or recall trips metrics.collapse_warning (also for summaries without coverage)."""
-    from .metrics import collapse_warning
+    from cgan_study.study.metrics import collapse_warning
 
     for _, row in runs.iterrows():
         scores = {k: float(row[k]) for k in ("coverage", "recall") if k in row and pd.notna(row[k])}
@@ -757,7 +756,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
-    from .generators import display_name
+    from cgan_study.generators import display_name
 
     order = setting_order_generators(frame["generator"])
     rows = []
@@ -1109,13 +1108,13 @@ def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
 
 
 def _search_report(sweep_dir):
-    from .gan_study_report import search_report
+    from cgan_study.reporting.gan_study import search_report
 
     return search_report(sweep_dir)
 
 
 def _search_best_report(sweep_dir):
-    from .gan_study_report import search_best_report
+    from cgan_study.reporting.gan_study import search_best_report
 
     return search_best_report(sweep_dir)
 

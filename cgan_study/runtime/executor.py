@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import config as C
-from . import faults, results
+from cgan_study import config as C
+from cgan_study.runtime import faults, results
 
 # Environment a Ray worker inherits from the driver (a cluster's workers do not share the driver's shell).
 FORWARDED_ENV = ("CGAN_STUDY_", "TF_CPP_MIN_LOG_LEVEL", "KERAS_HOME", "TF_ENABLE_ONEDNN_OPTS")
@@ -69,7 +69,7 @@ def _one_line(exc: BaseException) -> str:
 
 def unused_sections(experiment: dict) -> tuple[str, ...]:
     """The generator config sections a run's experiment does not read (another generator's hyperparameters)."""
-    from .generators import REGISTRY
+    from cgan_study.generators import REGISTRY
 
     name = experiment.get("augment", {}).get("generator")
     used = {REGISTRY[name].section} if name in REGISTRY else set()
@@ -139,8 +139,8 @@ def _context(plan: Plan):
     """The dataset and artifact cache of a plan, loaded once per worker process."""
     key = _context_key(plan)
     if key not in _CONTEXTS:
-        from . import data as D
-        from .stages import Context
+        from cgan_study import data as D
+        from cgan_study.study.stages import Context
 
         dataset = D.load(plan.data_source, val_per_class=plan.val_per_class, seed=0)
         if dataset.sha256 != plan.dataset_sha256:
@@ -160,7 +160,7 @@ def run_job(plan: Plan, job: Job) -> Outcome:
         print(f"{job.label}: FAILED: {_one_line(exc)}", flush=True)
         return Outcome(False, _one_line(exc))
     if job.artifact is not None:
-        from .stages import Artifact
+        from cgan_study.study.stages import Artifact
 
         artifact = Artifact(**job.artifact)
         faults.enter(job.id, ctx.cache.root)
@@ -177,7 +177,7 @@ def run_job(plan: Plan, job: Job) -> Outcome:
         print(f"{job.label}: ready in {time.perf_counter() - t0:.1f}s", flush=True)
         return Outcome(True)
 
-    from .tasks import TASKS
+    from cgan_study.study.tasks import TASKS
 
     def work(run_dir: Path) -> dict:
         faults.at("run-started")
@@ -196,7 +196,7 @@ def run_job(plan: Plan, job: Job) -> Outcome:
 def plan_jobs(task: str, runs: list[tuple[str, dict, C.Experiment]], records: list[dict], ctx,
               sweep_dir: Path) -> list[Job]:
     """Artifact jobs (each distinct missing artifact once) followed by one job per run, depending on them."""
-    from .tasks import NEEDS
+    from cgan_study.study.tasks import NEEDS
 
     artifacts: dict[str, Job] = {}
     run_jobs = []

@@ -6,7 +6,8 @@ from typing import Callable
 
 import numpy as np
 
-NUM_CLASSES = 10
+from cgan_study.data import NUM_CLASSES  # noqa: E402  the one definition
+
 CONFIDENT = 0.9
 
 

@@ -1,14 +1,14 @@
-"""The GAN families (CGAN, AC-GAN, DCGAN) as registry entries: the trainer in training.py, the sampler on disk."""
+"""The GAN families (CGAN, AC-GAN, DCGAN) as registry entries: the trainer in train.py, the sampler on disk."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..config import to_dict
-from ..models import FAMILIES
-from ..sampling import load_generator
-from ..training import GENERATOR_FILE, train_gan
-from . import KerasGenerator
-
+from cgan_study.config import to_dict
+from cgan_study.generators import KerasGenerator
+from cgan_study.generators.gan.networks import FAMILIES
+from cgan_study.generators.gan.train import train_gan
+from cgan_study.generators.sampling import load_generator
+from cgan_study.training.fit import GENERATOR_FILE
 
 # Keys added to GANConfig after GAN artifacts were first committed: they enter an artifact's hash only when set
 # away from their defaults, so a generator trained before them keeps its hash (and its cached artifact).

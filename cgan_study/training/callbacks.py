@@ -7,9 +7,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from . import faults, results
-from .images import grid_png
-
+from cgan_study.images import grid_png
+from cgan_study.runtime import faults, results
 
 GRID_SEED = 1234  # fixed noise of every sample grid, so grids of one model are comparable across epochs
 

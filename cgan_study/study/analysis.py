@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import classifier as clf
-from . import results
-from .data import MnistData
-from .report import _figure, _save_figure
-from .sampling import balanced_labels, sample
+from cgan_study.data import MnistData
+from cgan_study.generators.sampling import balanced_labels, sample
+from cgan_study.reporting.report import _figure, _save_figure
+from cgan_study.runtime import results
+from cgan_study.study import classifier as clf
 
 COURSEWORK_N = 100      # the coursework's confidence histograms: 100 real and 100 synthetic digits
 EMBED_N = 1000          # points per source in the t-SNE/PCA figure and the two-sample test
@@ -167,7 +167,7 @@ def plot_training_curves(history: list[dict], out_dir: Path, name: str = "gan_tr
 
 def copy_grid_array(images: np.ndarray, out_dir: Path, name: str) -> None:
     """A 10x10 grid (row = class) of uint8 digits, as PNG."""
-    from .images import grid_png
+    from cgan_study.images import grid_png
 
     results.write_bytes(out_dir / f"{name}.png", grid_png(images, rows=10))
 
@@ -197,7 +197,7 @@ def class_interpolation(generator, pairs=((1, 7), (3, 8), (4, 9), (0, 6)), steps
 
 
 def interpolation_png(generator, out_dir: Path, steps: int = 10) -> np.ndarray:
-    from .images import grid_png
+    from cgan_study.images import grid_png
 
     images = class_interpolation(generator, steps=steps)
     results.write_bytes(Path(out_dir) / "class_interpolation.png", grid_png(images, rows=len(images) // steps))

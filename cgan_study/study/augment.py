@@ -5,12 +5,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import classifier as clf
-from . import stages
-from .config import Experiment
-from .data import NUM_CLASSES, Split, subset
-from .sampling import balanced_labels, sample
-from .strategies import STRATEGIES
+from cgan_study.config import Experiment
+from cgan_study.data import NUM_CLASSES, Split, subset
+from cgan_study.generators.sampling import balanced_labels, sample
+from cgan_study.study import classifier as clf
+from cgan_study.study import stages
+from cgan_study.study.strategies import STRATEGIES
 
 SYNTH_SEED_OFFSET = 50_000  # synthetic noise seeds never coincide with other seeds of the run
 

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import results
+from cgan_study.runtime import results
 
 # What a finding macro says when its experiment has no finished runs: never a number, never "n/a".
 NOT_RUN = "(This experiment has no finished runs in the results yet.)"
@@ -60,7 +60,7 @@ def write_generated(paper_dir: Path, numbers: dict[str, str], findings: dict[str
     findings = {**{name: NOT_RUN for name in wanted}, **findings}
     generated = paper_dir / "generated"
     results.write_text(generated / "numbers.tex", numbers_tex(numbers))
-    results.write_text(generated / "findings.tex", macros_tex(findings, "Findings chosen by cgan_study.findings"))
+    results.write_text(generated / "findings.tex", macros_tex(findings, "Findings chosen by cgan_study.reporting.findings"))
     for name, tex in tables.items():
         results.write_text(generated / f"{name}.tex", tex)
     for name, path in figures.items():

@@ -95,7 +95,7 @@ K_FOCUS = 10   # the k at which every generator and strategy ran
 
 def _setting_vs_setting(runs: pd.DataFrame | None, a: str, b: str, k: int) -> pd.Series | None:
     """Paired differences (same k, same seed) of setting a minus setting b, as one row; None if either is absent."""
-    from .report import paired_differences
+    from cgan_study.reporting.report import paired_differences
 
     if runs is None or runs.empty:
         return None
@@ -137,7 +137,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     if few is not None and not few.empty:
         low = few[(few["k"] == k) & few["setting"].str.contains(r"\(low_data\)", regex=True)]
         if not low.empty:
-            from .report import readable_setting
+            from cgan_study.reporting.report import readable_setting
 
             best = low.loc[low["mean_diff"].idxmax()]
             n, shown = int(best["n"]), readable_setting(best["setting"])
@@ -169,7 +169,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
         if best["generator"] == "cgan":
             found["findCasBest"] = "No other generator's digits alone train a better classifier on average."
         else:
-            from .generators import display_name
+            from cgan_study.generators import display_name
 
             found["findCasBest"] = _sentence(
                 best, f"training on 60,000 {display_name(best['generator'])} digits alone (the highest mean of all "
@@ -209,7 +209,7 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
 
 def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
     """Q3: the default CGAN's success rate against the scorer's own test accuracy; the generators ranked by FID."""
-    from .report import t_interval
+    from cgan_study.reporting.report import t_interval
 
     if runs is None or runs.empty or "success_rate" not in runs:
         return {}
@@ -224,7 +224,7 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
         out["findSuccess"] = (f"The scorer recognises the requested digit in {100 * mean:.2f}% of the CGAN's samples"
                               f"{ci}, {where} its {100 * scorer:.2f}% on real test digits.")
     if "fid" in runs:
-        from .generators import display_name
+        from cgan_study.generators import display_name
 
         fids = runs.groupby("generator")["fid"].mean().sort_values()
         ranked = ", ".join(f"{display_name(g)} ({v:.1f})" for g, v in fids.items())
@@ -238,7 +238,7 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
 def study_coverage_findings(generators: pd.DataFrame | None, few_runs: pd.DataFrame | None) -> dict[str, str]:
     """Limitations: which scored conditional generators have no arm in the augmentation study (settings read
     'strategy, generator (protocol)'), or that every one has."""
-    from .generators import REGISTRY, display_name
+    from cgan_study.generators import REGISTRY, display_name
 
     if generators is None or generators.empty or few_runs is None or few_runs.empty or "setting" not in few_runs:
         return {}
@@ -258,7 +258,7 @@ LEVELLED_OFF = 2.0  # % per epoch: a training loss still falling faster than thi
 def generator_budget_findings(trend: pd.DataFrame | None) -> dict[str, str]:
     """Limitations: which of the study's likelihood-trained generators (CVAE, diffusion) still lowered their
     training loss by more than LEVELLED_OFF % per epoch over the second half of their budget."""
-    from .generators import display_name
+    from cgan_study.generators import display_name
 
     if trend is None or trend.empty:
         return {}
@@ -425,7 +425,7 @@ TRICKS_NUMBERS = ("tricksEpochs", "bestCondVariant", "bestCondSuccess", "collaps
 def tricks_numbers(means: pd.DataFrame) -> dict[str, str]:
     """The GAN-variant paragraph's choices: the best conditional variant by success rate, the least diverse
     unconditional variant (fewest classes covered, then lowest recall) and the most diverse other one."""
-    from .generators import REGISTRY
+    from cgan_study.generators import REGISTRY
 
     out = {"tricksEpochs": ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))}
     conditional = means["family"].map(lambda name: REGISTRY[name].conditional if name in REGISTRY else True)

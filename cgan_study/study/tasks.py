@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import augment, results, stages
-from .callbacks import GRID_SEED
-from .config import Experiment
-from .images import grid_png
-from .training import GRID_FILE
+from cgan_study.config import Experiment
+from cgan_study.images import grid_png
+from cgan_study.runtime import results
+from cgan_study.study import augment, stages
+from cgan_study.training.callbacks import GRID_SEED
+from cgan_study.training.fit import GRID_FILE
 
 PROGRESSIVE_FILE = "progressive.png"
 GAN_HISTORY = "generator_history.jsonl"   # the analysis run's copy of its generator's training history
@@ -59,7 +60,7 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
 def run_analysis(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     """Q5: the default generator (seed = run seed) against real digits in the scorer's features, as files that the
     report draws (embeddings, confidences, the 1-NN two-sample accuracy, sample grid, training history)."""
-    from . import analysis
+    from cgan_study.study import analysis
 
     generator, info, path = stages.get_generator(exp, ctx, seed=exp.seed)
     scorer, _ = stages.get_scorer(exp, ctx)

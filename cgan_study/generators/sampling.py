@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import results
-from .data import to_uint8
-from .images import encode_png
-
-NUM_CLASSES = 10
+from cgan_study.data import (
+    NUM_CLASSES,  # noqa: E402  the one definition
+    to_uint8,
+)
+from cgan_study.images import encode_png
+from cgan_study.runtime import results
 
 
 def balanced_labels(n: int) -> np.ndarray:
@@ -48,7 +49,8 @@ def sample(generator, labels: np.ndarray, seed: int) -> np.ndarray:
 def load_generator(path: Path | str):
     """Load a generator saved in Keras format (the custom layers register themselves on import)."""
     import keras
-    from . import layers  # noqa: F401  registers the custom layers for deserialisation
+
+    from cgan_study.generators.gan import layers  # noqa: F401  registers the custom layers for deserialisation
 
     return keras.saving.load_model(path, compile=False, safe_mode=True)
 

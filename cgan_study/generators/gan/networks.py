@@ -3,15 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers
 
-from .config import GANConfig
-from .layers import (DropReference, MinibatchDiscrimination, PrependReference, ProjectionLogit,
-                     VirtualBatchNormalization)
+from cgan_study.config import GANConfig
+from cgan_study.data import NUM_CLASSES  # noqa: E402  the one definition
+from cgan_study.generators.gan.layers import (
+    DropReference,
+    MinibatchDiscrimination,
+    PrependReference,
+    ProjectionLogit,
+    VirtualBatchNormalization,
+)
 
-NUM_CLASSES = 10
 REFERENCE_SIZE = 64     # VBN reference batch
 LABEL_EMBED = 16        # generator label embedding width
 

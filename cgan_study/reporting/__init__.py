@@ -1,0 +1,1 @@
+"""Everything that turns results/ into tables, figures, findings and the paper; it never trains anything."""

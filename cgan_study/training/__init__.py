@@ -1,0 +1,1 @@
+"""Generic training utilities every Keras generator shares: resumable fit() and its callbacks."""

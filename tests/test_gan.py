@@ -7,7 +7,7 @@ import tarfile
 import numpy as np
 import pytest
 import tensorflow as tf
-from cgan_study.training.fit.callbacks import DivergenceGuard
+from cgan_study.training.callbacks import DivergenceGuard
 
 from cgan_study import config as C
 from cgan_study.data import subset
@@ -100,7 +100,7 @@ def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, digits):
 
 @pytest.mark.integration
 def test_a_resumed_run_continues_bit_for_bit_like_an_uninterrupted_one(tmp_path, digits):
-    from cgan_study.training.fit.callbacks import load_checkpoint
+    from cgan_study.training.callbacks import load_checkpoint
 
     from cgan_study.generators.gan.train import build_gan
 

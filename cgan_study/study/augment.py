@@ -1,7 +1,10 @@
 """Real/synthetic training sets and the strategies that train a downstream classifier on them."""
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -9,7 +12,7 @@ from cgan_study.config import Experiment
 from cgan_study.data import NUM_CLASSES, Split, subset
 from cgan_study.generators.sampling import balanced_labels, sample
 from cgan_study.study import classifier as clf
-from cgan_study.study import stages
+from cgan_study.study import stages, synthetic
 from cgan_study.study.strategies import STRATEGIES
 
 SYNTH_SEED_OFFSET = 50_000  # synthetic noise seeds never coincide with other seeds of the run
@@ -38,6 +41,16 @@ def synthetic_set(generator, n: int, seed: int) -> Split:
     """n class-balanced synthetic digits (n/10 per class) as uint8 with the labels G was asked for."""
     labels = balanced_labels(n)
     return Split(sample(generator, labels, seed=seed), labels.astype(np.uint8))
+
+
+def cell_synthetic_set(exp: Experiment, ctx: stages.Context, generator, artifact: Path, n: int
+                       ) -> tuple[Split, str, dict]:
+    """The cell's n synthetic digits: the very set `synthetic_set` would draw, sampled once per (generator
+    artifact, n, seed, sampler settings) and shared through the cache by every cell that needs it.
+    Returns (set, its cache key, the info of the draw that made it)."""
+    seed = exp.seed + SYNTH_SEED_OFFSET
+    spec = synthetic.synthetic_spec(exp, ctx, artifact, generator, n, seed)
+    return synthetic.get_synthetic(ctx, spec, lambda: synthetic_set(generator, n, seed))
 
 
 def concat(a: Split, b: Split) -> Split:
@@ -121,15 +134,17 @@ def _pretrain(exp, ctx, real, synth, val):
 
 
 def _filter(exp, ctx, real, synth, val):
+    start = time.perf_counter()
     judge_kind = plan(exp, ctx).judge
     if judge_kind == "scorer":
         judge, _ = stages.get_scorer(exp, ctx)
     else:
         judge, _ = clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed)
     kept = confidence_filter(judge, synth, exp.augment.filter_threshold)
+    filtering = time.perf_counter() - start  # the judge (loaded or trained) and its verdicts
     mixed = concat(real, kept)
     model, info = clf.train_classifier(exp.classifier, (mixed.x, mixed.y), val, exp.seed)
-    return model, info, {"filter_judge": judge_kind, "n_synth_kept": len(kept)}
+    return model, info, {"filter_judge": judge_kind, "n_synth_kept": len(kept), "seconds_filtering": filtering}
 
 
 TRAIN = {"real": _real, "affine": _affine, "mix": _mix, "pretrain": _pretrain, "filter": _filter,
@@ -137,26 +152,52 @@ TRAIN = {"real": _real, "affine": _affine, "mix": _mix, "pretrain": _pretrain, "
 assert set(TRAIN) == set(STRATEGIES), "every declared strategy needs its training here"
 
 
+# Where a cell's time goes, each written to its metrics as seconds_<stage>: the real digits; the generator (loaded,
+# or trained if the executor had not built it); drawing the synthetic set (or loading it from the cache);
+# the filter's judge and verdicts; the downstream classifier's training; scoring it on the test digits.
+STAGES = ("data", "generator", "sampling", "filtering", "classifier", "evaluation")
+
+
+@contextlib.contextmanager
+def _timed(seconds: dict, stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] += time.perf_counter() - start
+
+
 def run(exp: Experiment, ctx: stages.Context) -> dict:
     """Train one downstream classifier for this cell and score it on the test digits."""
     cell = plan(exp, ctx)
     if cell.problem:
         raise ValueError(cell.problem)
-    real = real_training_set(exp, ctx)
-    val = (ctx.data.val.x, ctx.data.val.y)
+    seconds = dict.fromkeys(STAGES, 0.0)
+    with _timed(seconds, "data"):
+        real = real_training_set(exp, ctx)
+        val = (ctx.data.val.x, ctx.data.val.y)
     out: dict = {"n_real": len(real), "n_synth": 0}
     synth = None
     if cell.generator is not None:
-        generator, gen_info, path = stages.get_generator(exp, ctx, k=cell.generator.k,
-                                                         subset_seed=cell.generator.subset_seed,
-                                                         seed=cell.generator.seed)
+        with _timed(seconds, "generator"):
+            generator, gen_info, path = stages.get_generator(exp, ctx, k=cell.generator.k,
+                                                             subset_seed=cell.generator.subset_seed,
+                                                             seed=cell.generator.seed)
         out["gan_train_seconds"] = gen_info.get("train_seconds")
         out["generator_artifact"] = path.name  # results/_artifacts/generator/<this>
-        synth = synthetic_set(generator, cell.n_synth, seed=exp.seed + SYNTH_SEED_OFFSET)
+        with _timed(seconds, "sampling"):
+            synth, key, drawn = cell_synthetic_set(exp, ctx, generator, path, cell.n_synth)
+        out["synthetic_set"] = key  # results/_artifacts/synthetic/<this> (local, rebuilt on demand)
+        out["synthetic_sample_seconds"] = drawn.get("sample_seconds")  # the draw's cost, whichever cell paid it
         out["n_synth"] = len(synth)
-    model, info, extra = TRAIN[exp.augment.strategy](exp, ctx, real, synth, val)
+    with _timed(seconds, "classifier"):
+        model, info, extra = TRAIN[exp.augment.strategy](exp, ctx, real, synth, val)
+    seconds["filtering"] = extra.pop("seconds_filtering", 0.0)
+    seconds["classifier"] -= seconds["filtering"]
     out.update(extra)
-    test = ctx.data.evaluation_split()
-    out["test_accuracy"] = clf.accuracy(model, test.x, test.y)
+    with _timed(seconds, "evaluation"):
+        test = ctx.data.evaluation_split()
+        out["test_accuracy"] = clf.accuracy(model, test.x, test.y)  # one batched pass over the test digits
     out.update({f"train_{k}": v for k, v in info.items()})
+    out.update({f"seconds_{stage}": value for stage, value in seconds.items()})
     return out

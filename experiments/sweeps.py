@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Callable
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
+from cgan_study.study.presets import COLLAPSE, WGAN_CLIP
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,8 @@ SCORER = Sweep(task="scorer", description="Train (or reuse) the scoring CNN and 
 
 # --------------------------------------------------------------------------- tricks (coursework Q1-Q3)
 
-# Mode collapse: an unconditional DCGAN whose G takes 50x larger Adam steps than D, with little damping
-# (beta_1 0.9), so G keeps jumping to whatever few modes D currently rates highest. Probed at one epoch:
-# 5 of 10 classes covered, recall 0 (other candidates: minimax loss 10 classes/recall 7%, latent_dim 2 six
-# classes). Four mitigations are measured against it; packing (PacGAN) changes neither the optimiser nor the steps.
-COLLAPSE = {"augment.generator": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
+# Mode collapse (presets.COLLAPSE, the setup declared and explained there): an unconditional DCGAN with G's Adam
+# steps 50x D's and beta_1 0.9. Four mitigations are measured against it.
 TTUR = {"gan.g_lr": 1e-4, "gan.d_lr": 4e-4}      # two time-scale update rule: D learns 4x faster than G
 
 
@@ -184,9 +182,8 @@ def _trick_grid(seeds: int) -> Grid:
     )
 
 
-# Every loss of losses.LOSSES on the default CGAN (ns is the default itself). WGAN with weight clipping as
-# published (Arjovsky et al. 2017): RMSProp, learning rate 5e-5, 5 critic steps per G step, clip 0.01.
-WGAN_CLIP = {"gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g_lr": 5e-5, "gan.d_lr": 5e-5, "gan.d_steps": 5}
+# Every loss of losses.LOSSES on the default CGAN (ns is the default itself), and WGAN with weight clipping as
+# published (presets.WGAN_CLIP).
 
 
 def _loss_grid() -> Grid:

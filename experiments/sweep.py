@@ -111,6 +111,12 @@ def run_sweep(args: argparse.Namespace) -> int:
         for name, point, _ in runs:
             print(f"{name}  " + " ".join(f"{k}={v}" for k, v in point.items()))
         print(f"{len(runs)} runs of '{args.name}' at profile '{args.profile}' (dry run: nothing trained)")
+        # Reads run directories only (no TensorFlow, no pandas): the dry run stays instant.
+        from cgan_study.runtime import estimate
+
+        sweep_dir = (Path(args.out) if args.out else default_out(args.profile)) / args.name
+        for line in estimate.summary(sweep_dir, [(n, p, C.to_dict(e)) for n, p, e in runs], jobs=args.jobs):
+            print(line)
         return 0
 
     from cgan_study import data as D

@@ -1,0 +1,112 @@
+"""What a sweep costs before it starts: its runs' wall time estimated from the times its finished runs recorded.
+
+Reads only run directories (config.json, metrics.json, DONE): no TensorFlow, no pandas, so `--dry-run` stays
+instant. Each run still to do is estimated by the median `wall_seconds` of the finished runs of the same cell
+(the same overrides, any seed), else of the same (strategy, generator), else of all finished runs of the sweep.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cgan_study.runtime import results
+
+# The stages an augment cell times (study/augment.py STAGES), in the order they run.
+STAGES = ("data", "generator", "sampling", "filtering", "classifier", "evaluation")
+WALL = "wall_seconds"
+
+
+@dataclass
+class Recorded:
+    """The finished runs of a sweep: their wall times by cell, by (strategy, generator) and overall."""
+    by_cell: dict[str, list[float]] = field(default_factory=dict)
+    by_group: dict[tuple, list[float]] = field(default_factory=dict)
+    all: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(default_factory=dict)   # seconds_<stage> of runs that recorded them
+
+
+def _cell(overrides: dict) -> str:
+    """A cell: the run's overrides without its seed (the seeds of a cell cost about the same)."""
+    return json.dumps({k: v for k, v in overrides.items() if k != "seed"}, sort_keys=True, default=str)
+
+
+def _group(experiment: dict) -> tuple:
+    augment = experiment.get("augment", {})
+    return augment.get("strategy"), augment.get("generator")
+
+
+def recorded(sweep_dir: Path | str) -> Recorded:
+    """Wall times (and stage times, where recorded) of the finished runs under `sweep_dir`."""
+    rec = Recorded()
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        return rec
+    for run_dir in sorted(sweep_dir.iterdir()):
+        if run_dir.name.startswith(("_", ".")) or not (run_dir / results.DONE).exists():
+            continue
+        try:
+            metrics, config = results.read_json(run_dir / results.METRICS), results.read_json(run_dir / results.CONFIG)
+        except (OSError, ValueError):
+            continue
+        wall = metrics.get(WALL)
+        if not isinstance(wall, (int, float)):
+            continue
+        rec.all.append(float(wall))
+        rec.by_cell.setdefault(_cell(config.get("overrides", {})), []).append(float(wall))
+        rec.by_group.setdefault(_group(config.get("experiment", {})), []).append(float(wall))
+        for stage in STAGES:
+            value = metrics.get(f"seconds_{stage}")
+            if isinstance(value, (int, float)):
+                rec.stages.setdefault(stage, []).append(float(value))
+    return rec
+
+
+def run_seconds(rec: Recorded, overrides: dict, experiment: dict) -> tuple[float, str] | None:
+    """(estimated seconds, where the estimate comes from) for one run, or None with nothing recorded."""
+    for times, source in ((rec.by_cell.get(_cell(overrides)), "cell"),
+                          (rec.by_group.get(_group(experiment)), "group"), (rec.all, "sweep")):
+        if times:
+            return statistics.median(times), source
+    return None
+
+
+def duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int = 1) -> list[str]:
+    """Lines for --dry-run: runs planned, done and to do, and the estimated wall time (runs are (name, overrides,
+    experiment as a dict)); says so plainly when no finished run recorded a time."""
+    sweep_dir = Path(sweep_dir)
+    done = {name for name, _, _ in runs if (sweep_dir / name / results.DONE).exists()}
+    todo = [name for name, _, _ in runs if name not in done]
+    lines = [f"{len(runs)} runs: {len(done)} done, {len(todo)} to run (results in {sweep_dir})"]
+    rec = recorded(sweep_dir)
+    if not rec.all:
+        lines.append(f"no recorded run times under {sweep_dir}: no estimate of the wall time (finish a few runs "
+                     "first, e.g. with --only PATTERN, and dry-run again)")
+        return lines
+    per_run = [run_seconds(rec, point, exp) for _, point, exp in runs]
+    pending = [e for (name, _, _), e in zip(runs, per_run) if name not in done]
+    remaining = sum(seconds for seconds, _ in pending)
+    sources = {s: sum(1 for _, source in pending if source == s) for s in ("cell", "group", "sweep")}
+    how = ", ".join(f"{n} from {label}" for n, label in ((sources["cell"], "the same cell's runs"),
+                                                        (sources["group"], "the same strategy and generator"),
+                                                        (sources["sweep"], "the sweep's median")) if n)
+    jobs = max(jobs, 1)
+    lines.append(f"estimated wall time for the {len(todo)} to run: {duration(remaining / jobs)} with --jobs {jobs}"
+                 + (f" ({how})" if how else ""))
+    lines.append(f"the whole sweep from scratch: ~{duration(sum(e[0] for e in per_run) / jobs)} with --jobs {jobs} "
+                 f"(medians of {len(rec.all)} recorded runs, {duration(sum(rec.all))} of run time in all; generators "
+                 "and the scorer not yet built add their training)")
+    if rec.stages:
+        n = max(len(v) for v in rec.stages.values())
+        lines.append(f"where the time went ({n} recorded runs, median per run): " + ", ".join(
+            f"{stage} {statistics.median(rec.stages[stage]):.1f} s" for stage in STAGES if stage in rec.stages))
+    return lines

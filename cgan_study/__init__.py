@@ -13,8 +13,12 @@ os.environ["KERAS_BACKEND"] = "tensorflow"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def _import_tensorflow_quietly() -> None:
+def import_tensorflow() -> None:
     """Import TensorFlow with its start-up lines (oneDNN, CUDA probing) held back; shown only if the import fails.
+
+    Not done at package import: `import cgan_study`, the config, the sweep grids and the CLIs' --help, --list
+    and --dry-run stay free of TensorFlow (seconds to import). Every module that needs Keras or TensorFlow
+    imports `cgan_study.quiet_tf` first, which calls this once; a CLI calls it before its heavy imports.
 
     TensorFlow >= 2.20 writes those lines from C++ before it reads TF_CPP_MIN_LOG_LEVEL, so the level alone does
     not silence them: file descriptor 2 is pointed at a temporary file for the import. A user who set the level
@@ -48,4 +52,3 @@ def _check_keras_backend() -> None:
 
 
 _check_keras_backend()
-_import_tensorflow_quietly()

@@ -126,6 +126,7 @@ def _read_idx_dir(directory: Path) -> tuple[dict[str, np.ndarray], str]:
 
 
 def _read_keras(name: str) -> tuple[dict[str, np.ndarray], str]:
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import keras  # imported lazily: loading a local file should not pay for Keras
 
     module = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist
@@ -272,6 +273,7 @@ def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: 
     Shuffled with a fixed seed (reshuffled each pass), optionally repeated forever so callers choose the
     steps per epoch; images are scaled per batch inside the graph, not per image in Python.
     """
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import tensorflow as tf
 
     ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))

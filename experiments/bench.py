@@ -18,6 +18,7 @@ def _images_per_second(model, real, labels, batch: int, steps: int, warmup: int)
     Timing whole `fit` calls would add its setup and teardown (on this VM the teardown sometimes stalls
     for seconds after the last batch), which is not train-step work.
     """
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import keras
     import tensorflow as tf
 
@@ -44,6 +45,7 @@ def _best_of(rounds: int, measures: dict) -> dict[str, list[float]]:
 
 def matmul_peak(dtype: str, n: int = 2048, repeats: int = 10) -> float:
     """Measured GFLOP/s of a large square matmul in `dtype` on this machine (best of three)."""
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import tensorflow as tf
 
     a = tf.random.normal((n, n), dtype=tf.float32)
@@ -168,6 +170,7 @@ def bench_classifier(quick: bool) -> dict:
     """One downstream run's training speed against a plain model.fit of the same model and budget (same process,
     interleaved rounds), and the share of a whole run, from its config.json to its DONE marker, spent outside
     training (a real sweep run through the CLI: dataset load, model build, test scoring, result writing)."""
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import keras
     import numpy as np
 
@@ -268,6 +271,7 @@ def bench_diffusion(quick: bool) -> dict:
     achieved GFLOP/s against the matmul peak measured in the same run; sampler cost follows from the forward rate
     (DDPM: T network calls per digit, DDIM: S; guidance doubles each)."""
     import numpy as np
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import tensorflow as tf
 
     from cgan_study import config as C
@@ -336,4 +340,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from experiments import run_main
+
+    sys.exit(run_main(main))

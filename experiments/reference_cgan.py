@@ -1,6 +1,7 @@
 """The keras.io "Conditional GAN" example's published architecture, rebuilt as a benchmark reference."""
 from __future__ import annotations
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 import tensorflow as tf
 

@@ -211,4 +211,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from experiments import run_main
+
+    sys.exit(run_main(main))

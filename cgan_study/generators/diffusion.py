@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 import numpy as np
 import tensorflow as tf

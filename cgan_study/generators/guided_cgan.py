@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 
 from cgan_study.config import ClassifierConfig, to_dict

@@ -48,6 +48,7 @@ def sample(generator, labels: np.ndarray, seed: int) -> np.ndarray:
 
 def load_generator(path: Path | str):
     """Load a generator saved in Keras format (the custom layers register themselves on import)."""
+    import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
     import keras
 
     from cgan_study.generators.gan import layers  # noqa: F401  registers the custom layers for deserialisation

@@ -5,6 +5,7 @@ import math
 import sys
 import time
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 import numpy as np
 

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 
 from cgan_study.data import Split, pipeline

@@ -1,6 +1,7 @@
 """The optimisers a generator config can name (shared by the GAN and the EBGAN trainers)."""
 from __future__ import annotations
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 
 

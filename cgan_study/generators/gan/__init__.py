@@ -5,10 +5,9 @@ from pathlib import Path
 
 from cgan_study.config import to_dict
 from cgan_study.generators import KerasGenerator
-from cgan_study.generators.gan.networks import FAMILIES
-from cgan_study.generators.gan.train import train_gan
-from cgan_study.generators.sampling import load_generator
-from cgan_study.training.fit import GENERATOR_FILE
+
+# Keras and TensorFlow are imported by the functions that train or load: config validation reads the loss
+# records of losses.py, a module of this package, and should not pay for TensorFlow to do so.
 
 # Keys added to GANConfig after GAN artifacts were first committed: they enter an artifact's hash only when set
 # away from their defaults, so a generator trained before them keeps its hash (and its cached artifact).
@@ -26,13 +25,20 @@ def spec(entry, exp) -> dict:
 
 
 def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
+    from cgan_study.generators.gan.networks import FAMILIES
+    from cgan_study.generators.gan.train import train_gan
+
     return train_gan(exp.gan, FAMILIES[entry.name], digits, work_dir, seed)
 
 
 def load(entry, path: Path) -> KerasGenerator:
+    from cgan_study.training.fit import GENERATOR_FILE
+
     return load_snapshot(entry, path / GENERATOR_FILE)
 
 
 def load_snapshot(entry, file: Path) -> KerasGenerator:
     """One saved generator network (the final one, or an epoch's snapshot) as a Generator."""
+    from cgan_study.generators.sampling import load_generator
+
     return KerasGenerator(load_generator(file), entry.conditional)

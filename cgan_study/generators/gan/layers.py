@@ -1,6 +1,7 @@
 """Custom Keras layers: virtual batch normalisation, minibatch discrimination, reference-batch plumbing."""
 from __future__ import annotations
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 from keras import ops
 

@@ -4,7 +4,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-import tensorflow as tf
+
+class _TensorFlow:
+    """This module's `tf`: TensorFlow, imported (quietly) on first use. Config validation reads the loss records
+    below, and `python -m experiments.sweep --dry-run` or a bad --set should not wait seconds for TensorFlow."""
+
+    def __getattr__(self, name: str):
+        global tf
+        import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
+        import tensorflow
+
+        tf = tensorflow
+        return getattr(tensorflow, name)
+
+
+tf = _TensorFlow()
 
 
 def _bce(logits: tf.Tensor, target: float) -> tf.Tensor:

@@ -1,6 +1,7 @@
 """GAN(keras.Model): a custom train_step with D steps per G step, TTUR rates, penalties and state save/load."""
 from __future__ import annotations
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 import tensorflow as tf
 

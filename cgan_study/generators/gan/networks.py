@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back)
 import keras
 import numpy as np
 from keras import layers

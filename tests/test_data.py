@@ -3,7 +3,7 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import MNIST_SHA256
+from helpers import MNIST_SHA256
 
 from cgan_study import data
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import same_rows
-from test_cli import REPO, clean_env, cli
+from helpers import REPO, clean_env, cli, same_rows
 
 CHEAP = "[ra]*-k5"                       # real-k5 and affine-k5: no GAN, no scorer
 WITH_GAN = "mix-synth0.10-k5-coursework"  # needs the coursework generator built first

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import same_rows
-from test_cli import clean_env, cli
+from helpers import clean_env, cli, same_rows
 
 RAY = str(Path(sys.executable).parent / "ray")
 

@@ -155,6 +155,10 @@ def run_sweep(args: argparse.Namespace) -> int:
     failures = [(job.run, outcomes[job.id].reason) for job in jobs if job.run and not outcomes[job.id].ok]
     frame = results.write_summary(sweep_dir)
     print(f"summary: {sweep_dir / results.SUMMARY} ({len(frame)} runs) in {time.perf_counter() - started:.0f}s")
+    from cgan_study.runtime import estimate
+
+    for line in estimate.stage_lines(estimate.recorded(sweep_dir)):
+        print(line)
     from cgan_study.reporting.report import report_sweep
 
     tables = report_sweep(args.name, sweep_dir)

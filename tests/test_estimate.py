@@ -28,7 +28,9 @@ def test_the_estimate_uses_the_same_cell_then_the_same_group_then_the_sweep(tmp_
     # (100 + 200 + 100) / 2 jobs = 200 s
     assert "for the 3 to run: 3 min with --jobs 2" in lines[1]
     assert "1 from the same cell's runs, 1 from the same strategy and generator, 1 from the sweep's median" in lines[1]
-    assert "sampling 60.0 s" in lines[-1] and "classifier 40.0 s" in lines[-1]
+    stages = lines[lines.index("where the time went (1 runs that timed their stages):") + 1:]
+    assert [line.split()[0] for line in stages] == ["sampling", "classifier"]   # one line per stage, in order
+    assert "median     60.0 s a run, 60 s in all" in stages[0]
 
 
 def test_the_estimate_says_plainly_when_nothing_was_recorded(tmp_path):

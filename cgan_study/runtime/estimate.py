@@ -105,8 +105,14 @@ def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int
     lines.append(f"the whole sweep from scratch: ~{duration(sum(e[0] for e in per_run) / jobs)} with --jobs {jobs} "
                  f"(medians of {len(rec.all)} recorded runs, {duration(sum(rec.all))} of run time in all; generators "
                  "and the scorer not yet built add their training)")
-    if rec.stages:
-        n = max(len(v) for v in rec.stages.values())
-        lines.append(f"where the time went ({n} recorded runs, median per run): " + ", ".join(
-            f"{stage} {statistics.median(rec.stages[stage]):.1f} s" for stage in STAGES if stage in rec.stages))
-    return lines
+    return lines + stage_lines(rec)
+
+
+def stage_lines(rec: Recorded) -> list[str]:
+    """One line per stage of the runs that timed theirs (seconds_<stage>): median a run and the total."""
+    if not rec.stages:
+        return []
+    n = max(len(v) for v in rec.stages.values())
+    return [f"where the time went ({n} runs that timed their stages):"] + [
+        f"  {stage:<11s} median {statistics.median(rec.stages[stage]):8.1f} s a run, {duration(sum(rec.stages[stage]))}"
+        " in all" for stage in STAGES if stage in rec.stages]

@@ -25,6 +25,34 @@ def find_generator(run: Path) -> Path:
                             "pass e.g. results/_artifacts/generator/<hash>")
 
 
+SAMPLING_KEYS = ("sampler", "sample_steps", "eta", "guidance")  # = generators.diffusion.SAMPLING_KEYS
+
+
+def sampling_settings(sets: list[str]):
+    """The study's sampling settings (the quick profile's diffusion sampler) with the --set overrides applied.
+
+    A diffusion artifact's sampler.json freezes the config it was trained under, which need not be the sampler
+    the study settled on (the first diffusion model was trained when DDIM-50 with eta 0 was the default); the
+    sweeps sample every trained model with the run's settings, and so does this CLI.
+    """
+    from cgan_study import config as C
+
+    overrides = C.parse_assignments(sets)
+    for key in list(overrides):
+        short = key.removeprefix("diffusion.")
+        if short not in SAMPLING_KEYS:
+            raise C.ConfigError(f"--set {key}: only the diffusion sampler's settings can be set here "
+                                f"({', '.join('diffusion.' + k for k in SAMPLING_KEYS)})")
+        overrides[f"diffusion.{short}"] = overrides.pop(key)
+    return C.apply(C.profile("quick"), overrides)
+
+
+def describe_sampler(generator) -> str:
+    if generator.sampler == "ddpm":
+        return f"ddpm, all {generator.schedule.T} steps, guidance {generator.guidance:g}"
+    return (f"ddim, {generator.steps} steps, eta {generator.eta:g}, guidance {generator.guidance:g}")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.sample", description=__doc__)
     p.add_argument("--run", required=True, type=Path, help="a generator artifact (results/_artifacts/generator/<hash>) or a run that used one")
@@ -37,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=("png", "jpg"), default="png",
                    help="image files for --image-dir, --tgz and --zip (default png; jpg at quality 95)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same images)")
+    p.add_argument("--set", dest="sets", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                   help="diffusion artifacts: sampler settings over the study's (ddim, 20 steps, eta 1, no guidance), "
+                        "e.g. --set diffusion.sampler=ddim sample_steps=50 eta=0 guidance=0.5 (keys: "
+                        + ", ".join(SAMPLING_KEYS) + "; the diffusion. prefix is optional)")
     args = p.parse_args(argv)
     try:
         if args.n <= 0 or args.n % 10:
@@ -49,7 +81,15 @@ def main(argv: list[str] | None = None) -> int:
             conditional = ", ".join(name for name, e in REGISTRY.items() if e.conditional)
             raise ValueError(f"{path} holds an unconditional generator ({entry.name}); labelled samples need "
                              f"one of {conditional}")
+        exp = sampling_settings(args.sets)
         generator = entry.load(path)
+        if hasattr(generator, "sampler"):  # diffusion: the study's sampler, not the one frozen at training time
+            frozen = describe_sampler(generator)
+            generator = entry.configure(generator, exp)
+            used = describe_sampler(generator)
+            print(f"sampler: {used}" + ("" if used == frozen else f" (the artifact's sampler.json says {frozen})"))
+        elif args.sets:
+            raise ValueError(f"--set: {path} holds a {entry.name} generator, which has no sampler settings")
         labels = sampling.balanced_labels(args.n)
         x = sampling.sample(generator, labels, seed=args.seed)
         sampling.export_npz(args.out, x, labels)
@@ -59,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             sampling.export_tgz(args.tgz, x, args.format)
         if args.zip:
             sampling.export_zip(args.zip, x, args.format)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # a bad --set is a ConfigError, a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"wrote {args.n} samples to {args.out}")

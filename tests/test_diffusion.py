@@ -223,3 +223,50 @@ def test_sampler_settings_leave_the_trained_artifact_alone_and_are_applied_on_lo
     configured = entry.configure(loaded, other)
     assert (configured.sampler, configured.steps, configured.eta, configured.guidance) == ("ddpm", 20, 1.0, 3.0)
     assert configured.schedule is loaded.schedule
+
+
+def _diffusion_artifact(path, frozen: dict):
+    """A diffusion artifact as the cache lays one out: a tiny trained-looking U-Net, its spec and sampler.json."""
+    from cgan_study.training.fit import GENERATOR_FILE
+
+    cfg = C.DiffusionConfig(T=100, width=8, **frozen)
+    path.mkdir()
+    D.build_unet(cfg).save(path / GENERATOR_FILE)
+    (path / "config.json").write_text(json.dumps({"generator": "diffusion", "diffusion": C.to_dict(cfg)}))
+    (path / D.SAMPLER_FILE).write_text(json.dumps(C.to_dict(cfg), sort_keys=True))
+    return cfg
+
+
+def test_the_sample_cli_uses_the_studys_sampler_not_the_one_frozen_in_the_artifact(tmp_path, capsys):
+    """Issue 33.5: the first diffusion artifact froze DDIM-50 with eta 0 (the setting the samplers table rejected);
+    the CLI samples with the study's DDIM-20, eta 1, says so, and takes other settings by --set."""
+    from experiments.sample import main
+
+    from cgan_study.generators import sampling
+
+    study = C.profile("quick").diffusion
+    assert (study.sampler, study.sample_steps, study.eta, study.guidance) == ("ddim", 20, 1.0, 0.0)
+    cfg = _diffusion_artifact(tmp_path / "art", {"sampler": "ddim", "sample_steps": 50, "eta": 0.0})
+    net = sampling.load_generator(tmp_path / "art" / "generator.keras")
+    labels = sampling.balanced_labels(10)
+
+    def expected(sampler, steps, eta, guidance):
+        return sampling.sample(D.DiffusionGenerator(net, D.schedule_of(cfg), sampler, steps, eta, guidance),
+                               labels, seed=4)
+
+    assert main(["--run", str(tmp_path / "art"), "--n", "10", "--out", str(tmp_path / "a.npz"), "--seed", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "sampler: ddim, 20 steps, eta 1, guidance 0 (the artifact's sampler.json says ddim, 50 steps, eta 0" in out
+    with np.load(tmp_path / "a.npz") as f:
+        np.testing.assert_array_equal(f["x"], expected("ddim", 20, 1.0, 0.0))
+        assert not np.array_equal(f["x"], expected("ddim", 50, 0.0, 0.0))
+
+    assert main(["--run", str(tmp_path / "art"), "--n", "10", "--out", str(tmp_path / "b.npz"), "--seed", "4",
+                 "--set", "diffusion.sampler=ddim", "sample_steps=5", "eta=0", "guidance=0.5"]) == 0
+    assert "sampler: ddim, 5 steps, eta 0, guidance 0.5 (the artifact's" in capsys.readouterr().out
+    with np.load(tmp_path / "b.npz") as f:
+        np.testing.assert_array_equal(f["x"], expected("ddim", 5, 0.0, 0.5))
+
+    assert main(["--run", str(tmp_path / "art"), "--n", "10", "--out", str(tmp_path / "c.npz"),
+                 "--set", "gan.epochs=3"]) == 2
+    assert "only the diffusion sampler's settings" in capsys.readouterr().err

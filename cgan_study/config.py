@@ -137,7 +137,13 @@ class ClassifierConfig:
     # classifiers built from this class elsewhere (the guided CGAN's guide) keep their cached behaviour.
     schedule: str = "constant"
     warmup: float = 0.1
-    early_stopping_patience: int = 2  # epochs without val improvement (0 = off)
+    early_stopping_patience: int = 2  # epochs without val improvement (0 = off); only with selection=best_val
+    # Which weights a training run keeps. best_val: early stopping on the validation split (1,000 labelled digits)
+    # from the schedule's midpoint, best weights restored; the default, because it is what runs finished before
+    # this key existed did. final: the whole step budget, the final weights (the cosine schedule ends at 0), and
+    # no validation digit is touched: the rule for every downstream cell, since a cell allowed k labelled digits
+    # per class may not select on 100 per class (Oliver et al. 2018).
+    selection: str = "best_val"
     min_steps_per_epoch: int = 50     # tiny few-shot sets still get this many updates per epoch
     # > 0: a fixed number of steps per epoch whatever the data size, so every cell of a sweep gets the
     # same compute and differences come from the data, not from longer training.
@@ -168,6 +174,10 @@ class EvalConfig:
     # rate: two 99%+ scorers can disagree by points on generated digits of one class.
     second_scorer_width: int = 0
     second_scorer_seed: int = 1
+    # > 0: the reference-dependent metrics (FID, KID, precision/recall, density/coverage) are also computed against
+    # this many real *training* digits (columns suffixed _train); every choice reads those. The test digits give
+    # the unsuffixed, reported values only. 0 = test reference only (what runs before this key did).
+    train_reference: int = 10000
     metrics: tuple[str, ...] = ("success_rate", "inception_score", "fid", "kid",
                                 "precision_recall", "density_coverage", "class_coverage", "confident_rate")
 
@@ -190,8 +200,10 @@ class Experiment:
     scorer: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(
         width=32, epochs=4, lr=3e-3, schedule="cosine", early_stopping_patience=0, steps_per_epoch=0))
     # The downstream classifier: the same steps in every cell, whatever its data size.
+    # It keeps its final weights and never sees the validation split (selection=final): no cell uses more labelled
+    # digits than its own allowance, for training, stopping or selection.
     classifier: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(
-        epochs=6, lr=3e-3, schedule="cosine", steps_per_epoch=200))
+        epochs=6, lr=3e-3, schedule="cosine", steps_per_epoch=200, early_stopping_patience=0, selection="final"))
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
 
@@ -203,6 +215,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "diffusion.sampler": ("ddpm", "ddim"),
     "classifier.schedule": ("constant", "cosine"),
     "scorer.schedule": ("constant", "cosine"),
+    "classifier.selection": ("best_val", "final"),
+    "scorer.selection": ("best_val", "final"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
     "augment.protocol": ("coursework", "low_data"),
@@ -465,6 +479,17 @@ def profile(name: str) -> Experiment:
 
 def to_dict(cfg: Any) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
+
+
+# Classifier keys added after scorer artifacts were first committed: they enter an artifact's hash only when set
+# away from these values (the behaviour the artifacts were built with), so a committed scorer keeps its hash.
+CLASSIFIER_ADDED_LATER = {"selection": "best_val"}
+
+
+def classifier_part(cfg: "ClassifierConfig") -> dict[str, Any]:
+    """A classifier config as an artifact hash sees it (keys added later and at their old behaviour left out)."""
+    return {k: v for k, v in to_dict(cfg).items()
+            if not (k in CLASSIFIER_ADDED_LATER and v == CLASSIFIER_ADDED_LATER[k])}
 
 
 def flatten(cfg: Any) -> dict[str, Any]:

@@ -77,15 +77,19 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
                      val: tuple[np.ndarray, np.ndarray] | None, seed: int, affine: bool = False,
                      model: keras.Model | None = None, callbacks: list | None = None
                      ) -> tuple[keras.Model, dict]:
-    """Train (or fine-tune `model`) on uint8 digits with early stopping on `val`; returns (model, info).
+    """Train (or fine-tune `model`) on uint8 digits; returns (model, info).
 
     The budget rule is the same for every caller: `cfg.epochs` epochs of `cfg.steps_per_epoch` steps (or one
-    pass, at least `cfg.min_steps_per_epoch`), the learning-rate schedule of `learning_rate`, early-stopped on
-    validation accuracy with the best weights restored.
+    pass, at least `cfg.min_steps_per_epoch`) under the learning-rate schedule of `learning_rate`. Which weights
+    are kept is `cfg.selection`: the final ones (`val` must then be None: no validation digit is touched), or
+    (best_val) early stopping on `val` accuracy with the best weights restored.
     """
     x, y = train
     if len(y) == 0:
         raise ValueError("cannot train a classifier on an empty training set")
+    if cfg.selection == "final" and val is not None:
+        raise ValueError("selection=final keeps the final weights and may not look at validation digits; pass "
+                         "val=None (or set selection=best_val)")
     model = model or build_classifier(cfg, seed)
     # A fixed step count gives every cell of a sweep the same compute, whatever its data size.
     steps = steps_per_epoch(cfg, len(y))

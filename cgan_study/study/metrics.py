@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-from cgan_study.data import NUM_CLASSES  # noqa: E402  the one definition
+from cgan_study.data import NUM_CLASSES
 
 CONFIDENT = 0.9
 
@@ -17,7 +17,7 @@ class Inputs:
     requested: np.ndarray | None      # labels G was asked for (None for unconditional models)
     fake_probs: np.ndarray            # (n, 10) scorer probabilities of the generated digits
     fake_features: np.ndarray         # (n, d) scorer penultimate activations of the generated digits
-    real_features: np.ndarray         # (m, d) the same for real test digits
+    real_features: np.ndarray         # (m, d) the same for the real reference digits
 
 
 REGISTRY: dict[str, Callable[[Inputs], dict]] = {}
@@ -193,21 +193,51 @@ def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[fl
     return float(inside_count / (k * len(fake))), float(covered.mean())
 
 
-COLLAPSE_COVERAGE = 0.25
+# Metrics that compare the samples with a set of real digits (the reference): their value depends on which set.
+REFERENCED = ("fid", "kid", "precision_recall", "density_coverage")
+
+# Mode collapse, one definition for every table, figure and onset: the samples reach fewer than all classes (by the
+# scorer's predicted class) or under a tenth of the real data's modes (recall, improved precision/recall of
+# Kynkaanniemi et al. 2019). Precision and density reward a collapsed model, so they play no part.
 COLLAPSE_RECALL = 0.1
 
 
-def collapse_warning(scores: dict) -> str | None:
-    """A warning when the samples reach few real modes, whatever precision or density say (they reward it)."""
-    coverage, recall = scores.get("coverage"), scores.get("recall")
+def collapse_reasons(scores: dict) -> list[str]:
+    """Why the one collapse rule holds for these scores (empty when it does not, or when neither input is there)."""
+    covered, recall = scores.get("classes_covered"), scores.get("recall")
     reasons = []
-    if coverage is not None and coverage < COLLAPSE_COVERAGE:
-        reasons.append(f"coverage {coverage:.2f} < {COLLAPSE_COVERAGE}")
+    if covered is not None and covered < NUM_CLASSES:
+        reasons.append(f"{int(covered)} of {NUM_CLASSES} classes covered")
     if recall is not None and recall < COLLAPSE_RECALL:
         reasons.append(f"recall {recall:.2f} < {COLLAPSE_RECALL}")
+    return reasons
+
+
+def is_collapsed(scores: dict) -> bool:
+    return bool(collapse_reasons(scores))
+
+
+def collapse_warning(scores: dict) -> str | None:
+    """A warning when the one collapse rule holds, whatever precision or density say (they reward collapse)."""
+    reasons = collapse_reasons(scores)
     if not reasons:
         return None
     return "mode collapse suspected (" + ", ".join(reasons) + "): precision and density overstate quality"
+
+
+def collapse_onset(rows: list[dict]) -> int | None:
+    """The first epoch from which the collapse rule holds at every later epoch, or None.
+
+    Persistent, so that a model that is only slow to start (few classes after epoch 1, all ten later) has no onset.
+    """
+    onset = None
+    for row in sorted(rows, key=lambda r: r["epoch"]):
+        # A row scored by stages.evaluate carries its verdict (read on the training reference); older rows do not.
+        if row["collapsed"] if "collapsed" in row else is_collapsed(row):
+            onset = onset if onset is not None else int(row["epoch"])
+        else:
+            onset = None
+    return onset
 
 
 def class_coverage(probs: np.ndarray) -> dict:

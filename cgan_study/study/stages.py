@@ -9,7 +9,7 @@ import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back
 import keras
 import numpy as np
 
-from cgan_study.config import Experiment, stable_hash, to_dict
+from cgan_study.config import Experiment, classifier_part, stable_hash
 from cgan_study.data import MnistData, Split, cap_per_class, subset, to_uint8
 from cgan_study.generators import Generator
 from cgan_study.generators import get as get_entry
@@ -48,12 +48,12 @@ class Context:
 def _scorer_parts(exp: Experiment, ctx: Context, second: bool = False) -> tuple:
     """(config, seed, spec) of the scorer, or of the independent second scorer (eval.second_scorer_*)."""
     if not second:
-        return exp.scorer, ARTIFACT_SEED, {"scorer": to_dict(exp.scorer), "data": ctx._data_part(exp)}
+        return exp.scorer, ARTIFACT_SEED, {"scorer": classifier_part(exp.scorer), "data": ctx._data_part(exp)}
     if not exp.eval.second_scorer_width:
         raise ValueError("no second scorer is configured; set eval.second_scorer_width")
     cfg = dataclasses.replace(exp.scorer, width=exp.eval.second_scorer_width)
     seed = exp.eval.second_scorer_seed
-    return cfg, seed, {"scorer": to_dict(cfg), "data": ctx._data_part(exp), "seed": seed}
+    return cfg, seed, {"scorer": classifier_part(cfg), "data": ctx._data_part(exp), "seed": seed}
 
 
 def scorer_key(exp: Experiment, ctx: Context, second: bool = False) -> str:
@@ -67,7 +67,9 @@ def get_scorer(exp: Experiment, ctx: Context, second: bool = False) -> tuple[ker
 
     def build(work: Path) -> dict:
         pool = ctx.training_pool(exp)
-        model, info = clf.train_classifier(cfg, (pool.x, pool.y), (ctx.data.val.x, ctx.data.val.y), seed=seed)
+        # The scorer may see every labelled training digit, the validation split included.
+        val = (ctx.data.val.x, ctx.data.val.y) if cfg.selection == "best_val" else None
+        model, info = clf.train_classifier(cfg, (pool.x, pool.y), val, seed=seed)
         test = ctx.data.evaluation_split()
         info["test_accuracy"] = clf.accuracy(model, test.x, test.y)
         results.save_keras_model(work / SCORER_FILE, model)
@@ -80,12 +82,34 @@ def get_scorer(exp: Experiment, ctx: Context, second: bool = False) -> tuple[ker
 
 
 def test_features(exp: Experiment, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Scorer features and probabilities of the 10,000 test digits (cached per scorer)."""
+    """Scorer features and probabilities of the 10,000 test digits (cached per scorer): final reported numbers only."""
     key = scorer_key(exp, ctx)
     if key not in ctx._features:
         scorer, _ = get_scorer(exp, ctx)
         ctx._features[key] = clf.features_and_probs(scorer, ctx.data.evaluation_split().x)
     return ctx._features[key]
+
+
+def train_reference_digits(exp: Experiment, ctx: Context) -> Split:
+    """The real reference every *choice* is scored against: eval.train_reference training digits, class-balanced.
+
+    Training digits, not the test set (which only reports) and not the 1,000-digit validation split (FID is biased
+    upwards at small n, and a reference as large as the test set keeps the two on the same scale). A generator
+    trained on all training digits has seen them, as in the FID-train commonly reported; ranking models by it
+    rewards memorisation no more than the test reference would reward it for a model this size.
+    """
+    pool = ctx.training_pool(exp)
+    per_class = min(exp.eval.train_reference // 10, int(np.bincount(pool.y, minlength=10).min()))
+    return subset(pool, k=per_class, seed=ARTIFACT_SEED + 11)
+
+
+def train_features(exp: Experiment, ctx: Context) -> np.ndarray:
+    """Scorer features of the training reference digits (cached per scorer and reference size)."""
+    key = f"train-{scorer_key(exp, ctx)}-{exp.eval.train_reference}"
+    if key not in ctx._features:
+        scorer, _ = get_scorer(exp, ctx)
+        ctx._features[key] = clf.features_and_probs(scorer, train_reference_digits(exp, ctx).x)
+    return ctx._features[key][0]
 
 
 # --------------------------------------------------------------------------- generators
@@ -169,6 +193,25 @@ def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:
     real_features, _ = test_features(exp, ctx)
     out = M.compute(exp.eval.metrics, M.Inputs(labels if conditional else None, fake_probs, fake_features,
                                                 real_features))
+    out.pop("collapse_warning", None)
+    out["reference"] = "test"
+    collapse_scores = out
+    if exp.eval.train_reference:
+        # The same reference-dependent metrics against real training digits, suffixed _train: what every choice
+        # (a search's ranking, a collapse flag, a guidance scale, a default) reads. The unsuffixed ones are test-
+        # referenced and only report.
+        referenced = [m for m in exp.eval.metrics if m in M.REFERENCED]
+        train = M.compute(referenced, M.Inputs(None, fake_probs, fake_features, train_features(exp, ctx)))
+        train.pop("collapse_warning", None)
+        out.update({f"{k}_train": v for k, v in train.items()})
+        out["train_reference_n"] = len(train_features(exp, ctx))
+        collapse_scores = {**out, **train}
+    # One collapse rule (metrics.collapse_reasons), read on the training reference when there is one.
+    warning = M.collapse_warning(collapse_scores)
+    out["collapsed"] = warning is not None
+    out["collapse_reference"] = "train" if exp.eval.train_reference else "test"
+    if warning:
+        out["collapse_warning"] = warning
     out["n_samples"] = n
     out["scorer_test_accuracy"] = scorer_info["test_accuracy"]
     if exp.eval.second_scorer_width and conditional:
@@ -197,7 +240,10 @@ EPOCH_SCORES_DIR = "epoch_scores"   # in a generator artifact: its per-epoch sco
 
 def epoch_scores_path(artifact: Path, exp: Experiment, ctx: Context, seed: int) -> Path:
     """Where an artifact keeps its per-epoch scores for this scorer, sample count and seed."""
-    return artifact / EPOCH_SCORES_DIR / f"scorer-{scorer_key(exp, ctx)}-n{exp.eval.epoch_samples}-seed{seed}.jsonl"
+    # Scores with a training reference are kept apart from the (older) test-referenced ones.
+    reference = f"-train{exp.eval.train_reference}" if exp.eval.train_reference else ""
+    return artifact / EPOCH_SCORES_DIR / (f"scorer-{scorer_key(exp, ctx)}-n{exp.eval.epoch_samples}{reference}"
+                                          f"-seed{seed}.jsonl")
 
 
 def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: int = 0) -> list[dict]:
@@ -224,20 +270,11 @@ def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: 
     rows = []
     for epoch, file in enumerate(files, start=1):
         scores = evaluate(entry.load_snapshot(file), small, ctx, seed=seed)
-        rows.append({"epoch": epoch, **{k: scores[k] for k in ("success_rate", "fid", "recall", "precision",
-                                                                "classes_covered") if k in scores}})
+        keys = ("success_rate", "fid", "recall", "precision", "classes_covered", "fid_train", "recall_train",
+                "precision_train", "collapsed")
+        rows.append({"epoch": epoch, **{k: scores[k] for k in keys if k in scores}})
     results.write_jsonl(cached, rows)
     return rows
-
-
-def collapse_onset(rows: list[dict]) -> int | None:
-    """The first epoch with fewer than 10 classes covered or recall below 0.1 (mode collapse), or None."""
-    from cgan_study.study.metrics import COLLAPSE_RECALL
-
-    for row in rows:
-        if row.get("classes_covered", 10) < 10 or row.get("recall", 1.0) < COLLAPSE_RECALL:
-            return int(row["epoch"])
-    return None
 
 
 def real_reference(exp: Experiment, ctx: Context, n: int) -> dict:

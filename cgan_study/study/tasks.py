@@ -11,6 +11,7 @@ from cgan_study.config import Experiment
 from cgan_study.images import grid_png
 from cgan_study.runtime import results
 from cgan_study.study import augment, stages
+from cgan_study.study import metrics as M
 from cgan_study.training.callbacks import GRID_SEED
 from cgan_study.training.fit import GRID_FILE
 
@@ -49,7 +50,7 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     if exp.eval.epoch_samples:  # stability over time: every epoch's generator, scored alike
         rows = stages.evaluate_epochs(stages.generator_entry(exp), path, exp, ctx, seed=exp.seed)
         results.write_jsonl(run_dir / results.EPOCH_SCORES, rows)
-        onset = stages.collapse_onset(rows)
+        onset = M.collapse_onset(rows)
         out["collapse_onset_epoch"] = onset if onset is not None else "none"
     out["gan"] = {k: info[k] for k in ("epochs_run", "stopped_early", "train_seconds", "elbo", "g_flops_per_image",
                                        "d_flops_per_image") if k in info}

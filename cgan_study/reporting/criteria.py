@@ -1,0 +1,50 @@
+"""Decision rules the report applies to intervals: multiple comparisons (Holm) and the budget's convergence check.
+
+Pure functions with hand-checkable answers (tests/test_evidence_rules.py); captions and sentences are computed
+from them, never written by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Converged (a cell's budget): doubling the step budget moves the cell's mean by less than this many points ...
+CONVERGED_POINTS = 0.15
+# ... or, for a noisy cell (seed sd above NOISY_SD points), the paired doubling interval contains 0 and the mean
+# moves by less than NOISY_FRACTION of that sd: a criterion a cell whose seed-to-seed sd is 1.9 points can meet.
+NOISY_SD = 0.6
+NOISY_FRACTION = 0.25
+
+
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjusted p-values (Holm 1979), in the input order; family-wise error over all m tests."""
+    p = np.asarray(p_values, dtype=float)
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+@dataclass(frozen=True)
+class BudgetVerdict:
+    converged: bool
+    branch: str          # "small move" | "noisy cell" | "not converged"
+    reason: str          # one sentence, computed: what the check found
+
+
+def budget_converged(mean_move: float, seed_sd: float, low: float, high: float) -> BudgetVerdict:
+    """The budget rule for one cell: `mean_move` = mean(doubled) - mean(budget) in points, `seed_sd` the cell's
+    seed-to-seed sd in points at the budget, [low, high] the paired 95% interval of the doubling's effect."""
+    if abs(mean_move) < CONVERGED_POINTS:
+        return BudgetVerdict(True, "small move", f"doubling moves the mean by {mean_move:+.2f} points "
+                                                 f"(< {CONVERGED_POINTS})")
+    if seed_sd > NOISY_SD and low <= 0 <= high and abs(mean_move) < NOISY_FRACTION * seed_sd:
+        return BudgetVerdict(True, "noisy cell", f"seed sd {seed_sd:.2f} points; doubling moves the mean by "
+                                                 f"{mean_move:+.2f} [{low:+.2f}, {high:+.2f}], within a quarter sd")
+    return BudgetVerdict(False, "not converged", f"doubling moves the mean by {mean_move:+.2f} "
+                                                 f"[{low:+.2f}, {high:+.2f}] points (seed sd {seed_sd:.2f})")

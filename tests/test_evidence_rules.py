@@ -1,0 +1,153 @@
+"""The evidence rules, each with a known answer: choices read the training reference (never the test set), a
+few-shot cell touches no validation digit, one collapse rule with a persistent onset, Holm's adjustment and the
+budget's convergence rule (both branches)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cgan_study import config as C
+from cgan_study.reporting.criteria import budget_converged, holm
+from cgan_study.study import augment, stages
+from cgan_study.study import classifier as clf
+from cgan_study.study import metrics as M
+from cgan_study.study.selection import NoTrainingReference, rank
+
+# --------------------------------------------------------------------------- choices on the training reference
+
+
+def _toy_search() -> pd.DataFrame:
+    # Point "b" is best on the test reference, "c" on the training one: the ranking must follow the latter.
+    return pd.DataFrame({"run": ["a", "b", "c"], "fid": [30.0, 10.0, 20.0], "fid_train": [25.0, 22.0, 12.0],
+                         "success_rate": [0.9, 0.9, 0.9]})
+
+
+def test_a_ranking_that_differs_between_references_follows_the_training_reference():
+    assert list(rank(_toy_search())["run"]) == ["c", "b", "a"]
+    tie = pd.DataFrame({"run": ["x", "y"], "fid_train": [5.0, 5.0], "success_rate": [0.8, 0.95]})
+    assert list(rank(tie)["run"]) == ["y", "x"]  # ties: the higher success rate first
+
+
+def test_a_ranking_without_the_training_reference_refuses_rather_than_using_the_test_set():
+    with pytest.raises(NoTrainingReference, match="fid_train"):
+        rank(_toy_search().drop(columns="fid_train"))
+
+
+def test_the_reference_features_come_from_training_digits_only(mnist):
+    exp = dataclasses.replace(C.Experiment(), eval=dataclasses.replace(C.Experiment().eval, train_reference=200))
+    ctx = stages.Context(mnist, "/nonexistent")
+    digits = stages.train_reference_digits(exp, ctx)
+    assert len(digits) == 200 and np.bincount(digits.y, minlength=10).tolist() == [20] * 10
+    pool = {d.tobytes() for d in ctx.training_pool(exp).x}
+    assert all(d.tobytes() in pool for d in digits.x)
+    test = {d.tobytes() for d in mnist.evaluation_split().x}
+    assert not any(d.tobytes() in test and d.tobytes() not in pool for d in digits.x)
+
+
+def test_the_committed_scorer_keeps_its_hash_after_the_selection_key_was_added(mnist):
+    ctx = stages.Context(mnist, "/nonexistent")
+    key = stages.scorer_key(C.profile("quick"), ctx)
+    assert key in {"0b480749d5df0cec", "dcffc7665e9a1a74"}
+
+
+# --------------------------------------------------------------------------- no labels beyond the allowance
+
+class _NoValidation:
+    """The dataset with its validation split behind a tripwire: reading it fails the test."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __getattr__(self, name):
+        if name == "val":
+            raise AssertionError("a cell read the validation split")
+        return getattr(self._data, name)
+
+
+def _tiny(exp: C.Experiment, **augment_keys) -> C.Experiment:
+    cls = dataclasses.replace(exp.classifier, epochs=2, steps_per_epoch=3)
+    return dataclasses.replace(exp, classifier=cls, augment=dataclasses.replace(exp.augment, **augment_keys))
+
+
+@pytest.mark.parametrize("strategy", ["real", "affine"])
+def test_a_few_shot_cell_never_touches_the_validation_split(mnist, tmp_path, strategy):
+    exp = _tiny(C.profile("quick"), real_per_class=1, strategy=strategy, synth_fraction=0.0)
+    assert exp.classifier.selection == "final"
+    ctx = stages.Context(_NoValidation(mnist), tmp_path)
+    out = augment.run(exp, ctx)
+    assert out["n_real"] == 10 and out["selection"] == "final" and "train_best_val_accuracy" not in out
+
+
+def test_the_low_data_filter_judge_touches_no_validation_digit_either(mnist, tmp_path):
+    exp = _tiny(C.profile("quick"), real_per_class=1, strategy="filter", synth_per_class=5, protocol="low_data",
+                generator="pca")
+    ctx = stages.Context(_NoValidation(mnist), tmp_path)
+    out = augment.run(exp, ctx)
+    assert out["filter_judge"] == "real_only_classifier" and out["n_synth"] == 50
+
+
+def test_final_weights_may_not_be_given_validation_digits():
+    cfg = C.ClassifierConfig(selection="final")
+    x = np.zeros((10, 28, 28), np.uint8)
+    y = np.arange(10, dtype=np.uint8)
+    with pytest.raises(ValueError, match="selection=final"):
+        clf.train_classifier(cfg, (x, y), (x, y), seed=0)
+
+
+# --------------------------------------------------------------------------- one collapse rule
+
+def test_the_collapse_rule_is_classes_covered_or_recall():
+    assert not M.is_collapsed({"classes_covered": 10, "recall": 0.5})
+    assert M.is_collapsed({"classes_covered": 9, "recall": 0.5})
+    assert M.is_collapsed({"classes_covered": 10, "recall": 0.05})
+    # Precision, density and coverage play no part: a collapsed model can score high on them.
+    assert not M.is_collapsed({"classes_covered": 10, "recall": 0.5, "precision": 0.0, "coverage": 0.0})
+
+
+def _curve(*collapsed_per_epoch):
+    return [{"epoch": e, "classes_covered": 5 if c else 10, "recall": 0.5} for e, c in
+            enumerate(collapsed_per_epoch, start=1)]
+
+
+def test_collapse_onset_is_the_first_epoch_after_which_the_rule_always_holds():
+    assert M.collapse_onset(_curve(False, False, True, True)) == 3
+    assert M.collapse_onset(_curve(True, False, True, True, True)) == 3   # an early dip is not the onset
+    assert M.collapse_onset(_curve(False, False, False)) is None
+
+
+def test_a_slow_starter_has_no_onset():
+    assert M.collapse_onset(_curve(True, True, False, False)) is None
+
+
+def test_a_recorded_verdict_wins_over_recomputing_from_test_referenced_columns():
+    rows = [{"epoch": 1, "classes_covered": 10, "recall": 0.01, "collapsed": False}]
+    assert M.collapse_onset(rows) is None
+
+
+# --------------------------------------------------------------------------- Holm and the budget rule
+
+def test_holm_against_a_hand_computed_case():
+    # p sorted: 0.01 (x4 = 0.04), 0.02 (x3 = 0.06), 0.03 (x2 = 0.06, monotone), 0.5 (x1 = 0.5)
+    np.testing.assert_allclose(holm([0.03, 0.01, 0.5, 0.02]), [0.06, 0.04, 0.5, 0.06])
+    np.testing.assert_allclose(holm([0.4, 0.9]), [0.8, 0.9])
+    assert holm([0.6, 0.7]).max() <= 1.0
+
+
+def test_the_budget_rule_small_move_branch():
+    verdict = budget_converged(mean_move=0.10, seed_sd=0.1, low=-0.2, high=0.4)
+    assert verdict.converged and verdict.branch == "small move"
+
+
+def test_the_budget_rule_noisy_cell_branch():
+    # The low-data cell of the old check: +0.23 [-4.42, +4.88] with a seed sd of 1.9 points.
+    verdict = budget_converged(mean_move=0.23, seed_sd=1.9, low=-4.42, high=4.88)
+    assert verdict.converged and verdict.branch == "noisy cell"
+
+
+def test_the_budget_rule_fails_a_noisy_cell_that_moves_too_far_or_a_quiet_one_that_moves():
+    assert not budget_converged(mean_move=0.6, seed_sd=1.9, low=-1.0, high=2.2).converged   # > sd / 4
+    assert not budget_converged(mean_move=0.3, seed_sd=0.2, low=0.1, high=0.5).converged
+    assert not budget_converged(mean_move=0.3, seed_sd=1.9, low=0.1, high=0.5).converged    # excludes 0

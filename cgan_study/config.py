@@ -144,6 +144,10 @@ class ClassifierConfig:
     # no validation digit is touched: the rule for every downstream cell, since a cell allowed k labelled digits
     # per class may not select on 100 per class (Oliver et al. 2018).
     selection: str = "best_val"
+    # The network: cnn (two 3x3 conv blocks, max-pooling, a dense feature layer) or gap (three 5x5 conv blocks with
+    # batch norm, global average pooling, no dense layer): a second scorer of another design, so that a success
+    # rate's level is seen to depend on the scorer and only rankings carry conclusions.
+    arch: str = "cnn"
     min_steps_per_epoch: int = 50     # tiny few-shot sets still get this many updates per epoch
     # > 0: a fixed number of steps per epoch whatever the data size, so every cell of a sweep gets the
     # same compute and differences come from the data, not from longer training.
@@ -174,6 +178,7 @@ class EvalConfig:
     # rate: two 99%+ scorers can disagree by points on generated digits of one class.
     second_scorer_width: int = 0
     second_scorer_seed: int = 1
+    second_scorer_arch: str = "cnn"  # cnn | gap (classifier.build_classifier); the generators sweep uses gap
     # > 0: the reference-dependent metrics (FID, KID, precision/recall, density/coverage) are also computed against
     # this many real *training* digits (columns suffixed _train); every choice reads those. The test digits give
     # the unsuffixed, reported values only. 0 = test reference only (what runs before this key did).
@@ -216,6 +221,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "classifier.schedule": ("constant", "cosine"),
     "scorer.schedule": ("constant", "cosine"),
     "classifier.selection": ("best_val", "final"),
+    "classifier.arch": ("cnn", "gap"),
+    "scorer.arch": ("cnn", "gap"),
+    "eval.second_scorer_arch": ("cnn", "gap"),
     "scorer.selection": ("best_val", "final"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
@@ -418,7 +426,8 @@ def validate(cfg: Experiment) -> None:
     e = cfg.eval
     if e.epoch_samples % 10:
         raise ConfigError(f"eval.epoch_samples={e.epoch_samples} must be a multiple of 10 (n/10 per class)")
-    if e.second_scorer_width and e.second_scorer_width == cfg.scorer.width and e.second_scorer_seed == 0:
+    if e.second_scorer_width and e.second_scorer_width == cfg.scorer.width and e.second_scorer_seed == 0 and \
+            e.second_scorer_arch == cfg.scorer.arch:
         raise ConfigError("the second scorer would be the scorer itself (same width, seed 0); set another "
                           "eval.second_scorer_width or eval.second_scorer_seed")
     d = cfg.diffusion
@@ -483,7 +492,7 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 
 # Classifier keys added after scorer artifacts were first committed: they enter an artifact's hash only when set
 # away from these values (the behaviour the artifacts were built with), so a committed scorer keeps its hash.
-CLASSIFIER_ADDED_LATER = {"selection": "best_val"}
+CLASSIFIER_ADDED_LATER = {"selection": "best_val", "arch": "cnn"}
 
 
 def classifier_part(cfg: "ClassifierConfig") -> dict[str, Any]:

@@ -324,6 +324,10 @@ GAN_VARIANTS = Sweep(
 
 # --------------------------------------------------------------------------- generators (Q5 and beyond)
 
+# The generators table gives each generator's success rate by a second scorer of another architecture (gap: 5x5
+# convolutions, batch norm, global average pooling) beside the first: levels are scorer-relative, rankings carry.
+GENERATORS_EVAL = {"eval.second_scorer_width": 32, "eval.second_scorer_seed": 1, "eval.second_scorer_arch": "gap"}
+
 GENERATORS = Sweep(
     task="gan_eval",
     description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA, diffusion) trained under its own budget "
@@ -333,6 +337,8 @@ GENERATORS = Sweep(
         "quick": product(sweep("augment.generator", ("cgan", "acgan", "guided_cgan", "cvae", "ebgan", "pca",
                                                      "diffusion")), _seeds(3)),
     },
+    profile_overrides={"quick": GENERATORS_EVAL, "paper": GENERATORS_EVAL,
+                       "smoke": {"eval.second_scorer_width": 8, "eval.second_scorer_arch": "gap"}},
 )
 
 # --------------------------------------------------------------------------- diffusion samplers

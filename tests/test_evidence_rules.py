@@ -151,3 +151,30 @@ def test_the_budget_rule_fails_a_noisy_cell_that_moves_too_far_or_a_quiet_one_th
     assert not budget_converged(mean_move=0.6, seed_sd=1.9, low=-1.0, high=2.2).converged   # > sd / 4
     assert not budget_converged(mean_move=0.3, seed_sd=0.2, low=0.1, high=0.5).converged
     assert not budget_converged(mean_move=0.3, seed_sd=1.9, low=0.1, high=0.5).converged    # excludes 0
+
+
+# --------------------------------------------------------------------------- a second scorer of another design
+
+def test_the_second_scorer_is_another_architecture_with_the_same_interface():
+    import keras
+
+    cnn = clf.build_classifier(C.ClassifierConfig(width=8), seed=0)
+    gap = clf.build_classifier(C.ClassifierConfig(width=8, arch="gap"), seed=0)
+    kinds = lambda m: {type(layer).__name__ for layer in m.layers}  # noqa: E731
+    assert "MaxPooling2D" in kinds(cnn) and "MaxPooling2D" not in kinds(gap)
+    assert {"BatchNormalization", "GlobalAveragePooling2D"} <= kinds(gap)
+    x = np.zeros((3, 28, 28), np.uint8)
+    features, probs = clf.features_and_probs(gap, x)
+    assert probs.shape == (3, 10) and features.shape == (3, 32) and isinstance(gap, keras.Model)
+
+
+def test_the_generators_sweep_asks_for_a_second_scorer_of_another_design(mnist):
+    from experiments.sweeps import SWEEPS
+
+    overrides = SWEEPS["generators"].overrides("quick")
+    assert overrides["eval.second_scorer_arch"] == "gap"
+    exp = C.apply(C.profile("quick"), overrides)
+    ctx = stages.Context(mnist, "/nonexistent")
+    gap = C.apply(C.profile("quick"), {**overrides, "eval.second_scorer_arch": "cnn"})
+    assert stages.scorer_key(exp, ctx, second=True) not in {stages.scorer_key(exp, ctx),
+                                                             stages.scorer_key(gap, ctx, second=True)}

@@ -17,8 +17,10 @@ PENULTIMATE = "penultimate"
 
 
 def build_classifier(cfg: ClassifierConfig, seed: int) -> keras.Model:
-    """Two conv blocks and a dense feature layer: >= 99.3% on MNIST at width 64, fast on a CPU."""
+    """The classifier of `cfg.arch`; both end in a PENULTIMATE feature layer and a softmax over the 10 classes."""
     keras.utils.set_random_seed(seed)  # weight init is part of the seed's definition
+    if cfg.arch == "gap":
+        return _build_gap(cfg)
     w = cfg.width
     x_in = keras.Input((28, 28, 1), name="image")
     h = x_in
@@ -32,6 +34,22 @@ def build_classifier(cfg: ClassifierConfig, seed: int) -> keras.Model:
     out = keras.layers.Dense(10, activation="softmax", name="probs")(h)
     model = keras.Model(x_in, out, name="classifier")
     return model
+
+
+def _build_gap(cfg: ClassifierConfig) -> keras.Model:
+    """Another design for a second opinion: 5x5 convolutions with batch norm, strided downsampling and global
+    average pooling as the feature layer (no dense layer, no max-pooling)."""
+    w = cfg.width
+    x_in = keras.Input((28, 28, 1), name="image")
+    h = x_in
+    for i, (channels, stride) in enumerate(((w, 1), (2 * w, 2), (4 * w, 2))):
+        h = keras.layers.Conv2D(channels, 5, strides=stride, padding="same", use_bias=False, name=f"conv{i}")(h)
+        h = keras.layers.BatchNormalization(name=f"bn{i}")(h)
+        h = keras.layers.Activation("relu")(h)
+    h = keras.layers.GlobalAveragePooling2D(name=PENULTIMATE)(h)
+    h = keras.layers.Dropout(cfg.dropout)(h)
+    out = keras.layers.Dense(10, activation="softmax", name="probs")(h)
+    return keras.Model(x_in, out, name="classifier_gap")
 
 
 def feature_extractor(model: keras.Model) -> keras.Model:

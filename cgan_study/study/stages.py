@@ -51,7 +51,7 @@ def _scorer_parts(exp: Experiment, ctx: Context, second: bool = False) -> tuple:
         return exp.scorer, ARTIFACT_SEED, {"scorer": classifier_part(exp.scorer), "data": ctx._data_part(exp)}
     if not exp.eval.second_scorer_width:
         raise ValueError("no second scorer is configured; set eval.second_scorer_width")
-    cfg = dataclasses.replace(exp.scorer, width=exp.eval.second_scorer_width)
+    cfg = dataclasses.replace(exp.scorer, width=exp.eval.second_scorer_width, arch=exp.eval.second_scorer_arch)
     seed = exp.eval.second_scorer_seed
     return cfg, seed, {"scorer": classifier_part(cfg), "data": ctx._data_part(exp), "seed": seed}
 

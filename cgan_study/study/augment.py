@@ -175,7 +175,9 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     seconds = dict.fromkeys(STAGES, 0.0)
     with _timed(seconds, "data"):
         real = real_training_set(exp, ctx)
-        val = (ctx.data.val.x, ctx.data.val.y)
+        # Under selection=final (every study cell) no validation digit is read: a cell with k labelled digits
+        # per class sees no other labelled digit, for training, stopping or selection; the filter's judge included.
+        val = (ctx.data.val.x, ctx.data.val.y) if exp.classifier.selection == "best_val" else None
     out: dict = {"n_real": len(real), "n_synth": 0}
     synth = None
     if cell.generator is not None:
@@ -198,6 +200,7 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     with _timed(seconds, "evaluation"):
         test = ctx.data.evaluation_split()
         out["test_accuracy"] = clf.accuracy(model, test.x, test.y)  # one batched pass over the test digits
+    out["selection"] = exp.classifier.selection
     out.update({f"train_{k}": v for k, v in info.items()})
     out.update({f"seconds_{stage}": value for stage, value in seconds.items()})
     return out

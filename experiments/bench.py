@@ -80,7 +80,7 @@ def bench_gan(quick: bool) -> dict:
     from cgan_study import config as C
     from cgan_study.data import load, resolve_source
     from cgan_study.generators.gan.networks import FAMILIES, count_flops
-    from cgan_study.generators.gan.train import build_gan
+    from cgan_study.generators.gan.trainer import build_gan
     from experiments.reference_cgan import ReferenceCGAN
 
     steps, warmup, rounds = (15, 2, 2) if quick else (40, 3, 5)

@@ -13,7 +13,7 @@ from cgan_study import config as C
 from cgan_study.data import subset
 from cgan_study.generators import KerasGenerator, sampling
 from cgan_study.generators.gan.networks import FAMILIES
-from cgan_study.generators.gan.train import train_gan as _train_gan
+from cgan_study.generators.gan.trainer import train_gan as _train_gan
 
 TINY = C.GANConfig(g_width=16, d_width=8, latent_dim=16, batch_size=32, epochs=2, min_steps_per_epoch=12)
 
@@ -66,7 +66,7 @@ def test_variant_trains_and_writes_every_artifact(tmp_path, digits, name):
 
 @pytest.mark.integration
 def test_weight_clipping_keeps_every_critic_weight_within_the_bound(digits):
-    from cgan_study.generators.gan.train import build_gan
+    from cgan_study.generators.gan.trainer import build_gan
 
     cfg = dataclasses.replace(TINY, loss="wgan", clip_value=0.01, d_steps=2)
     gan = build_gan(cfg, FAMILIES["cgan"], digits, seed=0)
@@ -102,7 +102,7 @@ def test_interrupted_training_resumes_from_its_last_epoch(tmp_path, digits):
 def test_a_resumed_run_continues_bit_for_bit_like_an_uninterrupted_one(tmp_path, digits):
     from cgan_study.training.callbacks import load_checkpoint
 
-    from cgan_study.generators.gan.train import build_gan
+    from cgan_study.generators.gan.trainer import build_gan
 
     train_gan(TINY, digits, tmp_path / "straight", seed=0)
     train_gan(dataclasses.replace(TINY, epochs=1), digits, tmp_path / "resumed", seed=0)  # "killed" after epoch 1

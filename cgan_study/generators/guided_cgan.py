@@ -14,7 +14,7 @@ import keras
 from cgan_study.config import ClassifierConfig, to_dict
 from cgan_study.generators import gan
 from cgan_study.generators.gan.networks import FAMILIES
-from cgan_study.generators.gan.train import train_gan
+from cgan_study.generators.gan.trainer import train_gan
 from cgan_study.runtime import results
 from cgan_study.study import classifier as clf
 

@@ -1,4 +1,7 @@
-"""The GAN families (CGAN, AC-GAN, DCGAN) as registry entries: the trainer in train.py, the sampler on disk."""
+"""The GAN families (CGAN, AC-GAN, DCGAN) as registry entries: the trainer in trainer.py, the sampler on disk.
+
+(trainer.py, not train.py: a submodule named like the registry hook `train` below would replace the function
+as this package's attribute the moment something first imports it.)"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +29,7 @@ def spec(entry, exp) -> dict:
 
 def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     from cgan_study.generators.gan.networks import FAMILIES
-    from cgan_study.generators.gan.train import train_gan
+    from cgan_study.generators.gan.trainer import train_gan
 
     return train_gan(exp.gan, FAMILIES[entry.name], digits, work_dir, seed)
 

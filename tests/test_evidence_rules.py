@@ -178,3 +178,31 @@ def test_the_generators_sweep_asks_for_a_second_scorer_of_another_design(mnist):
     gap = C.apply(C.profile("quick"), {**overrides, "eval.second_scorer_arch": "cnn"})
     assert stages.scorer_key(exp, ctx, second=True) not in {stages.scorer_key(exp, ctx),
                                                              stages.scorer_key(gap, ctx, second=True)}
+
+
+# --------------------------------------------------------------------------- declared generator capabilities
+
+def test_declared_capabilities_match_the_family_modules():
+    import importlib
+
+    from cgan_study.generators import REGISTRY
+
+    for entry in REGISTRY.values():
+        module = importlib.import_module(entry.module)
+        assert entry.snapshots == callable(getattr(module, "load_snapshot", None)), entry.name
+        assert entry.sampler_settings == callable(getattr(module, "configure", None)), entry.name
+
+
+def test_every_committed_artifact_loads_through_the_entry_that_built_it():
+    import json
+    from pathlib import Path
+
+    from cgan_study.generators import entry_of_artifact
+
+    root = Path(__file__).resolve().parents[1] / "results" / "_artifacts" / "generator"
+    guided = [p for p in root.iterdir() if (p / "guide.json").exists()]
+    assert guided and all(entry_of_artifact(p).name == "guided_cgan" for p in guided)
+    plain = [p for p in root.iterdir() if (p / "config.json").exists() and not (p / "guide.json").exists()]
+    for path in plain:
+        spec = json.loads((path / "config.json").read_text())
+        assert entry_of_artifact(path).name == (spec.get("generator") or spec["gan"]["family"])

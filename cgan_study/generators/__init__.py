@@ -50,6 +50,9 @@ class Entry:
     conditional: bool
     description: str
     label: str = ""            # the name tables and figures use (default: the registry name)
+    # Optional capabilities, declared (the module then defines the function named in brackets):
+    snapshots: bool = False    # keeps a sampler per training epoch [load_snapshot(entry, file)]
+    sampler_settings: bool = False  # sampling depends on run config keys [configure(entry, generator, exp)]
 
     def __post_init__(self):
         if not self.label:
@@ -69,31 +72,32 @@ class Entry:
 
     def load_snapshot(self, file: Path) -> Generator:
         """One epoch's saved sampler as a Generator, for modules whose trainer keeps them (the GAN families)."""
-        impl = self._impl()
-        if not hasattr(impl, "load_snapshot"):
+        if not self.snapshots:
             raise ValueError(f"generator '{self.name}' cannot load per-epoch snapshots; set eval.epoch_samples=0")
-        return impl.load_snapshot(self, Path(file))
+        return self._impl().load_snapshot(self, Path(file))
 
     def configure(self, generator: Generator, exp) -> Generator:
         """The loaded generator with the run's sampling settings, for modules that have any (diffusion)."""
-        impl = self._impl()
-        return impl.configure(self, generator, exp) if hasattr(impl, "configure") else generator
+        return self._impl().configure(self, generator, exp) if self.sampler_settings else generator
 
 
 ENTRIES = (
     Entry("cgan", f"{__name__}.gan", "gan", True, "conditional GAN, projection discriminator (Mirza & Osindero 2014)",
-          "CGAN"),
-    Entry("acgan", f"{__name__}.gan", "gan", True, "auxiliary-classifier GAN (Odena et al. 2017)", "AC-GAN"),
-    Entry("dcgan", f"{__name__}.gan", "gan", False, "unconditional DCGAN (Radford et al. 2016)", "DCGAN"),
+          "CGAN", snapshots=True),
+    Entry("acgan", f"{__name__}.gan", "gan", True, "auxiliary-classifier GAN (Odena et al. 2017)", "AC-GAN",
+          snapshots=True),
+    Entry("dcgan", f"{__name__}.gan", "gan", False, "unconditional DCGAN (Radford et al. 2016)", "DCGAN",
+          snapshots=True),
     Entry("guided_cgan", f"{__name__}.guided_cgan", "gan", True,
-          "CGAN whose G also minimises a frozen classifier's cross-entropy (coursework Q5)", "classifier-guided CGAN"),
+          "CGAN whose G also minimises a frozen classifier's cross-entropy (coursework Q5)", "classifier-guided CGAN",
+          snapshots=True),
     Entry("cvae", f"{__name__}.cvae", "cvae", True, "conditional VAE (Kingma et al. 2014; Sohn et al. 2015)", "CVAE"),
     Entry("ebgan", f"{__name__}.ebgan", "ebgan", True, "label-conditioned energy-based GAN (Zhao et al. 2017)",
           "EBGAN"),
     Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace", "PCA"),
     Entry("diffusion", f"{__name__}.diffusion", "diffusion", True,
           "conditional DDPM with classifier-free guidance, DDIM sampling (Ho et al. 2020; Song et al. 2021)",
-          "diffusion"),
+          "diffusion", sampler_settings=True),
 )
 
 REGISTRY: dict[str, Entry] = {}
@@ -131,8 +135,9 @@ def entry_of_artifact(path: Path) -> Entry:
         raise FileNotFoundError(f"{path} is not a generator artifact (no config.json); pass a directory under "
                                 "results/_artifacts/generator/")
     spec = json.loads(spec_file.read_text())
-    # GAN artifacts carry their family inside the "gan" part (the layout from before the registry).
-    name = spec.get("generator") or spec.get("gan", {}).get("family")
+    # GAN artifacts carry their family inside the "gan" part (the layout from before the registry); a guided CGAN's
+    # says "cgan" there (its G is one) and is known by its "guide" part.
+    name = spec.get("generator") or ("guided_cgan" if "guide" in spec else spec.get("gan", {}).get("family"))
     return get(name)
 
 

@@ -47,3 +47,4 @@ def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
 
 
 load = gan.load
+load_snapshot = gan.load_snapshot

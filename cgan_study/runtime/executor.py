@@ -356,7 +356,9 @@ class ProcessBackend:
             return
         # shutdown() lets a running job finish: on abort the workers themselves are stopped, so that a stopped
         # sweep leaves no process computing into (and holding locks in) its results directory.
-        workers = list((self._pool._processes or {}).values()) if abort else []
+        # The pool's workers are this process's only multiprocessing children (public API, unlike the pool's
+        # private process table).
+        workers = multiprocessing.active_children() if abort else []
         self._pool.shutdown(wait=not abort, cancel_futures=abort)
         for process in workers:
             process.terminate()

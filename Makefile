@@ -1,5 +1,6 @@
-# make study: the whole mix_ratios study at the default (quick) profile.  make test: the test suite.
-# Both create .venv and install the project first; `make test` also installs the system packages the tests
+# make study: the whole mix_ratios study at the default (quick) profile.  make test: the test suite (what CI runs);
+# make test-fast: the tests that train at most a few steps (under 2 minutes), for the edit-test loop.
+# Each creates .venv and installs the project first; `make test` also installs the system packages the tests
 # need (TeX, poppler) with apt-get when it can, or stops at once naming them (tools/system-packages.sh).
 PYTHON ?= python3
 VENV := .venv
@@ -12,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-.PHONY: install system-packages study test smoke paper report bench
+.PHONY: install system-packages study test test-fast smoke paper report bench
 install: $(STAMP)
 
 system-packages:
@@ -22,7 +23,11 @@ study: $(STAMP)
 	$(PY) -m experiments.sweep mix_ratios
 
 test: system-packages $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=20
+
+# Every test that trains nothing heavier than a few steps and spawns no cluster: under 2 minutes on 2 cores.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" --timeout 120 --durations=10
 
 smoke: $(STAMP)
 	$(PY) -m experiments.sweep mix_ratios --profile smoke

@@ -12,6 +12,13 @@ from helpers import DEFAULT_MNIST, cli
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def pytest_collection_modifyitems(items):
+    """An integration test is a slow one: `make test-fast` (-m "not slow") leaves both out."""
+    for item in items:
+        if item.get_closest_marker("integration") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def rng(request) -> np.random.Generator:
     """A generator of the test's own, seeded by its name: its data do not depend on which tests ran before."""

@@ -30,6 +30,16 @@ def resolve_source(flag: str | None = None) -> str:
     return flag or os.environ.get(ENV_VAR) or "keras"
 
 
+def dataset_name(source: str) -> str:
+    """Which dataset a source holds, by name, without reading it ('mnist' or 'fashion_mnist'): what results
+    directories and labels follow. A file or directory is Fashion-MNIST when its path says so."""
+    if source in ("keras", "mnist"):
+        return "mnist"
+    if source == "fashion_mnist" or "fashion" in str(source).lower():
+        return "fashion_mnist"
+    return "mnist"
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -189,11 +199,10 @@ def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
                             "MNIST .npz or a directory of IDX files, or use --data keras to download")
         if path.is_dir():
             arrays, digest = _read_idx_dir(path)
-            name = "fashion_mnist" if "fashion" in str(path).lower() else "mnist"
         else:
             arrays = _read_npz(path)
             digest = sha256_file(path)
-            name = "fashion_mnist" if "fashion" in path.name.lower() else "mnist"
+        name = dataset_name(str(path))
         source = str(path.resolve())
     arrays = {k: np.asarray(v) for k, v in arrays.items()}
     validate_arrays(arrays, source, KNOWN_SIZES[name] if expect_full_size else None)

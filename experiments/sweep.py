@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from cgan_study import config as C
-from cgan_study.data import ENV_VAR, DataError, resolve_source
+from cgan_study.data import ENV_VAR, DataError, dataset_name, resolve_source
 from cgan_study.runtime.grid import name_runs
 from experiments.sweeps import SWEEPS
 
@@ -73,8 +73,19 @@ def check_execution_args(args: argparse.Namespace) -> None:
             raise UsageError("--gpus-per-run is for --executor ray")
 
 
-def default_out(profile: str) -> Path:
-    return Path("results") if profile == "quick" else Path("results") / profile
+def default_out(profile: str, dataset: str = "mnist") -> Path:
+    """results/ (MNIST, quick), results/<profile>/; another dataset's runs under results/<dataset>/ likewise, so
+    that the runs of two datasets never share a directory."""
+    root = Path("results") if dataset == "mnist" else Path("results") / dataset
+    return root if profile == "quick" else root / profile
+
+
+def out_root(args: argparse.Namespace, exp: C.Experiment) -> Path:
+    """--out, else the default for the profile and the dataset in force (--data, data.source, the environment)."""
+    if getattr(args, "out", None):
+        return Path(args.out)
+    return default_out(args.profile, dataset_name(resolve_source(getattr(args, "data", None) or exp.data.source or
+                                                                 None)))
 
 
 def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experiment]]]:
@@ -87,9 +98,9 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     base = C.profile(args.profile)
     base = C.apply(base, spec.overrides(args.profile))
     base = C.apply(base, C.parse_assignments(args.sets))
-    out_root = Path(args.out) if getattr(args, "out", None) else default_out(args.profile)
+    root = out_root(args, base)
     try:
-        grid = spec.grid(args.profile, out_root)
+        grid = spec.grid(args.profile, root)
     except LookupError as exc:  # a sweep over another sweep's results that are not there yet
         raise UsageError(str(exc)) from None
     runs = []
@@ -114,7 +125,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         # Reads run directories only (no TensorFlow, no pandas): the dry run stays instant.
         from cgan_study.runtime import estimate
 
-        sweep_dir = (Path(args.out) if args.out else default_out(args.profile)) / args.name
+        sweep_dir = out_root(args, runs[0][2]) / args.name
         for line in estimate.summary(sweep_dir, [(n, p, C.to_dict(e)) for n, p, e in runs], jobs=args.jobs):
             print(line)
         return 0
@@ -137,12 +148,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     from cgan_study.study.stages import Context
     print(f"data: {dataset.name} from {dataset.source} (sha256 {dataset.sha256[:12]}...), "
           f"{len(dataset.train)} train / {len(dataset.val)} val digits", flush=True)
-    out_root = (Path(args.out) if args.out else default_out(args.profile)).resolve()
-    sweep_dir = out_root / args.name
-    run_plan = X.Plan(args.name, task, str(out_root), source, exp0.data.val_per_class, dataset.sha256)
+    root = out_root(args, exp0).resolve()
+    sweep_dir = root / args.name
+    run_plan = X.Plan(args.name, task, str(root), source, exp0.data.val_per_class, dataset.sha256)
     records = [{"sweep": args.name, "run": name, "profile": args.profile, "overrides": point,
                 "dataset_sha256": dataset.sha256, "experiment": C.to_dict(exp)} for name, point, exp in runs]
-    ctx = Context(dataset, out_root)
+    ctx = Context(dataset, root)
     X.share_context(run_plan, ctx)  # runs in this process (serial executor) reuse the loaded dataset
     jobs = X.plan_jobs(task, runs, records, ctx, sweep_dir)
     started = time.perf_counter()

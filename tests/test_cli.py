@@ -66,13 +66,21 @@ def test_dry_run_prints_runs_from_the_declared_grid(monkeypatch, capsys):
     lines = out.strip().splitlines()
     assert "mix-real0.10-synth0.50-seed1  augment.strategy=mix augment.real_fraction=0.1 " \
            "augment.synth_fraction=0.5 seed=1" in lines
+    # The CGAN study alone: 60 mix-grid cells, 72 few-shot cells (k = 1, 10, 100: real and affine, and mix, pretrain
+    # and filter under both protocols, 3 seeds) and the CGAN's CAS (3 seeds).
+    assert f"{60 + 72 + 3} runs of 'mix_ratios' at profile 'quick' (dry run: nothing trained)" in lines
+    assert not any("-acgan-" in line or "-diffusion-" in line for line in lines)
+
+
+def test_the_other_generators_have_their_own_sweep_with_their_baselines(monkeypatch, capsys):
     from experiments.sweeps import OTHER_GENERATORS
 
-    # 60 mix-grid cells, 72 few-shot cells, the CAS of the CGAN and of each other generator (3 seeds), and each
-    # other generator at k = 10 (mix and filter x two protocols x 3 seeds).
-    expected = 60 + 72 + 3 * (1 + len(OTHER_GENERATORS)) + 12 * len(OTHER_GENERATORS)
-    assert expected == 225  # six other generators: AC-GAN, guided CGAN, CVAE, EBGAN, PCA, diffusion
-    assert f"{expected} runs of 'mix_ratios' at profile 'quick' (dry run: nothing trained)" in lines
+    code, out, _ = run_main(monkeypatch, capsys, "mix_ratios_families", "--dry-run")
+    assert code == 0
+    # Real-only at k = 10 and on all real digits (3 seeds each), every other generator at k = 10 (mix and filter x
+    # two protocols x 3 seeds) and its CAS (3 seeds).
+    expected = 6 + 12 * len(OTHER_GENERATORS) + 3 * len(OTHER_GENERATORS)
+    assert f"{expected} runs of 'mix_ratios_families' at profile 'quick' (dry run: nothing trained)" in out
 
 
 def test_only_filters_runs(monkeypatch, capsys):

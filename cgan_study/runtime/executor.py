@@ -85,6 +85,14 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
     Order matters for crash safety: lock, config.json, work, metrics.json, DONE. A run killed anywhere
     before DONE is simply run again by the next invocation.
     """
+    recorded = run.dataset_sha256()
+    if recorded and record.get("dataset_sha256") and recorded != record["dataset_sha256"]:
+        # A run is its dataset too: a finished or interrupted run on other images must never pass for this one.
+        reason = (f"{run.dir} holds a run on another dataset (sha256 {recorded[:12]}...), not the requested one "
+                  f"({record['dataset_sha256'][:12]}...); use another --out (each dataset has its own default: "
+                  "results/ for MNIST, results/<dataset>/ otherwise)")
+        print(f"{prefix}: FAILED: {reason}", flush=True)
+        return reason
     if run.is_done():
         # A finished run of the same name but another configuration (an older version of the sweep) must not
         # pass for this one: its numbers would enter the tables under the new settings.

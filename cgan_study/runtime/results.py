@@ -195,6 +195,11 @@ class Run:
     def config(self) -> dict:
         return read_json(self.dir / CONFIG)
 
+    def dataset_sha256(self) -> str | None:
+        """The dataset a started or finished run recorded (None before it started)."""
+        path = self.dir / CONFIG
+        return read_json(path).get("dataset_sha256") if path.exists() else None
+
     def finished_with_another_config(self, config: dict, ignore: tuple[str, ...] = ()) -> list[str]:
         """For a finished run: the keys of the experiment whose values differ from `config`'s, outside the sections
         in `ignore` (ones the run does not use). Keys that exist on only one side are not counted: a key added to

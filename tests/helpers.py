@@ -68,3 +68,27 @@ def run_main(monkeypatch, capsys, *args, env_data=None, module: str = "experimen
         code = exc.code
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def assert_resume_is_bit_for_bit(train, make_model, work: Path) -> None:
+    """Two epochs straight and one epoch, "killed", then resumed for the second: equal checkpoints, bit for bit.
+
+    `train(epochs, work_dir)` trains into work_dir (resuming from its checkpoint); `make_model()` is a fresh,
+    compiled model of the same configuration whose state (weights, optimiser slots, RNG) a checkpoint restores.
+    """
+    import numpy as np
+
+    from cgan_study.training.callbacks import load_checkpoint
+    from cgan_study.training.fit import CHECKPOINT_FILE
+
+    train(2, work / "straight")
+    train(1, work / "resumed")
+    assert train(2, work / "resumed")["resumed_from_epoch"] == 1
+    states = []
+    for name in ("straight", "resumed"):
+        model = make_model()
+        assert load_checkpoint(model, work / name / CHECKPOINT_FILE) == 2
+        states.append(model.get_state())
+    assert states[0].keys() == states[1].keys()
+    for key in states[0]:
+        np.testing.assert_array_equal(states[0][key], states[1][key], err_msg=key)

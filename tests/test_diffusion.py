@@ -270,3 +270,73 @@ def test_the_sample_cli_uses_the_studys_sampler_not_the_one_frozen_in_the_artifa
     assert main(["--run", str(tmp_path / "art"), "--n", "10", "--out", str(tmp_path / "c.npz"),
                  "--set", "gan.epochs=3"]) == 2
     assert "only the diffusion sampler's settings" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- guidance, EMA, resume (issue 33.4)
+
+def _randomised_unet(cfg, seed: int):
+    """The U-Net with every weight drawn at random: its output layer starts at zero otherwise, which would make
+    the conditional and unconditional estimates equal and guidance a no-op."""
+    net = D.build_unet(cfg)
+    rng = np.random.default_rng(seed)
+    for w in net.weights:
+        w.assign(rng.normal(0.0, 0.2, tuple(w.shape)).astype(np.float32))
+    return net
+
+
+def test_guidance_is_one_plus_w_times_conditional_minus_w_times_unconditional_at_a_step(tiny):
+    cfg, _ = tiny
+    net, w, labels = _randomised_unet(cfg, 0), 1.5, np.array([3, 7])
+    s = D.schedule_of(cfg)
+
+    def eps(x, t, y):
+        return np.asarray(net([tf.constant(x, tf.float32), tf.fill((len(x), 1), t),
+                               tf.constant(y.reshape(-1, 1), tf.int32)], training=False), np.float64)
+
+    x = np.random.default_rng(1).standard_normal((2, 28, 28, 1))
+    cond, uncond = eps(x, 60, labels), eps(x, 60, np.full(2, D.NULL_LABEL))
+    assert np.abs(cond - uncond).mean() > 1e-3  # the label moves the estimate: guidance has something to do
+    gen = D.DiffusionGenerator(net, s, "ddim", 1, 0.0, guidance=w)
+    np.testing.assert_allclose(gen.epsilon(x, 60, labels), (1 + w) * cond - w * uncond, rtol=1e-4, atol=1e-5)
+    # The sampler steps with the guided estimate: one DDIM step from x_T lands on its clipped x_0.
+    x_T = np.random.default_rng([4, 99, 0]).standard_normal((2, 28, 28, 1))
+    guided = (1 + w) * eps(x_T, s.T, labels) - w * eps(x_T, s.T, np.full(2, D.NULL_LABEL))
+    x0, _ = s.clipped_prediction(x_T, s.T, guided)
+    np.testing.assert_allclose(gen.generate(labels, seed=4), x0, atol=1e-4)
+
+
+FEW_STEPS = dict(T=100, width=8, sample_steps=5, batch_size=8, min_steps_per_epoch=3)
+
+
+def test_the_saved_generator_is_the_ema_network_not_the_raw_one(mnist, tmp_path):
+    from cgan_study.generators import sampling
+    from cgan_study.training.callbacks import load_checkpoint
+
+    cfg = C.DiffusionConfig(epochs=1, **FEW_STEPS)
+    D.train(generators.get("diffusion"), C.Experiment(diffusion=cfg), subset(mnist.train, k=2, seed=0), tmp_path, 0)
+    saved = sampling.load_generator(tmp_path / "generator.keras")
+    model = D.DDPM(cfg, seed=0)
+    model.compile()
+    assert load_checkpoint(model, tmp_path / "checkpoint.npz") == 1
+    assert len(saved.weights) == len(model.ema_network.weights)
+    for got, ema in zip(saved.weights, model.ema_network.weights):
+        np.testing.assert_array_equal(got.numpy(), ema.numpy(), err_msg=got.path)
+    assert any(not np.array_equal(got.numpy(), raw.numpy()) for got, raw in zip(saved.weights, model.network.weights))
+
+
+@pytest.mark.slow
+def test_a_resumed_diffusion_training_continues_bit_for_bit(mnist, tmp_path):
+    from helpers import assert_resume_is_bit_for_bit
+
+    digits = subset(mnist.train, k=2, seed=0)
+
+    def train(epochs, work_dir):
+        cfg = C.DiffusionConfig(epochs=epochs, **FEW_STEPS)
+        return D.train(generators.get("diffusion"), C.Experiment(diffusion=cfg), digits, work_dir, seed=0)
+
+    def model():
+        m = D.DDPM(C.DiffusionConfig(epochs=2, **FEW_STEPS), seed=0)
+        m.compile()
+        return m
+
+    assert_resume_is_bit_for_bit(train, model, tmp_path)

@@ -1,0 +1,40 @@
+"""The second dataset end to end: a smoke sweep on Fashion-MNIST (Debian's dataset-fashion-mnist, installed by
+tools/system-packages.sh) lands apart from MNIST's, records Fashion-MNIST's sha256, and a finished MNIST run in the
+same directory is never reused for it."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import DEFAULT_MNIST, MNIST_SHA256, cli
+
+from cgan_study.data import FASHION_MNIST_DIR
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not FASHION_MNIST_DIR.is_dir(), reason=(
+    f"Fashion-MNIST is not installed at {FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist "
+    "(tools/system-packages.sh does it)"))]
+
+CELLS = "mix-synth0.10-k5-low_data"   # trains a (smoke) CGAN on 5 images per class and a classifier beside it
+
+
+def test_a_smoke_cell_runs_on_fashion_mnist_and_an_mnist_run_is_never_reused_for_it(tmp_path):
+    mnist = cli("mix_ratios", "--profile", "smoke", "--only", CELLS, "--out", str(tmp_path), "--data",
+                str(DEFAULT_MNIST), "--cpus-per-run", "1")
+    assert mnist.returncode == 0, mnist.stdout[-2000:] + mnist.stderr[-2000:]
+    # The measured case of the issue: the same --out, another dataset. It must not print "done, skipped".
+    fashion = cli("mix_ratios", "--profile", "smoke", "--only", CELLS, "--out", str(tmp_path), "--data",
+                  "fashion_mnist", "--cpus-per-run", "1")
+    assert fashion.returncode != 0 and "another dataset" in fashion.stdout and "skipped" not in fashion.stdout
+    # Its own directory (the default for another dataset is results/<dataset>/): it runs, and records its data.
+    out = tmp_path / "fashion_mnist"
+    fashion = cli("mix_ratios", "--profile", "smoke", "--only", CELLS, "--out", str(out), "--data",
+                  "fashion_mnist", "--cpus-per-run", "1")
+    assert fashion.returncode == 0, fashion.stdout[-2000:] + fashion.stderr[-2000:]
+    assert "data: fashion_mnist" in fashion.stdout
+    config = json.loads((out / "mix_ratios" / CELLS / "config.json").read_text())
+    assert config["dataset_sha256"] != MNIST_SHA256
+    metrics = json.loads((out / "mix_ratios" / CELLS / "metrics.json").read_text())
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["generator_artifact"]
+    # Its generator is its own: an artifact built from Fashion-MNIST, not the MNIST one of the same config.
+    mnist_metrics = json.loads((tmp_path / "mix_ratios" / CELLS / "metrics.json").read_text())
+    assert metrics["generator_artifact"] != mnist_metrics["generator_artifact"]

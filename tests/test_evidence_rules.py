@@ -206,3 +206,37 @@ def test_every_committed_artifact_loads_through_the_entry_that_built_it():
     for path in plain:
         spec = json.loads((path / "config.json").read_text())
         assert entry_of_artifact(path).name == (spec.get("generator") or spec["gan"]["family"])
+
+
+# --------------------------------------------------------------------------- the study's CGAN by the decision rule
+
+def _variants_frame(fid_train: dict, success: dict) -> pd.DataFrame:
+    rows = []
+    for variant, values in fid_train.items():
+        overrides = {} if variant == "default" else {"cfg.overrides.gan.d_steps": 2} if variant == "d2" else \
+            {"cfg.overrides.gan.vbn": "gd"}
+        for seed, (fid, ok) in enumerate(zip(values, success[variant])):
+            rows.append({"run": f"{variant}-seed{seed}", "cfg.experiment.seed": seed, "fid_train": fid,
+                         "success_rate": ok, **overrides})
+    return pd.DataFrame(rows)
+
+
+def test_a_variant_that_clearly_lowers_fid_becomes_the_study_cgan():
+    from cgan_study.reporting.variants import paired_table, study_cgan
+
+    frame = _variants_frame({"default": [10.0, 11.0, 12.0], "d2": [6.0, 7.1, 7.9], "vbn": [10.5, 10.0, 13.0]},
+                            {"default": [0.98] * 3, "d2": [0.98, 0.981, 0.979], "vbn": [0.97] * 3})
+    paired = paired_table(frame)
+    fid = paired[paired["metric"] == "fid_train"].set_index("variant")
+    assert fid.loc["gan.d_steps=2", "direction"] == "better" and fid.loc["gan.d_steps=2", "m"] == 2
+    assert fid.loc["gan.vbn=gd", "direction"] == "cannot be told apart"
+    decision = study_cgan(paired)
+    assert decision["study_cgan"] == "gan.d_steps=2" and decision["arms_compared"] == 2
+
+
+def test_the_default_stands_when_the_fid_gain_costs_success_rate():
+    from cgan_study.reporting.variants import paired_table, study_cgan
+
+    frame = _variants_frame({"default": [10.0, 11.0, 12.0], "d2": [6.0, 7.1, 7.9]},
+                            {"default": [0.98, 0.985, 0.982], "d2": [0.90, 0.91, 0.905]})
+    assert study_cgan(paired_table(frame))["study_cgan"] == "default"

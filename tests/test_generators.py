@@ -212,3 +212,96 @@ def test_guided_cgan_trains_its_own_guide_on_the_generators_digits_and_adds_its_
     plain = stages.generator_spec(C.override(exp, "augment.generator", "cgan"), stages.Context(mnist, tmp_path))
     guided = stages.generator_spec(exp, stages.Context(mnist, tmp_path))
     assert guided["gan"] == plain["gan"] and guided["guide"]["weight"] == 2.0  # same GAN, its own artifact
+
+
+# --------------------------------------------------------------------------- known answers of one step (issue 33.4)
+
+
+def _ten_digits(mnist):
+    digits = subset(mnist.train, k=1, seed=0)
+    return tf.constant(to_float(digits.x), tf.float32), tf.constant(digits.y.astype(np.int32))
+
+
+def _first_normal(shape, seed: int) -> np.ndarray:
+    """The first draw a model's keras.random.SeedGenerator(seed) gives: what its first train_step samples."""
+    import keras
+
+    return np.asarray(keras.random.normal(shape, seed=keras.random.SeedGenerator(seed)))
+
+
+def test_cvae_step_is_the_hand_computed_kl_plus_the_reparameterised_reconstruction(mnist):
+    cfg = C.CVAEConfig(latent_dim=3, width=8, beta=2.0)
+    model = cvae.CVAE(cfg, seed=0)
+    model.compile()
+    # q(z | x, y) = N(mu, sigma^2) whatever the input: the encoder's heads reduced to their biases.
+    mu, var = np.array([0.5, -1.0, 2.0]), np.array([4.0, 0.25, 1.0])
+    for name, bias in (("z_mean", mu), ("z_log_var", np.log(var))):
+        layer = model.encoder.get_layer(name)
+        layer.kernel.assign(np.zeros(layer.kernel.shape, np.float32))
+        layer.bias.assign(bias.astype(np.float32))
+    # KL(N(mu, sigma^2) || N(0, 1)) = 1/2 sum(mu^2 + sigma^2 - 1 - log sigma^2)
+    #   = 1/2 [(0.25 + 4 - 1 - log 4) + (1 + 0.25 - 1 - log 1/4) + (4 + 1 - 1 - 0)] = 3.75
+    kl = 3.75
+    images, labels = _ten_digits(mnist)
+    z = mu + np.sqrt(var) * _first_normal((10, 3), 0)  # z = mu + sigma * eps, sigma = exp(log_var / 2)
+    logits = np.asarray(model.decoder([tf.constant(z, tf.float32), tf.reshape(labels, (-1, 1))], training=True),
+                        np.float64)
+    target = (images.numpy().astype(np.float64) + 1.0) / 2.0
+    # Bernoulli cross-entropy with logits, summed over the pixels of each image.
+    bce = np.maximum(logits, 0) - logits * target + np.log1p(np.exp(-np.abs(logits)))
+    recon = bce.sum(axis=(1, 2, 3))
+    logs = model.train_step((images, labels))
+    assert float(logs["kl"]) == pytest.approx(kl, rel=1e-5)
+    assert float(logs["recon"]) == pytest.approx(recon.mean(), rel=1e-5)
+    assert float(logs["loss"]) == pytest.approx(recon.mean() + cfg.beta * kl, rel=1e-5)
+    assert float(logs["elbo"]) == pytest.approx(-(recon.mean() + kl), rel=1e-5)
+
+
+def test_ebgan_d_loss_is_the_real_energy_plus_the_margin_hinge_on_the_fake_energy(mnist):
+    import dataclasses
+
+    cfg = C.EBGANConfig(latent_dim=8, g_width=8, d_width=8)
+    model = ebgan.EBGAN(cfg, seed=0)
+    model.compile()
+    real, labels = _ten_digits(mnist)
+    fake = model.generator([tf.constant(_first_normal((10, 8), 0)), tf.reshape(labels, (-1, 1))], training=True)
+
+    def energies(images):
+        reconstruction = model.autoencoder([images, tf.reshape(labels, (-1, 1))], training=True)[0]
+        return np.mean((np.asarray(reconstruction, np.float64) - np.asarray(images, np.float64)) ** 2,
+                       axis=(1, 2, 3))
+
+    e_real, e_fake = energies(real), energies(fake)
+    margin = float(np.median(e_fake))  # half the fakes inside the margin, half beyond it: the hinge bites on some
+    model.cfg = dataclasses.replace(cfg, margin=margin)
+    logs = model.train_step((real, labels))
+    expected = e_real.mean() + np.maximum(margin - e_fake, 0.0).mean()
+    assert float(logs["step_d_loss"]) == pytest.approx(expected, rel=1e-5)
+    assert float(logs["energy_fake"]) == pytest.approx(e_fake.mean(), rel=1e-5)
+
+
+# --------------------------------------------------------------------------- resume, bit for bit (issue 33.4)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cvae", "ebgan"])
+def test_a_resumed_cvae_or_ebgan_training_continues_bit_for_bit(name, mnist, tmp_path):
+    from helpers import assert_resume_is_bit_for_bit
+
+    digits = subset(mnist.train, k=2, seed=0)
+    few = dict(batch_size=8, min_steps_per_epoch=3)
+    module, make_cfg, make_exp, model_class = {
+        "cvae": (cvae, lambda e: C.CVAEConfig(latent_dim=4, width=8, epochs=e, **few),
+                 lambda c: C.Experiment(cvae=c), cvae.CVAE),
+        "ebgan": (ebgan, lambda e: C.EBGANConfig(latent_dim=8, g_width=8, d_width=8, epochs=e, **few),
+                  lambda c: C.Experiment(ebgan=c), ebgan.EBGAN)}[name]
+
+    def train(epochs, work_dir):
+        return module.train(generators.get(name), make_exp(make_cfg(epochs)), digits, work_dir, seed=0)
+
+    def model():
+        m = model_class(make_cfg(2), seed=0)
+        m.compile()
+        return m
+
+    assert_resume_is_bit_for_bit(train, model, tmp_path)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from cgan_study.data import MnistData
 from cgan_study.generators.sampling import balanced_labels, sample
-from cgan_study.reporting.report import _figure, _save_figure
+from cgan_study.plotting import figure, save_figure
 from cgan_study.runtime import results
 from cgan_study.study import classifier as clf
 
@@ -94,7 +94,7 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
     """t-SNE and PCA side by side, real and synthetic in two colours (≥ 1,000 points each)."""
     import seaborn as sns
 
-    fig, _ = _figure(3.4, 1.9)
+    fig, _ = figure(3.4, 1.9)
     fig.clf()
     for i, (method, name) in enumerate((("tsne", "t-SNE"), ("pca", "PCA"))):
         ax = fig.add_subplot(1, 2, i + 1)
@@ -110,13 +110,13 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
             ax.legend(fontsize=6, markerscale=3, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
                       title=None)
     fig.tight_layout(pad=0.3)
-    _save_figure(out_dir, "embedding", fig)
+    save_figure(out_dir, "embedding", fig)
 
 
 def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
     """Top-class confidence: the coursework's 100 + 100 (linear counts) and all of each (log counts)."""
     bins = np.linspace(0, 1, 21)
-    fig, _ = _figure(3.4, 2.9)
+    fig, _ = figure(3.4, 2.9)
     fig.clf()
     n_all = int((conf["source"] == "real").sum())
     rows = ((conf[conf["coursework_sample"]], f"{COURSEWORK_N} digits", False),
@@ -136,7 +136,7 @@ def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
             if r == 0:
                 ax.set_xticklabels([])   # same x axis as the row below; its labels would meet the titles there
     fig.tight_layout(pad=0.3, h_pad=0.8)
-    _save_figure(out_dir, "confidence", fig)
+    save_figure(out_dir, "confidence", fig)
 
 
 def plot_training_curves(history: list[dict], out_dir: Path, name: str = "gan_training") -> None:
@@ -144,7 +144,7 @@ def plot_training_curves(history: list[dict], out_dir: Path, name: str = "gan_tr
     frame = pd.DataFrame(history)
     if frame.empty:
         return
-    fig, _ = _figure(3.4, 1.7)
+    fig, _ = figure(3.4, 1.7)
     fig.clf()
     ax = fig.add_subplot(1, 2, 1)
     for key, label in (("d_loss", "D loss"), ("g_loss", "G loss")):
@@ -162,7 +162,7 @@ def plot_training_curves(history: list[dict], out_dir: Path, name: str = "gan_tr
     ax.set_ylabel("D accuracy (%)")
     ax.set_title("(b) discriminator accuracy", fontsize=7)
     fig.tight_layout(pad=0.3)
-    _save_figure(out_dir, name, fig)
+    save_figure(out_dir, name, fig)
 
 
 def copy_grid_array(images: np.ndarray, out_dir: Path, name: str) -> None:

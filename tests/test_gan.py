@@ -10,7 +10,7 @@ import tensorflow as tf
 from cgan_study.training.callbacks import DivergenceGuard
 
 from cgan_study import config as C
-from cgan_study.data import subset
+from cgan_study.data import subset, to_float
 from cgan_study.generators import KerasGenerator, sampling
 from cgan_study.generators.gan.networks import FAMILIES
 from cgan_study.generators.gan.trainer import train_gan as _train_gan
@@ -216,3 +216,100 @@ def test_class_interpolation_endpoints_are_the_two_classes(trained):
     z = np.random.default_rng([0, 11]).standard_normal((1, TINY.latent_dim)).astype(np.float32)
     ends = np.asarray(generator([np.repeat(z, 2, 0), np.array([[2], [5]])], training=False))
     np.testing.assert_allclose(strip[[0, 3]], ends, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- one train_step, by hand (issue 33.4)
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _bce(logits, target):
+    """Mean sigmoid cross-entropy of logits against a constant target."""
+    return float(np.mean(_softplus(logits) - target * logits))
+
+
+def _class_ce(labels, class_logits):
+    """Mean softmax cross-entropy of class logits against integer labels."""
+    z = np.asarray(class_logits, np.float64)
+    return float(np.mean(np.logaddexp.reduce(z, axis=1) - z[np.arange(len(z)), labels]))
+
+
+def _one_step(gan, real, labels, seed=0):
+    """One train_step, and what it computed replayed by hand: the step's draws (a fresh SeedGenerator(seed) gives
+    them in order), D's first step on G's samples with the weights before it, and G's step with D after it."""
+    import types
+
+    import keras
+
+    g0, d0 = gan.generator.get_weights(), gan.discriminator.get_weights()
+    logs = gan.train_step((real, labels))
+    g1, d1 = gan.generator.get_weights(), gan.discriminator.get_weights()
+    draws = keras.random.SeedGenerator(seed)
+    batch, latent = int(real.shape[0]), gan.cfg.latent_dim
+    z_d = [keras.random.normal((batch, latent), seed=draws) for _ in range(gan.cfg.d_steps)]
+    g_labels = keras.random.randint((batch,), 0, 10, seed=draws, dtype="int32")
+    z_g = keras.random.normal((batch, latent), seed=draws)
+    gan.generator.set_weights(g0)
+    gan.discriminator.set_weights(d0)
+    real_out = gan._d(real, labels, training=True)
+    fake_out = gan._d(gan._g(z_d[0], labels, training=True), labels, training=True)
+    gan.discriminator.set_weights(d1)
+    fake_g = gan._g(z_g, g_labels, training=True)
+    g_out = gan._d(fake_g, g_labels, training=True)
+    gan.generator.set_weights(g1)
+    as_np = lambda out: tuple(None if o is None else np.asarray(o, np.float64) for o in out)  # noqa: E731
+    return logs, types.SimpleNamespace(real=as_np(real_out), fake=as_np(fake_out), g=as_np(g_out),
+                                       g_labels=np.asarray(g_labels), fake_g=fake_g)
+
+
+@pytest.fixture(scope="module")
+def ten(digits):
+    return tf.constant(to_float(digits.x[:10]), tf.float32), tf.constant(digits.y[:10].astype(np.int32))
+
+
+def _gan(family, digits, guide=None, guide_weight=0.0, **overrides):
+    from cgan_study.generators.gan.trainer import build_gan
+
+    return build_gan(dataclasses.replace(TINY, **overrides), FAMILIES[family], digits, seed=0, guide=guide,
+                     guide_weight=guide_weight)
+
+
+def test_one_sided_label_smoothing_targets_real_at_one_minus_alpha_and_fake_at_zero(digits, ten):
+    logs, seen = _one_step(_gan("cgan", digits, label_smoothing=0.3), *ten)
+    expected = _bce(seen.real[0], 0.7) + _bce(seen.fake[0], 0.0)
+    assert float(logs["step_d_loss"]) == pytest.approx(expected, rel=1e-5)
+    assert float(logs["step_g_loss"]) == pytest.approx(_bce(seen.g[0], 1.0), rel=1e-5)  # G's target stays 1
+
+
+def test_the_acgan_class_loss_joins_both_steps_at_its_weight(digits, ten):
+    real, labels = ten
+    logs, seen = _one_step(_gan("acgan", digits, acgan_weight=2.0), real, labels)
+    y = labels.numpy()
+    d = _bce(seen.real[0], 1.0) + _bce(seen.fake[0], 0.0) + 2.0 * (_class_ce(y, seen.real[1])
+                                                                   + _class_ce(y, seen.fake[1]))
+    g = _bce(seen.g[0], 1.0) + 2.0 * _class_ce(seen.g_labels, seen.g[1])
+    assert float(logs["step_d_loss"]) == pytest.approx(d, rel=1e-5)
+    assert float(logs["step_g_loss"]) == pytest.approx(g, rel=1e-5)
+
+
+def test_d_steps_updates_d_that_many_times_per_g_update(digits, ten):
+    gan = _gan("cgan", digits, d_steps=3)
+    gan.train_step(ten)
+    assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 1
+    gan.train_step(ten)
+    assert int(gan.d_optimizer.iterations) == 6 and int(gan.g_optimizer.iterations) == 2
+
+
+def test_the_guided_cgan_adds_the_guides_cross_entropy_at_its_weight_to_g_loss(digits, ten):
+    import keras
+
+    keras.utils.set_random_seed(7)
+    guide = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    logs, seen = _one_step(_gan("cgan", digits, guide=guide, guide_weight=2.0), *ten)
+    p = np.asarray(guide(seen.fake_g, training=False), np.float64)
+    ce = float(np.mean(-np.log(np.clip(p[np.arange(10), seen.g_labels], 1e-7, 1.0))))
+    assert float(logs["guide_ce"]) == pytest.approx(ce, rel=1e-5)
+    assert float(logs["step_g_loss"]) == pytest.approx(_bce(seen.g[0], 1.0) + 2.0 * ce, rel=1e-5)

@@ -45,7 +45,7 @@ DIFFUSION_NUMBERS = ("diffT", "diffSchedule", "diffWidth", "diffPUncond", "diffE
 
 def config_numbers(root: Path) -> dict[str, str]:
     """Hyperparameters and sizes as the runs resolved them (their summary.csv config columns), not as typed here."""
-    from cgan_study.reporting.report import finished_runs
+    from cgan_study.reporting.tables import finished_runs
     from cgan_study.runtime import results
 
     def runs(sweep: str):

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
+from cgan_study.reporting import budget, diffusion, mix_ratios
 from cgan_study.reporting import findings as F
-from cgan_study.reporting import report
 
 P = "cfg.experiment."
 T2 = 4.302653
@@ -33,7 +33,7 @@ def tables(tmp_path):
                  _row("mix", "pca", "low_data", 10, base - 0.01, seed),
                  _row("mix", "diffusion", "low_data", 10, base + LOW_DATA[seed] + 0.02, seed)]
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    return report.mix_ratio_report(tmp_path)
+    return mix_ratios.mix_ratio_report(tmp_path)
 
 
 def test_verdicts_follow_the_interval_not_the_mean():
@@ -78,7 +78,7 @@ def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
                         f"{P}classifier.steps_per_epoch": 200})
             rows.append(row)
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    tables = report.budget_report(tmp_path)
+    tables = budget.budget_report(tmp_path)
     assert list(tables["budget_check"].columns[:4]) == ["cell", "600 steps", "1200 steps", "2400 steps"]
     paired = tables["budget_check_paired_long"].set_index(f"{P}classifier.epochs")
     assert paired.loc[12, "mean_diff"] == pytest.approx(0.0011) and bool(paired.loc[12, "converged"])
@@ -87,18 +87,17 @@ def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
 
 
 def test_trick_findings_sort_variants_by_their_paired_fid_interval():
-    paired = pd.DataFrame([
-        {"variant": "a", "label": "CGAN + A (vs CGAN)", "metric": "FID", "mean_diff": -2.0, "low": -3.0, "high": -1.0,
-         "n": 3},
-        {"variant": "b", "label": "CGAN + B (vs CGAN)", "metric": "FID", "mean_diff": 2.0, "low": 1.0, "high": 3.0,
-         "n": 3},
-        {"variant": "c", "label": "CGAN + C (vs CGAN)", "metric": "FID", "mean_diff": 0.5, "low": -1.0, "high": 2.0,
-         "n": 3},
-        {"variant": "d", "label": "CGAN + D (vs CGAN)", "metric": "FID", "mean_diff": -9.0, "low": float("nan"),
-         "high": float("nan"), "n": 1},   # one seed: no verdict, left out
-        {"variant": "a", "label": "CGAN + A (vs CGAN)", "metric": "success (points)", "mean_diff": 0.01,
-         "low": -0.01, "high": 0.03, "n": 3},
-    ])
+    fid = {"metric": "fid", "scale": 1.0, "lower_is_better": True}
+    success = {"metric": "success_rate", "scale": 100.0, "lower_is_better": False}
+
+    def row(variant, metric, mean, low, high, n):
+        return {"variant": variant.lower(), "label": f"CGAN + {variant}", "change": variant, "baseline": "cgan",
+                "baseline_name": "CGAN", **metric, "mean_diff": mean, "low": low, "high": high, "n": n}
+
+    paired = pd.DataFrame([row("A", fid, -2.0, -3.0, -1.0, 3), row("B", fid, 2.0, 1.0, 3.0, 3),
+                           row("C", fid, 0.5, -1.0, 2.0, 3),
+                           row("D", fid, -9.0, float("nan"), float("nan"), 1),   # one seed: no verdict, left out
+                           row("A", success, 0.01, -0.01, 0.03, 3)])
     found = F.trick_findings(paired)
     fid = found["findTricksFid"]
     # A lowers FID (better), B raises it (worse), C is inside noise, D (n = 1) is not judged; each variant is
@@ -126,7 +125,7 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
          d + "sampler": "ddim", d + "sample_steps": 20, d + "eta": 1.0, d + "guidance": 0.0},
     ])
     frame.loc[0, "fid"] = 8.0
-    vs = report.sampler_vs_ddpm(frame).set_index("run")
+    vs = diffusion.sampler_vs_ddpm(frame).set_index("run")
     half = 1.959964 * ((0.98 * 0.02 + 0.95 * 0.05) / 1000) ** 0.5
     assert vs.loc["S10", "speedup"] == pytest.approx(100.0)
     assert vs.loc["S10", "low"] == pytest.approx(-0.03 - half) and vs.loc["S10", "high"] == pytest.approx(-0.03 + half)
@@ -145,7 +144,7 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
     frame.loc[len(frame)] = {"run": "S20eta1w1", "success_rate": 0.995, "n_samples": 1000,
                              "sample_seconds_per_1000": 40.0, d + "sampler": "ddim", d + "sample_steps": 20,
                              d + "eta": 1.0, d + "guidance": 1.0, "fid": 20.0}
-    guided = F.sampler_findings(report.sampler_vs_ddpm(frame))["findGuidance"]
+    guided = F.sampler_findings(diffusion.sampler_vs_ddpm(frame))["findGuidance"]
     # Ordered by steps: the 20-step setting names its eta, the 50-step one (eta 0) does not.
     assert guided.index("scale 1 (20 DDIM steps, eta 1) gives 99.5%") < guided.index("scale 1 (50 DDIM steps)")
 
@@ -153,13 +152,16 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
 def test_collapse_finding_names_the_onset_and_each_mitigation():
     setup = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
     onsets = pd.DataFrame([
-        {"label": setup, "group": "collapse", "collapse_onset_epoch": "1", "epochs": 3},
-        {"label": "Collapse setup + minibatch discrimination", "group": "collapse", "collapse_onset_epoch": "none",
+        {"label": setup, "change": "", "collapse": "setup", "group": "collapse", "collapse_onset_epoch": "1",
          "epochs": 3},
-        {"label": "Collapse setup + PacGAN2 (D judges 2 samples at once)", "group": "collapse", "collapse_onset_epoch": "2",
+        {"label": "Collapse setup + minibatch discrimination", "change": "minibatch discrimination",
+         "collapse": "mitigation", "group": "collapse", "collapse_onset_epoch": "none", "epochs": 3},
+        {"label": "Collapse setup + PacGAN2 (D judges 2 samples at once)",
+         "change": "PacGAN2 (D judges 2 samples at once)", "collapse": "mitigation", "group": "collapse",
+         "collapse_onset_epoch": "2", "epochs": 3},
+        {"label": "DCGAN", "change": "", "collapse": "", "group": "collapse", "collapse_onset_epoch": "none",
          "epochs": 3},
-        {"label": "DCGAN", "group": "collapse", "collapse_onset_epoch": "none", "epochs": 3},
-        {"label": "CGAN", "group": "tricks", "collapse_onset_epoch": "none", "epochs": 3},
+        {"label": "CGAN", "change": "", "collapse": "", "group": "tricks", "collapse_onset_epoch": "none", "epochs": 3},
     ])
     text = F.collapse_findings(onsets)["findCollapse"]
     assert text.startswith(f"The collapse setup ({setup}) collapses at epoch 1 (of 3)")
@@ -185,10 +187,17 @@ def test_scorer_and_search_findings_read_their_tables():
 
 
 def test_a_variant_is_named_by_what_it_changes_against_its_baseline():
-    assert F._against("CGAN + WGAN loss (weight clipping, 5 D steps) (vs CGAN)") == (
-        "WGAN loss (weight clipping, 5 D steps)", "CGAN")
-    assert F._against("AC-GAN (vs CGAN)") == ("AC-GAN", "CGAN")
-    assert F._against("Collapse setup + PacGAN2 (vs collapse setup)") == ("PacGAN2", "collapse setup")
+    from cgan_study.reporting.labels import variant_name
+    from cgan_study.study.presets import COLLAPSE, WGAN_CLIP
+
+    cgan, setup = variant_name({"augment.generator": "cgan"}), variant_name(COLLAPSE)
+    wgan = variant_name({"augment.generator": "cgan", **WGAN_CLIP, "gan.d_steps": 3})
+    changed = "WGAN loss (weight clipping), RMSProp, G lr 5e-05 / D lr 5e-05, 3 D steps per G step"
+    assert (wgan.against(cgan), cgan.as_baseline) == (changed, "CGAN")
+    assert variant_name({"augment.generator": "acgan"}).against(cgan) == "AC-GAN"
+    pack = variant_name({**COLLAPSE, "gan.pack": 2})
+    assert (pack.against(setup), setup.as_baseline) == ("PacGAN2 (D judges 2 samples at once)", "collapse setup")
+    assert setup.against(variant_name({"augment.generator": "dcgan"})) == setup.label   # named in full
     assert F._join(["a"]) == "a" and F._join(["a", "b", "c"]) == "a, b and c"
 
 
@@ -202,10 +211,10 @@ def test_generators_are_ranked_by_fid_under_their_readable_names():
 
 def test_the_limitations_name_scored_generators_missing_from_the_augmentation_study():
     generators = pd.DataFrame({"generator": ["cgan", "dcgan", "pca", "diffusion"]})
-    few = pd.DataFrame({"setting": ["real", "mix, cgan (coursework)", "filter, pca (low_data)"]})
+    few = pd.DataFrame({"strategy": ["real", "mix", "filter"], "generator": [None, "cgan", "pca"]})
     assert F.study_coverage_findings(generators, few) == {
         "findStudyCoverage": "Of the scored generators, diffusion does not yet enter the augmentation study."}
-    few.loc[3] = {"setting": "mix, diffusion (low_data)"}   # the unconditional DCGAN is never an arm
+    few.loc[3] = {"strategy": "mix", "generator": "diffusion"}   # the unconditional DCGAN is never an arm
     assert F.study_coverage_findings(generators, few)["findStudyCoverage"].startswith("Every scored generator")
     assert F.study_coverage_findings(None, few) == {}
 
@@ -243,7 +252,7 @@ def test_guidance_target_pairs_guided_rows_with_the_same_seeds_unguided_and_the_
     pd.DataFrame([_scored("w0.50", "diffusion", 0, 0.5, 0.984, 8.0),
                   _scored("w0.75", "diffusion", 0, 0.75, 0.99, 9.2),
                   _scored("w1.00", "diffusion", 0, 1.0, 0.995, 9.4)]).to_csv(guided / "summary.csv", index=False)
-    out = report.diffusion_guidance_report(guided)
+    out = diffusion.diffusion_guidance_report(guided)
     long = out["guidance_target_long"].set_index("guidance")
     assert list(long.index) == [0.0, 0.5, 0.75, 1.0]
     assert long.loc[0.0, "success_rate"] == pytest.approx(0.92) and long.loc[0.0, "seeds"] == "0"
@@ -266,7 +275,7 @@ def test_cas_findings_name_the_cgan_and_the_generator_with_the_highest_mean(tmp_
                       synth=1.0),
                  _row("synthetic_only", "pca", "coursework", 0, base - 0.03, seed, synth=1.0)]
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    found = F.study_findings(report.mix_ratio_report(tmp_path))
+    found = F.study_findings(mix_ratios.mix_ratio_report(tmp_path))
     assert "60,000 CGAN digits alone hurts compared with training on all real digits: -4.00 points" in found["findCas"]
     # diffusion: -2, -1, -2 points (mean -1.67), the highest of the three generators
     assert found["findCasBest"].startswith("Training on 60,000 diffusion digits alone (the highest mean of all "

@@ -36,7 +36,7 @@ def test_the_template_uses_only_macros_that_the_report_can_define():
 
     main = (REPO / "paper" / "main.tex").read_text()
     used = set(re.findall(r"\\([a-z][A-Za-z]+)\{?\}?", main))
-    source = (REPO / "experiments" / "report.py").read_text() + (REPO / "cgan_study" / "findings.py").read_text()
+    source = (REPO / "experiments" / "report.py").read_text() + Path(findings.__file__).read_text()
     numbers = {name for name in used if f'"{name}"' in source or f"{name}=" in source}
     assert {"nSeeds", "clfSteps", "scorerAccuracy", "nnAccuracy"} <= numbers
     assert set(findings.TRICKS_NUMBERS) <= set(re.findall(r'"([a-zA-Z]+)"', source))

@@ -3,7 +3,15 @@ summaries written before the generator registry read into the same columns."""
 import pandas as pd
 import pytest
 
-from cgan_study.reporting import report
+from cgan_study.reporting import (
+    generators,
+    labels,
+    latex,
+    mix_ratios,
+    stats,
+    tables,
+    tricks,
+)
 
 P = "cfg.experiment."
 
@@ -24,7 +32,7 @@ def test_few_shot_table_groups_by_strategy_and_generator_and_keeps_unknown_ones(
                  _row(f"mix-new-{seed}", "mix", "brand_new", "low_data", 10, 0.60, seed),      # not registered
                  _row(f"odd-{seed}", "mystery", "cgan", "coursework", 10, 0.50, seed)]          # not declared
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    tables = report.mix_ratio_report(tmp_path)
+    tables = mix_ratios.mix_ratio_report(tmp_path)
     settings = list(tables["few_shot"].iloc[:, 0])
     assert settings == ["real", "mix, cgan (low_data)", "mix, cvae (low_data)", "mix, brand_new (low_data)",
                         "mystery, cgan (coursework)"]
@@ -43,7 +51,7 @@ def test_cas_table_pairs_each_generator_with_real_only_and_shows_readable_names(
                  {**_row(f"cas-guided-{seed}", "synthetic_only", "guided_cgan", "coursework", 0, base - 0.05, seed),
                   f"{P}augment.synth_fraction": 1.0}]
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    table = report.mix_ratio_report(tmp_path)["cas"]
+    table = mix_ratios.mix_ratio_report(tmp_path)["cas"]
     assert list(table["training data"]) == ["synthetic only (60,000 guided_cgan digits)", "real only (all real digits)"]
     assert table["vs real only (points)"].iloc[0].startswith("-5.00")
     tex = (tmp_path / "tables" / "cas.tex").read_text()
@@ -51,16 +59,19 @@ def test_cas_table_pairs_each_generator_with_real_only_and_shows_readable_names(
 
 
 def test_readable_setting_names_the_generator_by_its_label_and_leaves_the_rest():
-    assert report.readable_setting("mix, guided_cgan (coursework)") == "mix, classifier-guided CGAN (coursework)"
-    assert report.readable_setting("filter, acgan (low_data)") == "filter, AC-GAN (low_data)"
-    assert report.readable_setting("real") == "real"
-    assert report.readable_setting("mix, brand_new (low_data)") == "mix, brand_new (low_data)"
+    assert labels.readable_setting("mix", "guided_cgan", "coursework") == "mix, classifier-guided CGAN (coursework)"
+    assert labels.readable_setting("filter", "acgan", "low_data") == "filter, AC-GAN (low_data)"
+    assert labels.readable_setting("real", None, None) == "real"
+    assert labels.readable_setting("mix", "brand_new", "low_data") == "mix, brand_new (low_data)"
+    # The CSV's label keeps the registry name; it is made from the same columns, never parsed back.
+    assert labels.setting_label("mix", "guided_cgan", "coursework") == "mix, guided_cgan (coursework)"
+    assert labels.setting_label("affine", "cgan", "coursework") == "affine"
 
 
 def test_summaries_from_before_the_registry_are_read_into_strategy_and_generator():
     old = pd.DataFrame({f"{P}augment.arm": ["mix", "pca", "real", "filter"],
                         f"{P}gan.family": ["cgan", "cgan", "cgan", "acgan"]})
-    frame = report.with_strategy_and_generator(old)
+    frame = tables.with_strategy_and_generator(old)
     assert list(frame["strategy"]) == ["mix", "mix", "real", "filter"]
     assert list(frame["generator"]) == ["cgan", "pca", "cgan", "acgan"]
 
@@ -75,7 +86,7 @@ def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_
                          "precision": 0.8, "recall": 0.5, "classes_covered": 10, "gan.train_seconds": 60.0,
                          "gan.elbo": -95.0 if gen == "cvae" else None})
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    table = report.generators_report(tmp_path)["generators"].set_index("generator")
+    table = generators.generators_report(tmp_path)["generators"].set_index("generator")
     assert list(table.index) == ["CGAN", "CVAE", "unlisted"]   # registered generators by their readable names
     assert table.loc["CGAN", "success (%)"] == "98.50 ± 0.71" and table.loc["CVAE", "FID"] == "105.0 ± 7.1"
     assert table.loc["CVAE", "ELBO"] == "-95.0" and table.loc["CGAN", "ELBO"] == "--"
@@ -84,18 +95,18 @@ def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_
 
 def test_t_interval_and_paired_differences_against_a_hand_computed_case():
     # differences 1, 2, 3 points: mean 2, sd 1, n 3, t(0.975, 2) = 4.302653 -> 2 +- 2.484138
-    mean, low, high, n = report.t_interval([0.01, 0.02, 0.03])
+    mean, low, high, n = stats.t_interval([0.01, 0.02, 0.03])
     assert (n, round(mean, 6)) == (3, 0.02) and abs(low - (0.02 - 0.02484138)) < 1e-7
     frame = pd.DataFrame({"k": [10] * 6, "seed": [0, 1, 2] * 2, "setting": ["mix"] * 3 + ["filter"] * 3,
                           "test_accuracy": [0.81, 0.82, 0.83, 0.821, 0.819, 0.820]})
     baseline = pd.DataFrame({"k": [10] * 3, "seed": [2, 0, 1], "test_accuracy": [0.80, 0.80, 0.80]})
-    diffs = report.paired_differences(frame, baseline, ["k", "seed"], ["setting", "k"]).set_index("setting")
+    diffs = stats.paired_differences(frame, baseline, ["k", "seed"], ["setting", "k"]).set_index("setting")
     assert diffs.loc["mix", "mean_diff"] == pytest.approx(0.02) and not diffs.loc["mix", "excludes_zero"]
     assert diffs.loc["filter", "mean_diff"] == pytest.approx(0.02) and diffs.loc["filter", "excludes_zero"]
-    assert report.fmt_difference(0.02, 0.0175, 0.0225, 3) == "+2.00 [+1.75, +2.25]*"
+    assert labels.fmt_difference(0.02, 0.0175, 0.0225, 3) == "+2.00 [+1.75, +2.25]*"
     # pairing is by seed, not by row order: a swapped seed column changes the answer
     swapped = baseline.assign(test_accuracy=[0.79, 0.80, 0.81])
-    again = report.paired_differences(frame, swapped, ["k", "seed"], ["setting", "k"]).set_index("setting")
+    again = stats.paired_differences(frame, swapped, ["k", "seed"], ["setting", "k"]).set_index("setting")
     # seed 0: .81 - .80, seed 1: .82 - .81, seed 2: .83 - .79 -> 1, 1, 4 points: mean 2, sd sqrt(3), half 4.30
     assert again.loc["mix", "mean_diff"] == pytest.approx(0.02)
     assert again.loc["mix", "high"] - again.loc["mix", "mean_diff"] == pytest.approx(0.04302653, rel=1e-5)
@@ -115,7 +126,7 @@ def test_per_class_table_and_confusion_from_each_seeds_metrics(tmp_path):
         (tmp_path / f"cgan-seed{seed}").mkdir()
         (tmp_path / f"cgan-seed{seed}" / results.METRICS).write_text(json.dumps({"confusion": confusion.tolist()}))
         rows.append({"run": f"cgan-seed{seed}"})
-    tables = report.per_class_tables(tmp_path, pd.DataFrame(rows), "cgan")
+    tables = generators.per_class_tables(tmp_path, pd.DataFrame(rows), "cgan")
     per_class = tables["per_class_cgan"].set_index("class")
     assert per_class.loc[3, "success (%)"] == "85.00 ± 7.07 (n=2)" and per_class.loc[0, "success (%)"] == \
         "100.00 ± 0.00 (n=2)"
@@ -124,31 +135,31 @@ def test_per_class_table_and_confusion_from_each_seeds_metrics(tmp_path):
 
 
 def test_variant_labels_read_as_words_not_config_strings():
-    assert report.variant_label({"augment.generator": "cgan", "seed": 1}) == "CGAN"
-    assert report.variant_label({"augment.generator": "cgan", "gan.label_smoothing": 0.25}) == \
+    assert labels.variant_label({"augment.generator": "cgan", "seed": 1}) == "CGAN"
+    assert labels.variant_label({"augment.generator": "cgan", "gan.label_smoothing": 0.25}) == \
         "CGAN + one-sided label smoothing 0.25"
-    assert report.variant_label({"gan.family": "dcgan", "gan.g_lr": 0.005, "gan.d_lr": 0.0001,
+    assert labels.variant_label({"gan.family": "dcgan", "gan.g_lr": 0.005, "gan.d_lr": 0.0001,
                                  "gan.minibatch_discrimination": True}) == \
         "DCGAN + G lr 0.005 / D lr 0.0001, minibatch discrimination"
-    assert report.variant_label({"augment.generator": "newgen", "gan.loss": "wgan"}) == \
+    assert labels.variant_label({"augment.generator": "newgen", "gan.loss": "wgan"}) == \
         "newgen + WGAN loss (weight clipping)"
     # The collapse setup is named in full once; its mitigations by what they add to it.
     setup = {"augment.generator": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
-    assert report.variant_label(setup) == "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
-    assert report.variant_label({**setup, "gan.pack": 2}) == "Collapse setup + PacGAN2 (D judges 2 samples at once)"
-    assert report.variant_label({**setup, "gan.g_lr": 1e-4, "gan.d_lr": 4e-4}) == \
+    assert labels.variant_label(setup) == "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+    assert labels.variant_label({**setup, "gan.pack": 2}) == "Collapse setup + PacGAN2 (D judges 2 samples at once)"
+    assert labels.variant_label({**setup, "gan.g_lr": 1e-4, "gan.d_lr": 4e-4}) == \
         "Collapse setup + TTUR, G lr 0.0001 / D lr 0.0004"
     wgan = {"augment.generator": "cgan", "gan.loss": "wgan", "gan.optimizer": "rmsprop", "gan.g_lr": 5e-5,
             "gan.d_lr": 5e-5, "gan.d_steps": 5}
-    assert report.variant_label(wgan) == "CGAN + WGAN loss (weight clipping, as published: RMSProp 5e-5, 5 D steps)"
-    assert report.variant_label({**wgan, "gan.d_steps": 3}) == \
+    assert labels.variant_label(wgan) == "CGAN + WGAN loss (weight clipping, as published: RMSProp 5e-5, 5 D steps)"
+    assert labels.variant_label({**wgan, "gan.d_steps": 3}) == \
         "CGAN + WGAN loss (weight clipping), RMSProp, G lr 5e-05 / D lr 5e-05, 3 D steps per G step"
 
 
 def test_a_collapsed_generators_row_is_flagged_even_with_perfect_precision():
     runs = pd.DataFrame({"precision": [1.0], "recall": [0.0], "coverage": [0.01]})
-    assert report.flagged_collapse(runs)
-    assert not report.flagged_collapse(pd.DataFrame({"precision": [0.8], "recall": [0.5], "coverage": [0.9]}))
+    assert stats.flagged_collapse(runs)
+    assert not stats.flagged_collapse(pd.DataFrame({"precision": [0.8], "recall": [0.5], "coverage": [0.9]}))
 
 
 def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
@@ -169,16 +180,20 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
                          "recall": 0.5, "precision": 0.5, "classes_covered": 10, "class_entropy": 2.3,
                          "fid_real_reference": 2.0, "scorer_test_accuracy": 0.99, **extra})
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
-    tables = report.tricks_report(tmp_path)
+    tables = tricks.tricks_report(tmp_path)
     paired = tables["tricks_paired_long"].set_index(["variant", "metric"])
-    assert paired.loc[("cgan-ls0.25", "success (points)"), "mean_diff"] == pytest.approx(0.02)
-    assert paired.loc[("cgan-ls0.25", "success (points)"), "cell"] == "+2.00 [+2.00, +2.00]*"
+    assert paired.loc[("cgan-ls0.25", "success_rate"), "mean_diff"] == pytest.approx(0.02)
+    assert paired.loc[("cgan-ls0.25", "success_rate"), "cell"] == "+2.00 [+2.00, +2.00]*"
+    assert paired.loc[("cgan-ls0.25", "success_rate"), ["scale", "lower_is_better"]].tolist() == [100.0, False]
+    assert paired.loc[("cgan-ls0.25", "fid"), ["scale", "lower_is_better"]].tolist() == [1.0, True]
+    assert paired.loc[("cgan-ls0.25", "fid"), ["baseline", "change"]].tolist() == ["cgan", "one-sided label smoothing 0.25"]
     # The mitigation is judged against the collapse setup it mitigates (FID 100 vs 300), the setup against DCGAN.
-    assert paired.loc[("dcgan-setup-mbd", "FID"), "label"].endswith("(vs collapse setup)")
-    assert paired.loc[("dcgan-setup-mbd", "FID"), "mean_diff"] == pytest.approx(-200.0)
-    assert paired.loc[("dcgan-setup", "FID"), "label"].endswith("(vs DCGAN)")
-    assert paired.loc[("dcgan-setup", "FID"), "mean_diff"] == pytest.approx(290.0)
-    assert ("dcgan-setup", "success (points)") not in paired.index   # unconditional: no success rate
+    assert paired.loc[("dcgan-setup-mbd", "fid"), ["baseline", "baseline_name"]].tolist() == ["dcgan-setup",
+                                                                                            "collapse setup"]
+    assert paired.loc[("dcgan-setup-mbd", "fid"), "mean_diff"] == pytest.approx(-200.0)
+    assert paired.loc[("dcgan-setup", "fid"), ["baseline", "baseline_name"]].tolist() == ["dcgan", "DCGAN"]
+    assert paired.loc[("dcgan-setup", "fid"), "mean_diff"] == pytest.approx(290.0)
+    assert ("dcgan-setup", "success_rate") not in paired.index   # unconditional: no success rate
     # Verdicts follow the intervals: FID 5 lower on every seed helps, success +2/0/+2 points cannot be told.
     table = tables["tricks_paired"]
     verdicts = table.set_index("variant")["verdict"]
@@ -198,18 +213,18 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
 def test_latex_tables_show_a_dash_for_a_missing_number_and_wrap_their_label_column():
     table = pd.DataFrame({"variant": ["DCGAN, beta_1 0.9", "CGAN"], "success (%)": [float("nan"), "90.1 ± 1.0"],
                           "n": [1, 3]})
-    tex = report.to_latex(table, "c", "tab:x", report.wrapped_first_column(table, "3cm"))
+    tex = latex.to_latex(table, "c", "tab:x", latex.wrapped_first_column(table, "3cm"))
     assert "nan" not in tex and "DCGAN, $\\beta_1$ 0.9 & -- & 1 \\\\" in tex
     assert "\\begin{tabular}{>{\\raggedright\\arraybackslash}p{3cm}rr}" in tex and "90.1 $\\pm$ 1.0" in tex
-    assert report.wrapped_first_column(table, "3cm", last="2cm").endswith("r>{\\raggedright\\arraybackslash}p{2cm}")
+    assert latex.wrapped_first_column(table, "3cm", last="2cm").endswith("r>{\\raggedright\\arraybackslash}p{2cm}")
 
 
 def test_loss_trend_is_the_fitted_slope_of_the_second_half_over_its_mean():
     # Second half 10, 9, 8: slope -1 per epoch over a mean of 9 -> -11.1% per epoch; the first half is ignored.
-    assert report.loss_trend([50.0, 30.0, 20.0, 10.0, 9.0, 8.0]) == pytest.approx(-100 / 9)
-    assert report.loss_trend([3.0, 2.0, 2.0, 2.0]) == pytest.approx(0.0)
+    assert stats.loss_trend([50.0, 30.0, 20.0, 10.0, 9.0, 8.0]) == pytest.approx(-100 / 9)
+    assert stats.loss_trend([3.0, 2.0, 2.0, 2.0]) == pytest.approx(0.0)
     with pytest.raises(ValueError, match="at least 4 epochs"):
-        report.loss_trend([1.0, 0.5])
+        stats.loss_trend([1.0, 0.5])
 
 
 def test_generator_loss_trends_read_each_distinct_artifact_once_and_skip_gan_histories(tmp_path):
@@ -223,7 +238,7 @@ def test_generator_loss_trends_read_each_distinct_artifact_once_and_skip_gan_his
     frame = pd.DataFrame({"generator": ["diffusion", "diffusion", "diffusion", "cgan", "cgan"],
                           "protocol": ["low_data"] * 5,
                           "generator_artifact": ["a", "a", "b", "gan", None]})
-    trend = report.generator_loss_trends(tmp_path, frame, "protocol")
+    trend = mix_ratios.generator_loss_trends(tmp_path, frame, "protocol")
     assert len(trend) == 1  # the GAN logs no likelihood-type loss
     row = trend.iloc[0]
     # a: second half 2, 1 -> -66.7%; b: 3, 3 -> 0%; "a" appears twice but is one model.

@@ -2,23 +2,21 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 import pandas as pd
 
-HELPS, HURTS, NO_EFFECT, TOO_FEW = "helps", "hurts", "no detectable effect", "too few seeds"
-
-
-def verdict(low: float, high: float, n: int) -> str:
-    """helps (interval above 0), hurts (below 0), no detectable effect (contains 0); too few seeds below n = 2."""
-    if n < 2 or low != low or high != high:
-        return TOO_FEW
-    if low > 0:
-        return HELPS
-    if high < 0:
-        return HURTS
-    return NO_EFFECT
+from cgan_study.reporting.labels import readable_setting
+from cgan_study.reporting.stats import (
+    HELPS,
+    HURTS,
+    NO_EFFECT,
+    TOO_FEW,
+    improvement,
+    paired_differences,
+    t_interval,
+    verdict,
+)
 
 
 def points(x: float) -> str:
@@ -67,17 +65,24 @@ def from_row(row: pd.Series, what: str, baseline: str) -> Comparison:
     return Comparison(what, baseline, float(row["mean_diff"]), float(row["low"]), float(row["high"]), int(row["n"]))
 
 
+def select(frame: pd.DataFrame, **where) -> pd.DataFrame | None:
+    """The rows matching every `column=value` (floats compared with isclose); None if a column is missing."""
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        if column not in frame:
+            return None
+        col = frame[column]
+        mask &= col.map(lambda v: math.isclose(v, value)) if isinstance(value, float) else col == value
+    return frame[mask]
+
+
 def lookup(paired: pd.DataFrame | None, **where) -> pd.Series | None:
     """The one row of a paired-differences table matching every `column=value`; None if absent."""
     if paired is None or paired.empty:
         return None
-    mask = pd.Series(True, index=paired.index)
-    for column, value in where.items():
-        if column not in paired:
-            return None
-        col = paired[column]
-        mask &= col.map(lambda v: math.isclose(v, value)) if isinstance(value, float) else col == value
-    rows = paired[mask]
+    rows = select(paired, **where)
+    if rows is None:
+        return None
     if len(rows) > 1:
         raise ValueError(f"more than one paired row matches {where}")
     return rows.iloc[0] if len(rows) else None
@@ -93,15 +98,19 @@ def compare(paired: pd.DataFrame | None, what: str, baseline: str, **where) -> C
 K_FOCUS = 10   # the k at which every generator and strategy ran
 
 
-def _setting_vs_setting(runs: pd.DataFrame | None, a: str, b: str, k: int) -> pd.Series | None:
-    """Paired differences (same k, same seed) of setting a minus setting b, as one row; None if either is absent."""
-    from cgan_study.reporting.report import paired_differences
+def mix(generator: str, protocol: str) -> dict[str, str]:
+    """The setting that mixes `generator`'s digits trained under `protocol`, as columns to look it up by."""
+    return {"strategy": "mix", "generator": generator, "protocol": protocol}
 
+
+def _setting_vs_setting(runs: pd.DataFrame | None, a: dict, b: dict, k: int) -> pd.Series | None:
+    """Paired differences (same k, same seed) of setting a minus setting b (each given by its columns, e.g.
+    strategy, generator, protocol), as one row; None if either is absent."""
     if runs is None or runs.empty:
         return None
     at = runs[runs["k"] == k]
-    left, right = at[at["setting"] == a], at[at["setting"] == b]
-    if left.empty or right.empty:
+    left, right = select(at, **a), select(at, **b)
+    if left is None or right is None or left.empty or right.empty:
         return None
     diffs = paired_differences(left, right, ["k", "seed"], ["setting"])
     return diffs.iloc[0] if len(diffs) else None
@@ -123,35 +132,34 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     honest = f"Under the low-data protocol (each generator trained on the same k = {k} real digits per class as " \
              "the classifier)"
     found = {
-        "findLowDataMix": _sentence(lookup(few, setting="mix, cgan (low_data)", k=k),
+        "findLowDataMix": _sentence(lookup(few, **mix("cgan", "low_data"), k=k),
                                     f"mixing 600 CGAN digits per class into k = {k} real digits per class, the CGAN "
                                     "trained on those same digits (low-data protocol),", "real digits alone"),
-        "findCourseworkMix": _sentence(lookup(few, setting="mix, cgan (coursework)", k=k),
+        "findCourseworkMix": _sentence(lookup(few, **mix("cgan", "coursework"), k=k),
                                        f"mixing 600 CGAN digits per class into k = {k} real digits per class, the "
                                        "CGAN trained on all labelled training digits (coursework protocol, an upper "
                                        "bound that leaks labels the classifier may not see),", "real digits alone"),
-        "findAffine": _sentence(lookup(few, setting="affine", k=k),
+        "findAffine": _sentence(lookup(few, strategy="affine", k=k),
                                 f"classical augmentation (random shifts, rotations and zooms) of k = {k} real digits "
                                 "per class", "the same digits unaugmented"),
     }
     if few is not None and not few.empty:
-        low = few[(few["k"] == k) & few["setting"].str.contains(r"\(low_data\)", regex=True)]
+        low = few[(few["k"] == k) & (few["protocol"] == "low_data")]
         if not low.empty:
-            from cgan_study.reporting.report import readable_setting
-
             best = low.loc[low["mean_diff"].idxmax()]
-            n, shown = int(best["n"]), readable_setting(best["setting"])
+            n, shown = int(best["n"]), readable_setting(best["strategy"], best["generator"], best["protocol"])
             found["findBestHonest"] = (f"{honest}, the best generator arm at k = {k} is {shown}: "
                                        f"{interval_text(best['mean_diff'], best['low'], best['high'], n)} "
                                        f"against real digits alone ({verdict(best['low'], best['high'], n)}).")
-            row = _setting_vs_setting(runs, "affine", best["setting"], k)
+            row = _setting_vs_setting(runs, {"strategy": "affine"}, {c: best[c] for c in ("strategy", "generator",
+                                                                                        "protocol")}, k)
             found["findAffineVsHonest"] = _sentence(row, "classical augmentation",
                                                     f"the best low-data generator arm ({shown})")
-    found["findPcaVsCgan"] = _sentence(_setting_vs_setting(runs, "mix, pca (coursework)", "mix, cgan (coursework)", k),
+    found["findPcaVsCgan"] = _sentence(_setting_vs_setting(runs, mix("pca", "coursework"), mix("cgan", "coursework"), k),
                                        f"mixing digits of the PCA generator (a Gaussian per class) at k = {k}",
                                        "the CGAN's digits (both coursework protocol)")
     found["findDiffusionVsCgan"] = _sentence(
-        _setting_vs_setting(runs, "mix, diffusion (low_data)", "mix, cgan (low_data)", k),
+        _setting_vs_setting(runs, mix("diffusion", "low_data"), mix("cgan", "low_data"), k),
         f"mixing digits of the diffusion model at k = {k}", "the CGAN's digits (both trained on the same k real "
                                                             "digits per class, low-data protocol)")
     grid = tables.get("mix_grid_paired_long")
@@ -209,8 +217,6 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
 
 def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
     """Q3: the default CGAN's success rate against the scorer's own test accuracy; the generators ranked by FID."""
-    from cgan_study.reporting.report import t_interval
-
     if runs is None or runs.empty or "success_rate" not in runs:
         return {}
     out = {}
@@ -236,13 +242,13 @@ def generator_findings(runs: pd.DataFrame | None) -> dict[str, str]:
 
 
 def study_coverage_findings(generators: pd.DataFrame | None, few_runs: pd.DataFrame | None) -> dict[str, str]:
-    """Limitations: which scored conditional generators have no arm in the augmentation study (settings read
-    'strategy, generator (protocol)'), or that every one has."""
+    """Limitations: which scored conditional generators have no arm in the augmentation study (the few-shot runs'
+    `generator` column, empty for settings without synthetic digits), or that every one has."""
     from cgan_study.generators import REGISTRY, display_name
 
-    if generators is None or generators.empty or few_runs is None or few_runs.empty or "setting" not in few_runs:
+    if generators is None or generators.empty or few_runs is None or few_runs.empty or "generator" not in few_runs:
         return {}
-    used = set(re.findall(r", (\w+) \(", " ".join(few_runs["setting"].astype(str))))
+    used = set(few_runs["generator"].dropna())
     scored = [g for g in dict.fromkeys(generators["generator"]) if g not in REGISTRY or REGISTRY[g].conditional]
     missing = [display_name(g) for g in scored if g not in used]
     if not missing:
@@ -366,37 +372,25 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _against(label: str) -> tuple[str, str]:
-    """'CGAN + VBN in G (vs CGAN)' -> ('VBN in G', 'CGAN'): the variant's own part and its baseline's name."""
-    match = re.search(r" \(vs ([^()]*)\)$", label)
-    if match is None:
-        return label, ""
-    own, base = label[:match.start()], match.group(1)
-    prefix = f"{base} + "
-    return (own[len(prefix):] if own.lower().startswith(prefix.lower()) else own), base
-
-
 def trick_findings(paired: pd.DataFrame | None) -> dict[str, str]:
     """Q1-Q2: each GAN variant against its baseline seed by seed, judged on FID (lower is better) by its paired 95%
     interval: which lower it, which raise it, which cannot be told from the baseline; success rate alike. One
-    sentence per baseline, the variants named by what they change."""
+    sentence per baseline, the variants named by what they change (the paired table's `change`, `baseline_name`,
+    `metric`, `scale` and `lower_is_better` columns)."""
     if paired is None or paired.empty:
         return {}
     out = {}
-    for metric, key, better in (("FID", "findTricksFid", "lower"), ("success (points)", "findTricksSuccess",
-                                                                     "higher")):
+    for metric, key, name, digits in (("fid", "findTricksFid", "FID", 1),
+                                      ("success_rate", "findTricksSuccess", "the success rate", 2)):
         rows = paired[(paired["metric"] == metric) & (paired["n"] >= 2)]
         if rows.empty:
             continue
-        name = "FID" if metric == "FID" else "the success rate"
-        scale, digits = (100, 2) if "points" in metric else (1, 1)
+        better = "lower" if bool(rows["lower_is_better"].iloc[0]) else "higher"
         by_base: dict[str, dict[str, list[str]]] = {}
         ns: dict[str, set[int]] = {}
         for r in rows.itertuples():
-            own, base = _against(r.label)
-            v = verdict(r.low, r.high, int(r.n))
-            if metric == "FID":  # a lower FID is the improvement
-                v = {HELPS: HURTS, HURTS: HELPS}.get(v, v)
+            own, base, scale = r.change, r.baseline_name, r.scale
+            v = improvement(verdict(r.low, r.high, int(r.n)), bool(r.lower_is_better))
             groups = by_base.setdefault(base, {HELPS: [], HURTS: [], NO_EFFECT: []})
             ns.setdefault(base, set()).add(int(r.n))
             groups[v].append(f"{own} ({scale * r.mean_diff:+.{digits}f} [{scale * r.low:+.{digits}f}, "
@@ -430,10 +424,8 @@ def tricks_numbers(means: pd.DataFrame) -> dict[str, str]:
     out = {"tricksEpochs": ", ".join(str(int(e)) for e in sorted(means["epochs"].unique()))}
     conditional = means["family"].map(lambda name: REGISTRY[name].conditional if name in REGISTRY else True)
     cond = means[conditional].dropna(subset=["success_rate"])
-    def name(variant: str) -> str:
-        label = means.loc[variant, "label"] if "label" in means else variant
-        # Used mid-sentence: "Collapse setup + ..." loses its capital.
-        return "c" + label[1:] if label.startswith("Collapse setup") else label
+    def name(variant: str) -> str:   # used mid-sentence (labels.VariantName.in_sentence)
+        return means.loc[variant, "label_in_sentence"] if "label_in_sentence" in means else variant
     if len(cond):
         best = cond["success_rate"].idxmax()
         out.update(bestCondVariant=name(best), bestCondSuccess=f"{100 * cond.loc[best, 'success_rate']:.2f}")
@@ -454,8 +446,8 @@ def collapse_findings(onsets: pd.DataFrame | None) -> dict[str, str]:
     if onsets is None or onsets.empty:
         return {}
     group = onsets[onsets["group"] == "collapse"]
-    # The plain setup's label ends "(collapse setup)"; its mitigations' begin "Collapse setup + ".
-    setup = group[group["label"].str.contains("collapse setup", case=False, regex=False)]
+    # The collapse setup itself and its mitigations (labels.VariantName.collapse), each mitigation by its change.
+    setup = group[group["collapse"].isin(("setup", "mitigation"))]
     if setup.empty:
         return {}
 
@@ -466,12 +458,12 @@ def collapse_findings(onsets: pd.DataFrame | None) -> dict[str, str]:
             return f"does not collapse within {epochs} epochs"
         return "collapses at epoch " + ", ".join(values) + f" (of {epochs})"
 
-    plain = setup[~setup["label"].str.contains(r"\+", regex=True)]
+    plain = setup[setup["change"] == ""]
     parts = []
     if not plain.empty:
         parts.append(f"The collapse setup ({plain['label'].iloc[0]}) {when(plain)}")
-    for label, rows in setup[setup["label"].str.contains(r"\+", regex=True)].groupby("label", sort=False):
-        parts.append(f"with {label.split(' + ', 1)[1]} it {when(rows)}")
+    for _, rows in setup[setup["change"] != ""].groupby("label", sort=False):
+        parts.append(f"with {rows['change'].iloc[0]} it {when(rows)}")
     return {"findCollapse": "; ".join(parts) + " (collapse: fewer than 10 classes covered or recall below 0.1 in "
                                               "2,000 samples scored after every epoch)."}
 

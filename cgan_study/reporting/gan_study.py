@@ -5,18 +5,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from cgan_study.reporting.report import (
-    _col,
-    _figure,
-    _overrides,
-    _save_figure,
-    _save_table,
-    finished_runs,
-    fmt,
-    fmt_difference,
-    paired_differences,
-    variant_label,
-    wrapped_first_column,
+from cgan_study.reporting.figures import figure, save_figure
+from cgan_study.reporting.labels import fmt, variant_name
+from cgan_study.reporting.latex import wrapped_first_column
+from cgan_study.reporting.tables import (
+    config_column,
+    run_overrides,
+    run_variants,
+    save_table,
 )
 from cgan_study.runtime import results
 
@@ -35,10 +31,17 @@ def variant_group(overrides: dict) -> str:
 
 
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each run's variant (its name without the seed) and, from its overrides, the variant in words: `label`,
+    what it `change`s, its part in the collapse study (`collapse`), its table `rank` and its figure `group`."""
     frame = frame.copy()
-    frame["variant"] = [r.rsplit("-seed", 1)[0] if "-seed" in r else r for r in frame["run"]]
-    overrides = [_overrides(row) for _, row in frame.iterrows()]
-    frame["label"] = [variant_label(o) for o in overrides]
+    frame["variant"] = run_variants(frame)
+    overrides = [run_overrides(row) for _, row in frame.iterrows()]
+    names = [variant_name(o) for o in overrides]
+    frame["label"] = [name.label for name in names]
+    frame["label_in_sentence"] = [name.in_sentence for name in names]
+    frame["change"] = [name.change for name in names]
+    frame["collapse"] = [name.collapse for name in names]
+    frame["rank"] = [name.rank for name in names]
     frame["group"] = [variant_group(o) for o in overrides]
     return frame
 
@@ -61,7 +64,7 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
         # Only the metrics this group has (an unconditional model has no success rate): no empty panel, and
         # the legend comes from the first panel drawn.
         metrics = [m for m in CURVE_METRICS if m[0] in part and part[m[0]].notna().any()]
-        fig, _ = _figure(6.8, 2.1)
+        fig, _ = figure(6.8, 2.1)
         fig.clf()
         axes = [fig.add_subplot(1, len(metrics), i + 1) for i in range(len(metrics))]
         order = list(dict.fromkeys(part["label"]))
@@ -84,7 +87,7 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
             fig.tight_layout(pad=0.3, rect=(0, 0.07 * rows, 1, 1))
         else:
             fig.tight_layout(pad=0.3)
-        _save_figure(sweep_dir, f"epochs_{group}", fig)
+        save_figure(sweep_dir, f"epochs_{group}", fig)
 
 
 def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
@@ -95,10 +98,10 @@ def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     for variant, group in frame.groupby("variant", sort=False):
         onsets = [str(v) for v in group["collapse_onset_epoch"].fillna("--")]
         rows.append({"variant": group["label"].iloc[0], "collapse onset (epoch, per seed)": ", ".join(onsets),
-                     "epochs": int(group[_col(group, "gan.epochs")].iloc[0]), "n": len(group)})
+                     "epochs": int(group[config_column("gan.epochs")].iloc[0]), "n": len(group)})
     table = pd.DataFrame(rows)
     if not table.empty:
-        _save_table(sweep_dir, "collapse_onset", table, "The first epoch at which a GAN covers fewer than 10 classes "
+        save_table(sweep_dir, "collapse_onset", table, "The first epoch at which a GAN covers fewer than 10 classes "
                     "or its recall falls below 0.1 (2,000 samples scored after every epoch), per seed; none: never "
                     "within the budget.", column_format=wrapped_first_column(table, "4.2cm"))
     return table
@@ -137,7 +140,7 @@ def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
         return table
     first = frame.dropna(subset=["success_rate_second"]).iloc[0]
     long, table = table, table[[c for c in table.columns if not c.startswith("_")]]
-    _save_table(sweep_dir, "scorer_agreement", table, "Success rate by the project's scorer (test accuracy "
+    save_table(sweep_dir, "scorer_agreement", table, "Success rate by the project's scorer (test accuracy "
                 f"{100 * first['scorer_test_accuracy']:.2f}\\%) and by an independently trained second scorer "
                 f"(another width and seed; {100 * first['second_scorer_test_accuracy']:.2f}\\%); labels agree: how "
                 "often the two predict the same class; largest class gap: the requested class where their per-class "
@@ -156,91 +159,10 @@ def gan_study_extras(sweep_dir: Path, frame: pd.DataFrame) -> dict[str, pd.DataF
     onset = collapse_onset_table(sweep_dir, frame)
     if not onset.empty:
         out["collapse_onset"] = onset
-        out["collapse_onset_long"] = frame[["run", "variant", "label", "group", "collapse_onset_epoch",
-                                            _col(frame, "gan.epochs")]].rename(
-            columns={_col(frame, "gan.epochs"): "epochs"})
+        out["collapse_onset_long"] = frame[["run", "variant", "label", "change", "collapse", "group",
+                                            "collapse_onset_epoch", config_column("gan.epochs")]].rename(
+            columns={config_column("gan.epochs"): "epochs"})
     agreement = scorer_agreement(sweep_dir, frame)
     if not agreement.empty:
         out["scorer_agreement_long"] = agreement
-    return out
-
-
-# --------------------------------------------------------------------------- search
-
-SEARCH_COLUMNS = (("fid", "FID", 1, 1), ("success_rate", "success (%)", 100, 2), ("inception_score", "IS", 1, 2),
-                  ("recall", "recall (%)", 100, 1), ("coverage", "coverage (%)", 100, 1))
-
-
-def search_label(overrides: dict) -> str:
-    """'G 64, D 32, z 64, lr 2e-4 / 2e-4' for a search point."""
-    g, d = overrides.get("gan.g_width"), overrides.get("gan.d_width")
-    z, glr, dlr = overrides.get("gan.latent_dim"), overrides.get("gan.g_lr"), overrides.get("gan.d_lr")
-    return f"G {int(g)}, D {int(d)}, z {int(z)}, lr {float(glr):g} / {float(dlr):g}"
-
-
-def _search_rows(frame: pd.DataFrame) -> list[dict]:
-    rows = []
-    for label, group in frame.groupby("label", sort=False):
-        row = {"point": label}
-        for key, name, scale, digits in SEARCH_COLUMNS:
-            v = group[key].dropna() if key in group else pd.Series(dtype=float)
-            row[name] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
-        row["n"] = len(group)
-        rows.append(row)
-    return rows
-
-
-def _search_runs(sweep_dir: Path) -> pd.DataFrame:
-    """A search sweep's finished runs, each labelled by its point."""
-    frame = finished_runs(sweep_dir)
-    if not frame.empty:
-        frame["label"] = [search_label(_overrides(row)) for _, row in frame.iterrows()]
-    return frame
-
-
-def search_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
-    """The search points ranked by FID (then success rate), one seed each."""
-    sweep_dir = Path(sweep_dir)
-    frame = _search_runs(sweep_dir)
-    if frame.empty:
-        return {}
-    frame = frame.sort_values(["fid", "success_rate"], ascending=[True, False])
-    table = pd.DataFrame(_search_rows(frame))
-    table.insert(0, "rank", range(1, len(table) + 1))
-    ranked = frame[["run", "label", "fid", "success_rate"]].reset_index(drop=True)
-    epochs = int(frame[_col(frame, "gan.epochs")].iloc[0])
-    _save_table(sweep_dir, "search", table, f"CGAN architecture and learning-rate search ({epochs} epochs, one seed "
-                "per point), ranked by FID in the scorer's features (lower is better), then success rate. G, D: "
-                "generator and discriminator widths; z: latent size; lr: G / D learning rates.")
-    return {"search": table, "search_ranked": ranked}
-
-
-def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
-    """The best search points with three seeds, and each minus the default CGAN of the tricks sweep, seed by seed."""
-    sweep_dir = Path(sweep_dir)
-    frame = _search_runs(sweep_dir)
-    if frame.empty:
-        return {}
-    mean_fid = frame.groupby("label")["fid"].transform("mean")   # best point (lowest mean FID) first
-    frame = frame.iloc[mean_fid.argsort(kind="stable")]
-    table = pd.DataFrame(_search_rows(frame))
-    out = {"search_best": table}
-    default_dir = sweep_dir.parent / "tricks"
-    if (default_dir / results.SUMMARY).exists():
-        tricks = finished_runs(default_dir)
-        base = tricks[tricks["run"].str.fullmatch(r"cgan-seed\d+")] if not tricks.empty else tricks
-        if not base.empty:
-            seed = _col(frame, "seed")
-            longs = []
-            for key, name, scale, _ in SEARCH_COLUMNS[:3]:
-                diffs = paired_differences(frame, base, [seed], ["label"], value=key)
-                longs.append(diffs.assign(metric=key))
-                cells = {r.label: fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)
-                         for r in diffs.itertuples()}
-                table[f"{name} vs default"] = [cells.get(label, "--") for label in table["point"]]
-            out["search_best_paired_long"] = pd.concat(longs, ignore_index=True)
-    _save_table(sweep_dir, "search_best", table, "The three best search points by FID, three seeds each (each seed "
-                "trains its own CGAN); mean $\\pm$ std, and the paired difference to the default CGAN with the same "
-                "seed and budget (tricks sweep): mean [95\\% t-interval]; * marks an interval that excludes 0.",
-                wide=True)
     return out

@@ -1,6 +1,8 @@
 """GAN settings that the sweeps run and the reports name, declared once (plain data: no TensorFlow import)."""
 from __future__ import annotations
 
+DEFAULT_GENERATOR = "cgan"   # the generator of the default arms (and of summaries that name none)
+
 # Mode collapse: an unconditional DCGAN whose G takes 50x larger Adam steps than D, with little damping
 # (beta_1 0.9), so G keeps jumping to whatever few modes D currently rates highest. Probed at one epoch:
 # 5 of 10 classes covered, recall 0 (other candidates: minimax loss 10 classes/recall 7%, latent_dim 2 six

@@ -1,0 +1,163 @@
+"""The diffusion reports: every sampler of one trained model (diffusion_samplers) and guided sampling against the
+quality target (diffusion_guidance)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from cgan_study.reporting.figures import figure, grid_panels, save_figure
+from cgan_study.reporting.labels import fmt_difference, sampler_label
+from cgan_study.reporting.tables import finished_runs, save_table
+from cgan_study.runtime import results
+
+D = "cfg.experiment.diffusion."
+
+
+def diffusion_samplers_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Quality and seconds per 1,000 digits of every sampler of one trained model; the progressive figures."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    frame = frame.sort_values([D + "sampler", D + "sample_steps", D + "eta", D + "guidance"],
+                              key=lambda c: c != "ddpm" if c.name == D + "sampler" else c)  # DDPM first
+    frame["label"] = [sampler_label(*a) for a in zip(frame[D + "sampler"], frame[D + "sample_steps"],
+                                                     frame[D + "eta"], frame[D + "guidance"], frame[D + "T"])]
+    rows = [{"sampler": r.label, "success (%)": f"{100 * r.success_rate:.2f}", "IS": f"{r.inception_score:.2f}",
+             "FID": f"{r.fid:.1f}", "prec. (%)": f"{100 * r.precision:.1f}", "rec. (%)": f"{100 * r.recall:.1f}",
+             "s / 1,000 digits": f"{r.sample_seconds_per_1000:.1f}"} for r in frame.itertuples()]
+    table = pd.DataFrame(rows)
+    n = int(frame["n_samples"].iloc[0])
+    vs = sampler_vs_ddpm(frame)
+    if not vs.empty:  # each sampler against DDPM: how much faster, and its success rate's difference
+        by_run = vs.set_index("run")
+        table["speed-up vs DDPM"] = [f"{by_run.loc[r, 'speedup']:.1f}x" if r in by_run.index else "--"
+                                     for r in frame["run"]]
+        table["success vs DDPM (points)"] = [
+            fmt_difference(by_run.loc[r, "diff"], by_run.loc[r, "low"], by_run.loc[r, "high"], n)
+            if r in by_run.index else "--" for r in frame["run"]]
+    save_table(sweep_dir, "samplers", table, f"One trained conditional diffusion model sampled {n:,} times per "
+                "sampler (100 per class), scored by the scoring CNN; FID on this sample size compares samplers "
+                "with each other only. Seconds per 1,000 digits measured on this machine; success against DDPM: "
+                "difference [95\\% interval of a difference of two binomial proportions].", wide=True)
+    plain = frame[(frame[D + "sampler"] == "ddim") & (frame[D + "guidance"] == 0)].sort_values(D + "sample_steps")
+    ddpm = frame[frame[D + "sampler"] == "ddpm"]
+    fig, _ = figure(3.4, 2.2)
+    fig.clf()
+    for i, (column, label, title, scale) in enumerate((("success_rate", "success rate (%)", "success rate", 100),
+                                                       ("fid", "FID", "FID", 1))):
+        ax = fig.add_subplot(1, 2, i + 1)
+        for eta, style in ((0.0, "o-"), (1.0, "s-")):
+            ddim = plain[plain[D + "eta"] == eta]
+            if not ddim.empty:
+                ax.plot(ddim[D + "sample_steps"], scale * ddim[column], style, markersize=3,
+                        label=f"DDIM, eta {eta:g}" + (" (deterministic)" if eta == 0 else ""))
+        if not ddpm.empty:
+            ax.axhline(scale * ddpm[column].iloc[0], color="tab:red", linewidth=0.8, linestyle="--",
+                       label=f"DDPM ({int(ddpm[D + 'T'].iloc[0])} steps)")
+        ax.set_xscale("log")
+        ax.set_xlabel("sampling steps")
+        ax.set_ylabel(label)
+        ax.set_title(f"({'ab'[i]}) {title}", fontsize=7)
+    # One legend for both panels, below them (off the data).
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=6, frameon=False)
+    fig.tight_layout(pad=0.3, rect=(0, 0.09, 1, 1), w_pad=1.0)
+    save_figure(sweep_dir, "samplers", fig)
+    guidance_figure(sweep_dir, frame)
+    # The progressive figure: DDPM beside plain DDIM with 50 steps (deterministic, unguided).
+    shown = (frame[D + "sampler"] == "ddpm") | ((frame[D + "sampler"] != "ddpm") & (frame[D + "sample_steps"] == 50) &
+                                                (frame[D + "eta"] == 0) & (frame[D + "guidance"] == 0))
+    panels = [(sweep_dir / run / "progressive.png", label) for run, label in zip(frame[shown]["run"],
+                                                                                 frame[shown]["label"])]
+    if panels and all(path.exists() for path, _ in panels):
+        grid_panels(sweep_dir, "progressive", panels, cols=len(panels))
+    return {"samplers": table, "samplers_long": frame, "samplers_vs_ddpm": vs}
+
+
+def guidance_figure(sweep_dir: Path, frame: pd.DataFrame) -> None:
+    """Success, FID and recall against the classifier-free guidance scale, for every DDIM setting sampled at more
+    than one scale: the fidelity/diversity trade-off."""
+    ddim = frame[frame[D + "sampler"] == "ddim"]
+    settings = [(key, group.sort_values(D + "guidance")) for key, group in ddim.groupby([D + "sample_steps", D + "eta"])
+                if group[D + "guidance"].nunique() >= 2]
+    if not settings:
+        return
+    fig, _ = figure(3.4, 1.9)
+    fig.clf()
+    for i, (column, label, title) in enumerate((("success_rate", "success rate (%)", "success rate"),
+                                                ("fid", "FID", "FID"), ("recall", "recall (%)", "recall"))):
+        ax = fig.add_subplot(1, 3, i + 1)
+        scale = 1 if column == "fid" else 100
+        for (steps, eta), group in settings:
+            ax.plot(group[D + "guidance"], scale * group[column], "o-", markersize=3,
+                    label=f"DDIM, {int(steps)} steps, eta {eta:g}")
+        ax.set_xlabel("guidance w")
+        ax.set_ylabel(label)
+        ax.set_title(f"({'abc'[i]}) {title}", fontsize=7)
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(settings), fontsize=6, frameon=False)
+    fig.tight_layout(pad=0.3, rect=(0, 0.11, 1, 1), w_pad=0.8)
+    save_figure(sweep_dir, "guidance", fig)
+
+
+def sampler_vs_ddpm(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every non-DDPM sampler against DDPM: the speed-up in seconds per 1,000 digits and the success-rate
+    difference with a 95% normal interval for two independent binomial proportions (each sampler draws its own
+    samples, so nothing pairs them)."""
+    ddpm = frame[frame[D + "sampler"] == "ddpm"]
+    if ddpm.empty:
+        return pd.DataFrame(columns=["run", "speedup", "diff", "low", "high"])
+    base = ddpm.iloc[0]
+    p0, n0 = float(base["success_rate"]), int(base["n_samples"])
+    rows = []
+    for _, r in frame[frame[D + "sampler"] != "ddpm"].iterrows():
+        p1, n1 = float(r["success_rate"]), int(r["n_samples"])
+        half = 1.959964 * math.sqrt(p0 * (1 - p0) / n0 + p1 * (1 - p1) / n1)
+        rows.append({"run": r["run"], "sampler": r.get("label", r["run"]), "steps": int(r[D + "sample_steps"]),
+                     "eta": float(r[D + "eta"]), "guidance": float(r[D + "guidance"]),
+                     "speedup": float(base["sample_seconds_per_1000"]) / float(r["sample_seconds_per_1000"]),
+                     "diff": p1 - p0, "low": p1 - p0 - half, "high": p1 - p0 + half, "base_success": p0,
+                     "fid": float(r.get("fid", float("nan"))), "base_fid": float(base.get("fid", float("nan")))})
+    return pd.DataFrame(rows)
+
+
+def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Guided diffusion at the generators table's sample size, beside the same models unguided (the generators
+    sweep's rows of the same seeds) and the CGAN's mean: the quality target in one table."""
+    sweep_dir = Path(sweep_dir)
+    guided = finished_runs(sweep_dir)
+    generators_dir = sweep_dir.parent / "generators"
+    if guided.empty or not (generators_dir / results.SUMMARY).exists():
+        return {}
+    base = finished_runs(generators_dir)
+    seed, w = "cfg.experiment.seed", "cfg.experiment.diffusion.guidance"
+    seeds = sorted(guided[seed].unique())
+    unguided = base[(base["generator"] == "diffusion") & (base[w] == 0) & base[seed].isin(seeds)]
+    cgan = base[base["generator"] == "cgan"]
+    rows = []
+    for scale, group in pd.concat([unguided, guided]).groupby(w, sort=True):
+        seeds_used = " ".join(str(int(v)) for v in sorted(group[seed]))
+        rows.append({"guidance": float(scale), "n": len(group), "seeds": seeds_used,
+                     "success_rate": group["success_rate"].mean(), "fid": group["fid"].mean(),
+                     "precision": group["precision"].mean(), "recall": group["recall"].mean(),
+                     "n_samples": int(group["n_samples"].iloc[0])})
+    long = pd.DataFrame(rows)
+    long["cgan_success_rate"] = cgan["success_rate"].mean() if not cgan.empty else float("nan")
+    long["cgan_fid"] = cgan["fid"].mean() if not cgan.empty else float("nan")
+    table = pd.DataFrame([{"guidance w": f"{r.guidance:g}", "success (%)": f"{100 * r.success_rate:.2f}",
+                           "FID": f"{r.fid:.1f}", "prec. (%)": f"{100 * r.precision:.1f}",
+                           "rec. (%)": f"{100 * r.recall:.1f}", "seeds": r.seeds} for r in long.itertuples()])
+    if not cgan.empty:
+        table.loc[len(table)] = {"guidance w": f"CGAN (n = {len(cgan)})",
+                                 "success (%)": f"{100 * cgan['success_rate'].mean():.2f}",
+                                 "FID": f"{cgan['fid'].mean():.1f}",
+                                 "prec. (%)": f"{100 * cgan['precision'].mean():.1f}",
+                                 "rec. (%)": f"{100 * cgan['recall'].mean():.1f}", "seeds": "--"}
+    save_table(sweep_dir, "guidance_target", table,
+                f"The study's diffusion models (DDIM, 20 steps, $\\eta = 1$) sampled "
+                f"{int(long['n_samples'].iloc[0]):,} times per guidance scale, scored like the generators table "
+                "(w = 0: that table's rows of the same seeds); the last row is the CGAN's mean over its seeds.")
+    return {"guidance_target": table, "guidance_target_long": long}

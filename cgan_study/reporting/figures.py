@@ -1,0 +1,35 @@
+"""Figures of the report: the project's style (cgan_study.plotting) and panels of sample grids."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cgan_study.plotting import figure, save_figure
+
+__all__ = ["figure", "grid_panels", "save_figure", "wrap_title"]
+
+
+def wrap_title(title: str, width: int = 24) -> str:
+    """Long panel titles broken between words, so neighbouring titles do not overlap."""
+    import textwrap
+
+    return "\n".join(line for part in title.split("\n")
+                     for line in textwrap.wrap(part, width, break_on_hyphens=False) or [""])
+
+
+def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int) -> None:
+    """Sample-grid PNGs side by side, each titled, as one figure."""
+    import matplotlib.image as mpimg
+
+    rows = -(-len(grids) // cols)
+    title_lines = max(wrap_title(title).count("\n") + 1 for _, title in grids)
+    # Room for the longest title above every panel (5.5 pt lines), so titles never run into the grid above.
+    fig, _ = figure(width=1.45 * cols, height=rows * (1.45 + 0.13 * title_lines))
+    fig.clf()
+    for i, (path, title) in enumerate(grids, start=1):
+        ax = fig.add_subplot(rows, cols, i)
+        ax.imshow(mpimg.imread(path), cmap="gray", interpolation="nearest")
+        ax.set_title(wrap_title(title), fontsize=5.5)
+        ax.axis("off")
+    # Off axes do not count in tight_layout's spacing, so the row gap is set to hold a title explicitly.
+    fig.tight_layout(pad=0.3, h_pad=0.6 + 0.5 * title_lines)
+    save_figure(out_dir, name, fig)

@@ -1,0 +1,122 @@
+"""Every generator scored alike (generators sweep): the table, the spread over seeds, sample grids, and the
+default generator's success per class with its confusion matrix."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cgan_study.reporting.figures import figure, grid_panels, save_figure
+from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order
+from cgan_study.reporting.stats import flagged_collapse, t_interval
+from cgan_study.reporting.tables import config_column, finished_runs, save_table
+from cgan_study.runtime import results
+from cgan_study.study.presets import DEFAULT_GENERATOR
+
+GENERATOR_COLUMNS = [("success_rate", "success (%)", 100), ("inception_score", "IS", 1), ("fid", "FID", 1),
+                     ("precision", "prec. (%)", 100), ("recall", "rec. (%)", 100), ("density", "dens.", 1),
+                     ("coverage", "cover. (%)", 100), ("classes_covered", "classes", 1)]
+
+
+def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Every generator scored alike: a table (mean ± std over seeds), a figure with the spread, sample grids."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    from cgan_study.generators import display_name
+
+    order = generator_order(frame["generator"])
+    rows = []
+    for name in order:
+        group = frame[frame["generator"] == name]
+        row = {"generator": display_name(name)}
+        for key, label, scale in GENERATOR_COLUMNS:
+            v = group[key].dropna() if key in group else pd.Series(dtype=float)
+            digits = 1 if key in ("fid", "classes_covered") else 2
+            row[label] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
+        if flagged_collapse(group):
+            row["generator"] += COLLAPSE_MARK
+        elbo = group["gan.elbo"].dropna() if "gan.elbo" in group else pd.Series(dtype=float)
+        row["ELBO"] = f"{elbo.mean():.1f}" if len(elbo) else "--"
+        row["train (s)"] = f"{group['gan.train_seconds'].mean():.0f}" if "gan.train_seconds" in group else "--"
+        row["n"] = len(group)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    save_table(sweep_dir, "generators", table, "Every conditional generator scored by the scoring CNN on 10,000 "
+                "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator); "
+                "[collapsed]: coverage below 0.25 or recall below 0.1 in a run. "
+                "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
+    import seaborn as sns
+
+    name_of = {name: display_name(name) for name in order}
+    long = frame.assign(success=frame["success_rate"] * 100, generator=frame["generator"].map(name_of))
+    labels = [name_of[name] for name in order]
+    fig, axes = figure(6.8, 2.2)
+    fig.clf()
+    panels = (("success", "success rate (%)", 0.0, 100.0), ("fid", "FID (scorer features)", 0.0, float("inf")))
+    for i, (column, label, floor, ceiling) in enumerate(panels):
+        ax = fig.add_subplot(1, 2, i + 1)
+        # The 95% t-interval over seeds, clipped to the metric's range (seaborn's "ci" would bootstrap: a
+        # different figure on every run).
+        def interval(v, floor=floor, ceiling=ceiling):
+            _, low, high, _ = t_interval(v)
+            return max(low, floor), min(high, ceiling)
+
+        sns.pointplot(data=long, x="generator", y=column, order=labels, errorbar=interval,
+                      linestyle="none", capsize=0.2, ax=ax, color="black", markersize=3)
+        sns.stripplot(data=long, x="generator", y=column, order=labels, ax=ax, size=3, alpha=0.5, jitter=False)
+        ax.set_xlabel("")
+        ax.set_ylabel(label)
+        ax.tick_params(axis="x", labelrotation=30)
+        for tick in ax.get_xticklabels():  # rotated names end under their point and do not run into each other
+            tick.set_horizontalalignment("right")
+            tick.set_rotation_mode("anchor")
+    fig.tight_layout(pad=0.3)
+    save_figure(sweep_dir, "generators", fig)
+    per_class = per_class_tables(sweep_dir, frame[frame["generator"] == DEFAULT_GENERATOR], DEFAULT_GENERATOR)
+    first = frame.drop_duplicates("generator").set_index("generator")
+    grids = [(sweep_dir / first.loc[name, "run"] / "samples.png", name_of[name]) for name in order]
+    if all(path.exists() for path, _ in grids):
+        # Rows as even as they can be at up to 6 panels each (7 generators: 4 + 3, not 6 + 1).
+        rows = -(-len(grids) // 6)
+        grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows))
+    keep = [c for c in ("generator", "success_rate", "fid", "fid_real_reference", "scorer_test_accuracy",
+                        "confident_rate") if c in frame]
+    runs = frame[keep].assign(seed=frame[config_column("seed")])
+    return {"generators": table, "generators_runs": runs, **per_class}
+
+
+def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str, pd.DataFrame]:
+    """Q2: one generator's success rate per requested class (mean ± std over its seeds) and the confusion matrix
+    of requested against scorer-predicted class, summed over seeds, as CSV, booktabs and a heatmap."""
+    import numpy as np
+
+    files = [sweep_dir / run / results.METRICS for run in runs["run"]]
+    metrics = [results.read_json(path) for path in files if path.exists()]
+    confusions = [np.array(m["confusion"]) for m in metrics if "confusion" in m]
+    if not confusions:  # e.g. a summary without its run directories
+        return {}
+    rates = np.stack([c.diagonal() / np.maximum(c.sum(1), 1) for c in confusions])
+    n = len(rates)
+    table = pd.DataFrame({"class": range(10),
+                          "success (%)": [fmt(m, s, n) for m, s in zip(rates.mean(0), rates.std(0, ddof=1)
+                                                                       if n > 1 else [float("nan")] * 10)],
+                          "most confused with": [int(np.argsort(row)[-2]) for row in sum(confusions)]})
+    save_table(sweep_dir, f"per_class_{name}", table, f"Success rate of the {name} per requested class (scorer "
+                f"on 1,000 samples per class and seed; mean $\\pm$ std over {n} seeds) and the class its misses "
+                "go to most.")
+    confusion = pd.DataFrame(sum(confusions), index=range(10), columns=range(10))
+    results.write_csv(sweep_dir / "tables" / f"confusion_{name}.csv", confusion.reset_index(names="requested"))
+    import seaborn as sns
+
+    fig, ax = figure(3.4, 3.0)
+    share = confusion.div(confusion.sum(1), axis=0) * 100
+    sns.heatmap(share, annot=True, fmt=".0f", cmap="viridis", ax=ax, annot_kws={"size": 5},
+                cbar_kws={"label": "% of requested class"}, vmin=0, vmax=100)
+    ax.set_xlabel("class predicted by the scorer")
+    ax.set_ylabel("requested class")
+    save_figure(sweep_dir, f"confusion_{name}", fig)
+    return {f"per_class_{name}": table, f"confusion_{name}": confusion}
+
+

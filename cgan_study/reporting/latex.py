@@ -1,0 +1,41 @@
+"""LaTeX table writing: booktabs tables and their column formats."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None,
+             wide: bool = False) -> str:
+    """A booktabs table (needs booktabs, adjustbox and array); '±' becomes $\\pm$; `wide` spans both columns."""
+    cols = list(table.columns)
+    column_format = column_format or "l" + "r" * (len(cols) - 1)
+
+    def esc(value) -> str:
+        if str(value).startswith("$") or "\\" in str(value):
+            return str(value)  # already LaTeX
+        if str(value).strip().lower() in ("nan", "none", ""):
+            return "--"  # a missing number is a dash, never 'nan'
+        text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
+        return text.replace(" (n=", "\\,(").replace("beta\\_1", "$\\beta_1$")
+
+    env = "table*" if wide else "table"
+    lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
+             "\\setlength{\\tabcolsep}{3pt}",
+             # Shrinks a table wider than its column (long variant names) instead of overflowing the margin.
+             "\\begin{adjustbox}{max width=\\linewidth}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",
+             " & ".join(esc(c) for c in cols) + " \\\\", "\\midrule"]
+    lines += [" & ".join(esc(v) for v in row) + " \\\\" for row in table.itertuples(index=False)]
+    lines += ["\\bottomrule", "\\end{tabular}", "\\end{adjustbox}", f"\\end{{{env}}}", ""]
+    return "\n".join(lines)
+
+
+def wrapped_first_column(table: pd.DataFrame, width: str, last: str | None = None) -> str:
+    """A column format whose first (label) column wraps at `width` instead of shrinking the whole table; the
+    last one too when `last` gives its width."""
+    middle = "r" * (len(table.columns) - (2 if last else 1))
+    return ragged(width) + middle + (ragged(last) if last else "")
+
+
+def ragged(width: str) -> str:
+    """A wrapping, left-aligned column (needs the array package): justified text in a narrow cell stretches."""
+    return f">{{\\raggedright\\arraybackslash}}p{{{width}}}"

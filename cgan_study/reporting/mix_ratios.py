@@ -1,0 +1,239 @@
+"""The augmentation study's report (mix_ratios sweep): the mix grid, the few-shot settings, the CAS table and
+the generators' loss trends."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cgan_study.reporting.figures import figure, save_figure
+from cgan_study.reporting.labels import (
+    fmt,
+    fmt_difference,
+    generator_order,
+    readable_setting,
+    setting_label,
+    setting_order,
+    uses_generator,
+)
+from cgan_study.reporting.stats import (
+    aggregate,
+    interval_points,
+    loss_trend,
+    paired_differences,
+)
+from cgan_study.reporting.tables import config_column, finished_runs, save_table
+from cgan_study.runtime import results
+from cgan_study.study.presets import DEFAULT_GENERATOR
+
+K, REAL_F, SYNTH_F = (config_column(key) for key in ("augment.real_per_class", "augment.real_fraction",
+                                                     "augment.synth_fraction"))
+PROTOCOL, SEED = config_column("augment.protocol"), config_column("seed")
+SETTING = ["setting", "strategy", "generator", "protocol"]   # a setting's label and the columns it is made from
+LOSS_TREND_KEY = "loss"  # generators trained on a likelihood-type loss (CVAE, diffusion) log it; GANs' losses
+# are a game's, whose level says nothing about convergence
+
+
+def mix_ratio_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """Tables and figures of the augmentation study from its summary.csv."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    # The mix grid is the default generator's; other generators at k = 0 would be other grids.
+    grid = frame[(frame["strategy"] == "mix") & (frame["generator"] == DEFAULT_GENERATOR) & (frame[K] == 0)]
+    out: dict[str, pd.DataFrame] = {}
+    if not grid.empty:
+        out.update(mix_grid_tables(sweep_dir, grid))
+    few = frame[frame[K] > 0].copy()
+    if not few.empty:
+        out.update(few_shot_tables(sweep_dir, few))
+    cas = frame[frame["strategy"] == "synthetic_only"]
+    real_only = grid[(grid[REAL_F] == 1.0) & (grid[SYNTH_F] == 0.0)] if not grid.empty else grid
+    if not cas.empty:
+        out.update(cas_tables(sweep_dir, cas, real_only))
+    trend = generator_loss_trends(sweep_dir.parent / results.ARTIFACTS / "generator", frame, PROTOCOL)
+    if not trend.empty:
+        out["generator_loss_trend"] = trend
+        results.write_csv(sweep_dir / "tables" / "generator_loss_trend.csv", trend)
+    return out
+
+
+def _by_fractions(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells (one per real and synthetic fraction) as the grid the paper shows: real fractions down, synthetic
+    amounts across."""
+    wide = cells.pivot(index=REAL_F, columns=SYNTH_F, values="cell").reset_index()
+    wide.columns = ["real \\ synth"] + [f"+{c:.0%}" for c in wide.columns[1:]]
+    wide["real \\ synth"] = [f"{v:.0%}" for v in wide["real \\ synth"]]
+    return wide
+
+
+def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Accuracy by real fraction and synthetic amount, each cell against the same real fraction without synthetic
+    digits seed by seed, and the heatmap."""
+    out = {}
+    agg = aggregate(grid, [REAL_F, SYNTH_F], "test_accuracy")
+    out["mix_grid_long"] = agg.rename(columns={REAL_F: "real_fraction", SYNTH_F: "synth_fraction"})
+    wide = _by_fractions(agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])]))
+    out["mix_grid"] = wide
+    save_table(sweep_dir, "mix_grid", wide, "Test accuracy (\\%) by real fraction (rows) and synthetic "
+                                            "amount relative to 60,000 (columns); mean $\\pm$ std (n seeds).", wide=True)
+    diffs = paired_differences(grid[grid[SYNTH_F] > 0], grid[grid[SYNTH_F] == 0], [REAL_F, SEED], [REAL_F, SYNTH_F])
+    out["mix_grid_paired_long"] = diffs.rename(columns={REAL_F: "real_fraction", SYNTH_F: "synth_fraction"})
+    if not diffs.empty:
+        paired = _by_fractions(diffs.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
+                                                  zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]))
+        out["mix_grid_paired"] = paired
+        save_table(sweep_dir, "mix_grid_paired", paired, "Paired difference in test accuracy (points) to the "
+                   "same real fraction without synthetic digits, same seed: mean [95\\% t-interval]; "
+                   "* marks an interval that excludes 0.", wide=True)
+    heat = agg.pivot(index=REAL_F, columns=SYNTH_F, values="mean") * 100
+    fig, ax = figure(3.4, 2.4)
+    import seaborn as sns
+
+    sns.heatmap(heat, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "test accuracy (%)"},
+                xticklabels=[f"+{c:.0%}" for c in heat.columns], yticklabels=[f"{r:.0%}" for r in heat.index])
+    ax.set_xlabel("synthetic digits (relative to 60,000)")
+    ax.set_ylabel("real training digits used")
+    ax.invert_yaxis()
+    save_figure(sweep_dir, "mix_heatmap", fig)
+    return out
+
+
+def _by_k(cells: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Cells (one per setting and k) as the table the paper shows: settings down in `order`, k across."""
+    wide = cells.pivot(index="setting", columns=K, values="cell")
+    wide = wide.loc[[s for s in order if s in wide.index]].fillna("--").reset_index()  # not every k (pca: k=10)
+    wide.columns = ["strategy, generator (protocol)"] + [f"k={int(c)}" for c in wide.columns[1:]]
+    return wide
+
+
+def few_shot_tables(sweep_dir: Path, few: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every setting at every k, against real-only with the same k and seed; the few-shot figures."""
+    synthetic = [uses_generator(s) for s in few["strategy"]]
+    # A setting without synthetic digits has no generator or protocol: its rows carry none.
+    few["generator"] = few["generator"].where(synthetic, None)
+    few["protocol"] = few[PROTOCOL].where(synthetic, None)
+    few["setting"] = [setting_label(s, g, p) for s, g, p in zip(few["strategy"], few["generator"], few["protocol"])]
+    readable = {r.setting: readable_setting(r.strategy, r.generator, r.protocol)
+                for r in few.drop_duplicates("setting").itertuples()}
+    out = {}
+    agg = aggregate(few, [K, "setting"], "test_accuracy")
+    out["few_shot_long"] = agg.rename(columns={K: "k"})
+    out["few_shot_runs"] = few.rename(columns={K: "k", SEED: "seed"})[SETTING + ["k", "seed", "test_accuracy"]]
+    order = setting_order(few)
+    wide = _by_k(agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])]), order)
+    out["few_shot"] = wide
+    real = few["strategy"] == "real"
+    diffs = paired_differences(few[~real], few[real], [K, SEED], SETTING + [K])
+    out["few_shot_paired_long"] = diffs.rename(columns={K: "k"})
+
+    def shown(table: pd.DataFrame) -> pd.DataFrame:   # the paper names generators by their readable names
+        return table.assign(**{table.columns[0]: [readable[s] for s in table[table.columns[0]]]})
+
+    if not diffs.empty:
+        paired = _by_k(diffs.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
+                                          zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]), order)
+        out["few_shot_paired"] = paired
+        save_table(sweep_dir, "few_shot_paired", paired, "Paired difference in test accuracy (points) to "
+                   "real-only with the same k and seed: mean [95\\% t-interval]; * marks an interval that "
+                   "excludes 0.", wide=True, shown=shown(paired))
+    save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by strategy, "
+                                            "generator and protocol; mean $\\pm$ std (n seeds).", shown=shown(wide))
+    few_shot_figures(sweep_dir, few, order, readable)
+    return out
+
+
+def few_shot_figures(sweep_dir: Path, few: pd.DataFrame, order: list[str], readable: dict[str, str]) -> None:
+    """Accuracy against k for the settings run at every k (real, affine, the default generator's strategies), and
+    every setting at the k where all generators ran, each with its 95% t-interval (clipped to [0, 100])."""
+    import seaborn as sns
+
+    ks = sorted(few[K].unique())
+    full = [s for s in order if few[few["setting"] == s][K].nunique() == len(ks)]
+    fig, ax = figure(3.4, 3.1)  # the paper's column width; the legend below the axes
+    palette = sns.color_palette("tab10", len(full))
+    for i, setting in enumerate(full):
+        pts = [(kk, *interval_points(few[(few["setting"] == setting) & (few[K] == kk)]["test_accuracy"]))
+               for kk in ks]
+        xs = [kk * 1.05 ** (i - len(full) / 2) for kk, *_ in pts]  # settings side by side (log axis)
+        ax.errorbar(xs, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]], marker="o",
+                    markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=readable[setting])
+    ax.set_xscale("log")
+    ax.set_xticks(list(ks), [str(int(kk)) for kk in ks])  # the k values themselves, not powers of ten
+    ax.minorticks_off()
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("real digits per class (k)")
+    ax.set_ylabel("test accuracy (%)")
+    handles, labels = ax.get_legend_handles_labels()
+    rows = (len(labels) + 1) // 2
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=6, frameon=False)
+    fig.tight_layout(pad=0.3, rect=(0, 0.045 * rows + 0.02, 1, 1))
+    save_figure(sweep_dir, "few_shot_curves", fig)
+
+    counts = few.groupby(K)["setting"].nunique()
+    at = counts.idxmax()
+    settings = [s for s in order if s in set(few[few[K] == at]["setting"])]
+    if len(settings) <= len(full):
+        return
+    fig, ax = figure(3.4, 0.2 * len(settings) + 0.6)
+    for i, setting in enumerate(settings):
+        mean, lo, hi = interval_points(few[(few["setting"] == setting) & (few[K] == at)]["test_accuracy"])
+        ax.errorbar([mean], [i], xerr=[[lo], [hi]], marker="o", markersize=2.5, capsize=1.5, color="black",
+                    linewidth=0.8)
+    ax.set_yticks(range(len(settings)), [readable[s] for s in settings], fontsize=6)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"test accuracy (%) at k = {int(at)}")
+    fig.tight_layout(pad=0.3)
+    save_figure(sweep_dir, f"settings_k{int(at)}", fig)
+
+
+def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Classification accuracy score: trained on one generator's digits alone, against all real digits."""
+    from cgan_study.generators import display_name
+
+    out = {}
+    order = generator_order(cas["generator"])
+    rows = [(f"synthetic only (60,000 {name} digits)", cas[cas["generator"] == name]["test_accuracy"])
+            for name in order]
+    if not real_only.empty:
+        rows.append(("real only (all real digits)", real_only["test_accuracy"]))
+        out["cas_paired_long"] = paired_differences(cas, real_only, [SEED], ["generator"])
+    table = pd.DataFrame({"training data": [r[0] for r in rows],
+                          "test accuracy (%)": [fmt(v.mean(), v.std(), v.count()) for _, v in rows]})
+    if "cas_paired_long" in out:
+        by_gen = out["cas_paired_long"].set_index("generator")
+        table["vs real only (points)"] = [
+            fmt_difference(*by_gen.loc[g, ["mean_diff", "low", "high", "n"]]) if g in by_gen.index else "--"
+            for g in order] + ["--"]
+    out["cas"] = table
+    # The paper names each generator by its readable name; the CSV keeps the registry's.
+    shown = table.copy()
+    shown["training data"] = [f"synthetic only (60,000 {display_name(name)} digits)" for name in order] + \
+        list(table["training data"][len(order):])
+    save_table(sweep_dir, "cas", table, "Classification accuracy score: trained on synthetic digits "
+                                        "only (one generator per row), tested on real test digits; paired "
+                                        "difference to real only (same seed), 95\\% t-interval.", shown=shown)
+    return out
+
+
+def generator_loss_trends(artifact_dir: Path, frame: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """Per (generator, protocol) of the study: how fast each distinct generator's training loss still fell at the
+    end of its budget (`loss_trend`, % per epoch), read from the artifacts' history.jsonl."""
+    if "generator_artifact" not in frame or protocol not in frame:
+        return pd.DataFrame()
+    used = frame[frame["generator_artifact"].notna()].drop_duplicates("generator_artifact")
+    rows = []
+    for (generator, proto), group in used.groupby(["generator", protocol], sort=False):
+        trends, epochs = [], []
+        for artifact in group["generator_artifact"]:
+            history = results.read_jsonl(Path(artifact_dir) / str(artifact) / "history.jsonl")
+            if len(history) >= 4 and all(LOSS_TREND_KEY in h for h in history):
+                trends.append(loss_trend([h[LOSS_TREND_KEY] for h in history]))
+                epochs.append(len(history))
+        if trends:
+            rows.append({"generator": generator, "protocol": proto, "n": len(trends), "epochs": max(epochs),
+                         "trend_mean": sum(trends) / len(trends), "trend_min": min(trends),
+                         "trend_max": max(trends)})
+    return pd.DataFrame(rows)

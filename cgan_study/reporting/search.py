@@ -1,0 +1,90 @@
+"""The CGAN architecture search (gan_search) ranked by FID, and its best points re-run over seeds against the default
+CGAN (gan_search_best)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cgan_study.reporting.labels import fmt, fmt_difference, search_label
+from cgan_study.reporting.stats import paired_differences
+from cgan_study.reporting.tables import (
+    DEFAULT_VARIANT,
+    config_column,
+    finished_runs,
+    run_overrides,
+    run_variants,
+    save_table,
+)
+from cgan_study.runtime import results
+
+SEARCH_COLUMNS = (("fid", "FID", 1, 1), ("success_rate", "success (%)", 100, 2), ("inception_score", "IS", 1, 2),
+                  ("recall", "recall (%)", 100, 1), ("coverage", "coverage (%)", 100, 1))
+
+
+def search_rows(frame: pd.DataFrame) -> list[dict]:
+    rows = []
+    for label, group in frame.groupby("label", sort=False):
+        row = {"point": label}
+        for key, name, scale, digits in SEARCH_COLUMNS:
+            v = group[key].dropna() if key in group else pd.Series(dtype=float)
+            row[name] = fmt(v.mean(), v.std(), v.count(), scale=scale, digits=digits).replace(f" (n={v.count()})", "")
+        row["n"] = len(group)
+        rows.append(row)
+    return rows
+
+
+def search_runs(sweep_dir: Path) -> pd.DataFrame:
+    """A search sweep's finished runs, each labelled by its point."""
+    frame = finished_runs(sweep_dir)
+    if not frame.empty:
+        frame["label"] = [search_label(run_overrides(row)) for _, row in frame.iterrows()]
+    return frame
+
+
+def search_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """The search points ranked by FID (then success rate), one seed each."""
+    sweep_dir = Path(sweep_dir)
+    frame = search_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    frame = frame.sort_values(["fid", "success_rate"], ascending=[True, False])
+    table = pd.DataFrame(search_rows(frame))
+    table.insert(0, "rank", range(1, len(table) + 1))
+    ranked = frame[["run", "label", "fid", "success_rate"]].reset_index(drop=True)
+    epochs = int(frame[config_column("gan.epochs")].iloc[0])
+    save_table(sweep_dir, "search", table, f"CGAN architecture and learning-rate search ({epochs} epochs, one seed "
+                "per point), ranked by FID in the scorer's features (lower is better), then success rate. G, D: "
+                "generator and discriminator widths; z: latent size; lr: G / D learning rates.")
+    return {"search": table, "search_ranked": ranked}
+
+
+def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """The best search points with three seeds, and each minus the default CGAN of the tricks sweep, seed by seed."""
+    sweep_dir = Path(sweep_dir)
+    frame = search_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    mean_fid = frame.groupby("label")["fid"].transform("mean")   # best point (lowest mean FID) first
+    frame = frame.iloc[mean_fid.argsort(kind="stable")]
+    table = pd.DataFrame(search_rows(frame))
+    out = {"search_best": table}
+    default_dir = sweep_dir.parent / "tricks"
+    if (default_dir / results.SUMMARY).exists():
+        tricks = finished_runs(default_dir)
+        base = tricks[[v == DEFAULT_VARIANT for v in run_variants(tricks)]] if not tricks.empty else tricks
+        if not base.empty:
+            seed = config_column("seed")
+            longs = []
+            for key, name, scale, _ in SEARCH_COLUMNS[:3]:
+                diffs = paired_differences(frame, base, [seed], ["label"], value=key)
+                longs.append(diffs.assign(metric=key))
+                cells = {r.label: fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)
+                         for r in diffs.itertuples()}
+                table[f"{name} vs default"] = [cells.get(label, "--") for label in table["point"]]
+            out["search_best_paired_long"] = pd.concat(longs, ignore_index=True)
+    save_table(sweep_dir, "search_best", table, "The three best search points by FID, three seeds each (each seed "
+                "trains its own CGAN); mean $\\pm$ std, and the paired difference to the default CGAN with the same "
+                "seed and budget (tricks sweep): mean [95\\% t-interval]; * marks an interval that excludes 0.",
+                wide=True)
+    return out

@@ -1,0 +1,92 @@
+"""The report's statistics: aggregates, Student-t intervals, paired differences and the verdict an interval gives.
+
+Pure functions over DataFrames and numbers; nothing here formats, draws or writes.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+HELPS, HURTS, NO_EFFECT, TOO_FEW = "helps", "hurts", "no detectable effect", "too few seeds"
+
+
+def aggregate(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
+    """mean, std (ddof=1; NaN for a single run) and n of `value` per group."""
+    grouped = frame.groupby(by, dropna=False)[value]
+    out = grouped.agg(mean="mean", std="std", n="count").reset_index()
+    return out
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float, int]:
+    """(mean, low, high, n) of a Student-t confidence interval for the mean; no interval below two values."""
+    from scipy import stats
+
+    v = pd.Series(values, dtype=float).dropna()
+    n, mean = len(v), float(v.mean()) if len(v) else float("nan")
+    if n < 2:
+        return mean, float("nan"), float("nan"), n
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * float(v.std(ddof=1)) / math.sqrt(n)
+    return mean, mean - half, mean + half, n
+
+
+def interval_points(values) -> tuple[float, float, float]:
+    """(mean, lower error, upper error) in %, the 95% t-interval clipped to [0, 100] (accuracy's range)."""
+    mean, low, high, _ = t_interval(values)
+    low, high = (mean, mean) if low != low else (max(low, 0.0), min(high, 1.0))
+    return 100 * mean, 100 * (mean - low), 100 * (high - mean)
+
+
+def paired_differences(frame: pd.DataFrame, baseline: pd.DataFrame, match: list[str], by: list[str],
+                       value: str = "test_accuracy") -> pd.DataFrame:
+    """Per group of `by`: each run minus the baseline run with the same `match` values (same k or fraction, same
+    seed), then the mean difference with its 95% t-interval. Runs without a baseline partner are left out."""
+    base = baseline[match + [value]].rename(columns={value: "_baseline"})
+    if base.duplicated(match).any():
+        raise ValueError(f"the baseline has more than one run per {match}; pairing would be ambiguous")
+    paired = frame.merge(base, on=match, how="inner")
+    paired["_diff"] = paired[value] - paired["_baseline"]
+    rows = []
+    for key, group in paired.groupby(by, sort=False, dropna=False):
+        mean, low, high, n = t_interval(group["_diff"])
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "mean_diff": mean, "low": low,
+                     "high": high, "n": n, "excludes_zero": bool(low > 0 or high < 0) if n > 1 else False})
+    return pd.DataFrame(rows, columns=by + ["mean_diff", "low", "high", "n", "excludes_zero"])
+
+
+def verdict(low: float, high: float, n: int) -> str:
+    """helps (interval above 0), hurts (below 0), no detectable effect (contains 0); too few seeds below n = 2."""
+    if n < 2 or low != low or high != high:
+        return TOO_FEW
+    if low > 0:
+        return HELPS
+    if high < 0:
+        return HURTS
+    return NO_EFFECT
+
+
+def improvement(judged: str, lower_is_better: bool) -> str:
+    """A verdict on a difference read as an improvement: where lower is better (FID), a rise hurts."""
+    return {HELPS: HURTS, HURTS: HELPS}.get(judged, judged) if lower_is_better else judged
+
+
+def loss_trend(losses) -> float:
+    """Percent change of the training loss per epoch over the second half of training (least-squares slope over
+    the mean); one epoch's mean loss is noisy, a slope over several is not."""
+    import numpy as np
+
+    tail = np.asarray(losses, float)[len(losses) // 2:]
+    if len(tail) < 2:
+        raise ValueError(f"a loss trend needs at least 4 epochs of history, got {len(losses)}")
+    return float(np.polyfit(np.arange(len(tail)), tail, 1)[0] / abs(tail.mean()) * 100)
+
+
+def flagged_collapse(runs: pd.DataFrame) -> bool:
+    """Whether any run's coverage or recall trips metrics.collapse_warning (also for summaries without coverage)."""
+    from cgan_study.study.metrics import collapse_warning
+
+    for _, row in runs.iterrows():
+        scores = {k: float(row[k]) for k in ("coverage", "recall") if k in row and pd.notna(row[k])}
+        if collapse_warning(scores):
+            return True
+    return False

@@ -19,6 +19,26 @@ def test_real_mnist_sizes_counts_and_sha(mnist_path):
     assert d.describe()["n_test"] == 10000
 
 
+def test_validation_and_training_indices_are_disjoint_and_cover_the_training_split():
+    """Each image carries its own index in two pixels, so the split can be read back as indices (issue 33.4)."""
+    n = 300
+    x = np.zeros((n, 28, 28), np.uint8)
+    x[:, 0, 0], x[:, 0, 1] = np.arange(n) // 256, np.arange(n) % 256
+    train = data.Split(x, (np.arange(n) % 10).astype(np.uint8))
+    test = data.Split(np.zeros((10, 28, 28), np.uint8), np.arange(10, dtype=np.uint8))
+    for seed in (0, 1):
+        split = data.MnistData("mnist", "toy", "0" * 64, train, test, val_per_class=5, seed=seed)
+
+        def indices(part):
+            return part.x[:, 0, 0].astype(int) * 256 + part.x[:, 0, 1]
+
+        val, rest = indices(split.val), indices(split.train)
+        assert len(set(val)) == len(val) == 50 and len(set(rest)) == len(rest) == n - 50
+        assert not set(val) & set(rest)
+        assert sorted(set(val) | set(rest)) == list(range(n))
+        assert np.array_equal(split.val.y, train.y[val]) and np.array_equal(split.train.y, train.y[rest])
+
+
 def test_source_resolution_prefers_flag_then_env(monkeypatch):
     monkeypatch.setenv(data.ENV_VAR, "/env/path.npz")
     assert data.resolve_source("/flag.npz") == "/flag.npz"

@@ -53,6 +53,17 @@ def test_cli_listings_and_errors_return_at_once(args):
     assert took < 3.0, f"python -m {' '.join(args)} took {took:.1f}s"
 
 
+@pytest.mark.parametrize("module,bad", [("experiments.sweep", ["mix_ratios", "--jobs", "two"]),
+                                        ("experiments.sample", ["--run", "x"]),
+                                        ("experiments.bench", ["nosuch"]),
+                                        ("experiments.report", ["--nosuch"])])
+def test_every_cli_answers_help_and_malformed_arguments_in_process(monkeypatch, capsys, module, bad):
+    code, out, _ = run_main(monkeypatch, capsys, "--help", module=module)
+    assert code == 0 and out.startswith(f"usage: python -m {module}")
+    code, _, err = run_main(monkeypatch, capsys, *bad, module=module)
+    assert code == 2 and "error:" in err and "Traceback" not in err
+
+
 def test_a_listing_piped_into_head_ends_quietly():
     out = subprocess.run(f"{sys.executable} -m experiments.sweep mix_ratios --dry-run | head -3", shell=True,
                          capture_output=True, text=True, env=clean_env(), cwd=REPO, timeout=60)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from helpers import clean_env, cli, same_rows
+from helpers import clean_env, cli, run_main, same_rows
 
 RAY = str(Path(sys.executable).parent / "ray")
 
@@ -130,9 +130,11 @@ def test_a_ray_worker_that_always_dies_is_marked_failed(tmp_path, mnist_path, ra
     assert summary.loc["affine-k5", "status"] == "done" and summary.loc["real-k5", "status"] == "failed"
 
 
-def test_ray_only_flags_are_refused_with_the_local_executor(tmp_path):
-    out = cli("mix_ratios", "--profile", "smoke", "--out", str(tmp_path), "--address", "auto")
-    assert out.returncode == 2 and out.stderr.strip() == "error: --address is for --executor ray"
-    out = cli("mix_ratios", "--profile", "smoke", "--out", str(tmp_path), "--executor", "ray", "--jobs", "2")
-    assert out.returncode == 2 and "--jobs is for the local executor" in out.stderr
+def test_ray_only_flags_are_refused_with_the_local_executor(tmp_path, monkeypatch, capsys):
+    code, _, err = run_main(monkeypatch, capsys, "mix_ratios", "--profile", "smoke", "--out", str(tmp_path),
+                            "--address", "auto")
+    assert code == 2 and err.strip() == "error: --address is for --executor ray"
+    code, _, err = run_main(monkeypatch, capsys, "mix_ratios", "--profile", "smoke", "--out", str(tmp_path),
+                            "--executor", "ray", "--jobs", "2")
+    assert code == 2 and "--jobs is for the local executor" in err
     assert not any(tmp_path.iterdir())

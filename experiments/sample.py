@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"one of {conditional}")
         exp = sampling_settings(args.sets)
         generator = entry.load(path)
-        if hasattr(generator, "sampler"):  # diffusion: the study's sampler, not the one frozen at training time
+        if entry.sampler_settings:  # diffusion: the study's sampler, not the one frozen at training time
             frozen = describe_sampler(generator)
             generator = entry.configure(generator, exp)
             used = describe_sampler(generator)

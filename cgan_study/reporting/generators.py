@@ -8,7 +8,7 @@ import pandas as pd
 
 from cgan_study.reporting.figures import figure, grid_panels, save_figure
 from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order
-from cgan_study.reporting.stats import flagged_collapse, t_interval
+from cgan_study.reporting.stats import collapse_caption, flagged_collapse, t_interval
 from cgan_study.reporting.tables import config_column, finished_runs, save_table
 from cgan_study.runtime import results
 from cgan_study.study.presets import DEFAULT_GENERATOR
@@ -43,9 +43,9 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         row["n"] = len(group)
         rows.append(row)
     table = pd.DataFrame(rows)
-    save_table(sweep_dir, "generators", table, "Every conditional generator scored by the scoring CNN on 10,000 "
+    save_table(sweep_dir, "generators", table, f"Every conditional generator scored by the scoring CNN on 10,000 "
                 "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator); "
-                "[collapsed]: coverage below 0.25 or recall below 0.1 in a run. "
+                f"{collapse_caption(frame)}. "
                 "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
     import seaborn as sns
 

@@ -82,11 +82,24 @@ def loss_trend(losses) -> float:
 
 
 def flagged_collapse(runs: pd.DataFrame) -> bool:
-    """Whether any run's coverage or recall trips metrics.collapse_warning (also for summaries without coverage)."""
-    from cgan_study.study.metrics import collapse_warning
+    """Whether any run is collapsed by the one rule (study.metrics.collapse_reasons): its recorded verdict where it
+    has one (read on the training reference), else the rule applied to its summary columns."""
+    from cgan_study.study.metrics import is_collapsed
 
     for _, row in runs.iterrows():
-        scores = {k: float(row[k]) for k in ("coverage", "recall") if k in row and pd.notna(row[k])}
-        if collapse_warning(scores):
+        if "collapsed" in row and pd.notna(row["collapsed"]):
+            if bool(row["collapsed"]):
+                return True
+            continue
+        scores = {k: float(row[k]) for k in ("classes_covered", "recall") if k in row and pd.notna(row[k])}
+        if is_collapsed(scores):
             return True
     return False
+
+
+def collapse_caption(frame: pd.DataFrame) -> str:
+    """The caption's words for [collapsed]: the one rule, and which reference the table's runs read it on."""
+    trained = "collapse_reference" in frame and (frame["collapse_reference"] == "train").all()
+    where = ("real training digits" if trained else
+             "the test digits (these runs were scored before choices moved to a training reference)")
+    return f"[collapsed]: fewer than 10 classes covered or recall below 0.1 (against {where}) in a run"

@@ -24,6 +24,7 @@ from cgan_study.reporting.stats import (
     HELPS,
     HURTS,
     TOO_FEW,
+    collapse_caption,
     flagged_collapse,
     improvement,
     paired_differences,
@@ -70,8 +71,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     table = pd.DataFrame(rows).fillna("--")  # e.g. no success rate for unconditional models
     save_table(sweep_dir, "tricks", table, "GAN variants scored by the scoring CNN on 10,000 samples "
                                            "(1,000 per class); mean $\\pm$ std over n seeds. Density and coverage "
-                                           "after Naeem et al.; [collapsed]: coverage below 0.25 or recall below 0.1 "
-                                           "in a run, where precision and density overstate quality.", wide=True,
+                                           f"after Naeem et al.; {collapse_caption(frame)}, where precision and "
+                                           "density overstate quality.", wide=True,
                column_format=wrapped_first_column(table, "3.4cm"))
     reference = frame[["fid_real_reference", "scorer_test_accuracy"]].dropna().head(1)
     first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed

@@ -83,7 +83,10 @@ def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
     paired = tables["budget_check_paired_long"].set_index(f"{P}classifier.epochs")
     assert paired.loc[12, "mean_diff"] == pytest.approx(0.0011) and bool(paired.loc[12, "converged"])
     assert paired.loc[3, "mean_diff"] == pytest.approx(-0.005)
-    assert "less than 0.15 points" in F.study_findings(tables)["findBudget"]
+    assert bool(paired.loc[12, "converged"]) and paired.loc[12, "branch"] == "small move"
+    found = F.study_findings(tables)["findBudget"]
+    assert "every budget-check cell converged" in found and "noisy" not in found
+    assert "1 of 1 cells converged" in (tmp_path / "tables" / "budget_check.tex").read_text()
 
 
 def test_trick_findings_sort_variants_by_their_paired_fid_interval():

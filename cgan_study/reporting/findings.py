@@ -7,16 +7,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from cgan_study.reporting.labels import readable_setting
-from cgan_study.reporting.stats import (
-    HELPS,
-    HURTS,
-    NO_EFFECT,
-    TOO_FEW,
-    improvement,
-    paired_differences,
-    t_interval,
-    verdict,
-)
+from cgan_study.reporting.stats import (HELPS, HURTS, NO_EFFECT, TOO_FEW, improvement, paired_differences,
+                                        t_interval, verdict)
 
 
 def points(x: float) -> str:
@@ -195,14 +187,17 @@ def study_findings(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     doubled = budget[budget["converged"].notna()] if budget is not None and "converged" in budget else None
     if doubled is not None and not doubled.empty:
         worst = doubled.loc[doubled["mean_diff"].abs().idxmax()]
+        noisy = int((doubled["branch"] == "noisy cell").sum()) if "branch" in doubled else 0
         if bool(doubled["converged"].astype(bool).all()):
-            found["findBudget"] = (f"Doubling the classifier's budget moves every budget-check cell by less than "
-                                   f"0.15 points (largest change {points(worst['mean_diff'])}, {worst['cell']})")
+            found["findBudget"] = (f"Doubling the classifier's budget leaves every budget-check cell converged by "
+                                   f"the rule (largest change {points(worst['mean_diff'])}, {worst['cell']})" +
+                                   (f"; {noisy} noisy cell(s) pass on the seed-sd branch only, so their convergence "
+                                    "is not shown to within 0.15 points" if noisy else ""))
         else:
+            bad = doubled[~doubled["converged"].astype(bool)].iloc[0]
             found["findBudget"] = (f"Convergence is not shown for every cell: doubling the classifier's budget "
-                                   f"moves {worst['cell']} by "
-                                   f"{interval_text(worst['mean_diff'], worst['low'], worst['high'], int(worst['n']))}"
-                                   f", above the 0.15-point tolerance")
+                                   f"moves {bad['cell']} by "
+                                   f"{interval_text(bad['mean_diff'], bad['low'], bad['high'], int(bad['n']))}")
     found.update(generator_findings(tables.get("generators_runs")))
     found.update(generator_budget_findings(tables.get("generator_loss_trend")))
     found.update(study_coverage_findings(tables.get("generators_runs"), runs))

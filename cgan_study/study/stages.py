@@ -145,12 +145,24 @@ def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 
     key = stable_hash(spec)
 
     def build(work: Path) -> dict:
-        return entry.train(exp, gan_training_digits(exp, ctx, k, subset_seed), work, seed)
+        info = entry.train(exp, gan_training_digits(exp, ctx, k, subset_seed), work, seed)
+        # TensorFlow's float reductions depend on its thread count, which the artifact's hash does not hold: the
+        # same spec rebuilt with other threads can differ in its last bits (a committed CGAN did). Recorded here.
+        return {**info, "tf_intra_op_threads": _intra_op_threads()}
 
     path = ctx.cache.get_or_build("generator", key, spec, build)
     if key not in ctx._models:
         ctx._models[key] = entry.load(path)
     return entry.configure(ctx._models[key], exp), results.read_json(path / results.METRICS), path
+
+
+def _intra_op_threads() -> int:
+    import os
+
+    import tensorflow as tf
+
+    return int(os.environ.get("TF_NUM_INTRAOP_THREADS") or tf.config.threading.get_intra_op_parallelism_threads()
+               or os.cpu_count() or 0)
 
 
 # --------------------------------------------------------------------------- artifacts as jobs

@@ -20,14 +20,16 @@ from cgan_study.reporting.search import search_best_report, search_report
 from cgan_study.reporting.synth_amount import synth_amount_report
 from cgan_study.reporting.tables import finished_runs
 from cgan_study.reporting.tricks import tricks_report
+from cgan_study.reporting.variants import variants_report
 from cgan_study.runtime import results
 
 __all__ = ["REPORTS", "finished_runs", "report_sweep"]
 
-REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
+# mix_ratios_families carries its own real-only baselines, so the mix_ratios report reads it as it is.
+REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
            "tricks": tricks_report, "gan_search": search_report, "gan_search_best": search_best_report,
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,
-           "diffusion_guidance": diffusion_guidance_report}
+           "diffusion_guidance": diffusion_guidance_report, "gan_variants": variants_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

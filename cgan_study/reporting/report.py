@@ -26,7 +26,8 @@ from cgan_study.runtime import results
 __all__ = ["REPORTS", "finished_runs", "report_sweep"]
 
 # mix_ratios_families carries its own real-only baselines, so the mix_ratios report reads it as it is.
-REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_report, "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
+REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_report,
+           "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
            "tricks": tricks_report, "gan_search": search_report, "gan_search_best": search_best_report,
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,
            "diffusion_guidance": diffusion_guidance_report, "gan_variants": variants_report}

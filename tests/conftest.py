@@ -21,8 +21,9 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture
 def rng(request) -> np.random.Generator:
-    """A generator of the test's own, seeded by its name: its data do not depend on which tests ran before."""
-    return np.random.default_rng(zlib.crc32(request.node.nodeid.encode()))
+    """A generator of the test's own, seeded by its file and test name: its data do not depend on which tests ran
+    before, nor on the folder the file sits in (the seed is the test's id from before tests/ had subfolders)."""
+    return np.random.default_rng(zlib.crc32(f"tests/{request.path.name}::{request.node.name}".encode()))
 
 
 @pytest.fixture(scope="session")

@@ -199,7 +199,9 @@ def test_every_committed_artifact_loads_through_the_entry_that_built_it():
 
     from cgan_study.generators import entry_of_artifact
 
-    root = Path(__file__).resolve().parents[1] / "results" / "_artifacts" / "generator"
+    from helpers import REPO
+
+    root = REPO / "results" / "_artifacts" / "generator"
     guided = [p for p in root.iterdir() if (p / "guide.json").exists()]
     assert guided and all(entry_of_artifact(p).name == "guided_cgan" for p in guided)
     plain = [p for p in root.iterdir() if (p / "config.json").exists() and not (p / "guide.json").exists()]

@@ -9,7 +9,7 @@ import pytest
 
 from cgan_study.reporting import paper
 
-REPO = Path(__file__).resolve().parents[1]
+from helpers import REPO  # noqa: E402
 
 
 def test_numbers_macros_are_escaped_and_named_safely():

@@ -490,6 +490,13 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
 
 
+# Keys added after runs were committed, with the behaviour those runs had (what a run recorded without the key
+# did). A finished run is compared as if it had recorded these values: a new default that behaves differently
+# (train_reference 10,000, selection final) makes it another config, not a silent match.
+ADDED_LATER: dict[str, Any] = {"classifier.selection": "best_val", "classifier.arch": "cnn",
+                               "scorer.selection": "best_val", "scorer.arch": "cnn", "eval.train_reference": 0,
+                               "eval.second_scorer_arch": "cnn"}
+
 # Classifier keys added after scorer artifacts were first committed: they enter an artifact's hash only when set
 # away from these values (the behaviour the artifacts were built with), so a committed scorer keeps its hash.
 CLASSIFIER_ADDED_LATER = {"selection": "best_val", "arch": "cnn"}

@@ -67,8 +67,14 @@ def _one_line(exc: BaseException) -> str:
 
 # --------------------------------------------------------------------------- one run (any process)
 
-def unused_sections(experiment: dict) -> tuple[str, ...]:
-    """The generator config sections a run's experiment does not read (another generator's hyperparameters)."""
+# Sections a task never reads: a downstream-classifier run does not score generators, and a generator's scoring
+# trains no downstream classifier, so a change there must not refuse a finished run.
+UNUSED_BY_TASK = {"augment": ("eval",), "gan_eval": ("classifier",), "scorer": ("classifier",)}
+
+
+def unused_sections(experiment: dict, task: str | None = None) -> tuple[str, ...]:
+    """The config sections a run's experiment does not read: another generator's hyperparameters, and the
+    sections its task never reads."""
     from cgan_study.generators import REGISTRY
 
     name = experiment.get("augment", {}).get("generator")
@@ -76,10 +82,11 @@ def unused_sections(experiment: dict) -> tuple[str, ...]:
     if name == "guided_cgan":
         used.add("guide")
     sections = {entry.section for entry in REGISTRY.values()} | {"guide"}
-    return tuple(sorted(sections - used))
+    return tuple(sorted((sections - used) | set(UNUSED_BY_TASK.get(task, ()))))
 
 
-def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], dict]) -> str | None:
+def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], dict],
+            task: str | None = None) -> str | None:
     """Run one point unless it is finished or locked by another runner; returns a failure reason or None.
 
     Order matters for crash safety: lock, config.json, work, metrics.json, DONE. A run killed anywhere
@@ -96,7 +103,8 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
     if run.is_done():
         # A finished run of the same name but another configuration (an older version of the sweep) must not
         # pass for this one: its numbers would enter the tables under the new settings.
-        changed = run.finished_with_another_config(record, ignore=unused_sections(record.get("experiment", {})))
+        changed = run.finished_with_another_config(record, ignore=unused_sections(record.get("experiment", {}), task),
+                                                   added_later=C.ADDED_LATER)
         if changed:
             reason = (f"{run.dir} finished with another config (changed: {', '.join(changed[:5])}); delete the "
                       "run directory or use another --out")
@@ -193,7 +201,7 @@ def run_job(plan: Plan, job: Job) -> Outcome:
 
     faults.enter(job.run, plan.sweep_dir)
     faults.at("job-start")
-    reason = execute(results.Run(plan.sweep_dir / job.run), job.label, job.record, work)
+    reason = execute(results.Run(plan.sweep_dir / job.run), job.label, job.record, work, task=plan.task)
     if reason is None:
         faults.at("run-done")
     return Outcome(reason is None, reason)

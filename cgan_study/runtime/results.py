@@ -200,12 +200,20 @@ class Run:
         path = self.dir / CONFIG
         return read_json(path).get("dataset_sha256") if path.exists() else None
 
-    def finished_with_another_config(self, config: dict, ignore: tuple[str, ...] = ()) -> list[str]:
+    def finished_with_another_config(self, config: dict, ignore: tuple[str, ...] = (),
+                                     added_later: dict[str, Any] | None = None) -> list[str]:
         """For a finished run: the keys of the experiment whose values differ from `config`'s, outside the sections
-        in `ignore` (ones the run does not use). Keys that exist on only one side are not counted: a key added to
-        the code after the run finished defaults to the behaviour the run had (the convention that keeps committed
-        runs valid)."""
-        old = {k: v for k, v in self.config().get("experiment", {}).items() if k not in ignore}
+        in `ignore` (ones the run does not use). A key the run did not record counts as `added_later`'s value for it
+        (the behaviour the run had); other keys that exist on only one side are not counted."""
+        old = json.loads(json.dumps(self.config().get("experiment", {})))
+        for dotted, value in (added_later or {}).items():
+            *sections, leaf = dotted.split(".")
+            node = old
+            for section in sections:
+                node = node.get(section) if isinstance(node, dict) else None
+            if isinstance(node, dict) and leaf not in node:
+                node[leaf] = value
+        old = {k: v for k, v in old.items() if k not in ignore}
         new = json.loads(json.dumps(_finite(config.get("experiment", {})), default=_json_default))
         return sorted(_shared_diff_keys(old, {k: v for k, v in new.items() if k not in ignore}))
 

@@ -48,3 +48,39 @@ def test_each_dataset_has_its_own_default_results_directory():
     assert out_root(args, C.Experiment()) == Path("results/fashion_mnist")
     assert out_root(argparse.Namespace(out="/tmp/x", profile="quick", data="fashion_mnist"),
                     C.Experiment()) == Path("/tmp/x")
+
+
+# --------------------------------------------------------------------------- keys added after a run finished
+
+def _finished_with(tmp_path, experiment: dict) -> results.Run:
+    run = results.Run(tmp_path / "s" / "r")
+    run.start({"sweep": "s", "run": "r", "dataset_sha256": MNIST_SHA, "experiment": experiment})
+    run.finish({"test_accuracy": 0.99})
+    return run
+
+
+def _without(experiment: dict, dotted: str) -> dict:
+    section, leaf = dotted.split(".")
+    return {**experiment, section: {k: v for k, v in experiment[section].items() if k != leaf}}
+
+
+def test_a_run_that_predates_a_key_counts_as_having_had_its_old_behaviour(tmp_path, capsys):
+    new = C.to_dict(C.Experiment())
+    assert new["eval"]["train_reference"] == 10000
+    # A scoring run from before the training reference: only eval.train_reference differs. It must be refused.
+    run = _finished_with(tmp_path, _without(new, "eval.train_reference"))
+    reason = X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never, task="gan_eval")
+    assert reason and "eval.train_reference" in reason
+
+
+def test_a_change_in_a_section_the_task_never_reads_does_not_refuse_a_finished_run(tmp_path):
+    new = C.to_dict(C.Experiment())
+    # A downstream-classifier run does not read eval: one from before the training reference is still done.
+    run = _finished_with(tmp_path, _without(new, "eval.train_reference"))
+    assert X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never, task="augment") is None
+    # ...but the classifier's own rule is read by it: a run that selected on validation digits is refused.
+    old = {**new, "classifier": {**new["classifier"], "early_stopping_patience": 2}}
+    old = _without(old, "classifier.selection")
+    run = _finished_with(tmp_path / "b", old)
+    reason = X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never, task="augment")
+    assert reason and "classifier.selection" in reason

@@ -38,7 +38,7 @@ class Context:
         """The real training digits every stage may use (validation digits already removed)."""
         return cap_per_class(self.data.train, exp.data.train_per_class_cap, seed=ARTIFACT_SEED)
 
-    def _data_part(self, exp: Experiment) -> dict:
+    def data_part(self, exp: Experiment) -> dict:
         return {"sha256": self.data.sha256, "val_per_class": exp.data.val_per_class,
                 "train_per_class_cap": exp.data.train_per_class_cap}
 
@@ -48,12 +48,12 @@ class Context:
 def _scorer_parts(exp: Experiment, ctx: Context, second: bool = False) -> tuple:
     """(config, seed, spec) of the scorer, or of the independent second scorer (eval.second_scorer_*)."""
     if not second:
-        return exp.scorer, ARTIFACT_SEED, {"scorer": classifier_part(exp.scorer), "data": ctx._data_part(exp)}
+        return exp.scorer, ARTIFACT_SEED, {"scorer": classifier_part(exp.scorer), "data": ctx.data_part(exp)}
     if not exp.eval.second_scorer_width:
         raise ValueError("no second scorer is configured; set eval.second_scorer_width")
     cfg = dataclasses.replace(exp.scorer, width=exp.eval.second_scorer_width, arch=exp.eval.second_scorer_arch)
     seed = exp.eval.second_scorer_seed
-    return cfg, seed, {"scorer": classifier_part(cfg), "data": ctx._data_part(exp), "seed": seed}
+    return cfg, seed, {"scorer": classifier_part(cfg), "data": ctx.data_part(exp), "seed": seed}
 
 
 def scorer_key(exp: Experiment, ctx: Context, second: bool = False) -> str:
@@ -121,7 +121,7 @@ def generator_entry(exp: Experiment):
 def generator_spec(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
                    seed: int = ARTIFACT_SEED) -> dict:
     """What a generator depends on: its own config section, the data, (low_data) the real subset it saw, its seed."""
-    return {**generator_entry(exp).spec(exp), "data": ctx._data_part(exp), "k_per_class": k,
+    return {**generator_entry(exp).spec(exp), "data": ctx.data_part(exp), "k_per_class": k,
             "subset_seed": subset_seed if k else 0, "seed": seed}
 
 

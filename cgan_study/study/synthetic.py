@@ -4,7 +4,7 @@ Cells that draw from the same generator artifact the same number of digits with 
 filter at the same k and seed, say) get exactly the same digits, and sampling is the costly part (over an hour
 for 60,000 diffusion digits). So a set is drawn once and stored as uint8 in the artifact cache, under
 results/_artifacts/synthetic/<key>/ (ignored by git: it is rebuilt on demand, bit-identical to a fresh draw).
-The key holds everything that decides the digits: the generator artifact, the amount, the seed, the generator's
+The key holds everything that decides the digits: the generator artifact and its build, the amount, the seed, the generator's
 config section (its sampler settings among it: diffusion.sampler, sample_steps, eta, guidance), the sampler's
 batch size where it has one, and the dataset.
 """
@@ -38,10 +38,21 @@ def sampler_settings(exp: Experiment, generator) -> dict:
             "batch_size": getattr(generator, "batch_size", None)}
 
 
+def artifact_build(artifact: Path | str) -> str:
+    """Which build of the artifact: a digest of its metrics.json, written once per build (training seconds and
+    final losses differ between builds). The artifact's name is the hash of its spec, which a rebuild keeps even
+    when other TensorFlow threads give other weights; a set drawn from the old weights must not pass for it."""
+    import hashlib
+
+    path = Path(artifact) / results.METRICS
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
+
+
 def synthetic_spec(exp: Experiment, ctx: stages.Context, artifact: Path | str, generator, n: int, seed: int) -> dict:
     """Everything that makes a synthetic set: its hash is the set's key in the cache."""
-    return {"format": FORMAT, "generator_artifact": Path(artifact).name, "n": int(n), "seed": int(seed),
-            "labels": "balanced", "sampler": sampler_settings(exp, generator), "data": ctx._data_part(exp)}
+    return {"format": FORMAT, "generator_artifact": Path(artifact).name, "build": artifact_build(artifact),
+            "n": int(n), "seed": int(seed), "labels": "balanced", "sampler": sampler_settings(exp, generator),
+            "data": ctx.data_part(exp)}
 
 
 def synthetic_key(spec: dict) -> str:

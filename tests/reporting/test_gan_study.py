@@ -129,7 +129,7 @@ def test_collapse_onset_is_the_first_epoch_from_which_the_one_rule_always_holds(
 
 
 def test_the_second_scorer_is_another_artifact_than_the_scorer():
-    ctx = type("Ctx", (), {"_data_part": lambda self, exp: {"sha256": "x"}})()
+    ctx = type("Ctx", (), {"data_part": lambda self, exp: {"sha256": "x"}})()
     exp = C.apply(C.Experiment(), {"eval.second_scorer_width": 48})
     assert stages.scorer_key(exp, ctx) != stages.scorer_key(exp, ctx, second=True)
     # The scorer's own key does not move when a second scorer is configured (committed artifacts stay valid).
@@ -144,7 +144,7 @@ def test_scoring_every_epoch_refuses_an_artifact_without_snapshots_or_kept_score
 
     run = results.Run(tmp_path)
     run.log({"epoch": 1, "d_loss": 1.0})
-    ctx = type("Ctx", (), {"_data_part": lambda self, exp: {"sha256": "x"}})()
+    ctx = type("Ctx", (), {"data_part": lambda self, exp: {"sha256": "x"}})()
     exp = C.apply(C.Experiment(), {"eval.epoch_samples": 100})
     with pytest.raises(FileNotFoundError, match="no per-epoch snapshots .*delete that artifact"):
         stages.evaluate_epochs(get("cgan"), tmp_path, exp, ctx=ctx)

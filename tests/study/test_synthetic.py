@@ -97,15 +97,21 @@ def test_a_cached_set_is_bit_identical_to_sampling_directly(counting_generator, 
 # --------------------------------------------------------------------------- the key
 
 
-def test_a_cached_sets_key_holds_everything_that_makes_it():
+def test_a_cached_sets_key_holds_everything_that_makes_it(tmp_path):
+    # The same artifact name (spec hash) built twice: its metrics.json differs, so its sets must too.
+    first, rebuilt = tmp_path / "one" / "artifact-a", tmp_path / "two" / "artifact-a"
+    for path, seconds in ((first, 300.8), (rebuilt, 301.1)):
+        path.mkdir(parents=True)
+        (path / "metrics.json").write_text(f'{{"train_seconds": {seconds}}}')
+
     def data(sha):
-        return SimpleNamespace(_data_part=lambda exp: {"sha256": sha, "val_per_class": exp.data.val_per_class})
+        return SimpleNamespace(data_part=lambda exp: {"sha256": sha, "val_per_class": exp.data.val_per_class})
 
     ctx = data("mnist-sha")
     sampler = SimpleNamespace(batch_size=500)
     base = C.apply(C.profile("smoke"), {"augment.generator": "diffusion"})
 
-    def key(exp=base, artifact="artifact-a", generator=sampler, n=6000, seed=50_000, ctx=ctx):
+    def key(exp=base, artifact=first, generator=sampler, n=6000, seed=50_000, ctx=ctx):
         return synthetic.synthetic_key(synthetic.synthetic_spec(exp, ctx, Path(artifact), generator, n, seed))
 
     reference = key()
@@ -120,6 +126,7 @@ def test_a_cached_sets_key_holds_everything_that_makes_it():
         "guidance": key(C.apply(base, {"diffusion.guidance": 0.5})),
         "sampler batch size": key(generator=SimpleNamespace(batch_size=250)),
         "dataset": key(ctx=data("other-sha")),
+        "a rebuild of the artifact": key(artifact=rebuilt),
     }
     assert all(k != reference for k in changed.values()), [n for n, k in changed.items() if k == reference]
     assert len(set(changed.values())) == len(changed)

@@ -481,15 +481,16 @@ def search_findings(ranked: pd.DataFrame | None, best_paired: pd.DataFrame | Non
     if ranked is None or ranked.empty:
         return {}
     top = ranked.iloc[0]
-    text = (f"Of {len(ranked)} search points (one seed each), {top['label']} has the lowest FID ({top['fid']:.1f}, "
-            f"success rate {100 * top['success_rate']:.2f}%)")
+    text = (f"Of {len(ranked)} search points (one seed each; exploratory), {top['label']} has the lowest FID against "
+            f"training digits ({top['fid_train']:.1f}; {top['fid']:.1f} on the test digits, success rate "
+            f"{100 * top['success_rate']:.2f}%)")
     if best_paired is not None and not best_paired.empty:
         fid = best_paired[(best_paired["metric"] == "fid") & (best_paired["label"] == top["label"])]
         if len(fid):
             r = fid.iloc[0]
             v = verdict(r["low"], r["high"], int(r["n"]))
             judged = {HELPS: "a higher FID than", HURTS: "a lower FID than",
-                      NO_EFFECT: "an FID indistinguishable from", TOO_FEW: "too few seeds to compare with"}[v]
+                      NO_EFFECT: "an FID that cannot be told apart from", TOO_FEW: "too few seeds to compare with"}[v]
             text += (f"; re-run with {int(r['n'])} seeds it has {judged} the default CGAN's "
                      f"({r['mean_diff']:+.1f}, 95% CI {r['low']:+.1f} to {r['high']:+.1f})")
     return {"findSearch": text + "."}

@@ -283,15 +283,24 @@ def _kid(inp: Inputs) -> dict:
     return {"kid": mean, "kid_std": std, "kid_n": len(inp.fake_features)}
 
 
+def as_many_real(real: np.ndarray, fake: np.ndarray) -> np.ndarray:
+    """The real features thinned (evenly, deterministically) to the number of fakes: k-NN recall, precision,
+    density and coverage depend on both sample sizes, so a 2,000-sample epoch score and a 10,000-sample final
+    score read the one collapse threshold alike only when real and fake counts match."""
+    if len(real) <= len(fake):
+        return real
+    return real[np.linspace(0, len(real) - 1, len(fake)).astype(int)]
+
+
 @register_metric("precision_recall")
 def _pr(inp: Inputs) -> dict:
-    precision, recall = precision_recall(inp.real_features, inp.fake_features)
+    precision, recall = precision_recall(as_many_real(inp.real_features, inp.fake_features), inp.fake_features)
     return {"precision": precision, "recall": recall}
 
 
 @register_metric("density_coverage")
 def _dc(inp: Inputs) -> dict:
-    density, coverage = density_coverage(inp.real_features, inp.fake_features)
+    density, coverage = density_coverage(as_many_real(inp.real_features, inp.fake_features), inp.fake_features)
     return {"density": density, "coverage": coverage}
 
 

@@ -179,12 +179,13 @@ def test_scorer_and_search_findings_read_their_tables():
     text = F.scorer_findings(agreement)["findScorers"]
     assert "99.42% and 99.31%" in text and "98.50% and 97.00%" in text and "96.00%" in text
     assert "class 1 (99.0% against 92.8%)" in text
-    ranked = pd.DataFrame([{"label": "G 128, D 64", "fid": 7.0, "success_rate": 0.99},
-                           {"label": "G 64, D 32", "fid": 9.0, "success_rate": 0.98}])
+    ranked = pd.DataFrame([{"label": "G 128, D 64", "fid_train": 7.2, "fid": 7.0, "success_rate": 0.99},
+                           {"label": "G 64, D 32", "fid_train": 9.1, "fid": 9.0, "success_rate": 0.98}])
     paired = pd.DataFrame([{"label": "G 128, D 64", "metric": "fid", "mean_diff": -2.0, "low": -3.0, "high": -1.0,
                             "n": 3}])
     text = F.search_findings(ranked, paired)["findSearch"]
-    assert text.startswith("Of 2 search points (one seed each), G 128, D 64 has the lowest FID (7.0")
+    assert text.startswith("Of 2 search points (one seed each; exploratory), G 128, D 64 has the lowest FID against "
+                           "training digits (7.2; 7.0 on the test digits")
     assert "it has a lower FID than the default CGAN's (-2.0, 95% CI -3.0 to -1.0)" in text
     assert "re-run" not in F.search_findings(ranked, None)["findSearch"]
 

@@ -242,3 +242,14 @@ def test_the_default_stands_when_the_fid_gain_costs_success_rate():
     frame = _variants_frame({"default": [10.0, 11.0, 12.0], "d2": [6.0, 7.1, 7.9]},
                             {"default": [0.98, 0.985, 0.982], "d2": [0.90, 0.91, 0.905]})
     assert study_cgan(paired_table(frame))["study_cgan"] == "default"
+
+
+def test_recall_compares_as_many_real_as_generated_samples(rng):
+    # Epoch scores use 2,000 samples, final ones 10,000: the collapse threshold on recall reads alike only when the
+    # real reference is thinned to the generated count.
+    real, fake = rng.normal(size=(1000, 4)), rng.normal(size=(200, 4))
+    thinned = M.as_many_real(real, fake)
+    assert len(thinned) == 200 and (thinned[0] == real[0]).all() and (thinned[-1] == real[-1]).all()
+    out = M.compute(["precision_recall"], M.Inputs(None, np.full((200, 10), 0.1), fake, real))
+    assert (out["precision"], out["recall"]) == M.precision_recall(thinned, fake)
+    assert M.as_many_real(real[:100], fake) is not None and len(M.as_many_real(real[:100], fake)) == 100

@@ -319,7 +319,7 @@ def _variants_grid(root, seeds: int, search_points: int = VARIANTS_SEARCH_POINTS
 GAN_VARIANTS = Sweep(
     task="gan_eval",
     description="The default CGAN against the three largest early-training tricks (VBN in G and D, VBN in G, 2 D "
-                "steps) and the two best validation-ranked search points, at the study's CGAN budget, 3 seeds each.",
+                "steps) and the two best search points ranked on training digits, at the study's CGAN budget, 3 seeds each.",
     grids={"quick": lambda root: _variants_grid(root, 3), "smoke": lambda root: _variants_grid(root, 1, 1)},
     profile_overrides={"quick": TRICKS_EVAL, "paper": TRICKS_EVAL,
                        "smoke": {"eval.epoch_samples": 100, "eval.second_scorer_width": 12}},

@@ -53,6 +53,7 @@ class Entry:
     # Optional capabilities, declared (the module then defines the function named in brackets):
     snapshots: bool = False    # keeps a sampler per training epoch [load_snapshot(entry, file)]
     sampler_settings: bool = False  # sampling depends on run config keys [configure(entry, generator, exp)]
+    progressive: bool = False  # its generator draws the x_0 estimates from noise to image [generator.progressive()]
 
     def __post_init__(self):
         if not self.label:
@@ -97,7 +98,7 @@ ENTRIES = (
     Entry("pca", f"{__name__}.pca", "pca", True, "a Gaussian per class in a PCA subspace", "PCA"),
     Entry("diffusion", f"{__name__}.diffusion", "diffusion", True,
           "conditional DDPM with classifier-free guidance, DDIM sampling (Ho et al. 2020; Song et al. 2021)",
-          "diffusion", sampler_settings=True),
+          "diffusion", sampler_settings=True, progressive=True),
 )
 
 REGISTRY: dict[str, Entry] = {}

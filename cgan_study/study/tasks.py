@@ -42,7 +42,7 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     # Row r = class r for conditional generators; the same noise seed as the training callback's final grid.
     labels = np.repeat(np.arange(10), 10) if generator.conditional else None
     results.write_bytes(run_dir / GRID_FILE, grid_png(generator.generate(labels, seed=GRID_SEED, n=100), rows=10))
-    if hasattr(generator, "progressive"):  # diffusion: the x_0 estimate from noise to digit, one row per class
+    if stages.generator_entry(exp).progressive:  # diffusion: the x_0 estimate from noise to digit, a row per class
         results.write_bytes(run_dir / PROGRESSIVE_FILE, grid_png(generator.progressive(seed=GRID_SEED), rows=10))
     timed = _Timed(generator)
     out = stages.evaluate(timed, exp, ctx, seed=exp.seed)

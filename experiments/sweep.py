@@ -139,6 +139,9 @@ def run_sweep(args: argparse.Namespace) -> int:
     if Path(source).exists():  # workers may run in another directory or on another node
         source = str(Path(source).resolve())
     dataset = D.load(source, val_per_class=exp0.data.val_per_class, seed=0)
+    if not args.out and dataset.name != dataset_name(source):  # the default results directory follows the path
+        raise UsageError(f"{source} holds {dataset.name} (by its sha256) but its path reads as "
+                         f"{dataset_name(source)}, whose default results directory it would share; pass --out DIR")
     for _, _, exp in runs:  # infeasible subsets fail now, before any run directory exists
         D.check_per_class(dataset.train, exp.augment.real_per_class, exp.data.train_per_class_cap)
     # TensorFlow is imported only once there is work to do: --list, --dry-run and bad input stay instant.

@@ -8,7 +8,9 @@ import json
 import pytest
 from helpers import DEFAULT_MNIST, MNIST_SHA256, cli
 
-from cgan_study.data import FASHION_MNIST_DIR
+from cgan_study.data import FASHION_MNIST_DIR, KNOWN_SHA256
+
+FASHION_MNIST_SHA256 = next(sha for sha, name in KNOWN_SHA256.items() if name == "fashion_mnist")
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +40,27 @@ def test_a_smoke_cell_runs_on_fashion_mnist_and_an_mnist_run_is_never_reused_for
     assert fashion.returncode == 0, fashion.stdout[-2000:] + fashion.stderr[-2000:]
     assert "data: fashion_mnist" in fashion.stdout
     config = json.loads((out / "mix_ratios" / CELLS / "config.json").read_text())
-    assert config["dataset_sha256"] != MNIST_SHA256
+    assert config["dataset_sha256"] == FASHION_MNIST_SHA256 != MNIST_SHA256
     metrics = json.loads((out / "mix_ratios" / CELLS / "metrics.json").read_text())
     assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["generator_artifact"]
     # Its generator is its own: an artifact built from Fashion-MNIST, not the MNIST one of the same config.
     mnist_metrics = json.loads((tmp_path / "mix_ratios" / CELLS / "metrics.json").read_text())
     assert metrics["generator_artifact"] != mnist_metrics["generator_artifact"]
+
+
+def test_a_fashion_mnist_copy_whose_path_says_nothing_is_known_by_its_content():
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from cgan_study.data import load
+
+    tmp_path = Path(tempfile.mkdtemp(prefix="cgan-data-"))   # pytest's tmp_path holds this test's name
+    copy = tmp_path / "dataset_copy"
+    shutil.copytree(FASHION_MNIST_DIR, copy)
+    assert load(str(copy)).name == "fashion_mnist"
+    # Without --out its runs would land in MNIST's default directory: refused with one line, nothing written.
+    out = cli("scorer", "--profile", "smoke", "--data", str(copy), cwd=tmp_path)
+    assert out.returncode == 2 and "holds fashion_mnist" in out.stderr and "--out" in out.stderr
+    assert not (tmp_path / "results").exists()
+    shutil.rmtree(tmp_path)

@@ -126,7 +126,8 @@ def run_sweep(args: argparse.Namespace) -> int:
         from cgan_study.runtime import estimate
 
         sweep_dir = out_root(args, runs[0][2]) / args.name
-        for line in estimate.summary(sweep_dir, [(n, p, C.to_dict(e)) for n, p, e in runs], jobs=args.jobs):
+        for line in estimate.summary(sweep_dir, [(n, p, C.to_dict(e)) for n, p, e in runs], jobs=args.jobs,
+                                     task=SWEEPS[args.name].task):
             print(line)
         return 0
 

@@ -80,13 +80,29 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int = 1) -> list[str]:
-    """Lines for --dry-run: runs planned, done and to do, and the estimated wall time (runs are (name, overrides,
-    experiment as a dict)); says so plainly when no finished run recorded a time."""
+def stale_keys(run_dir: Path, experiment: dict, task: str | None) -> list[str]:
+    """For a finished run: the keys it would be refused for (executor.execute's check), without TensorFlow."""
+    from cgan_study import config as C
+    from cgan_study.runtime.executor import unused_sections
+
+    return results.Run(run_dir).finished_with_another_config(
+        {"experiment": experiment}, ignore=unused_sections(experiment, task), added_later=C.ADDED_LATER)
+
+
+def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int = 1,
+            task: str | None = None) -> list[str]:
+    """Lines for --dry-run: runs planned, done, finished under another config, and to do, and the estimated wall
+    time (runs are (name, overrides, experiment as a dict)); says so plainly when no finished run recorded a time."""
     sweep_dir = Path(sweep_dir)
-    done = {name for name, _, _ in runs if (sweep_dir / name / results.DONE).exists()}
+    finished = {name: exp for name, _, exp in runs if (sweep_dir / name / results.DONE).exists()}
+    stale = {name: keys for name, exp in finished.items() if (keys := stale_keys(sweep_dir / name, exp, task))}
+    done = set(finished) - set(stale)
     todo = [name for name, _, _ in runs if name not in done]
     lines = [f"{len(runs)} runs: {len(done)} done, {len(todo)} to run (results in {sweep_dir})"]
+    if stale:
+        keys = sorted({k for ks in stale.values() for k in ks})
+        lines.append(f"{len(stale)} of those to run finished under another config (changed: {', '.join(keys[:4])}): "
+                     "the sweep refuses them; delete their run directories or use another --out to recompute")
     rec = recorded(sweep_dir)
     if not rec.all:
         lines.append(f"no recorded run times under {sweep_dir}: no estimate of the wall time (finish a few runs "

@@ -45,3 +45,18 @@ def test_dry_run_prints_the_run_count_and_an_estimate(tmp_path, capsys):
     assert cli.main(["mix_ratios", "--dry-run", "--out", str(tmp_path), "--only", "real-*"]) == 0
     out = capsys.readouterr().out
     assert "to run" in out and "no recorded run times" in out
+
+
+def test_a_run_finished_under_another_config_is_counted_as_to_run_and_named(tmp_path):
+    from cgan_study import config as C
+
+    new = C.to_dict(C.Experiment())
+    old = {**new, "classifier": {**new["classifier"], "early_stopping_patience": 2}}
+    for name, experiment in (("same", new), ("older", old)):
+        run = results.Run(tmp_path / name)
+        run.start({"experiment": experiment})
+        run.finish({"wall_seconds": 60.0})
+    lines = estimate.summary(tmp_path, [("same", {}, new), ("older", {}, new)], task="augment")
+    assert lines[0].startswith("2 runs: 1 done, 1 to run")
+    assert "1 of those to run finished under another config" in lines[1]
+    assert "classifier.early_stopping_patience" in lines[1]

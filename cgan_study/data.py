@@ -36,6 +36,17 @@ KNOWN_SHA256 = {"da231c08013e217002c4f393e0f38583bf5a62a5ead805d541bdacd45803e00
                 "f0616db38b9c48cb7686a79a32adc10500295453ef551cb1b34cc03d5010c93e": "fashion_mnist"}
 
 
+# What each class index means, for tables and figures (the arrays carry indices only).
+CLASS_NAMES = {"mnist": tuple(str(digit) for digit in range(10)),
+               "fashion_mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                                 "Bag", "Ankle boot")}
+
+
+def class_names(sha256: str | None) -> tuple[str, ...]:
+    """The class names of the dataset with this sha256 (MNIST's digits when it is not a known dataset)."""
+    return CLASS_NAMES[KNOWN_SHA256.get(sha256 or "", "mnist")]
+
+
 def dataset_name(source: str) -> str:
     """Which dataset a source holds, by name, without reading it ('mnist' or 'fashion_mnist'): what results
     directories and labels follow. A file or directory is Fashion-MNIST when its path says so."""

@@ -9,7 +9,7 @@ import pandas as pd
 from cgan_study.reporting.figures import figure, grid_panels, save_figure
 from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order
 from cgan_study.reporting.stats import collapse_caption, flagged_collapse, t_interval
-from cgan_study.reporting.tables import config_column, finished_runs, save_table
+from cgan_study.reporting.tables import class_names, config_column, finished_runs, save_table
 from cgan_study.runtime import results
 from cgan_study.study.presets import DEFAULT_GENERATOR
 
@@ -99,14 +99,15 @@ def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str
         return {}
     rates = np.stack([c.diagonal() / np.maximum(c.sum(1), 1) for c in confusions])
     n = len(rates)
-    table = pd.DataFrame({"class": range(10),
+    names = class_names(runs)  # digits on MNIST, garments on Fashion-MNIST
+    table = pd.DataFrame({"class": list(names),
                           "success (%)": [fmt(m, s, n) for m, s in zip(rates.mean(0), rates.std(0, ddof=1)
                                                                        if n > 1 else [float("nan")] * 10)],
-                          "most confused with": [int(np.argsort(row)[-2]) for row in sum(confusions)]})
+                          "most confused with": [names[int(np.argsort(row)[-2])] for row in sum(confusions)]})
     save_table(sweep_dir, f"per_class_{name}", table, f"Success rate of the {name} per requested class (scorer "
                 f"on 1,000 samples per class and seed; mean $\\pm$ std over {n} seeds) and the class its misses "
                 "go to most.")
-    confusion = pd.DataFrame(sum(confusions), index=range(10), columns=range(10))
+    confusion = pd.DataFrame(sum(confusions), index=list(names), columns=list(names))
     results.write_csv(sweep_dir / "tables" / f"confusion_{name}.csv", confusion.reset_index(names="requested"))
     import seaborn as sns
 

@@ -57,10 +57,25 @@ def with_strategy_and_generator(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+DATASET = "cfg.dataset_sha256"
+
+
 def finished_runs(sweep_dir: Path) -> pd.DataFrame:
-    """The finished runs of a sweep's summary.csv, with the (strategy, generator) columns every table uses."""
+    """The finished runs of a sweep's summary.csv, with the (strategy, generator) columns every table uses; runs of
+    two datasets in one summary are refused (a table cell must never mix them)."""
     frame = done_runs(pd.read_csv(Path(sweep_dir) / results.SUMMARY))
+    if DATASET in frame and frame[DATASET].nunique() > 1:
+        raise ValueError(f"{sweep_dir} holds runs of {frame[DATASET].nunique()} datasets "
+                         f"({', '.join(sorted(str(s)[:12] for s in frame[DATASET].unique()))}); give each dataset its "
+                         "own results directory (--out, or the default results/<dataset>/)")
     return with_strategy_and_generator(frame) if not frame.empty else frame
+
+
+def class_names(frame: pd.DataFrame) -> tuple[str, ...]:
+    """The names of the classes of the dataset the runs used (digits for MNIST, garments for Fashion-MNIST)."""
+    from cgan_study.data import class_names as names_of
+
+    return names_of(str(frame[DATASET].iloc[0]) if DATASET in frame and len(frame) else None)
 
 
 def save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,

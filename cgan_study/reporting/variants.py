@@ -36,6 +36,23 @@ def variant_of(row: pd.Series) -> str:
     return ", ".join(f"{k}={changed[k]}" for k in VARIANT_KEYS if k in changed) or DEFAULT
 
 
+WORDS = {"gan.vbn=g": "VBN in G", "gan.vbn=gd": "VBN in G and D", "gan.d_steps=2": "2 D steps per G step"}
+
+
+def readable(variant: str) -> str:
+    """A variant's name for figures and tables, made from its overrides (output only, never parsed back)."""
+    if variant == DEFAULT:
+        return "default CGAN"
+    if variant in WORDS:
+        return WORDS[variant]
+    parts = dict(item.split("=", 1) for item in variant.split(", "))
+    lr = "lr " + f"{float(parts['gan.g_lr']):.0e}".replace("e-0", "e-") if parts.get("gan.g_lr") == parts.get("gan.d_lr") else None
+    words = [f"D width {parts['gan.d_width']}" if "gan.d_width" in parts else None,
+             f"G width {parts['gan.g_width']}" if "gan.g_width" in parts else None,
+             f"z {parts['gan.latent_dim']}" if "gan.latent_dim" in parts else None, lr]
+    return "search point: " + ", ".join(w for w in words if w)
+
+
 def paired_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (variant, metric): mean difference to the default with the same seed, 95% interval, paired-t p,
     Holm-adjusted p over the variants (per metric), and whether the difference is an improvement."""
@@ -55,7 +72,8 @@ def paired_table(frame: pd.DataFrame) -> pd.DataFrame:
             mean, low, high, n = t_interval(diff)
             diffs_by_variant[variant] = diff
             p = float(stats.ttest_1samp(diff, 0.0).pvalue) if n >= 2 and diff.std() > 0 else float("nan")
-            block.append({"variant": variant, "baseline": DEFAULT, "metric": metric, "scale": scale,
+            block.append({"variant": variant, "label": readable(variant), "baseline": DEFAULT, "metric": metric,
+                          "scale": scale,
                           "lower_is_better": lower_is_better, "mean_diff": mean, "low": low, "high": high, "n": n,
                           "p": p})
         if block:
@@ -123,7 +141,7 @@ def curves_figure(sweep_dir: Path, curves: pd.DataFrame) -> None:
         ax = fig.add_subplot(1, len(panels), i)
         for variant, group in curves.groupby("variant", sort=False):
             mean = group.groupby("epoch")[metric].mean()
-            ax.plot(mean.index, mean.values, marker="o", markersize=2.5, linewidth=1.0, label=variant)
+            ax.plot(mean.index, mean.values, marker="o", markersize=2.5, linewidth=1.0, label=readable(variant))
         ax.set_xlabel("epoch")
         ax.set_title(title, fontsize=8)
         if metric == "fid_train":

@@ -102,8 +102,9 @@ def test_the_best_search_points_are_the_lowest_training_fid_and_rerun_with_three
     best = sweeps.best_search_points(tmp_path)
     assert [p["gan.g_width"] for p in best] == [35, 33, 34]  # FID 10 (success 0.9), FID 10 (0.8), FID 20
     runs = _runs("gan_search_best", out=tmp_path)
-    assert len(runs) == 9 and {e.seed for _, _, e in runs} == {1, 2, 3}   # not the searched seed 0
-    assert {e.gan.g_width for _, _, e in runs} == {33, 34, 35}
+    # The three best points and the default point beside them (its partner seed by seed), on fresh seeds.
+    assert len(runs) == 12 and {e.seed for _, _, e in runs} == {1, 2, 3}   # not the searched seed 0
+    assert {e.gan.g_width for _, _, e in runs} == {33, 34, 35, C.Experiment().gan.g_width}
 
 
 def test_the_best_points_sweep_says_to_run_the_search_first(tmp_path):

@@ -128,10 +128,10 @@ def test_per_class_table_and_confusion_from_each_seeds_metrics(tmp_path):
         rows.append({"run": f"cgan-seed{seed}"})
     tables = generators.per_class_tables(tmp_path, pd.DataFrame(rows), "cgan")
     per_class = tables["per_class_cgan"].set_index("class")
-    assert per_class.loc[3, "success (%)"] == "85.00 ± 7.07 (n=2)" and per_class.loc[0, "success (%)"] == \
+    assert per_class.loc["3", "success (%)"] == "85.00 ± 7.07 (n=2)" and per_class.loc["0", "success (%)"] == \
         "100.00 ± 0.00 (n=2)"
-    assert per_class.loc[3, "most confused with"] == 5
-    assert tables["confusion_cgan"].loc[3, 5] == 30 and tables["confusion_cgan"].loc[3, 3] == 170
+    assert per_class.loc["3", "most confused with"] == "5"   # MNIST's class names are its digits
+    assert tables["confusion_cgan"].loc["3", "5"] == 30 and tables["confusion_cgan"].loc["3", "3"] == 170
 
 
 def test_variant_labels_read_as_words_not_config_strings():

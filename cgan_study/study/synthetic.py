@@ -38,14 +38,21 @@ def sampler_settings(exp: Experiment, generator) -> dict:
             "batch_size": getattr(generator, "batch_size", None)}
 
 
-def artifact_build(artifact: Path | str) -> str:
-    """Which build of the artifact: a digest of its metrics.json, written once per build (training seconds and
-    final losses differ between builds). The artifact's name is the hash of its spec, which a rebuild keeps even
-    when other TensorFlow threads give other weights; a set drawn from the old weights must not pass for it."""
-    import hashlib
+# What a build's metrics.json holds that does not follow from its weights (timings, threads, where it resumed):
+# left out of the build's digest, so the same weights built twice give the same synthetic sets.
+NOT_OF_THE_WEIGHTS = ("seconds", "threads", "resumed")
 
+
+def artifact_build(artifact: Path | str) -> str:
+    """Which build of the artifact: a digest of its metrics.json (final losses, epochs, FLOPs, ...) without timings.
+
+    The artifact's name is the hash of its spec, which a rebuild keeps even when other TensorFlow threads give other
+    weights (then other final losses); a set drawn from the old weights must not pass for the new ones."""
     path = Path(artifact) / results.METRICS
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
+    if not path.exists():
+        return ""
+    metrics = {k: v for k, v in results.read_json(path).items() if not any(w in k for w in NOT_OF_THE_WEIGHTS)}
+    return stable_hash(metrics)
 
 
 def synthetic_spec(exp: Experiment, ctx: stages.Context, artifact: Path | str, generator, n: int, seed: int) -> dict:

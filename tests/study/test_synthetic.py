@@ -1,5 +1,6 @@
 """Synthetic sets sampled once and shared: cells that need the same set draw it once, the cached set is the one a
 cell would have drawn itself, and its key holds everything that makes it."""
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -99,10 +100,12 @@ def test_a_cached_set_is_bit_identical_to_sampling_directly(counting_generator, 
 
 def test_a_cached_sets_key_holds_everything_that_makes_it(tmp_path):
     # The same artifact name (spec hash) built twice: its metrics.json differs, so its sets must too.
-    first, rebuilt = tmp_path / "one" / "artifact-a", tmp_path / "two" / "artifact-a"
-    for path, seconds in ((first, 300.8), (rebuilt, 301.1)):
+    # Timings, threads and resumes do not make another build (the same weights built twice); final losses do.
+    first, rebuilt, timed = (tmp_path / d / "artifact-a" for d in ("one", "two", "three"))
+    for path, loss, seconds in ((first, 0.7530, 300.8), (rebuilt, 0.7535, 301.1), (timed, 0.7530, 744.0)):
         path.mkdir(parents=True)
-        (path / "metrics.json").write_text(f'{{"train_seconds": {seconds}}}')
+        (path / "metrics.json").write_text(json.dumps({"final": {"g_loss": loss}, "train_seconds": seconds,
+                                                       "tf_intra_op_threads": 2, "resumed_from_epoch": 1}))
 
     def data(sha):
         return SimpleNamespace(data_part=lambda exp: {"sha256": sha, "val_per_class": exp.data.val_per_class})
@@ -116,6 +119,7 @@ def test_a_cached_sets_key_holds_everything_that_makes_it(tmp_path):
 
     reference = key()
     assert key() == reference                                          # stable
+    assert key(artifact=timed) == reference                            # the same weights, timed otherwise
     changed = {
         "artifact": key(artifact="artifact-b"),
         "amount": key(n=600),

@@ -9,46 +9,18 @@ import pytest
 
 from cgan_study import config as C
 from cgan_study import generators
-from cgan_study.data import NUM_CLASSES, to_float
-from cgan_study.runtime import results
 from cgan_study.study import augment, stages, synthetic
+from toy_generator import ClassMeans as CountingMeans
 
 # --------------------------------------------------------------------------- a toy generator that counts its draws
 
 
-class CountingMeans:
-    """Class means plus seeded noise; counts every generate() call (class-wide, across loads)."""
-    conditional = True
-    calls = 0
-
-    def __init__(self, means: np.ndarray):
-        self.means = means
-
-    def generate(self, labels, seed, n=None):
-        CountingMeans.calls += 1
-        noise = np.random.default_rng([seed, 99]).normal(0, 0.3, (len(labels), 28, 28, 1))
-        return np.clip(self.means[np.asarray(labels).reshape(-1)] + noise, -1, 1).astype(np.float32)
-
-
-def spec(entry, exp):
-    return {"generator": entry.name}
-
-
-def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
-    means = np.stack([to_float(digits.x[digits.y == c]).mean(0) for c in range(NUM_CLASSES)])
-    results.write_npz(work_dir / "means.npz", means=means)
-    return {"train_seconds": 0.0, "n_train": len(digits)}
-
-
-def load(entry, path: Path):
-    return CountingMeans(results.read_npz(path / "means.npz")["means"])
-
-
 @pytest.fixture
 def counting_generator():
-    entry = generators.register(generators.Entry("counting_toy", __name__, "", True, "class means (tests only)"))
-    CountingMeans.calls = 0
+    entry = generators.register(generators.Entry("counting_toy", "toy_generator", "", True, "class means (tests only)"))
+    CountingMeans.calls, CountingMeans.noise = 0, 0.3
     yield entry
+    CountingMeans.noise = 0.05
     generators.unregister("counting_toy")
 
 

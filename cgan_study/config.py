@@ -240,6 +240,10 @@ def validate(cfg: Experiment) -> None:
         raise ConfigError(f"diffusion.width={d.width}: the U-Net's group norm uses 8 groups; use a multiple of 8")
     if not 1 <= d.sample_steps <= d.T:
         raise ConfigError(f"diffusion.sample_steps={d.sample_steps} must be between 1 and diffusion.T={d.T}")
+    for name, c in (("classifier", cfg.classifier), ("scorer", cfg.scorer)):
+        if c.passes_per_epoch < 0 or (c.passes_per_epoch > 0 and c.steps_per_epoch == 0):
+            raise ConfigError(f"{name}.passes_per_epoch={c.passes_per_epoch} must be >= 0, and only with "
+                              f"{name}.steps_per_epoch > 0 (with 0 an epoch is already one pass over the data)")
     if g.batch_size < 2 or cfg.classifier.batch_size < 1 or cfg.scorer.batch_size < 1:
         raise ConfigError("batch sizes must be >= 2 for the GAN and >= 1 for classifiers")
     if a.synth_per_class > 60_000:
@@ -300,11 +304,12 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 # (train_reference 10,000, selection final) makes it another config, not a silent match.
 ADDED_LATER: dict[str, Any] = {"classifier.selection": "best_val", "classifier.arch": "cnn",
                                "scorer.selection": "best_val", "scorer.arch": "cnn", "eval.train_reference": 0,
-                               "eval.second_scorer_arch": "cnn"}
+                               "eval.second_scorer_arch": "cnn", "classifier.passes_per_epoch": 0.0,
+                               "scorer.passes_per_epoch": 0.0}
 
 # Classifier keys added after scorer artifacts were first committed: they enter an artifact's hash only when set
 # away from these values (the behaviour the artifacts were built with), so a committed scorer keeps its hash.
-CLASSIFIER_ADDED_LATER = {"selection": "best_val", "arch": "cnn"}
+CLASSIFIER_ADDED_LATER = {"selection": "best_val", "arch": "cnn", "passes_per_epoch": 0.0}
 
 
 def classifier_part(cfg: "ClassifierConfig") -> dict[str, Any]:

@@ -93,3 +93,10 @@ def test_all_keys_and_flatten_agree():
     flat = C.flatten(C.Experiment())
     assert set(flat) == set(C.all_keys())
     assert flat["augment.generator"] == "cgan" and flat["augment.strategy"] == "mix"
+
+
+@pytest.mark.parametrize("overrides", [{"classifier.passes_per_epoch": -0.5},
+                                       {"scorer.passes_per_epoch": 1.0}])   # the scorer already does one pass
+def test_passes_per_epoch_needs_a_fixed_step_count_and_a_sign(overrides):
+    with pytest.raises(C.ConfigError, match="passes_per_epoch"):
+        C.apply(C.profile("quick"), overrides)

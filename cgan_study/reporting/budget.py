@@ -23,16 +23,23 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         frame[config_column("augment.synth_fraction")], frame[config_column("augment.protocol")])]
     budgets = sorted(frame[epochs].unique())
     rule = budgets[len(budgets) // 2]   # declared as (halved, rule, doubled)
-    steps = frame[config_column("classifier.steps_per_epoch")].iloc[0]
+    names = dict(zip(budgets, ("halved", "rule", "doubled")))
+    # Each cell's own steps, as its runs recorded them: the rule gives a large cell more steps than a small one.
+    frame["steps"] = _steps(frame) * frame[epochs]
     agg = aggregate(frame, ["cell", epochs], "test_accuracy")
-    agg["steps"] = agg[epochs] * steps
+    agg["budget"] = agg[epochs].map(names)
+    agg["steps"] = [int(frame.loc[(frame["cell"] == c) & (frame[epochs] == e), "steps"].median())
+                    for c, e in zip(agg["cell"], agg[epochs])]
     cells = list(dict.fromkeys(frame["cell"]))
     table = agg.assign(value=[fmt(m, s_, n) for m, s_, n in zip(agg["mean"], agg["std"], agg["n"])])
-    wide = table.pivot(index="cell", columns="steps", values="value").loc[cells].reset_index()
-    wide.columns = ["cell"] + [f"{int(c)} steps" for c in wide.columns[1:]]
+    order = [names[b] for b in budgets]
+    wide = table.pivot(index="cell", columns="budget", values="value").loc[cells, order].reset_index()
+    wide.columns = ["cell"] + [f"{b} budget" for b in order]
+    steps = agg[agg[epochs] == rule].set_index("cell")["steps"]
+    wide.insert(1, "steps at the rule", [int(steps[c]) for c in cells])
     diffs = paired_differences(frame[frame[epochs] != rule], frame[frame[epochs] == rule], ["cell", seed],
                                ["cell", epochs])
-    diffs["steps"] = diffs[epochs] * steps
+    diffs["budget"] = diffs[epochs].map(names)
     # The budget rule of reporting/criteria.py, in points, on each cell's doubling: a small move, or (a noisy cell)
     # an interval containing 0 and a move under a quarter of the cell's seed sd at the rule's budget.
     sd = agg[agg[epochs] == rule].set_index("cell")["std"] * 100
@@ -44,17 +51,27 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     diffs["seed_sd_points"] = [float(sd[c]) for c in diffs["cell"]]
     change = diffs.assign(value=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
                                  zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])])
-    change = change.pivot(index="cell", columns="steps", values="value").loc[cells]
-    for c in change.columns:
-        wide[f"change at {int(c)}"] = list(change[c])
+    change = change.pivot(index="cell", columns="budget", values="value").loc[cells]
+    for b in ("halved", "doubled"):
+        if b in change:
+            wide[f"change {b}"] = list(change[b])
     doubled = diffs[diffs["converged"].notna()].set_index("cell")
     wide["converged"] = [("yes" if doubled.loc[c, "converged"] else "no") + f" ({doubled.loc[c, 'branch']})"
                          if c in doubled.index else "--" for c in wide["cell"]]
     found = int(doubled["converged"].astype(bool).sum())
-    save_table(sweep_dir, "budget_check", wide, f"Budget check: test accuracy (\\%) at the rule's {int(rule * steps)} "
-                "steps, halved and doubled; mean $\\pm$ std (n seeds), and the paired change to the rule (points, "
+    save_table(sweep_dir, "budget_check", wide, "Budget check: test accuracy (\\%) at each cell's step budget under "
+                "the rule (the fixed steps, or its passes over a large cell's images), halved and doubled; "
+                "mean $\\pm$ std (n seeds), and the paired change to the rule (points, "
                 f"95\\% t-interval). Converged: doubling moves the cell's mean by less than {CONVERGED_POINTS} "
                 f"points, or, where its seed sd exceeds {NOISY_SD} points, the doubling's interval contains 0 and "
                 f"the move is under {NOISY_FRACTION:g} of that sd. {found} of {len(doubled)} cells converged.",
                wide=True)
     return {"budget_check": wide, "budget_check_long": agg, "budget_check_paired_long": diffs}
+
+
+def _steps(frame: pd.DataFrame) -> pd.Series:
+    """Steps per epoch each run trained, as recorded (runs before that column: the config's fixed steps)."""
+    fixed = frame[config_column("classifier.steps_per_epoch")]
+    if "train_steps_per_epoch" in frame:
+        return frame["train_steps_per_epoch"].fillna(fixed)
+    return fixed

@@ -67,8 +67,12 @@ def affine_augmenter(seed: int) -> keras.Sequential:
 
 
 def steps_per_epoch(cfg: ClassifierConfig, n_train: int) -> int:
-    """cfg.steps_per_epoch if set, else one pass over the data (at least cfg.min_steps_per_epoch)."""
-    return cfg.steps_per_epoch or max(math.ceil(n_train / cfg.batch_size), cfg.min_steps_per_epoch)
+    """cfg.steps_per_epoch if set (at least cfg.passes_per_epoch of a pass over the data), else one pass over the
+    data (at least cfg.min_steps_per_epoch)."""
+    one_pass = math.ceil(n_train / cfg.batch_size)
+    if cfg.steps_per_epoch:
+        return max(cfg.steps_per_epoch, math.ceil(cfg.passes_per_epoch * one_pass))
+    return max(one_pass, cfg.min_steps_per_epoch)
 
 
 def learning_rate(cfg: ClassifierConfig, total_steps: int):
@@ -109,7 +113,7 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
         raise ValueError("selection=final keeps the final weights and may not look at validation digits; pass "
                          "val=None (or set selection=best_val)")
     model = model or build_classifier(cfg, seed)
-    # A fixed step count gives every cell of a sweep the same compute, whatever its data size.
+    # A fixed step count gives every cell of a sweep the same compute, unless a large cell needs more passes.
     steps = steps_per_epoch(cfg, len(y))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate(cfg, steps * cfg.epochs)),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -79,7 +79,9 @@ def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
             rows.append(row)
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     tables = budget.budget_report(tmp_path)
-    assert list(tables["budget_check"].columns[:4]) == ["cell", "600 steps", "1200 steps", "2400 steps"]
+    assert list(tables["budget_check"].columns[:5]) == ["cell", "steps at the rule", "halved budget", "rule budget",
+                                                        "doubled budget"]
+    assert list(tables["budget_check"]["steps at the rule"]) == [1200]
     paired = tables["budget_check_paired_long"].set_index(f"{P}classifier.epochs")
     assert paired.loc[12, "mean_diff"] == pytest.approx(0.0011) and bool(paired.loc[12, "converged"])
     assert paired.loc[3, "mean_diff"] == pytest.approx(-0.005)

@@ -30,10 +30,28 @@ def test_every_cell_of_a_sweep_resolves_to_the_same_classifier_budget(name, prof
     budgets = {C.stable_hash(exp.classifier) for _, _, exp in runs}
     assert len(budgets) == 1, f"{name}/{profile}: {len(budgets)} different classifier budgets"
     cfg = runs[0][2].classifier
-    # A fixed step count per epoch: every cell gets the same updates whatever its data size.
-    assert cfg.steps_per_epoch > 0 and cfg.schedule == "cosine"
-    assert {clf.steps_per_epoch(exp.classifier, n) for _, _, exp in runs for n in (10, 600_000)} == \
+    # A fixed step count per epoch for every small cell, whatever its data size; a large cell gets its passes.
+    assert cfg.steps_per_epoch > 0 and cfg.schedule == "cosine" and cfg.passes_per_epoch > 0
+    assert {clf.steps_per_epoch(exp.classifier, n) for _, _, exp in runs for n in (10, 1_000)} == \
         {cfg.steps_per_epoch}
+
+
+def test_the_step_rule_gives_small_cells_fixed_steps_and_large_cells_their_passes():
+    cfg = C.ClassifierConfig(batch_size=100, steps_per_epoch=200, passes_per_epoch=0.8)
+    assert clf.steps_per_epoch(cfg, 10) == 200            # k = 1: the fixed steps
+    assert clf.steps_per_epoch(cfg, 25_000) == 200        # 0.8 x 250 = 200: the rule's crossover
+    assert clf.steps_per_epoch(cfg, 60_000) == 480        # 0.8 x 600 steps of one pass
+    assert clf.steps_per_epoch(cfg, 60_050) == 481        # a partial batch rounds up
+    # Without the key (and for the scorer, steps_per_epoch=0): the old behaviour.
+    assert clf.steps_per_epoch(C.ClassifierConfig(batch_size=100, steps_per_epoch=200), 60_000) == 200
+    assert clf.steps_per_epoch(C.ClassifierConfig(batch_size=100, steps_per_epoch=0, min_steps_per_epoch=50),
+                               60_000) == 600
+
+
+def test_the_quick_downstream_rule_gives_real_only_on_all_digits_4_8_passes():
+    cfg = C.profile("quick").classifier
+    assert clf.steps_per_epoch(cfg, 60_000) * cfg.epochs == 2_256   # 6 x ceil(0.8 x 469)
+    assert clf.steps_per_epoch(cfg, 600) * cfg.epochs == 1_200
 
 
 def test_the_budget_check_varies_only_the_number_of_epochs():

@@ -204,7 +204,7 @@ class Experiment:
     scorer: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(
         width=32, epochs=4, lr=3e-3, schedule="cosine", early_stopping_patience=0, steps_per_epoch=0))
     # The downstream classifier: 1,200 steps in every cell, or 4.8 passes over the cell's images where that is more
-    # (the 0.8 passes per epoch apply from 16,000 training images, e.g. real-only on all 60,000 digits: 2,256 steps).
+    # (0.8 passes per epoch apply from 16,000 training images; real-only on all 59,000 training digits: 2,214 steps).
     # It keeps its final weights and never sees the validation split (selection=final): no cell uses more labelled
     # digits than its own allowance, for training, stopping or selection.
     classifier: ClassifierConfig = field(default_factory=lambda: ClassifierConfig(

@@ -1,0 +1,234 @@
+"""Checked claims: the paper's prose states directions in words, the build checks each against its interval.
+
+The prose (paper/sections/*.tex) is written by people. Where it says that one arm is better or worse than another,
+or that two cannot be told apart, it wraps the words in a claim macro naming the comparison and the verdict it
+asserts:
+
+    \\claim{fewshot/mix/cgan/lowdata/k10}{worse}{costs \\diff{fewshot/mix/cgan/lowdata/k10} points}
+
+LaTeX prints only the third argument. Before LaTeX runs, `check_claims` computes every comparison's verdict from
+its paired 95% interval (`comparisons`) and refuses the build, naming the claim, the asserted verdict and the
+measured interval, when they disagree: so the text cannot silently go false when the results change.
+A directional word outside a claim is refused too (`unclaimed_directions`).
+
+Verdicts: better (the interval lies on the good side of 0: above for accuracy, below for FID), worse (the bad
+side), tied (it contains 0: the two cannot be told apart, which is not evidence that they are equal).
+Convergence checks have their own: converged / not converged.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cgan_study.reporting.stats import paired_differences
+
+BETTER, WORSE, TIED = "better", "worse", "tied"
+CONVERGED, NOT_CONVERGED = "converged", "not converged"
+VERDICTS = (BETTER, WORSE, TIED, CONVERGED, NOT_CONVERGED)
+# Words that state a direction; in the prose they may stand only inside a claim's text.
+DIRECTIONAL = re.compile(r"\b(helps?|helped|helping|hurts?|hurting|improves?|improved|improving|improvements?|"
+                         r"better|worse|worsens?|outperforms?|outperformed|beats?|beaten|degrades?|degraded|"
+                         r"surpass(?:es)?|superior|inferior)\b", re.IGNORECASE)
+CLAIM = re.compile(r"\\claim\{([^{}]*)\}\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A paired difference (arm minus reference, in the metric's own units) and its 95% interval."""
+    id: str
+    mean: float
+    low: float
+    high: float
+    n: int
+    scale: float = 100.0            # shown in points for accuracies, as is for FID
+    lower_is_better: bool = False
+    converged: bool | None = None   # set only for the budget check's doubling comparisons
+
+    @property
+    def verdict(self) -> str | None:
+        if self.converged is not None:
+            return CONVERGED if self.converged else NOT_CONVERGED
+        if self.n < 2 or not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return None
+        if self.low > 0:
+            return WORSE if self.lower_is_better else BETTER
+        if self.high < 0:
+            return BETTER if self.lower_is_better else WORSE
+        return TIED
+
+    def text(self) -> str:
+        return (f"{signed(self.scale * self.mean)} [{signed(self.scale * self.low)}, {signed(self.scale * self.high)}]"
+                f" (n={self.n})")
+
+
+def signed(value: float, digits: int = 2) -> str:
+    text = f"{value:+.{digits}f}"
+    return text.replace("-", "+") if float(text) == 0 else text   # never "-0.00"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9.]+", "-", str(text).lower()).strip("-")
+
+
+def _setting_id(strategy: str, generator, protocol) -> str:
+    if isinstance(generator, str) and generator:
+        return f"{strategy}/{generator}/{str(protocol).replace('_', '')}"
+    return strategy
+
+
+def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
+    """Every comparison the prose may claim, by id, from the report's long tables."""
+    out: dict[str, Comparison] = {}
+
+    def add(cid: str, row, **kw) -> None:
+        out[cid] = Comparison(cid, float(row["mean_diff"]), float(row["low"]), float(row["high"]),
+                              int(row.get("n", row.get("n_pairs", 0))), **kw)
+
+    for _, r in _rows(tables, "few_shot_paired_long"):
+        add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
+    runs = tables.get("few_shot_runs")
+    if runs is not None and not runs.empty:
+        # Each setting with synthetic digits against classical augmentation, same k and seed.
+        affine = runs[runs["strategy"] == "affine"]
+        synthetic = runs[runs["generator"].notna() & (runs["strategy"] != "affine")]
+        if not affine.empty and not synthetic.empty:
+            diffs = paired_differences(synthetic, affine, ["k", "seed"], ["strategy", "generator", "protocol", "k"])
+            for _, r in diffs.iterrows():
+                add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-affine", r)
+    for _, r in _rows(tables, "mix_grid_paired_long"):
+        add(f"mixgrid/real{round(100 * r['real_fraction'])}/synth{round(100 * r['synth_fraction'])}", r)
+    for _, r in _rows(tables, "cas_paired_long"):
+        add(f"cas/{r['generator']}", r)
+    for _, r in _rows(tables, "synth_amount_long"):
+        add(f"amount/{str(r['protocol']).replace('_', '')}/{int(r['synth_per_class'])}", r)
+    for _, r in _rows(tables, "variants_paired"):
+        # The study-budget comparison decides on Holm-adjusted intervals over the arms compared.
+        out_id = f"variants/{slug(r['label'])}/{r['metric']}"
+        out[out_id] = Comparison(out_id, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
+                                 int(r["n"]), float(r["scale"]), bool(r["lower_is_better"]))
+    for _, r in _rows(tables, "tricks_paired_long"):
+        cid = f"tricks/{r['variant']}/{r['metric']}"
+        out[cid] = Comparison(cid, float(r["mean_diff"]), float(r["low"]), float(r["high"]), int(r["n"]),
+                              float(r["scale"]), bool(r["lower_is_better"]))
+    for _, r in _rows(tables, "search_best_paired_long"):
+        metric = r["metric"]
+        add(f"searchbest/{slug(r['label'])}/{metric}", r, scale=1.0 if "fid" in metric else 100.0,
+            lower_is_better="fid" in metric)
+    for _, r in _rows(tables, "budget_check_paired_long"):
+        if r.get("converged") is None or r["converged"] != r["converged"]:
+            continue
+        add(f"budget/{slug(r['cell'])}", r, converged=bool(r["converged"]))
+    return out
+
+
+def _rows(tables: dict[str, pd.DataFrame], name: str):
+    frame = tables.get(name)
+    return [] if frame is None or frame.empty else frame.iterrows()
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    asserted: str
+    where: str          # file:line
+
+
+def claims_in(text: str, source: str = "") -> list[Claim]:
+    found = []
+    for m in CLAIM.finditer(_uncommented(text)):
+        line = text.count("\n", 0, m.start()) + 1
+        found.append(Claim(m.group(1).strip(), m.group(2).strip(), f"{source}:{line}"))
+    return found
+
+
+def check_claims(texts: dict[str, str], comps: dict[str, Comparison]) -> list[str]:
+    """One line per claim the results do not support (unknown comparison, unknown verdict, other verdict)."""
+    problems = []
+    for source, text in texts.items():
+        for c in claims_in(text, source):
+            if c.asserted not in VERDICTS:
+                problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}'; a verdict is one of "
+                                f"{', '.join(VERDICTS)}")
+                continue
+            comp = comps.get(c.id)
+            if comp is None:
+                close = [k for k in comps if k.split("/")[0] == c.id.split("/")[0]][:3]
+                problems.append(f"{c.where}: claim '{c.id}' names no comparison in the results"
+                                + (f" (e.g. {', '.join(close)})" if close else ""))
+            elif comp.verdict is None:
+                problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}' but the comparison has no "
+                                f"interval (n={comp.n}): state it as exploratory, without a claim")
+            elif comp.verdict != c.asserted:
+                problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}' but the results say "
+                                f"'{comp.verdict}': {comp.text()}")
+    return problems
+
+
+def _uncommented(text: str) -> str:
+    """LaTeX without its comments (an unescaped % to the end of the line), line structure kept."""
+    return "\n".join(re.sub(r"(?<!\\)%.*", "", line) for line in text.split("\n"))
+
+
+def _strip_claims(text: str) -> str:
+    """The text with every \\claim{..}{..}{...} removed (the third argument's braces balanced)."""
+    out, i = [], 0
+    for m in CLAIM.finditer(text):
+        if m.start() < i:
+            continue
+        out.append(text[i:m.start()])
+        j = m.end()
+        if j < len(text) and text[j] == "{":
+            depth = 0
+            while j < len(text):
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+        i = j
+    out.append(text[i:])
+    return "".join(out)
+
+
+def unclaimed_directions(text: str, source: str = "") -> list[str]:
+    """Directional words outside a claim's text: one line each."""
+    clean = _strip_claims(_uncommented(text))
+    return [f"{source}:{clean.count(chr(10), 0, m.start()) + 1}: '{m.group(0)}' states a direction outside "
+            "\\claim{comparison}{verdict}{text}" for m in DIRECTIONAL.finditer(clean)]
+
+
+def claims_tex(comps: dict[str, Comparison]) -> str:
+    """\\claim prints its text; \\diff{id} and \\diffmean{id} print a comparison's numbers (an unknown id stops
+    LaTeX with its name)."""
+    lines = ["% Claims and their numbers: generated by python -m experiments.report from results/; do not edit.",
+             "% The build has already checked every \\claim's verdict against these intervals (reporting/claims.py).",
+             "\\newcommand{\\claim}[3]{#3}",
+             "\\newcommand{\\cmpvalue}[2]{\\ifcsname cmp@#1@#2\\endcsname\\csname cmp@#1@#2\\endcsname\\else"
+             "\\PackageError{claims}{no comparison '#1' in the results}{}\\fi}",
+             "\\newcommand{\\diff}[1]{\\cmpvalue{#1}{diff}}",
+             "\\newcommand{\\diffmean}[1]{\\cmpvalue{#1}{mean}}"]
+    for cid in sorted(comps):
+        c = comps[cid]
+        mean = _math(signed(c.scale * c.mean))
+        lines.append(f"\\expandafter\\def\\csname cmp@{cid}@mean\\endcsname{{{mean}}}")
+        if c.n >= 2 and math.isfinite(c.low):
+            lo, hi = _math(signed(c.scale * c.low)), _math(signed(c.scale * c.high))
+            lines.append(f"\\expandafter\\def\\csname cmp@{cid}@diff\\endcsname{{\\mbox{{{mean} [{lo}, {hi}]}}}}")
+        else:
+            lines.append(f"\\expandafter\\def\\csname cmp@{cid}@diff\\endcsname{{\\mbox{{{mean} (one seed)}}}}")
+    return "\n".join(lines) + "\n"
+
+
+def _math(number: str) -> str:
+    return f"${number}$"   # a math minus, kept with its digits
+
+
+def paper_texts(paper_dir: Path) -> dict[str, str]:
+    """The hand-written LaTeX of the paper and the supplement, by path relative to the paper directory."""
+    paper_dir = Path(paper_dir)
+    files = [p for p in (paper_dir / "main.tex", paper_dir / "supplement.tex") if p.exists()]
+    files += sorted((paper_dir / "sections").glob("*.tex"))
+    return {str(p.relative_to(paper_dir)): p.read_text() for p in files}

@@ -116,6 +116,35 @@ MIX_RATIOS_FAMILIES = Sweep(
            "quick": _families_grid(10, 3), "paper": _families_grid(10, 5)},
 )
 
+REPLICATION_GENERATORS = ("cvae", "pca")
+
+
+def _replication_grid(ks, seeds: int) -> Grid:
+    """The headline cells, for a second dataset: real-only on all real images; at each k real-only, affine, and the
+    CGAN's mix and filter under both protocols; the other generators' mix at the smallest k under both protocols;
+    the classification accuracy score of every generator."""
+    full = product(fixed("augment.strategy", "mix"), fixed("augment.real_fraction", 1.0),
+                   fixed("augment.synth_fraction", 0.0), _seeds(seeds))
+    real_only = product(sweep("augment.real_per_class", ks), sweep("augment.strategy", STRATEGIES_REAL),
+                        _seeds(seeds))
+    cgan = product(sweep("augment.real_per_class", ks), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
+                   sweep("augment.strategy", ("mix", "filter")), sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
+    others = product(fixed("augment.real_per_class", ks[0]), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
+                     fixed("augment.strategy", "mix"), sweep("augment.generator", REPLICATION_GENERATORS),
+                     sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
+    return chain(full, real_only, cgan, others, _cas_grid(seeds, ("cgan", *REPLICATION_GENERATORS)))
+
+
+REPLICATION = Sweep(
+    task="augment",
+    description="Does the answer hold beyond digits? The headline cells of mix_ratios and mix_ratios_families "
+                "(k = 10 and 100; CGAN, CVAE and PCA; both protocols; CAS) for a second dataset: run it with "
+                "--data fashion_mnist and read it beside the MNIST sweeps.",
+    grids={"smoke": chain(product(fixed("augment.real_per_class", 5), sweep("augment.strategy", ("real", "mix")),
+                                  fixed("augment.synth_fraction", FEW_SHOT_SYNTH), _seeds(1))),
+           "quick": _replication_grid((10, 100), 3), "paper": _replication_grid((10, 100), 5)},
+)
+
 # --------------------------------------------------------------------------- budget check and synthetic amount
 
 # The classifier budget rule's epochs (x classifier.steps_per_epoch steps) per profile: halved, the rule, doubled.
@@ -404,6 +433,7 @@ ANALYSIS = Sweep(task="analysis",
                  grids={"quick": fixed("seed", 0)})
 
 SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_families": MIX_RATIOS_FAMILIES, "mix_ratios_budget": MIX_RATIOS_BUDGET,
+                            "replication": REPLICATION,
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "gan_search": GAN_SEARCH,
                             "gan_search_best": GAN_SEARCH_BEST, "gan_variants": GAN_VARIANTS, "generators": GENERATORS,
                             "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS,

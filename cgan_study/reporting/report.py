@@ -25,8 +25,8 @@ from cgan_study.runtime import results
 
 __all__ = ["REPORTS", "finished_runs", "report_sweep"]
 
-# mix_ratios_families carries its own real-only baselines, so the mix_ratios report reads it as it is.
-REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_report,
+# mix_ratios_families and replication carry their own real-only baselines, so the mix_ratios report reads them.
+REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_report, "replication": mix_ratio_report,
            "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
            "tricks": tricks_report, "gan_search": search_report, "gan_search_best": search_best_report,
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,

@@ -94,6 +94,15 @@ def test_the_other_generators_have_their_own_sweep_with_their_baselines(monkeypa
     assert f"{expected} runs of 'mix_ratios_families' at profile 'quick' (dry run: nothing trained)" in out
 
 
+def test_the_replication_sweep_lands_in_the_datasets_own_directory(monkeypatch, capsys):
+    code, out, _ = run_main(monkeypatch, capsys, "replication", "--dry-run", "--data", "fashion_mnist")
+    assert code == 0
+    # Real-only on all images (3); k = 10 and 100: real and affine (12), the CGAN's mix and filter under both
+    # protocols (24); CVAE and PCA mix at k = 10 under both protocols (12); CAS of the three generators (9).
+    assert "60 runs of 'replication' at profile 'quick' (dry run: nothing trained)" in out
+    assert "results/fashion_mnist/replication" in out
+
+
 def test_only_filters_runs(monkeypatch, capsys):
     code, out, _ = run_main(monkeypatch, capsys, "mix_ratios", "--dry-run", "--only", "real-k1-*")
     assert code == 0 and out.splitlines()[0].startswith("real-k1-seed0")

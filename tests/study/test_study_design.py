@@ -15,7 +15,7 @@ from cgan_study.study import classifier as clf
 from cgan_study.study.strategies import STRATEGIES
 from experiments.sweep import plan as plan_sweep
 
-AUGMENT_SWEEPS = ("mix_ratios", "synth_amount")
+AUGMENT_SWEEPS = ("mix_ratios", "synth_amount", "mix_ratios_families", "replication")
 
 
 def _runs(name: str, profile: str):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cgan_study.reporting.labels import signed
 from cgan_study.reporting.stats import paired_differences
 
 BETTER, WORSE, TIED = "better", "worse", "tied"
@@ -65,11 +66,6 @@ class Comparison:
                 f" (n={self.n})")
 
 
-def signed(value: float, digits: int = 2) -> str:
-    text = f"{value:+.{digits}f}"
-    return text.replace("-", "+") if float(text) == 0 else text   # never "-0.00"
-
-
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", str(text).lower()).strip("-")
 
@@ -109,7 +105,7 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
         # The study-budget comparison decides on Holm-adjusted intervals over the arms compared.
         out_id = f"variants/{slug(r['label'])}/{r['metric']}"
         out[out_id] = Comparison(out_id, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
-                                 int(r["n"]), float(r["scale"]), bool(r["lower_is_better"]))
+                                 int(r["n"]), 1.0, bool(r["lower_is_better"]))   # already in points / FID
     for _, r in _rows(tables, "tricks_paired_long"):
         cid = f"tricks/{r['variant']}/{r['metric']}"
         out[cid] = Comparison(cid, float(r["mean_diff"]), float(r["low"]), float(r["high"]), int(r["n"]),

@@ -28,14 +28,20 @@ def fmt(mean: float, std: float, n: int, scale: float = 100.0, digits: int = 2) 
     return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f} (n={n})"
 
 
-def fmt_difference(mean: float, low: float, high: float, n: int, scale: float = 100.0) -> str:
+def signed(value: float, digits: int = 2) -> str:
+    """'+1.23' or '-1.23'; a value that rounds to zero is '+0.00', never '-0.00'."""
+    text = f"{value:+.{digits}f}"
+    return "+" + text[1:] if float(text) == 0 else text
+
+
+def fmt_difference(mean: float, low: float, high: float, n: int, scale: float = 100.0, digits: int = 2) -> str:
     """'+1.23 [+0.40, +2.06]*' (percentage points); * marks an interval that excludes 0."""
     if pd.isna(mean):
         return "--"
     if pd.isna(low):
-        return f"{mean * scale:+.2f} (n={n})"
+        return f"{signed(mean * scale, digits)} (n={n})"
     mark = "*" if low > 0 or high < 0 else ""
-    return f"{mean * scale:+.2f} [{low * scale:+.2f}, {high * scale:+.2f}]{mark}"
+    return f"{signed(mean * scale, digits)} [{signed(low * scale, digits)}, {signed(high * scale, digits)}]{mark}"
 
 
 # --------------------------------------------------------------------------- settings (strategy, generator, protocol)

@@ -1,7 +1,12 @@
 """LaTeX table writing: booktabs tables and their column formats."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+
+
+MINUS = re.compile(r"(?<![\w.$])-(?=\d)")
 
 
 def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None,
@@ -16,6 +21,8 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
         if str(value).strip().lower() in ("nan", "none", ""):
             return "--"  # a missing number is a dash, never 'nan'
         text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
+        # A negative number gets a math minus (a hyphen is shorter and may be broken after).
+        text = MINUS.sub("$-$", text)
         return text.replace(" (n=", "\\,(").replace("beta\\_1", "$\\beta_1$")
 
     env = "table*" if wide else "table"

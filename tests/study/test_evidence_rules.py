@@ -252,6 +252,24 @@ def test_the_default_stands_when_the_fid_gain_costs_success_rate():
     assert study_cgan(paired_table(frame))["study_cgan"] == "default"
 
 
+def test_the_papers_variants_table_shows_adjusted_intervals_in_the_metrics_units_and_the_comparisons_match():
+    from cgan_study.reporting import claims
+    from cgan_study.reporting.variants import paired_table, shown_table
+
+    frame = _variants_frame({"default": [10.0, 11.0, 12.0], "d2": [6.0, 7.1, 7.9], "vbn": [10.5, 10.0, 13.0]},
+                            {"default": [0.98] * 3, "d2": [0.98, 0.981, 0.979], "vbn": [0.97] * 3})
+    paired = paired_table(frame)
+    shown = shown_table(paired).set_index("variant")
+    fid = paired[(paired["metric"] == "fid_train") & (paired["variant"] == "gan.d_steps=2")].iloc[0]
+    label = fid["label"]
+    assert shown.loc[label, "FID (train)"] == (f"{fid['mean_diff']:+.1f} [{fid['low_adjusted']:+.1f}, "
+                                               f"{fid['high_adjusted']:+.1f}]*")
+    assert shown.loc[label, "success (points)"].startswith("+0.00 [")    # 0.98 - 0.98 on average: never -0.00
+    comp = claims.comparisons({"variants_paired": paired})[f"variants/{claims.slug(label)}/fid_train"]
+    assert comp.verdict == claims.BETTER and comp.mean == pytest.approx(fid["mean_diff"])
+    assert (comp.low, comp.high) == (pytest.approx(fid["low_adjusted"]), pytest.approx(fid["high_adjusted"]))
+
+
 def test_recall_compares_as_many_real_as_generated_samples(rng):
     # Epoch scores use 2,000 samples, final ones 10,000: the collapse threshold on recall reads alike only when the
     # real reference is thinned to the generated count.

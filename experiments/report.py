@@ -1,7 +1,8 @@
 """CLI: regenerate every table, figure and the IEEE paper from results/ (python -m experiments.report).
 
 It only reads finished runs: the sweeps train and evaluate (the `analysis` sweep computes the Q5 embeddings and
-confidences); this draws tables and figures, chooses the findings by their rules and builds the paper.
+confidences); this draws tables and figures, checks every claim of the written prose against its interval
+(reporting/claims.py) and builds paper/main.pdf and paper/supplement.pdf.
 """
 from __future__ import annotations
 
@@ -11,21 +12,23 @@ import time
 from pathlib import Path
 
 MISSING = "--"   # a number whose experiment has no finished runs: a dash, never an invented value
-# Tables the paper \input's, by the sweep that writes them.
-PAPER_TABLES = {"generators": ("generators",),
+# Tables the paper and its supplement \\input, by the sweep that writes them.
+PAPER_TABLES = {"generators": ("generators", "per_class_cgan"),
                 "mix_ratios": ("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
                 "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",),
                 "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
-                "gan_search": ("search",), "gan_search_best": ("search_best",), "diffusion_samplers": ("samplers",),
-                "diffusion_guidance": ("guidance_target",)}
-SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf",),
-                 "tricks": ("variant_grids.png", "collapse_grids.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
+                "gan_search": ("search",), "gan_search_best": ("search_best",), "gan_variants": ("variants_paired",),
+                "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",)}
+SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
+                 "synth_amount": ("synth_amount.pdf",),
+                 "generators": ("generator_grids.png",),
+                 "gan_variants": ("variants_epochs.pdf",),
+                 "tricks": ("variant_grids.png", "collapse_main.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
                  "diffusion_samplers": ("progressive.png", "guidance.pdf")}
-# generated/<name>.tex -> (paper/sections/<file>.tex, the sweep whose figures it shows); without that sweep's
-# results a sentence says so instead.
-SECTIONS = {"tricks_section": ("tricks", "tricks"), "tricks_appendix": ("tricks_appendix", "tricks"),
-            "diffusion_appendix": ("diffusion_appendix", "diffusion_samplers")}
 ANALYSIS_FIGURES = ("embedding.pdf", "confidence.pdf", "gan_training.pdf", "cgan_samples.png")
+# Without these the main paper cannot be built (the supplement's figures say so where they are missing).
+PAPER_FIGURES = ("few_shot_curves.pdf", "generator_grids.png", "collapse_main.png", "embedding.pdf",
+                 "confidence.pdf")
 
 
 def _missing_table(name: str, what: str) -> str:
@@ -98,8 +101,6 @@ def config_numbers(root: Path) -> dict[str, str]:
             value = _first(mix, column)   # a summary written before a key existed has no value for it
             if value is not None:
                 out[key] = form.format(value).rstrip("%")
-        if _first(mix, c + "epochs") is not None and _first(mix, c + "steps_per_epoch") is not None:
-            out["clfSteps"] = f"{_first(mix, c + 'epochs') * _first(mix, c + 'steps_per_epoch'):,.0f}"
         seeds = mix.groupby([col for col in mix.columns if col.startswith("cfg.experiment.augment.")],
                             dropna=False)["cfg.experiment.seed"].nunique()
         out["nSeeds"] = f"{seeds.min():.0f}" if seeds.min() == seeds.max() else f"{seeds.min():.0f}--{seeds.max():.0f}"
@@ -111,8 +112,8 @@ def config_numbers(root: Path) -> dict[str, str]:
     return out
 
 
-def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, str], dict[str, Path]]:
-    """Figures drawn from the analysis sweep's files, with its numbers and the confidence finding."""
+def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """Figures drawn from the analysis sweep's files, with the numbers the prose quotes from it."""
     import pandas as pd
 
     from cgan_study.runtime import results
@@ -121,39 +122,28 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, str], dict[s
 
     runs = sorted(p for p in (root / "analysis").glob("*/") if (p / results.DONE).exists())
     if not runs:
-        return {}, {}, {}
+        return {}, {}
     run, out_dir = runs[0], root / "analysis" / "figures"
     info = results.read_json(run / analysis.ANALYSIS_JSON)
     analysis.plot_embeddings(pd.read_csv(run / analysis.EMBEDDINGS_CSV), root / "analysis")
     analysis.plot_confidences(pd.read_csv(run / analysis.CONFIDENCES_CSV), root / "analysis")
     analysis.plot_training_curves(results.read_jsonl(run / GAN_HISTORY), root / "analysis")
     results.write_bytes(out_dir / "cgan_samples.png", (run / "samples.png").read_bytes())
-    numbers = {"embedN": f"{info['embed_n']:,}", "nnAccuracy": f"{100 * info['nn_two_sample_accuracy']:.1f}"}
-    t = info["confident_threshold"]
-    finding = {"findConfidence": (
-        f"The scorer gives a top-class confidence of at least {t:g} to {100 * info['confident_synthetic']:.1f}% of "
-        f"{info['confidence_n']:,} CGAN digits and {100 * info['confident_real']:.1f}% of {info['confidence_n']:,} "
-        f"real test digits ({100 * info['confident_synthetic_coursework']:.0f}% and "
-        f"{100 * info['confident_real_coursework']:.0f}% of the coursework's 100 of each).")}
+    numbers = {"embedN": f"{info['embed_n']:,}", "nnAccuracy": f"{100 * info['nn_two_sample_accuracy']:.1f}",
+               "confidenceThreshold": f"{info['confident_threshold']:g}",
+               "confidentSynthetic": f"{100 * info['confident_synthetic']:.1f}",
+               "confidentReal": f"{100 * info['confident_real']:.1f}", "confidenceN": f"{info['confidence_n']:,}",
+               "confidentSyntheticCoursework": f"{100 * info['confident_synthetic_coursework']:.0f}",
+               "confidentRealCoursework": f"{100 * info['confident_real_coursework']:.0f}"}
     figures = {name: out_dir / name for name in ANALYSIS_FIGURES if (out_dir / name).exists()}
-    return numbers, finding, figures
+    return numbers, figures
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m experiments.report", description=__doc__)
-    p.add_argument("--profile", default="quick")
-    p.add_argument("--out", default=None, help="results root (default as for experiments.sweep)")
-    p.add_argument("--paper-dir", default="paper", type=Path)
-    p.add_argument("--no-pdf", action="store_true", help="write generated/ but do not run latexmk")
-    args = p.parse_args(argv)
-    started = time.perf_counter()
-
-    from cgan_study.reporting import findings, paper
+def collect(root: Path, paper_dir: Path) -> tuple[dict, dict, dict]:
+    """Every sweep's report: (all tables by name, the LaTeX tables the papers \\input, figures by file name)."""
     from cgan_study.reporting.report import report_sweep
-    from experiments.sweep import default_out
     from experiments.sweeps import SWEEPS
 
-    root = Path(args.out) if args.out else default_out(args.profile)
     all_tables, tex_tables, figures = {}, {}, {}
     for name in SWEEPS:
         all_tables.update(report_sweep(name, root / name))
@@ -164,49 +154,98 @@ def main(argv: list[str] | None = None) -> int:
         for fig in SWEEP_FIGURES.get(name, ()):
             if (root / name / "figures" / fig).exists():
                 figures[fig] = root / name / "figures" / fig
-
-    numbers = {"profileName": args.profile, **config_numbers(root)}
-    found = findings.study_findings(all_tables)
-    a_numbers, a_finding, a_figures = analysis_outputs(root)
-    numbers.update(a_numbers)
-    found.update(a_finding)
-    figures.update(a_figures)
-    if "tricks_means" in all_tables:
-        numbers.update(findings.tricks_numbers(all_tables["tricks_means"]))
-    for section, (source, sweep) in SECTIONS.items():
-        if all(f in figures for f in SWEEP_FIGURES[sweep]) and (root / sweep / "summary.csv").exists():
-            tex_tables[section] = (args.paper_dir / "sections" / f"{source}.tex").read_text()
-        else:
-            name = sweep.replace("_", "\\_")
-            tex_tables[section] = f"The \\texttt{{{name}}} sweep has no results for this profile yet.\n"
-
-    for name in ("profileName", "latentDim", "ganEpochs", "ganBatch", "ganLr", "ganBetaOne", "gFlops", "dFlops",
-                 "pcaComponents", "scorerAccuracy", "clfSteps", "clfBatch", "clfWidth", "clfPeakLr", "clfWarmup",
-                 "valPerClass", "nSeeds", "nTrain", "embedN", "nnAccuracy", *DIFFUSION_NUMBERS,
-                 *findings.TRICKS_NUMBERS):
-        numbers.setdefault(name, MISSING)
     for tables in PAPER_TABLES.values():
         for table in tables:
             tex_tables.setdefault(table, _missing_table(table, table.replace("_", " ")))
+    return all_tables, tex_tables, figures
+
+
+def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
+    """Every macro the written prose quotes: resolved configs, the code's constants and the results."""
+    from cgan_study.reporting import paper_numbers as P
+    from cgan_study.reporting.search import default_search_label
+    from cgan_study.reporting.tables import config_column, finished_runs
+
+    numbers = {"profileName": profile, **config_numbers(root), **P.method_numbers(profile)}
+    numbers.update(P.generator_numbers(all_tables.get("generators_runs")))
+    numbers.update(P.search_numbers(all_tables.get("search"), default_search_label()))
+    variants = finished_runs(root / "gan_variants") if (root / "gan_variants" / "summary.csv").exists() else None
+    epochs = int(variants[config_column("gan.epochs")].max()) if variants is not None and not variants.empty \
+        else None
+    numbers.update(P.variants_numbers(all_tables.get("variants_paired"), epochs))
+    numbers.update(P.collapse_numbers(all_tables.get("tricks_first_seeds")))
+    if "tricks_means" in all_tables:
+        numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
+    return numbers
+
+
+def check_prose(paper_dir: Path, comparisons: dict, strict: bool) -> list[str]:
+    """The claims of the written prose against their intervals, and directional words outside a claim. Without
+    `strict` (results other than the ones the prose was written for, e.g. a smoke run) only the lint counts."""
+    from cgan_study.reporting import claims
+
+    texts = claims.paper_texts(paper_dir)
+    lint = [line for source, text in texts.items() if source.startswith("sections/")
+            for line in claims.unclaimed_directions(text, source)]
+    problems = claims.check_claims(texts, comparisons)
+    if not strict:
+        for problem in problems:
+            print(f"report: unchecked (not the study's results): {problem}")
+        problems = []
+    return lint + problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m experiments.report", description=__doc__)
+    p.add_argument("--profile", default="quick")
+    p.add_argument("--out", default=None, help="results root (default as for experiments.sweep)")
+    p.add_argument("--paper-dir", default="paper", type=Path)
+    p.add_argument("--no-pdf", action="store_true", help="write generated/ but do not run latexmk")
+    p.add_argument("--unchecked-claims", action="store_true",
+                   help="results the prose was not written for (e.g. --profile smoke): report claims the results do "
+                        "not support instead of failing on them")
+    args = p.parse_args(argv)
+    started = time.perf_counter()
+
+    from cgan_study.reporting import claims, paper
+    from experiments.sweep import default_out
+
+    root = Path(args.out) if args.out else default_out(args.profile)
+    all_tables, tex_tables, figures = collect(root, args.paper_dir)
+    numbers = prose_numbers(root, args.profile, all_tables)
+    a_numbers, a_figures = analysis_outputs(root)
+    numbers.update(a_numbers)
+    figures.update(a_figures)
+    comparisons = claims.comparisons(all_tables)
+    problems = check_prose(args.paper_dir, comparisons, strict=not args.unchecked_claims)
+    if problems:
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"error: the paper's prose states {len(problems)} thing(s) its results do not support; fix the "
+              "text (paper/sections/) or rerun what changed", file=sys.stderr)
+        return 1
+    wanted = paper.template_macros("\n".join(claims.paper_texts(args.paper_dir).values()))
+    for name in sorted(wanted - set(numbers)):
+        numbers[name] = MISSING
     missing = [n for n, v in numbers.items() if v == MISSING]
     if missing:
         print(f"report: no finished runs yet for: {', '.join(sorted(missing))}")
-    wanted_figures = ("few_shot_curves.pdf", *ANALYSIS_FIGURES)
-    missing_figs = [f for f in wanted_figures if f not in figures]
-    paper.write_generated(args.paper_dir, numbers, found, tex_tables, figures)
+    missing_figs = [f for f in PAPER_FIGURES if f not in figures]
+    paper.write_generated(args.paper_dir, numbers, tex_tables, figures, claims.claims_tex(comparisons))
     if args.no_pdf or missing_figs:
         print(f"report: generated/ in {args.paper_dir}/ (PDF not built"
               f"{': figures missing: ' + ', '.join(missing_figs) if missing_figs else ''})")
         return 0 if args.no_pdf else 1
     try:
-        pdf = paper.build(args.paper_dir)
+        pdfs = paper.build(args.paper_dir)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     problems = paper.layout_problems(args.paper_dir)
     for problem in problems:
         print(f"layout: {problem}")
-    print(f"report: {pdf} ({paper.page_count(pdf)} pages) built in {time.perf_counter() - started:.0f}s")
+    print("report: " + ", ".join(f"{pdf} ({paper.page_count(pdf)} pages)" for pdf in pdfs)
+          + f" built in {time.perf_counter() - started:.0f}s")
     return 1 if problems else 0
 
 

@@ -26,7 +26,8 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
         return text.replace(" (n=", "\\,(").replace("beta\\_1", "$\\beta_1$")
 
     env = "table*" if wide else "table"
-    lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\scriptsize", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
+    # \\tablefont (the papers' preamble: footnotesize, 8 pt at 10 pt) keeps body tables readable.
+    lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\tablefont", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
              "\\setlength{\\tabcolsep}{3pt}",
              # Shrinks a table wider than its column (long variant names) instead of overflowing the margin.
              "\\begin{adjustbox}{max width=\\linewidth}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from cgan_study.runtime import results
 
-# What a finding macro says when its experiment has no finished runs: never a number, never "n/a".
-NOT_RUN = "(This experiment has no finished runs in the results yet.)"
 FLOAT_LABEL = re.compile(r"\\label\{((?:fig|tab):[^}]+)\}")
 OVERFULL_TOLERANCE_PT = 1.0
 
@@ -38,48 +36,59 @@ def numbers_tex(values: dict[str, str]) -> str:
     return macros_tex(values, "Numbers")
 
 
-def template_macros(main_tex: str) -> set[str]:
-    """Every \\name the template uses that generated/ must define (numbers and finds)."""
-    return set(re.findall(r"\\(find[A-Z][A-Za-z]*)", main_tex))
+def template_macros(text: str) -> set[str]:
+    """Every \\name the written prose quotes that generated/numbers.tex must define: a camelCase macro the
+    LaTeX kernel and packages do not (numbers are named like \\nSeeds, \\scorerAccuracy, \\cganSuccess)."""
+    used = set(re.findall(r"\\([a-z]+[A-Z][A-Za-z]*)", text))
+    return {name for name in used if name not in LATEX_CAMEL_CASE}
 
 
-def write_generated(paper_dir: Path, numbers: dict[str, str], findings: dict[str, str], tables: dict[str, str],
-                    figures: dict[str, Path]) -> None:
-    """generated/numbers.tex, generated/findings.tex, generated/<table>.tex and generated/figures/*.
+# camelCase commands of LaTeX and the packages the papers load (not numbers).
+LATEX_CAMEL_CASE = {"columnwidth", "textwidth", "linewidth", "graphicspath", "includegraphics", "newcommand",
+                    "renewcommand", "bibliographystyle", "maketitle", "raggedright", "arraybackslash", "tabcolsep",
+                    "setlength", "IEEEauthorblockN", "IEEEauthorblockA", "externaldocument", "thetable",
+                    "thefigure", "textbf", "emph", "hfill", "centering", "onecolumn", "twocolumn", "addtocounter",
+                    "setcounter", "makeatletter", "makeatother", "ifcsname", "endcsname", "expandafter",
+                    "mathbb", "mathcal", "mathbf", "mathrm", "operatorname", "textsuperscript", "textminus",
+                    "footnotesize", "scriptsize", "normalsize", "baselineskip", "vspace", "hspace", "noindent",
+                    "pagestyle", "thispagestyle", "bibliography", "appendix", "IEEEoverridecommandlockouts",
+                    "tableofcontents", "cmpvalue", "diffmean", "arraystretch"}
 
-    Each macro is declared once: a name in both numbers and findings is refused. A finding the template uses but
-    the data cannot support yet says so in words.
-    """
-    paper_dir = Path(paper_dir)
-    clash = set(numbers) & set(findings)
-    if clash:
-        raise ValueError(f"macros declared twice (numbers and findings): {', '.join(sorted(clash))}")
-    # Macros of the template and of the sections the report pastes into generated/ (paper/sections/*.tex).
-    wanted = template_macros("\n".join(p.read_text() for p in [paper_dir / "main.tex",
-                                                                *sorted((paper_dir / "sections").glob("*.tex"))]))
-    findings = {**{name: NOT_RUN for name in wanted}, **findings}
-    generated = paper_dir / "generated"
+
+def write_generated(paper_dir: Path, numbers: dict[str, str], tables: dict[str, str], figures: dict[str, Path],
+                    claims_tex: str) -> None:
+    """generated/numbers.tex, generated/claims.tex, generated/<table>.tex and generated/figures/*."""
+    generated = Path(paper_dir) / "generated"
     results.write_text(generated / "numbers.tex", numbers_tex(numbers))
-    results.write_text(generated / "findings.tex", macros_tex(findings, "Findings chosen by cgan_study.reporting.findings"))
+    results.write_text(generated / "claims.tex", claims_tex)
     for name, tex in tables.items():
         results.write_text(generated / f"{name}.tex", tex)
     for name, path in figures.items():
         results.write_bytes(generated / "figures" / name, Path(path).read_bytes())
 
 
-def build(paper_dir: Path) -> Path:
-    """latexmk -pdf main.tex; raises with the log's first error if the build fails."""
+DOCUMENTS = ("supplement", "main")   # the supplement first: the paper's \\ref{S-...} read supplement.aux (xr)
+
+
+def build(paper_dir: Path) -> list[Path]:
+    """latexmk -pdf on the supplement, then the paper; raises with the log's first error if a build fails."""
     if shutil.which("latexmk") is None:
         raise RuntimeError("latexmk not found; install TeX (apt-get install latexmk texlive-latex-recommended "
                            "texlive-latex-extra texlive-publishers) to build paper/main.pdf")
-    proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "main.tex"],
-                          cwd=paper_dir, capture_output=True, text=True, timeout=300,
-                          env={"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "PATH": _path()})
-    if proc.returncode != 0:
-        log = (Path(paper_dir) / "main.log").read_text(errors="replace") if (Path(paper_dir) / "main.log").exists() else ""
-        first = next((line for line in log.splitlines() if line.startswith("!")), proc.stdout[-500:])
-        raise RuntimeError(f"latexmk failed: {first}")
-    return Path(paper_dir) / "main.pdf"
+    pdfs = []
+    for doc in DOCUMENTS:
+        if not (Path(paper_dir) / f"{doc}.tex").exists():
+            continue
+        proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"{doc}.tex"],
+                              cwd=paper_dir, capture_output=True, text=True, timeout=300,
+                              env={"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "PATH": _path()})
+        log_path = Path(paper_dir) / f"{doc}.log"
+        if proc.returncode != 0:
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            first = next((line for line in log.splitlines() if line.startswith("!")), proc.stdout[-500:])
+            raise RuntimeError(f"latexmk {doc}.tex failed: {first}")
+        pdfs.append(Path(paper_dir) / f"{doc}.pdf")
+    return pdfs
 
 
 def _path() -> str:
@@ -88,9 +97,9 @@ def _path() -> str:
     return os.environ.get("PATH", "/usr/bin:/bin")
 
 
-def log_problems(paper_dir: Path) -> list[str]:
-    """Undefined references/citations, missing figures and overfull boxes wider than 1 pt in main.log."""
-    log = (Path(paper_dir) / "main.log").read_text(errors="replace")
+def log_problems(paper_dir: Path, doc: str = "main") -> list[str]:
+    """Undefined references/citations, missing figures and overfull boxes wider than 1 pt in <doc>.log."""
+    log = (Path(paper_dir) / f"{doc}.log").read_text(errors="replace")
     patterns = [r"Reference `[^']+' on page \d+ undefined", r"Citation `[^']+' on page \d+ undefined",
                 r"File `[^']+' not found", r"There were undefined references", r"Overfull \\[hv]box \((\d+\.\d+)pt"]
     problems = []
@@ -98,55 +107,59 @@ def log_problems(paper_dir: Path) -> list[str]:
         for match in re.finditer(pattern, log):
             if pattern.startswith("Overfull") and float(match.group(1)) <= OVERFULL_TOLERANCE_PT:
                 continue
-            problems.append(match.group(0))
+            problems.append(f"{doc}: {match.group(0)}")
     return problems
 
 
-def _expanded(paper_dir: Path) -> str:
-    """main.tex with every \\input{generated/...} replaced by its text, to see which floats precede \\appendix."""
+def expanded(paper_dir: Path, doc: str = "main") -> str:
+    """<doc>.tex with every \\input replaced by its text (recursively), comments kept."""
     paper_dir = Path(paper_dir)
 
     def expand(match: re.Match) -> str:
         path = paper_dir / match.group(1)
         path = path if path.suffix else path.with_suffix(".tex")
-        return path.read_text() if path.exists() else ""
+        return re.sub(r"\\input\{([^}]+)\}", expand, path.read_text()) if path.exists() else ""
 
-    return re.sub(r"\\input\{([^}]+)\}", expand, (paper_dir / "main.tex").read_text())
+    return re.sub(r"\\input\{([^}]+)\}", expand, (paper_dir / f"{doc}.tex").read_text())
 
 
-def label_pages(paper_dir: Path) -> dict[str, int]:
-    """Label -> page, from main.aux (\\newlabel{name}{{number}{page}...})."""
-    aux = (Path(paper_dir) / "main.aux").read_text(errors="replace")
+def label_pages(paper_dir: Path, doc: str = "main") -> dict[str, int]:
+    """Label -> page, from <doc>.aux (\\newlabel{name}{{number}{page}...})."""
+    aux = (Path(paper_dir) / f"{doc}.aux").read_text(errors="replace")
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"\\newlabel\{([^}]+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
 
 
-MAIN_TEXT_PAGES = 6     # the coursework's limit; more goes to the appendix after the references
+MAIN_TEXT_PAGES = 6          # the coursework's limit before the references
+A4_POINTS = (595, 842)
+# Config names and placeholders that must never reach a reader (pdftotext of both PDFs).
+FORBIDDEN_TEXT = ("low_data", "synth0.", "beta_1", "guided_cgan", "-0.00", "\u22120.00", "n/a", "??")
 
 
-def sections(paper_dir: Path) -> list[tuple[str, int]]:
-    """(title, page) of every numbered or unnumbered section, from the table-of-contents lines in main.aux."""
-    aux = (Path(paper_dir) / "main.aux").read_text(errors="replace")
-    found = re.finditer(r"\\contentsline \{section\}\{(?:\\numberline \{[^}]*\})?([^}]*)\}\{(\d+)\}", aux)
-    return [(m.group(1).strip(), int(m.group(2))) for m in found]
-
-
-def main_text_too_long(paper_dir: Path) -> list[str]:
-    pages = dict(sections(paper_dir))
-    end = pages.get("Conclusion")
-    return [] if end is None or end <= MAIN_TEXT_PAGES else \
-        [f"the conclusion is on page {end}: the main text must fit {MAIN_TEXT_PAGES} pages"]
+def references_start_late(paper_dir: Path) -> list[str]:
+    """The references start on page MAIN_TEXT_PAGES + 1 at the latest (\\label{references-start} precedes them)."""
+    pages = label_pages(paper_dir)
+    if "references-start" not in pages or "references" not in pages:
+        raise ValueError("main.tex needs \\label{references-start} before \\bibliography and \\label{references} "
+                         "after it")
+    start = pages["references-start"]
+    return [] if start <= MAIN_TEXT_PAGES + 1 else \
+        [f"the references start on page {start}: the main text must end by page {MAIN_TEXT_PAGES}"]
 
 
 def floats_after_bibliography(paper_dir: Path) -> list[str]:
-    """Main-text floats (defined before \\appendix) placed on a page after the one where the references end."""
-    text = _expanded(paper_dir)
-    main_text = text.split("\\appendix", 1)[0]
+    """Floats of the paper placed on a page after the one where the references end: nothing may follow them."""
     pages = label_pages(paper_dir)
-    if "references" not in pages:
-        raise ValueError("main.tex needs \\label{references} just after \\bibliography")
     end = pages["references"]
     return [f"{label} on page {pages[label]} (the references end on page {end})"
-            for label in FLOAT_LABEL.findall(main_text) if pages.get(label, 0) > end]
+            for label in FLOAT_LABEL.findall(expanded(paper_dir)) if pages.get(label, 0) > end]
+
+
+def unreferenced_floats(paper_dir: Path) -> list[str]:
+    """Every figure and table of the paper is cited in its text."""
+    text = re.sub(r"(?<!\\)%.*", "", expanded(paper_dir))
+    cited = set(re.findall(r"\\ref\{([^}]+)\}", text))
+    return [f"{label} is never cited (\\ref) in the paper's text" for label in FLOAT_LABEL.findall(text)
+            if label not in cited]
 
 
 def pdf_text(pdf: Path) -> str:
@@ -155,9 +168,9 @@ def pdf_text(pdf: Path) -> str:
 
 
 def text_problems(pdf: Path) -> list[str]:
-    """Unresolved references ('??') and placeholders ('n/a') in the rendered text."""
+    """Config names and placeholders ('??', 'n/a', '-0.00', 'low_data', ...) in the rendered text."""
     text = pdf_text(pdf)
-    return [f"'{token}' appears {text.count(token)} time(s)" for token in ("??", "n/a") if token in text]
+    return [f"{pdf.name}: '{token}' appears {text.count(token)} time(s)" for token in FORBIDDEN_TEXT if token in text]
 
 
 def page_count(pdf: Path) -> int:
@@ -165,8 +178,21 @@ def page_count(pdf: Path) -> int:
     return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
+def page_size_problems(pdf: Path) -> list[str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    w, h = (round(float(v)) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
+    return [] if (w, h) == A4_POINTS else [f"{pdf.name} is {w} x {h} pt, not A4 {A4_POINTS[0]} x {A4_POINTS[1]}"]
+
+
 def layout_problems(paper_dir: Path) -> list[str]:
-    """Everything the layout rules forbid, in one list (empty: the paper passes)."""
+    """Everything the layout rules forbid, in one list (empty: the papers pass)."""
     paper_dir = Path(paper_dir)
-    return [*log_problems(paper_dir), *floats_after_bibliography(paper_dir), *main_text_too_long(paper_dir),
-            *text_problems(paper_dir / "main.pdf")]
+    problems = [*log_problems(paper_dir), *references_start_late(paper_dir), *floats_after_bibliography(paper_dir),
+                *unreferenced_floats(paper_dir)]
+    for doc in DOCUMENTS:
+        pdf = paper_dir / f"{doc}.pdf"
+        if pdf.exists():
+            problems += [*text_problems(pdf), *page_size_problems(pdf)]
+    if (paper_dir / "supplement.log").exists():
+        problems += log_problems(paper_dir, "supplement")
+    return problems

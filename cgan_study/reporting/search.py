@@ -78,11 +78,7 @@ def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if frame.empty:
         return {}
     rank_key = "fid_train" if "fid_train" in frame and frame["fid_train"].notna().all() else "fid"
-    from cgan_study.config import Experiment
-
-    gan = Experiment().gan
-    default_label = search_label({"gan.g_width": gan.g_width, "gan.d_width": gan.d_width,
-                                  "gan.latent_dim": gan.latent_dim, "gan.g_lr": gan.g_lr, "gan.d_lr": gan.d_lr})
+    default_label = default_search_label()
     inside = frame[frame["label"] == default_label]
     frame = frame[frame["label"] != default_label]
     mean_fid = frame.groupby("label")[rank_key].transform("mean")   # best point (lowest mean FID) first
@@ -116,3 +112,12 @@ def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 f"{len(table)} of 13, intervals not adjusted); mean $\\pm$ std, and the paired difference to "
                 f"{against}: mean [95\\% t-interval]; * marks an interval that excludes 0.", wide=True)
     return out
+
+
+def default_search_label() -> str:
+    """The default CGAN as a point of the search is labelled."""
+    from cgan_study.config import Experiment
+
+    gan = Experiment().gan
+    return search_label({"gan.g_width": gan.g_width, "gan.d_width": gan.d_width, "gan.latent_dim": gan.latent_dim,
+                         "gan.g_lr": gan.g_lr, "gan.d_lr": gan.d_lr})

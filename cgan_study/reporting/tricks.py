@@ -89,6 +89,7 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 for r in uncond.itertuples()]
     if collapse and all(path.exists() for path, _ in collapse):
         grid_panels(sweep_dir, "collapse_grids", collapse, cols=min(len(collapse), 2))  # column width
+    collapse_figure(sweep_dir, uncond)
     paired = trick_differences(frame)
     paired_table = paired_tricks_table(sweep_dir, paired) if not paired.empty else None
     numeric = [k for k, _, _ in TRICK_METRICS if k in frame] + ["class_entropy"]
@@ -100,7 +101,24 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     means["epochs"] = by_variant[config_column("gan.epochs")].first()
     extras = gan_study_extras(sweep_dir, frame)
     return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired,
+            "tricks_first_seeds": first,
             **({"tricks_paired": paired_table} if paired_table is not None else {}), **extras}
+
+
+def collapse_figure(sweep_dir: Path, uncond: pd.DataFrame) -> None:
+    """The paper's collapse figure, three panels at column width: the plain DCGAN, the collapse setup, and the
+    mitigation with the highest recall (first seeds), each titled by what it is and its coverage and recall."""
+    plain = uncond[(uncond["collapse"].isna() | (uncond["collapse"] == "")) & (uncond["change"].fillna("") == "")]
+    setup, mitigations = uncond[uncond["collapse"] == "setup"], uncond[uncond["collapse"] == "mitigation"]
+    if plain.empty or setup.empty or mitigations.empty:
+        return
+    best = mitigations.sort_values("recall").iloc[-1]
+    panels = [(plain.iloc[0], "DCGAN"), (setup.iloc[0], "unbalanced DCGAN"),
+              (best, f"unbalanced + {best['change']}")]
+    grids = [(sweep_dir / r["run"] / "samples.png",
+              f"{title}\n{r['classes_covered']:.0f}/10 classes, recall {100 * r['recall']:.0f}%") for r, title in panels]
+    if all(path.exists() for path, _ in grids):
+        grid_panels(sweep_dir, "collapse_main", grids, cols=3)
 
 
 def paired_tricks_table(sweep_dir: Path, paired: pd.DataFrame) -> pd.DataFrame:

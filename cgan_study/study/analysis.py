@@ -106,6 +106,11 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"({'ab'[i]}) {name}", fontsize=7)
+        # Each digit at the median of its real examples, so the reader sees which cluster is which digit.
+        for digit, part in frame[frame["source"] == "real"].groupby("digit"):
+            ax.annotate(str(int(digit)), (part[f"{method}_1"].median(), part[f"{method}_2"].median()),
+                        fontsize=6, fontweight="bold", ha="center", va="center",
+                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
         if i == 1:
             ax.legend(fontsize=6, markerscale=3, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
                       title=None)

@@ -57,12 +57,17 @@ def feature_extractor(model: keras.Model) -> keras.Model:
     return keras.Model(model.inputs, [model.get_layer(PENULTIMATE).output, model.outputs[0]])
 
 
+# The classical baseline's ranges (the paper's method section quotes them from here).
+AFFINE_ROTATION_DEGREES, AFFINE_SHIFT, AFFINE_ZOOM = 10.0, 0.1, 0.1
+
+
 def affine_augmenter(seed: int) -> keras.Sequential:
     """Classical augmentation: random shift (+-10%), rotation (+-10 degrees) and zoom (+-10%)."""
     return keras.Sequential([
-        keras.layers.RandomRotation(10 / 360, fill_mode="constant", fill_value=-1.0, seed=seed),
-        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", fill_value=-1.0, seed=seed + 1),
-        keras.layers.RandomZoom(0.1, fill_mode="constant", fill_value=-1.0, seed=seed + 2),
+        keras.layers.RandomRotation(AFFINE_ROTATION_DEGREES / 360, fill_mode="constant", fill_value=-1.0, seed=seed),
+        keras.layers.RandomTranslation(AFFINE_SHIFT, AFFINE_SHIFT, fill_mode="constant", fill_value=-1.0,
+                                       seed=seed + 1),
+        keras.layers.RandomZoom(AFFINE_ZOOM, fill_mode="constant", fill_value=-1.0, seed=seed + 2),
     ], name="affine")
 
 

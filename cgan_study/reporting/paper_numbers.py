@@ -1,0 +1,88 @@
+"""The numbers the written prose quotes, as LaTeX macro values computed from the report's tables and the code's
+own constants: never typed into the text, so they change with the results."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from cgan_study.reporting.criteria import CONVERGED_POINTS, NOISY_SD
+
+
+def method_numbers(profile: str = "quick") -> dict[str, str]:
+    """Definitions that live in the code (the strategies' constants, the profile's budget), quoted by the method
+    section."""
+    from cgan_study import config as C
+    from cgan_study.study import classifier as clf
+    from cgan_study.study.metrics import COLLAPSE_RECALL
+    from experiments.sweeps import FEW_SHOT_SYNTH
+
+    quick = C.profile(profile)
+    c = quick.classifier
+    full = 60_000 - 10 * quick.data.val_per_class
+    return {
+        "affineRotation": f"{clf.AFFINE_ROTATION_DEGREES:g}", "affineShift": f"{100 * clf.AFFINE_SHIFT:g}",
+        "affineZoom": f"{100 * clf.AFFINE_ZOOM:g}",
+        "filterThreshold": f"{quick.augment.filter_threshold:g}",
+        "fewShotSynth": f"{round(FEW_SHOT_SYNTH * 60_000 / 10):,}",
+        "nCasSynth": "60,000", "nTrainAll": "60,000", "nTrainRef": f"{quick.eval.train_reference:,}",
+        "clfEpochs": f"{c.epochs}", "clfStepsPerEpoch": f"{c.steps_per_epoch}", "clfPasses": f"{c.passes_per_epoch:g}",
+        "clfSteps": f"{c.epochs * clf.steps_per_epoch(c, 100):,}",
+        "clfStepsFull": f"{c.epochs * clf.steps_per_epoch(c, full):,}",
+        "budgetPoints": f"{CONVERGED_POINTS:g}", "budgetNoisySd": f"{NOISY_SD:g}",
+        "collapseRecallRule": f"{COLLAPSE_RECALL:g}",
+        "studyGWidth": f"{quick.gan.g_width}", "studyDWidth": f"{quick.gan.d_width}",
+    }
+
+
+def generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
+    """The CGAN's success by both scorers and its recall; PCA's recall (the generators sweep's runs)."""
+    out: dict[str, str] = {}
+    if runs is None or runs.empty:
+        return out
+    by = runs.groupby("generator")
+    means = by[[c for c in ("success_rate", "success_rate_second", "recall") if c in runs]].mean()
+    if "cgan" in means.index:
+        out["cganSuccess"] = f"{100 * means.loc['cgan', 'success_rate']:.2f}"
+        out["cganRecall"] = f"{100 * means.loc['cgan', 'recall']:.1f}"
+        if "success_rate_second" in means and not math.isnan(means.loc["cgan", "success_rate_second"]):
+            out["cganSuccessSecond"] = f"{100 * means.loc['cgan', 'success_rate_second']:.2f}"
+    if "pca" in means.index:
+        out["pcaRecall"] = f"{100 * means.loc['pca', 'recall']:.1f}"
+    return out
+
+
+def search_numbers(ranked: pd.DataFrame | None, default_label: str | None) -> dict[str, str]:
+    """How many points the search tried and where the default ranked."""
+    if ranked is None or ranked.empty:
+        return {}
+    out = {"searchPoints": f"{len(ranked)}"}
+    if default_label is not None and default_label in set(ranked["point"]):
+        rank = int(ranked.loc[ranked["point"] == default_label, "rank"].iloc[0])
+        out["searchDefaultRank"] = f"{rank}{'th' if 10 <= rank % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(rank % 10, 'th')}"
+    return out
+
+
+def variants_numbers(paired: pd.DataFrame | None, epochs: int | None) -> dict[str, str]:
+    if paired is None or paired.empty:
+        return {}
+    out = {"variantsArms": f"{int(paired['m'].max())}"}
+    if epochs:
+        out["variantsEpochs"] = f"{epochs}"
+    return out
+
+
+def collapse_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
+    """The collapse setup (first seed) and its best mitigation by recall: classes covered and recall."""
+    if runs is None or runs.empty or "collapse" not in runs:
+        return {}
+    setup, mitigations = runs[runs["collapse"] == "setup"], runs[runs["collapse"] == "mitigation"]
+    out = {}
+    if not setup.empty:
+        s = setup.iloc[0]
+        out.update(setupCoverage=f"{s['classes_covered']:.0f}", setupRecall=f"{100 * s['recall']:.1f}")
+    if not mitigations.empty:
+        best = mitigations.sort_values("recall").iloc[-1]
+        out.update(mitigationName=str(best["change"]), mitigationRecall=f"{100 * best['recall']:.1f}",
+                   mitigationCoverage=f"{best['classes_covered']:.0f}")
+    return out

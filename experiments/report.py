@@ -168,6 +168,9 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
 
     numbers = {"profileName": profile, **config_numbers(root), **P.method_numbers(profile)}
     numbers.update(P.generator_numbers(all_tables.get("generators_runs")))
+    numbers.update(P.confusion_numbers(all_tables.get("confusion_cgan")))
+    mix = finished_runs(root / "mix_ratios") if (root / "mix_ratios" / "summary.csv").exists() else None
+    numbers.update(P.augmentation_numbers(mix))
     numbers.update(P.search_numbers(all_tables.get("search"), default_search_label()))
     variants = finished_runs(root / "gan_variants") if (root / "gan_variants" / "summary.csv").exists() else None
     epochs = int(variants[config_column("gan.epochs")].max()) if variants is not None and not variants.empty \

@@ -95,6 +95,14 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
             diffs = paired_differences(synthetic, affine, ["k", "seed"], ["strategy", "generator", "protocol", "k"])
             for _, r in diffs.iterrows():
                 add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-affine", r)
+        # A changed training strategy (pretrain, filter) against plain mixing of the same generator's digits.
+        mix = runs[runs["strategy"] == "mix"]
+        changed = runs[runs["strategy"].isin(["pretrain", "filter"])]
+        if not mix.empty and not changed.empty:
+            match = ["generator", "protocol", "k", "seed"]
+            diffs = paired_differences(changed, mix, match, ["strategy", "generator", "protocol", "k"])
+            for _, r in diffs.iterrows():
+                add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-mix", r)
     for _, r in _rows(tables, "mix_grid_paired_long"):
         add(f"mixgrid/real{round(100 * r['real_fraction'])}/synth{round(100 * r['synth_fraction'])}", r)
     for _, r in _rows(tables, "cas_paired_long"):

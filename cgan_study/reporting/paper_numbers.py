@@ -86,3 +86,36 @@ def collapse_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
         out.update(mitigationName=str(best["change"]), mitigationRecall=f"{100 * best['recall']:.1f}",
                    mitigationCoverage=f"{best['classes_covered']:.0f}")
     return out
+
+
+def confusion_numbers(confusion: pd.DataFrame | None) -> dict[str, str]:
+    """The CGAN's weakest requested class (summed over seeds), its success rate and where its misses go."""
+    if confusion is None or confusion.empty:
+        return {}
+    counts = confusion.to_numpy(dtype=float)
+    rates = counts.diagonal() / counts.sum(1)
+    worst = int(rates.argmin())
+    misses = counts[worst].copy()
+    misses[worst] = -1
+    names = list(confusion.columns)
+    return {"cganWorstClass": str(names[worst]), "cganWorstClassSuccess": f"{100 * rates[worst]:.1f}",
+            "cganWorstClassConfused": str(names[int(misses.argmax())])}
+
+
+def augmentation_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
+    """Real-only on all real digits and the CGAN's CAS: mean test accuracy over seeds (mix_ratios' runs)."""
+    from cgan_study.reporting.tables import config_column
+
+    if runs is None or runs.empty:
+        return {}
+    strategy, generator = runs[config_column("augment.strategy")], runs[config_column("augment.generator")]
+    full = runs[(strategy == "mix") & (runs[config_column("augment.real_fraction")] == 1.0)
+                & (runs[config_column("augment.synth_fraction")] == 0.0)
+                & (runs[config_column("augment.real_per_class")] == 0)]
+    cas = runs[(strategy == "synthetic_only") & (generator == "cgan")]
+    out = {}
+    if not full.empty:
+        out["realOnlyFull"] = f"{100 * full['test_accuracy'].mean():.2f}"
+    if not cas.empty:
+        out["casCgan"] = f"{100 * cas['test_accuracy'].mean():.2f}"
+    return out

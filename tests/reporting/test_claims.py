@@ -57,6 +57,16 @@ def test_the_comparisons_carry_the_hand_computed_intervals(tmp_path):
     assert comps["fewshot/mix/cgan/lowdata/k10/vs-affine"].verdict == CL.WORSE
 
 
+def test_a_changed_strategy_is_compared_with_mixing_the_same_generators_digits(tmp_path):
+    tables = _tables(tmp_path, (-0.05, -0.06, -0.04))
+    runs = tables["few_shot_runs"]
+    mix = runs[(runs["strategy"] == "mix") & (runs["protocol"] == "low_data")]
+    filtered = mix.assign(strategy="filter", test_accuracy=mix["test_accuracy"] + [0.02, 0.03, 0.025])
+    tables["few_shot_runs"] = pd.concat([runs, filtered], ignore_index=True)
+    comp = CL.comparisons(tables)["fewshot/filter/cgan/lowdata/k10/vs-mix"]
+    assert comp.mean == pytest.approx(0.025) and comp.verdict == CL.BETTER
+
+
 def test_supported_claims_pass_and_flipped_data_fail_naming_the_claim(tmp_path):
     comps = CL.comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
     assert CL.check_claims({"sections/results.tex": PROSE}, comps) == []

@@ -1,1 +1,1 @@
-"""Everything that turns results/ into tables, figures, findings and the paper; it never trains anything."""
+"""Everything that turns results/ into tables, figures, checked claims and the paper; it never trains anything."""

@@ -38,7 +38,7 @@ def test_few_shot_table_groups_by_strategy_and_generator_and_keeps_unknown_ones(
                         "mystery, cgan (coursework)"]
     cells = tables["few_shot"].set_index(tables["few_shot"].columns[0])["k=10"]
     assert cells["real"] == "80.50 ± 0.71 (n=2)" and cells["mix, cvae (low_data)"] == "75.00 ± 0.00 (n=2)"
-    # The CSV keeps registry names (findings look settings up by them); the paper's LaTeX shows readable ones.
+    # The CSV keeps registry names (claims look settings up by them); the paper's LaTeX shows readable ones.
     tex = (tmp_path / "tables" / "few_shot.tex").read_text()
     assert "mix, CVAE (low\\_data)" in tex and "mix, brand\\_new (low\\_data)" in tex and "mix, cvae" not in tex
 

@@ -88,7 +88,8 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         # Rows as even as they can be at up to 6 panels each (7 generators: 4 + 3, not 6 + 1).
         rows = -(-len(grids) // 6)
         grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows))
-    keep = [c for c in ("generator", "success_rate", "fid", "fid_real_reference", "scorer_test_accuracy",
+    keep = [c for c in ("generator", "success_rate", "success_rate_second", "fid", "fid_train", "recall",
+                        "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
                         "confident_rate") if c in frame]
     runs = frame[keep].assign(seed=frame[config_column("seed")])
     return {"generators": table, "generators_runs": runs, **per_class}

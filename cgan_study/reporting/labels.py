@@ -68,7 +68,15 @@ def readable_setting(strategy: str, generator: str | None, protocol: str | None)
 
     if not uses_generator(strategy):
         return str(strategy)
-    return f"{strategy}, {display_name(generator)} ({protocol})"
+    return f"{strategy}, {display_name(generator)} ({protocol_name(protocol)})"
+
+
+# Protocols as a reader sees them (the config's identifiers stay in the CSVs).
+PROTOCOL_NAMES = {"coursework": "coursework", "low_data": "low-data"}
+
+
+def protocol_name(protocol) -> str:
+    return PROTOCOL_NAMES.get(str(protocol), str(protocol))
 
 
 def setting_order(settings: pd.DataFrame) -> list[str]:
@@ -124,7 +132,7 @@ def phrase(key: str, value, overrides: dict) -> str | None:
     if key == "gan.d_lr":
         return None if "gan.g_lr" in overrides else f"D lr {float(value):g}"
     if key == "gan.beta_1":
-        return f"Adam beta_1 {float(value):g}"
+        return f"Adam β1 {float(value):g}"
     if key == "gan.pack":
         return f"PacGAN{int(value)} (D judges {int(value)} samples at once)"
     if key == "gan.optimizer":
@@ -203,7 +211,7 @@ def variant_name(overrides: dict) -> VariantName:
     skip = {"seed", "augment.generator", "gan.family"}
     if _same(overrides.get("gan.beta_1"), COLLAPSE_SETUP["gan.beta_1"]) and "gan.g_lr" in overrides:
         # The collapse setup, or the setup with its learning rates rebalanced (the TTUR mitigation).
-        full = f"{base}, G lr 5e-3 / D lr 1e-4, beta_1 0.9 {COLLAPSE_TAG}"
+        full = f"{base}, G lr 5e-3 / D lr 1e-4, β1 0.9 {COLLAPSE_TAG}"
         base, collapse = COLLAPSE_MITIGATED, "mitigation"
         skip.add("gan.beta_1")
         if all(_same(overrides.get(k), COLLAPSE_SETUP[k]) for k in ("gan.g_lr", "gan.d_lr")):
@@ -243,5 +251,5 @@ def sampler_label(sampler: str, steps: int, eta: float, guidance: float, T: int)
 
 def budget_cell_label(real_per_class: int, real_fraction: float, synth: float, protocol: str) -> str:
     if real_per_class > 0:
-        return f"k={int(real_per_class)} + {synth:.0%} synthetic ({protocol})"
+        return f"k={int(real_per_class)} + {round(synth * 6000):,} synthetic per class ({protocol_name(protocol)})"
     return f"real only, {real_fraction:.0%} of real digits"

@@ -23,7 +23,7 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
         text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
         # A negative number gets a math minus (a hyphen is shorter and may be broken after).
         text = MINUS.sub("$-$", text)
-        return text.replace(" (n=", "\\,(").replace("beta\\_1", "$\\beta_1$")
+        return text.replace(" (n=", "\\,(").replace("β1", "$\\beta_1$")
 
     env = "table*" if wide else "table"
     # \\tablefont (the papers' preamble: footnotesize, 8 pt at 10 pt) keeps body tables readable.

@@ -21,7 +21,7 @@ def macro_name(name: str) -> str:
 def escape(text: str) -> str:
     """Plain text (numbers, run names, finding sentences) as LaTeX."""
     return (str(text).replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("%", "\\%")
-            .replace("&", "\\&").replace("#", "\\#").replace("±", "$\\pm$").replace("beta\\_1", "$\\beta_1$"))
+            .replace("&", "\\&").replace("#", "\\#").replace("±", "$\\pm$").replace("β1", "$\\beta_1$"))
 
 
 def macros_tex(values: dict[str, str], what: str) -> str:

@@ -40,7 +40,8 @@ def test_few_shot_table_groups_by_strategy_and_generator_and_keeps_unknown_ones(
     assert cells["real"] == "80.50 ± 0.71 (n=2)" and cells["mix, cvae (low_data)"] == "75.00 ± 0.00 (n=2)"
     # The CSV keeps registry names (claims look settings up by them); the paper's LaTeX shows readable ones.
     tex = (tmp_path / "tables" / "few_shot.tex").read_text()
-    assert "mix, CVAE (low\\_data)" in tex and "mix, brand\\_new (low\\_data)" in tex and "mix, cvae" not in tex
+    assert "mix, CVAE (low-data)" in tex and "mix, brand\\_new (low-data)" in tex and "mix, cvae" not in tex
+    assert "low\\_data" not in tex
 
 
 def test_cas_table_pairs_each_generator_with_real_only_and_shows_readable_names(tmp_path):
@@ -60,9 +61,9 @@ def test_cas_table_pairs_each_generator_with_real_only_and_shows_readable_names(
 
 def test_readable_setting_names_the_generator_by_its_label_and_leaves_the_rest():
     assert labels.readable_setting("mix", "guided_cgan", "coursework") == "mix, classifier-guided CGAN (coursework)"
-    assert labels.readable_setting("filter", "acgan", "low_data") == "filter, AC-GAN (low_data)"
+    assert labels.readable_setting("filter", "acgan", "low_data") == "filter, AC-GAN (low-data)"
     assert labels.readable_setting("real", None, None) == "real"
-    assert labels.readable_setting("mix", "brand_new", "low_data") == "mix, brand_new (low_data)"
+    assert labels.readable_setting("mix", "brand_new", "low_data") == "mix, brand_new (low-data)"
     # The CSV's label keeps the registry name; it is made from the same columns, never parsed back.
     assert labels.setting_label("mix", "guided_cgan", "coursework") == "mix, guided_cgan (coursework)"
     assert labels.setting_label("affine", "cgan", "coursework") == "affine"
@@ -145,7 +146,7 @@ def test_variant_labels_read_as_words_not_config_strings():
         "newgen + WGAN loss (weight clipping)"
     # The collapse setup is named in full once; its mitigations by what they add to it.
     setup = {"augment.generator": "dcgan", "gan.g_lr": 5e-3, "gan.d_lr": 1e-4, "gan.beta_1": 0.9}
-    assert labels.variant_label(setup) == "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+    assert labels.variant_label(setup) == "DCGAN, G lr 5e-3 / D lr 1e-4, β1 0.9 (collapse setup)"
     assert labels.variant_label({**setup, "gan.pack": 2}) == "Collapse setup + PacGAN2 (D judges 2 samples at once)"
     assert labels.variant_label({**setup, "gan.g_lr": 1e-4, "gan.d_lr": 4e-4}) == \
         "Collapse setup + TTUR, G lr 0.0001 / D lr 0.0004"
@@ -199,7 +200,7 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
     verdicts = table.set_index("variant")["verdict"]
     assert verdicts["VBN in G"] == "helps: FID"
     assert verdicts["one-sided label smoothing 0.25"] == "helps: success"
-    setup_label = "DCGAN, G lr 5e-3 / D lr 1e-4, beta_1 0.9 (collapse setup)"
+    setup_label = "DCGAN, G lr 5e-3 / D lr 1e-4, β1 0.9 (collapse setup)"
     assert verdicts[setup_label] == "hurts: FID"
     # Each variant named by what it changes, its baseline in the 'vs' column; the CGAN's tricks first, the collapse
     # setup before its mitigation.
@@ -211,7 +212,7 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
     assert list(tables["tricks"]["variant"]) == ["CGAN"] + order[:2] + ["DCGAN"] + order[2:]
 
 def test_latex_tables_show_a_dash_for_a_missing_number_and_wrap_their_label_column():
-    table = pd.DataFrame({"variant": ["DCGAN, beta_1 0.9", "CGAN"], "success (%)": [float("nan"), "90.1 ± 1.0"],
+    table = pd.DataFrame({"variant": ["DCGAN, β1 0.9", "CGAN"], "success (%)": [float("nan"), "90.1 ± 1.0"],
                           "n": [1, 3]})
     tex = latex.to_latex(table, "c", "tab:x", latex.wrapped_first_column(table, "3cm"))
     assert "nan" not in tex and "DCGAN, $\\beta_1$ 0.9 & -- & 1 \\\\" in tex

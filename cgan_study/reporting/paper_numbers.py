@@ -118,4 +118,12 @@ def augmentation_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
         out["realOnlyFull"] = f"{100 * full['test_accuracy'].mean():.2f}"
     if not cas.empty:
         out["casCgan"] = f"{100 * cas['test_accuracy'].mean():.2f}"
+    # How many of the 6,000 synthetic digits the low-data filter's judge keeps, per k (range over seeds).
+    if "n_synth_kept" in runs:
+        judged = runs[(strategy == "filter") & (runs[config_column("augment.protocol")] == "low_data")]
+        for k, name in ((1, "keptLowDataKOne"), (10, "keptLowDataKTen"), (100, "keptLowDataKHundred")):
+            kept = judged.loc[judged[config_column("augment.real_per_class")] == k, "n_synth_kept"].dropna()
+            if len(kept):
+                low, high = int(kept.min()), int(kept.max())
+                out[name] = f"{low:,}" if low == high else f"{low:,}--{high:,}"
     return out

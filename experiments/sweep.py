@@ -126,8 +126,10 @@ def run_sweep(args: argparse.Namespace) -> int:
         from cgan_study.runtime import estimate
 
         sweep_dir = out_root(args, runs[0][2]) / args.name
+        committed = default_out(args.profile, dataset_name(resolve_source(getattr(args, "data", None)
+                                                                          or runs[0][2].data.source or None)))
         for line in estimate.summary(sweep_dir, [(n, p, C.to_dict(e)) for n, p, e in runs], jobs=args.jobs,
-                                     task=SWEEPS[args.name].task):
+                                     task=SWEEPS[args.name].task, reference_dir=committed / args.name):
             print(line)
         return 0
 

@@ -90,9 +90,11 @@ def stale_keys(run_dir: Path, experiment: dict, task: str | None) -> list[str]:
 
 
 def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int = 1,
-            task: str | None = None) -> list[str]:
+            task: str | None = None, reference_dir: Path | str | None = None) -> list[str]:
     """Lines for --dry-run: runs planned, done, finished under another config, and to do, and the estimated wall
-    time (runs are (name, overrides, experiment as a dict)); says so plainly when no finished run recorded a time."""
+    time (runs are (name, overrides, experiment as a dict)). Times come from the runs recorded under `sweep_dir`,
+    else under `reference_dir` (the committed results of the same sweep, for a new --out), said which; and it says
+    so plainly when neither has a recorded time."""
     sweep_dir = Path(sweep_dir)
     finished = {name: exp for name, _, exp in runs if (sweep_dir / name / results.DONE).exists()}
     stale = {name: keys for name, exp in finished.items() if (keys := stale_keys(sweep_dir / name, exp, task))}
@@ -103,11 +105,15 @@ def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int
         keys = sorted({k for ks in stale.values() for k in ks})
         lines.append(f"{len(stale)} of those to run finished under another config (changed: {', '.join(keys[:4])}): "
                      "the sweep refuses them; delete their run directories or use another --out to recompute")
-    rec = recorded(sweep_dir)
+    rec, source = recorded(sweep_dir), sweep_dir
+    if not rec.all and reference_dir is not None and Path(reference_dir) != sweep_dir:
+        rec, source = recorded(reference_dir), Path(reference_dir)
     if not rec.all:
         lines.append(f"no recorded run times under {sweep_dir}: no estimate of the wall time (finish a few runs "
                      "first, e.g. with --only PATTERN, and dry-run again)")
         return lines
+    if source != sweep_dir:
+        lines.append(f"times from the runs recorded under {source}")
     per_run = [run_seconds(rec, point, exp) for _, point, exp in runs]
     pending = [e for (name, _, _), e in zip(runs, per_run) if name not in done]
     remaining = sum(seconds for seconds, _ in pending)

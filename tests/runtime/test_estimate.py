@@ -39,12 +39,25 @@ def test_the_estimate_says_plainly_when_nothing_was_recorded(tmp_path):
     assert lines[1].startswith("no recorded run times")
 
 
+def test_a_new_directory_is_estimated_from_the_committed_runs_of_the_same_sweep(tmp_path):
+    committed = tmp_path / "results" / "toy"
+    _finished(committed, "real-seed0", {"augment.strategy": "real", "seed": 0}, "real", "cgan", 40.0)
+    runs = [_planned(f"real-seed{s}", {"augment.strategy": "real", "seed": s}, "real", "cgan") for s in range(3)]
+    lines = estimate.summary(tmp_path / "fresh" / "toy", runs, jobs=1, reference_dir=committed)
+    assert lines[0].startswith("3 runs: 0 done, 3 to run")
+    assert lines[1] == f"times from the runs recorded under {committed}"
+    assert "for the 3 to run: 2 min with --jobs 1" in lines[2]
+
+
 def test_dry_run_prints_the_run_count_and_an_estimate(tmp_path, capsys):
+    """Into a new directory, the estimate comes from the committed results (results/mix_ratios)."""
     from experiments import sweep as cli
 
-    assert cli.main(["mix_ratios", "--dry-run", "--out", str(tmp_path), "--only", "real-*"]) == 0
+    assert cli.main(["mix_ratios", "--dry-run", "--out", str(tmp_path), "--only", "real-*", "--jobs", "2"]) == 0
     out = capsys.readouterr().out
-    assert "to run" in out and "no recorded run times" in out
+    assert "9 runs: 0 done, 9 to run" in out
+    assert "times from the runs recorded under results/mix_ratios" in out
+    assert "estimated wall time for the 9 to run:" in out and "with --jobs 2" in out
 
 
 def test_a_run_finished_under_another_config_is_counted_as_to_run_and_named(tmp_path):

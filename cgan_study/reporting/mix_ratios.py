@@ -157,12 +157,19 @@ def few_shot_figures(sweep_dir: Path, few: pd.DataFrame, order: list[str], reada
         pts = [(kk, *interval_points(few[(few["setting"] == setting) & (few[K] == kk)]["test_accuracy"]))
                for kk in ks]
         xs = [kk * 1.05 ** (i - len(full) / 2) for kk, *_ in pts]  # settings side by side (log axis)
+        # The coursework protocol's arms (an upper bound) dashed, so they read apart from the honest ones.
+        upper = "coursework" in setting
         ax.errorbar(xs, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]], marker="o",
-                    markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=readable[setting])
+                    markersize=2.5, linewidth=0.8, capsize=1.5, color=palette[i], label=readable[setting],
+                    linestyle="--" if upper else "-")
     ax.set_xscale("log")
     ax.set_xticks(list(ks), [str(int(kk)) for kk in ks])  # the k values themselves, not powers of ten
     ax.minorticks_off()
-    ax.set_ylim(0, 100)
+    # From just below the lowest lower bound: the k = 10 and 100 differences are a few points, not tens.
+    lowest = min(interval_points(few[(few["setting"] == s) & (few[K] == kk)]["test_accuracy"])[0] -
+                 interval_points(few[(few["setting"] == s) & (few[K] == kk)]["test_accuracy"])[1]
+                 for s in full for kk in ks)
+    ax.set_ylim(max(0.0, 10 * (lowest // 10)), 100)
     ax.set_xlabel("real digits per class (k)")
     ax.set_ylabel("test accuracy (%)")
     handles, labels = ax.get_legend_handles_labels()

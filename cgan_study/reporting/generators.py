@@ -46,14 +46,28 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         row["n"] = len(group)
         rows.append(row)
     table = pd.DataFrame(rows)
+    # A column that says the same in every row (all classes covered, the same n) goes into the caption instead.
+    flat = [c for c in ("classes", "n") if c in table and table[c].nunique() == 1]
+    flat_text = "; ".join(("every run covers all 10 classes" if str(table[c].iloc[0]).startswith("10.0 ")
+                           else f"classes covered: {table[c].iloc[0]} for every generator") if c == "classes"
+                          else f"{table[c].iloc[0]} seeds for every generator" for c in flat)
+    table = table.drop(columns=flat)
+    elbo_values = table["ELBO"][table["ELBO"] != "--"]
+    elbo_text = ""
+    if len(elbo_values) <= 1:   # one generator has an ELBO: a sentence, not a column of dashes
+        elbo_text = (f"The CVAE's evidence lower bound on its training digits: "
+                     f"{str(elbo_values.iloc[0]).replace('-', '$-$')} nats per image. "
+                     if len(elbo_values) else "")
+        table = table.drop(columns=["ELBO"])
     second = frame["second_scorer_test_accuracy"].dropna() if "second_scorer_test_accuracy" in frame else []
     second_text = (f"2nd scorer: the success rate by a classifier of another design (global average pooling; "
                    f"{100 * second.iloc[0]:.2f}\\% on the test digits); " if len(second) else "")
     save_table(sweep_dir, "generators", table, f"Every conditional generator scored by the scoring CNN on 10,000 "
                 "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator); "
                 f"{second_text}FID, precision, recall, density and coverage against the 10,000 test digits; "
-                f"{collapse_caption(frame)}. "
-                "ELBO: the CVAE's evidence lower bound on its training digits (nats per image).", wide=True)
+                f"{collapse_caption(frame)}{'; ' + flat_text if flat_text else ''}. {elbo_text}"
+                + ("ELBO: the CVAE's evidence lower bound on its training digits (nats per image)." if "ELBO" in table
+                   else ""), wide=True)
     import seaborn as sns
 
     name_of = {name: display_name(name) for name in order}

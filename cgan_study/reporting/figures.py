@@ -16,19 +16,21 @@ def wrap_title(title: str, width: int = 24) -> str:
                      for line in textwrap.wrap(part, width, break_on_hyphens=False) or [""])
 
 
-def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int) -> None:
-    """Sample-grid PNGs side by side, each titled, as one figure."""
+def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int, panel: float = 1.45,
+                title_size: float = 5.5) -> None:
+    """Sample-grid PNGs side by side, each titled, as one figure (`panel` inches a grid: a figure drawn at the width
+    it is printed at keeps its titles at `title_size` points)."""
     import matplotlib.image as mpimg
 
     rows = -(-len(grids) // cols)
     title_lines = max(wrap_title(title).count("\n") + 1 for _, title in grids)
     # Room for the longest title above every panel (5.5 pt lines), so titles never run into the grid above.
-    fig, _ = figure(width=1.45 * cols, height=rows * (1.45 + 0.13 * title_lines))
+    fig, _ = figure(width=panel * cols, height=rows * (panel + title_size / 42 * title_lines))
     fig.clf()
     for i, (path, title) in enumerate(grids, start=1):
         ax = fig.add_subplot(rows, cols, i)
         ax.imshow(mpimg.imread(path), cmap="gray", interpolation="nearest")
-        ax.set_title(wrap_title(title), fontsize=5.5)
+        ax.set_title(wrap_title(title), fontsize=title_size)
         ax.axis("off")
     # Off axes do not count in tight_layout's spacing, so the row gap is set to hold a title explicitly.
     fig.tight_layout(pad=0.3, h_pad=0.6 + 0.5 * title_lines)

@@ -177,6 +177,7 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
         else None
     numbers.update(P.variants_numbers(all_tables.get("variants_paired"), epochs))
     numbers.update(P.collapse_numbers(all_tables.get("tricks_first_seeds")))
+    numbers.update(P.dcgan_numbers(all_tables.get("tricks_means")))
     if "tricks_means" in all_tables:
         numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
     return numbers

@@ -127,3 +127,18 @@ def augmentation_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
                 low, high = int(kept.min()), int(kept.max())
                 out[name] = f"{low:,}" if low == high else f"{low:,}--{high:,}"
     return out
+
+
+def dcgan_numbers(means: pd.DataFrame | None) -> dict[str, str]:
+    """The plain DCGAN and the CGAN after the tricks sweep's epochs (means over seeds; FID against the test
+    digits, a reported number): how far conditioning alone moves the scores."""
+    if means is None or means.empty:
+        return {}
+    out = {}
+    for variant, prefix in (("dcgan", "dcgan"), ("cgan", "cganShort")):
+        if variant in means.index:
+            m = means.loc[variant]
+            out.update({f"{prefix}Fid": f"{m['fid']:.1f}", f"{prefix}Is": f"{m['inception_score']:.2f}",
+                        f"{prefix}Recall": f"{100 * m['recall']:.1f}",
+                        f"{prefix}Entropy": f"{abs(m['class_entropy']):.2f}"})
+    return out

@@ -92,7 +92,7 @@ class DiffusionConfig:
     min_steps_per_epoch: int = 100
     # What generate() uses (the study's sampler): ddim with sample_steps, or ddpm (all T steps). Stochastic DDIM
     # with 20 steps: in results/diffusion_samplers its success rate cannot be told from DDPM's (+0.30 points,
-    # 95% CI -2.37 to +2.97; FID 8.6 vs 8.3) at 45x its speed, where deterministic DDIM (eta 0) was 8-9 points
+    # 95% CI -2.37 to +2.97; FID 8.6 vs 8.3) at 45x its speed, where deterministic DDIM (eta 0) was 7.5-9.2 points
     # below DDPM at every step count.
     sampler: str = "ddim"
     sample_steps: int = 20

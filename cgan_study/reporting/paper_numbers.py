@@ -49,6 +49,9 @@ def generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
             out["cganSuccessSecond"] = f"{100 * means.loc['cgan', 'success_rate_second']:.2f}"
     if "pca" in means.index:
         out["pcaRecall"] = f"{100 * means.loc['pca', 'recall']:.1f}"
+        out["pcaSuccess"] = f"{100 * means.loc['pca', 'success_rate']:.1f}"
+        if "success_rate_second" in means and not math.isnan(means.loc["pca", "success_rate_second"]):
+            out["pcaSuccessSecond"] = f"{100 * means.loc['pca', 'success_rate_second']:.1f}"
     return out
 
 

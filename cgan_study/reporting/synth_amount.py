@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from cgan_study.reporting.figures import figure, save_figure
-from cgan_study.reporting.labels import fmt, fmt_difference
+from cgan_study.reporting.labels import fmt, fmt_difference, protocol_name
 from cgan_study.reporting.stats import aggregate, interval_points, paired_differences
 from cgan_study.reporting.tables import config_column, finished_runs, save_table
 
@@ -24,7 +24,7 @@ def synth_amount_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     agg = aggregate(arms, [protocol, amount], "test_accuracy")
     diffs = paired_differences(arms, base, [k, seed], [protocol, amount])
     merged = agg.merge(diffs, on=[protocol, amount], suffixes=("_runs", "_pairs"))
-    rows = [{"synthetic per class": int(a), "protocol": p, "test accuracy (%)": fmt(m, s_, n),
+    rows = [{"synthetic per class": int(a), "protocol": protocol_name(p), "test accuracy (%)": fmt(m, s_, n),
              "vs real only (points)": fmt_difference(d, lo, hi, nd)}
             for p, a, m, s_, n, d, lo, hi, nd in zip(merged[protocol], merged[amount], merged["mean"], merged["std"],
                                                      merged["n_runs"], merged["mean_diff"], merged["low"],
@@ -47,7 +47,7 @@ def synth_amount_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         pts = [interval_points(sub[sub[amount] == a]["test_accuracy"]) for a in xs]
         ax.errorbar([a * 1.06 ** (i - 0.5) for a in xs], [q[0] for q in pts], yerr=[[q[1] for q in pts],
                     [q[2] for q in pts]], marker="o", markersize=2.5, linewidth=0.8, capsize=1.5,
-                    color=palette[i], label=f"mix ({p})")
+                    color=palette[i], label=f"mix ({protocol_name(p)})")
     mean, lo, hi = interval_points(b)
     ax.axhspan(mean - lo, mean + hi, color="grey", alpha=0.25, linewidth=0)
     ax.axhline(mean, color="grey", linewidth=0.8, label="real only")

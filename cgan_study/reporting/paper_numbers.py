@@ -138,10 +138,11 @@ def dcgan_numbers(means: pd.DataFrame | None) -> dict[str, str]:
     if means is None or means.empty:
         return {}
     out = {}
-    for variant, prefix in (("dcgan", "dcgan"), ("cgan", "cganShort")):
-        if variant in means.index:
-            m = means.loc[variant]
-            out.update({f"{prefix}Fid": f"{m['fid']:.1f}", f"{prefix}Is": f"{m['inception_score']:.2f}",
-                        f"{prefix}Recall": f"{100 * m['recall']:.1f}",
-                        f"{prefix}Entropy": f"{abs(m['class_entropy']):.2f}"})
+    if "dcgan" in means.index:
+        m = means.loc["dcgan"]
+        out.update(dcganFid=f"{m['fid']:.1f}", dcganRecall=f"{100 * m['recall']:.1f}",
+                   dcganEntropy=f"{abs(m['class_entropy']):.2f}")
+    if "cgan" in means.index:
+        m = means.loc["cgan"]
+        out.update(cganShortFid=f"{m['fid']:.1f}", cganShortRecall=f"{100 * m['recall']:.1f}")
     return out

@@ -35,3 +35,17 @@ def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: i
     # Off axes do not count in tight_layout's spacing, so the row gap is set to hold a title explicitly.
     fig.tight_layout(pad=0.3, h_pad=0.6 + 0.5 * title_lines)
     save_figure(out_dir, name, fig)
+
+
+def placeholder_figure(path: Path) -> Path:
+    """A panel that says its experiment has no finished runs yet, as `path` (.png or .pdf)."""
+    fig, ax = figure(3.4, 1.0)
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"No finished runs yet for this figure ({Path(path).stem.replace('_', ' ')}).",
+            ha="center", va="center", fontsize=7)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return Path(path)

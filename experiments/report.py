@@ -41,10 +41,6 @@ def _first(frame, column: str):
         frame[column].dropna().iloc[0]
 
 
-DIFFUSION_NUMBERS = ("diffT", "diffSchedule", "diffWidth", "diffPUncond", "diffEpochs", "diffLr", "diffEma",
-                     "diffSteps", "diffEta")
-
-
 def config_numbers(root: Path) -> dict[str, str]:
     """Hyperparameters and sizes as the runs resolved them (their summary.csv config columns), not as typed here."""
     from cgan_study.reporting.tables import finished_runs
@@ -138,7 +134,7 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
     return numbers, figures
 
 
-def collect(root: Path, paper_dir: Path) -> tuple[dict, dict, dict]:
+def collect(root: Path) -> tuple[dict, dict, dict]:
     """Every sweep's report: (all tables by name, the LaTeX tables the papers \\input, figures by file name)."""
     from cgan_study.reporting.report import report_sweep
     from experiments.sweeps import SWEEPS
@@ -214,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     from experiments.sweep import default_out
 
     root = Path(args.out) if args.out else default_out(args.profile)
-    all_tables, tex_tables, figures = collect(root, args.paper_dir)
+    all_tables, tex_tables, figures = collect(root)
     numbers = prose_numbers(root, args.profile, all_tables)
     a_numbers, a_figures = analysis_outputs(root)
     numbers.update(a_numbers)

@@ -1,15 +1,13 @@
 """The paper: macros escaped and declared once, every finding the template uses defined, and a smoke build that
 passes the layout rules (A4, references by page 7 and nothing after them, every float cited, no config string,
 '??', 'n/a' or '-0.00', no overfull box over 1 pt). The committed papers are checked for the same text problems."""
-import re
 import shutil
 from pathlib import Path
 
 import pytest
+from helpers import REPO  # noqa: E402
 
 from cgan_study.reporting import paper
-
-from helpers import REPO  # noqa: E402
 
 
 def test_numbers_macros_are_escaped_and_named_safely():

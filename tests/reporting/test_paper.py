@@ -1,4 +1,4 @@
-"""The paper: macros escaped and declared once, every finding the template uses defined, and a smoke build that
+"""The paper: macros escaped, every number the prose quotes defined, every direction a checked claim, a smoke build that
 passes the layout rules (A4, references by page 7 and nothing after them, every float cited, no config string,
 '??', 'n/a' or '-0.00', no overfull box over 1 pt). The committed papers are checked for the same text problems."""
 import shutil

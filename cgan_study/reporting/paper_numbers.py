@@ -62,7 +62,8 @@ def search_numbers(ranked: pd.DataFrame | None, default_label: str | None) -> di
     out = {"searchPoints": f"{len(ranked)}"}
     if default_label is not None and default_label in set(ranked["point"]):
         rank = int(ranked.loc[ranked["point"] == default_label, "rank"].iloc[0])
-        out["searchDefaultRank"] = f"{rank}{'th' if 10 <= rank % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(rank % 10, 'th')}"
+        suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+        out["searchDefaultRank"] = f"{rank}{suffix}"
     return out
 
 

@@ -116,7 +116,8 @@ def collapse_figure(sweep_dir: Path, uncond: pd.DataFrame) -> None:
     panels = [(plain.iloc[0], "DCGAN"), (setup.iloc[0], "unbalanced DCGAN"),
               (best, f"unbalanced + {best['change']}")]
     grids = [(sweep_dir / r["run"] / "samples.png",
-              f"{title}\n{r['classes_covered']:.0f}/10 classes, recall {100 * r['recall']:.0f}%") for r, title in panels]
+              f"{title}\n{r['classes_covered']:.0f}/10 classes, recall {100 * r['recall']:.0f}%")
+             for r, title in panels]
     if all(path.exists() for path, _ in grids):
         grid_panels(sweep_dir, "collapse_main", grids, cols=3, panel=3.4 / 3, title_size=6.5)  # column width
 

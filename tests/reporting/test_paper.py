@@ -1,6 +1,7 @@
 """The paper: macros escaped, every number the prose quotes defined, every direction a checked claim, and a smoke
-build that passes the layout rules (A4, references by page 7 and nothing after them, every float cited, no config string,
-'??', 'n/a' or '-0.00', no overfull box over 1 pt). The committed papers are checked for the same text problems."""
+build that passes the layout rules (A4, references by page 7 and nothing after them, every float cited, no
+config string, '??', 'n/a' or '-0.00', no overfull box over 1 pt). The committed papers are checked for the same
+text problems."""
 import shutil
 from pathlib import Path
 

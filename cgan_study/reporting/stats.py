@@ -99,7 +99,21 @@ def flagged_collapse(runs: pd.DataFrame) -> bool:
 
 def collapse_caption(frame: pd.DataFrame) -> str:
     """The caption's words for [collapsed]: the one rule, and which reference the table's runs read it on."""
-    trained = "collapse_reference" in frame and (frame["collapse_reference"] == "train").all()
-    where = ("real training digits" if trained else
-             "the test digits (these runs were scored before choices moved to a training reference)")
+    reference = frame["collapse_reference"] if "collapse_reference" in frame else pd.Series("test", index=frame.index)
+    reference = reference.fillna("test")
+    if (reference == "train").all():
+        where = "real training digits"
+    elif (reference == "train").any():
+        # Some rows rescored on the training reference, others not yet: say which.
+        old = sorted(frame.loc[reference != "train", "generator"].unique()) if "generator" in frame else []
+        where = ("real training digits; " + ", ".join(display(g) for g in old) +
+                 " still against the test digits, scored before choices moved to a training reference")
+    else:
+        where = "the test digits (these runs were scored before choices moved to a training reference)"
     return f"[collapsed]: fewer than 10 classes covered or recall below 0.1 (against {where}) in a run"
+
+
+def display(generator: str) -> str:
+    from cgan_study.generators import display_name
+
+    return display_name(generator)

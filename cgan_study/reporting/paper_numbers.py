@@ -36,23 +36,17 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
 
 
 def generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
-    """The CGAN's success by both scorers and its recall; PCA's recall (the generators sweep's runs)."""
-    out: dict[str, str] = {}
+    """The CGAN's and PCA's success by both scorers and their recall, in percent (the generators sweep's runs)."""
     if runs is None or runs.empty:
-        return out
-    by = runs.groupby("generator")
-    means = by[[c for c in ("success_rate", "success_rate_second", "recall") if c in runs]].mean()
-    if "cgan" in means.index:
-        out["cganSuccess"] = f"{100 * means.loc['cgan', 'success_rate']:.2f}"
-        out["cganRecall"] = f"{100 * means.loc['cgan', 'recall']:.1f}"
-        if "success_rate_second" in means and not math.isnan(means.loc["cgan", "success_rate_second"]):
-            out["cganSuccessSecond"] = f"{100 * means.loc['cgan', 'success_rate_second']:.2f}"
-    if "pca" in means.index:
-        out["pcaRecall"] = f"{100 * means.loc['pca', 'recall']:.1f}"
-        out["pcaSuccess"] = f"{100 * means.loc['pca', 'success_rate']:.1f}"
-        if "success_rate_second" in means and not math.isnan(means.loc["pca", "success_rate_second"]):
-            out["pcaSuccessSecond"] = f"{100 * means.loc['pca', 'success_rate_second']:.1f}"
-    return out
+        return {}
+    columns = [c for c in ("success_rate", "success_rate_second", "recall") if c in runs]
+    means = runs.groupby("generator")[columns].mean()
+    # (macro, generator, column, digits): a generator or column the runs lack (no second scorer yet) gives no macro.
+    wanted = (("cganSuccess", "cgan", "success_rate", 2), ("cganSuccessSecond", "cgan", "success_rate_second", 2),
+              ("cganRecall", "cgan", "recall", 1), ("pcaSuccess", "pca", "success_rate", 1),
+              ("pcaSuccessSecond", "pca", "success_rate_second", 1), ("pcaRecall", "pca", "recall", 1))
+    return {name: f"{100 * means.loc[gen, column]:.{digits}f}" for name, gen, column, digits in wanted
+            if gen in means.index and column in means and not math.isnan(means.loc[gen, column])}
 
 
 def search_numbers(ranked: pd.DataFrame | None, default_label: str | None) -> dict[str, str]:

@@ -305,7 +305,7 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 ADDED_LATER: dict[str, Any] = {"classifier.selection": "best_val", "classifier.arch": "cnn",
                                "scorer.selection": "best_val", "scorer.arch": "cnn", "eval.train_reference": 0,
                                "eval.second_scorer_arch": "cnn", "classifier.passes_per_epoch": 0.0,
-                               "scorer.passes_per_epoch": 0.0}
+                               "scorer.passes_per_epoch": 0.0, "eval.val_cas": False}
 
 # Classifier keys added after scorer artifacts were first committed: they enter an artifact's hash only when set
 # away from these values (the behaviour the artifacts were built with), so a committed scorer keeps its hash.

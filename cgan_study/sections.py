@@ -182,6 +182,10 @@ class EvalConfig:
     # this many real *training* digits (columns suffixed _train); every choice reads those. The test digits give
     # the unsuffixed, reported values only. 0 = test reference only (what runs before this key did).
     train_reference: int = 10000
+    # True: also the classification accuracy score without the test digits. The downstream classifier (its budget
+    # rule, final weights) trains on the n_samples scored samples and is scored on the validation split (cas_val),
+    # beside the same classifier trained on as many real training digits (cas_val_real): a CAS that may choose.
+    val_cas: bool = False
     metrics: tuple[str, ...] = ("success_rate", "inception_score", "fid", "kid",
                                 "precision_recall", "density_coverage", "class_coverage", "confident_rate")
 

@@ -425,6 +425,34 @@ DIFFUSION_GUIDANCE = Sweep(
            "smoke": product(fixed("augment.generator", "diffusion"), fixed("diffusion.guidance", 0.5))},
 )
 
+# --------------------------------------------------------------------------- diffusion recipes (cost)
+
+# Every choice here reads the training reference (FID, recall) and a CAS on the validation split; the test digits
+# only report. Today's recipe (U-Net width 32, 10 epochs) with today's sampler (DDIM-20, eta 1) is the reference
+# arm; its trained models are the generators sweep's (same seeds, the sampler is not part of the artifact).
+DIFFUSION_RECIPES_EVAL = {"eval.val_cas": True}
+
+
+def _recipes_grid(seeds: int, small_width: int) -> Grid:
+    """Today's recipe and sampler; DDIM with 10 steps on the same models (half the sampling cost); the same with
+    classifier-free guidance 0.5 (the guidance choice, on the training reference); a U-Net of half the width
+    trained from scratch (about a quarter of the network's cost, in training and sampling), sampled by DDIM-10."""
+    ddim10 = fixed("diffusion.sample_steps", 10)
+    return product(fixed("augment.generator", "diffusion"), chain(
+        fixed("diffusion.sample_steps", 20), ddim10, product(ddim10, fixed("diffusion.width", small_width)),
+        product(ddim10, fixed("diffusion.guidance", 0.5))), _seeds(seeds))
+
+
+DIFFUSION_RECIPES = Sweep(
+    task="gan_eval",
+    description="Diffusion at a cost the study can pay: today's recipe (width 32, DDIM-20) against DDIM-10 on the "
+                "same models, guided DDIM-10 and a half-width U-Net, 3 seeds, judged on training-referenced FID, "
+                "recall, success and a validation CAS.",
+    grids={"quick": _recipes_grid(3, 16), "smoke": _recipes_grid(1, 8)},
+    profile_overrides={"quick": DIFFUSION_RECIPES_EVAL, "paper": DIFFUSION_RECIPES_EVAL,
+                       "smoke": {**DIFFUSION_RECIPES_EVAL, "eval.n_samples": 200}},
+)
+
 # --------------------------------------------------------------------------- analysis (Q5)
 
 ANALYSIS = Sweep(task="analysis",
@@ -437,4 +465,5 @@ SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_families": MIX
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "gan_search": GAN_SEARCH,
                             "gan_search_best": GAN_SEARCH_BEST, "gan_variants": GAN_VARIANTS, "generators": GENERATORS,
                             "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS,
-                            "diffusion_guidance": DIFFUSION_GUIDANCE}
+                            "diffusion_guidance": DIFFUSION_GUIDANCE,
+                            "diffusion_recipes": DIFFUSION_RECIPES}

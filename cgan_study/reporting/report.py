@@ -12,6 +12,7 @@ import pandas as pd
 from cgan_study.reporting.budget import budget_report
 from cgan_study.reporting.diffusion import (
     diffusion_guidance_report,
+    diffusion_recipes_report,
     diffusion_samplers_report,
 )
 from cgan_study.reporting.generators import generators_report
@@ -30,7 +31,8 @@ REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_repo
            "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
            "tricks": tricks_report, "gan_search": search_report, "gan_search_best": search_best_report,
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,
-           "diffusion_guidance": diffusion_guidance_report, "gan_variants": variants_report}
+           "diffusion_guidance": diffusion_guidance_report, "gan_variants": variants_report,
+           "diffusion_recipes": diffusion_recipes_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -228,6 +228,8 @@ def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:
     out["scorer_test_accuracy"] = scorer_info["test_accuracy"]
     if exp.eval.second_scorer_width and conditional:
         out.update(second_opinion(exp, ctx, images, labels, fake_probs))
+    if exp.eval.val_cas and conditional:
+        out.update(validation_cas(exp, ctx, images, labels, seed))
     out.update(real_reference(exp, ctx, n))
     return out
 
@@ -287,6 +289,27 @@ def evaluate_epochs(entry, artifact: Path, exp: Experiment, ctx: Context, seed: 
         rows.append({"epoch": epoch, **{k: scores[k] for k in keys if k in scores}})
     results.write_jsonl(cached, rows)
     return rows
+
+
+def validation_cas(exp: Experiment, ctx: Context, images: np.ndarray, labels: np.ndarray, seed: int) -> dict:
+    """The classification accuracy score on the validation split: the downstream classifier trained on the scored
+    samples, and on as many real training digits (a fixed, seeded subset), each scored on the validation digits.
+    Final weights (selection=final): the validation digits only score, as the test digits do for the reported CAS."""
+    cfg = dataclasses.replace(exp.classifier, selection="final")
+    model, info = clf.train_classifier(cfg, (images, labels), None, seed)
+    val = ctx.data.val
+    out = {"cas_val": clf.accuracy(model, val.x, val.y), "cas_val_n_train": int(len(labels)),
+           "cas_val_train_seconds": info["train_seconds"], "cas_val_n": int(len(val.y))}
+    memo = f"cas-real-{stable_hash(classifier_part(cfg))}-{len(labels)}-{seed}"
+    if memo not in ctx._reference:
+        pool = ctx.training_pool(exp)
+        per_class = min(len(labels) // 10, int(np.bincount(pool.y, minlength=10).min()))
+        real = subset(pool, k=per_class, seed=seed)
+        real_model, _ = clf.train_classifier(cfg, (real.x, real.y), None, seed)
+        ctx._reference[memo] = {"cas_val_real": clf.accuracy(real_model, val.x, val.y)}
+    out.update(ctx._reference[memo])
+    out["cas_val_gap"] = out["cas_val_real"] - out["cas_val"]
+    return out
 
 
 def real_reference(exp: Experiment, ctx: Context, n: int) -> dict:

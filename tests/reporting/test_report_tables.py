@@ -268,3 +268,34 @@ def test_cas_paired_long_pairs_each_generator_with_real_only_seed_by_seed(tmp_pa
     shown = tables["cas"].set_index("training data")["vs real only (points)"]
     assert shown["synthetic only (60,000 cgan digits)"].startswith("-4.00")
     assert shown["synthetic only (60,000 diffusion digits)"].startswith("-1.67")
+
+
+def _recipe(seed, width, steps, guidance, fid_train, cas_val, train_seconds=600.0, sample=10.0):
+    d = "cfg.experiment."
+    return {"run": f"w{width}-S{steps}-g{guidance}-seed{seed}", "status": "done", "fid_train": fid_train,
+            "recall_train": 0.8, "success_rate": 0.9, "cas_val": cas_val, "n_samples": 10000,
+            "gan.train_seconds": train_seconds, "sample_seconds_per_1000": sample, d + "seed": seed,
+            d + "augment.generator": "diffusion", d + "diffusion.width": width, d + "diffusion.epochs": 10,
+            d + "diffusion.sample_steps": steps, d + "diffusion.guidance": guidance}
+
+
+def test_diffusion_recipes_adopt_the_cheapest_candidate_within_todays_interval(tmp_path):
+    rows = []
+    for seed in range(3):
+        rows += [_recipe(seed, 32, 20, 0.0, 6.0 + seed, 0.95 + 0.01 * seed, train_seconds=5000, sample=60),
+                 # fewer sampling steps on the same models: FID 1 higher, inside today's interval [3.5, 10.5]
+                 _recipe(seed, 32, 10, 0.0, 7.0 + seed, 0.95 + 0.01 * seed, train_seconds=5000, sample=30),
+                 # a smaller U-Net: cheaper still, but its FID (mean 31) is far outside today's interval
+                 _recipe(seed, 16, 10, 0.0, 30.0 + seed, 0.95, train_seconds=1200, sample=8),
+                 # guided: never a cost candidate, paired with the same sampler unguided
+                 _recipe(seed, 32, 10, 0.5, 9.0 + seed, 0.97, train_seconds=5000, sample=60)]
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    long = diffusion.diffusion_recipes_report(tmp_path)["recipes_long"].set_index("arm")
+    today, ddim10 = "U-Net 32, 10 ep., DDIM-20", "U-Net 32, 10 ep., DDIM-10"
+    small, guided = "U-Net 16, 10 ep., DDIM-10", "U-Net 32, 10 ep., DDIM-10, w 0.5"
+    assert long.loc[guided, "baseline"] == ddim10 and long.loc[small, "baseline"] == today
+    assert long.loc[ddim10, "fid_train_diff"] == pytest.approx(1.0)
+    assert long.loc[guided, "fid_train_diff"] == pytest.approx(2.0)
+    assert long["adoptable"].to_dict() == {today: False, ddim10: True, small: False, guided: False}
+    assert long["adopted"].to_dict() == {today: False, ddim10: True, small: False, guided: False}
+    assert (tmp_path / "tables" / "recipes.tex").exists()

@@ -159,6 +159,45 @@ def test_the_budget_rule_fails_a_noisy_cell_that_moves_too_far_or_a_quiet_one_th
     assert not budget_converged(mean_move=0.3, seed_sd=1.9, low=0.1, high=0.5).converged    # excludes 0
 
 
+# --------------------------------------------------------------------------- a CAS that may choose: validation only
+
+class _NoTest:
+    """The dataset with its test split behind a tripwire: a choosing metric must not read it."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def evaluation_split(self):
+        raise AssertionError("a choosing metric read the test split")
+
+    def __getattr__(self, name):
+        return getattr(self._data, name)
+
+
+def _cas_exp() -> C.Experiment:
+    exp = C.profile("quick")
+    return dataclasses.replace(exp, classifier=dataclasses.replace(exp.classifier, epochs=2, steps_per_epoch=40,
+                                                                   width=8, min_steps_per_epoch=1))
+
+
+def test_the_validation_cas_of_real_digits_equals_its_real_reference_and_never_reads_the_test_split(mnist):
+    exp = _cas_exp()
+    ctx = stages.Context(_NoTest(mnist), "/nonexistent")
+    # "Samples" that are the very real digits the reference trains on (same subset, same seed): no gap.
+    real = stages.subset(ctx.training_pool(exp), k=50, seed=3)
+    out = stages.validation_cas(exp, ctx, real.x, real.y, seed=3)
+    assert out["cas_val_n_train"] == 500 and out["cas_val_n"] == len(mnist.val.y) == 1000
+    assert out["cas_val"] > 0.5 and abs(out["cas_val_gap"]) <= 0.01
+
+
+def test_samples_with_wrong_labels_get_a_validation_cas_near_chance(mnist):
+    exp = _cas_exp()
+    ctx = stages.Context(_NoTest(mnist), "/nonexistent")
+    real = stages.subset(ctx.training_pool(exp), k=50, seed=3)
+    out = stages.validation_cas(exp, ctx, real.x, (real.y + 1) % 10, seed=3)   # every label off by one class
+    assert out["cas_val"] < 0.1 and out["cas_val_real"] > 0.5 and out["cas_val_gap"] > 0.4
+
+
 # --------------------------------------------------------------------------- a second scorer of another design
 
 def test_the_second_scorer_is_another_architecture_with_the_same_interface():

@@ -141,7 +141,9 @@ def collect(root: Path) -> tuple[dict, dict, dict]:
 
     all_tables, tex_tables, figures = {}, {}, {}
     for name in SWEEPS:
-        all_tables.update(report_sweep(name, root / name))
+        if name == "replication":   # the second dataset's sweep: read by second_datasets, from its own tree
+            continue
+        merge_tables(all_tables, report_sweep(name, root / name))
         for table in PAPER_TABLES.get(name, ()):
             path = root / name / "tables" / f"{table}.tex"
             if path.exists():
@@ -153,6 +155,73 @@ def collect(root: Path) -> tuple[dict, dict, dict]:
         for table in tables:
             tex_tables.setdefault(table, _missing_table(table, table.replace("_", " ")))
     return all_tables, tex_tables, figures
+
+
+# Long tables that two sweeps of one dataset both write (mix_ratios and mix_ratios_families share a report): their
+# rows are concatenated, so comparisons see every arm; a wide, shown table stays the first sweep's.
+MERGED = ("few_shot_runs", "few_shot_paired_long", "few_shot_long", "cas_paired_long")
+SECOND_DATASETS = ("fashion_mnist",)   # results/<name>/: each read beside MNIST's, never mixed into a cell
+
+
+def merge_tables(into: dict, tables: dict) -> None:
+    import pandas as pd
+
+    for name, table in tables.items():
+        if name in MERGED and name in into:
+            into[name] = pd.concat([into[name], table], ignore_index=True)
+        else:
+            into.setdefault(name, table)
+
+
+def _real_only_all(sweep_dir: Path):
+    from cgan_study.reporting.tables import config_column, finished_runs
+    from cgan_study.runtime import results
+
+    if not (sweep_dir / results.SUMMARY).exists():
+        return None
+    runs = finished_runs(sweep_dir)
+    full = runs[(runs["strategy"] == "mix") & (runs[config_column("augment.real_per_class")] == 0) &
+                (runs[config_column("augment.real_fraction")] == 1.0) &
+                (runs[config_column("augment.synth_fraction")] == 0.0)]
+    return full["test_accuracy"]
+
+
+def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, dict]:
+    """Each second dataset's replication and generators reports from its own tree (results/<dataset>/), its
+    comparisons under `<dataset>/<id>`, the side-by-side table and figure with MNIST, and the numbers the prose
+    quotes: (comparisons, LaTeX tables, figures, numbers)."""
+    from cgan_study.reporting import claims, datasets
+    from cgan_study.reporting import paper_numbers as P
+    from cgan_study.reporting.report import report_sweep
+
+    comparisons, tex, figures, numbers = {}, {}, {}, {}
+    by_dataset = {"mnist": claims.comparisons(mnist_tables)}
+    runs = {"mnist": mnist_tables.get("few_shot_runs")}
+    real_only = {"mnist": _real_only_all(root / "mix_ratios")}
+    for name in SECOND_DATASETS:
+        tree = root / name
+        tables: dict = {}
+        merge_tables(tables, report_sweep("replication", tree / "replication"))
+        merge_tables(tables, report_sweep("generators", tree / "generators"))
+        if not tables:
+            continue
+        by_dataset[name] = claims.comparisons(tables)
+        comparisons.update(datasets.prefixed(by_dataset[name], name))
+        runs[name] = tables.get("few_shot_runs")
+        real_only[name] = _real_only_all(tree / "replication")
+        numbers.update(P.second_dataset_numbers(name, tables, real_only[name], tree))
+        table = tree / "generators" / "tables" / "generators.tex"
+        if table.exists():
+            tex[f"generators_{name}"] = table.read_text()
+    if len(by_dataset) < 2:
+        return comparisons, tex, figures, numbers
+    out = root / "datasets"
+    datasets.side_by_side(out, by_dataset, {k: v for k, v in real_only.items() if v is not None})
+    datasets.few_shot_both(out, runs)
+    tex["side_by_side"] = (out / "tables" / "side_by_side.tex").read_text()
+    if (out / "figures" / "few_shot_both.pdf").exists():
+        figures["few_shot_both.pdf"] = out / "figures" / "few_shot_both.pdf"
+    return comparisons, tex, figures, numbers
 
 
 def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
@@ -216,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     numbers.update(a_numbers)
     figures.update(a_figures)
     comparisons = claims.comparisons(all_tables)
+    more, more_tex, more_figures, more_numbers = second_datasets(root, all_tables)
+    comparisons.update(more)
+    tex_tables.update(more_tex)
+    figures.update(more_figures)
+    numbers.update(more_numbers)
     problems = check_prose(args.paper_dir, comparisons, strict=not args.unchecked_claims)
     if problems:
         for problem in problems:

@@ -17,9 +17,10 @@ def wrap_title(title: str, width: int = 24) -> str:
 
 
 def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int, panel: float = 1.45,
-                title_size: float = 5.5) -> None:
+                title_size: float = 5.5, row_labels: tuple[str, ...] | None = None) -> None:
     """Sample-grid PNGs side by side, each titled, as one figure (`panel` inches a grid: a figure drawn at the width
-    it is printed at keeps its titles at `title_size` points)."""
+    it is printed at keeps its titles at `title_size` points). `row_labels` names the grids' rows (a class each)
+    beside the panels of the first column."""
     import matplotlib.image as mpimg
 
     rows = -(-len(grids) // cols)
@@ -32,6 +33,16 @@ def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: i
         ax.imshow(mpimg.imread(path), cmap="gray", interpolation="nearest")
         ax.set_title(wrap_title(title), fontsize=title_size)
         ax.axis("off")
+        if row_labels and (i - 1) % cols == 0:
+            # Tick labels at the centre of each row of samples; the frame stays hidden.
+            height = ax.get_images()[0].get_array().shape[0]
+            ax.axis("on")
+            ax.set_xticks([])
+            ax.set_yticks([height * (r + 0.5) / len(row_labels) for r in range(len(row_labels))], list(row_labels),
+                          fontsize=title_size - 1)
+            ax.tick_params(length=0, pad=1)
+            for spine in ax.spines.values():
+                spine.set_visible(False)
     # Off axes do not count in tight_layout's spacing, so the row gap is set to hold a title explicitly.
     fig.tight_layout(pad=0.3, h_pad=0.6 + 0.5 * title_lines)
     save_figure(out_dir, name, fig)

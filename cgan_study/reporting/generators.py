@@ -101,7 +101,8 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if all(path.exists() for path, _ in grids):
         # Rows as even as they can be at up to 6 panels each (7 generators: 4 + 3, not 6 + 1).
         rows = -(-len(grids) // 6)
-        grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows))
+        # Rows are classes (row r asks for class r): named beside the first column, digits or garments alike.
+        grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows), row_labels=class_names(frame))
     keep = [c for c in ("generator", "success_rate", "success_rate_second", "fid", "fid_train", "recall",
                         "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
                         "confident_rate") if c in frame]

@@ -22,7 +22,7 @@ from cgan_study.reporting.stats import (
     loss_trend,
     paired_differences,
 )
-from cgan_study.reporting.tables import config_column, finished_runs, save_table
+from cgan_study.reporting.tables import config_column, finished_runs, item_noun, save_table
 from cgan_study.runtime import results
 from cgan_study.study.presets import DEFAULT_GENERATOR
 
@@ -71,7 +71,7 @@ def _by_fractions(cells: pd.DataFrame) -> pd.DataFrame:
 def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Accuracy by real fraction and synthetic amount, each cell against the same real fraction without synthetic
     digits seed by seed, and the heatmap."""
-    out = {}
+    out, noun = {}, item_noun(grid)
     agg = aggregate(grid, [REAL_F, SYNTH_F], "test_accuracy")
     out["mix_grid_long"] = agg.rename(columns={REAL_F: "real_fraction", SYNTH_F: "synth_fraction"})
     wide = _by_fractions(agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])]))
@@ -85,7 +85,7 @@ def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFra
                                                   zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]))
         out["mix_grid_paired"] = paired
         save_table(sweep_dir, "mix_grid_paired", paired, "Paired difference in test accuracy (points) to the "
-                   "same real fraction without synthetic digits, same seed: mean [95\\% t-interval]; "
+                   f"same real fraction without synthetic {noun}, same seed: mean [95\\% t-interval]; "
                    "* marks an interval that excludes 0.", wide=True)
     heat = agg.pivot(index=REAL_F, columns=SYNTH_F, values="mean") * 100
     fig, ax = figure(3.4, 2.4)
@@ -93,8 +93,8 @@ def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFra
 
     sns.heatmap(heat, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "test accuracy (%)"},
                 xticklabels=[f"+{c:.0%}" for c in heat.columns], yticklabels=[f"{r:.0%}" for r in heat.index])
-    ax.set_xlabel("synthetic digits (relative to 60,000)")
-    ax.set_ylabel("real training digits used")
+    ax.set_xlabel(f"synthetic {noun} (relative to 60,000)")
+    ax.set_ylabel(f"real training {noun} used")
     ax.invert_yaxis()
     save_figure(sweep_dir, "mix_heatmap", fig)
     return out
@@ -138,7 +138,7 @@ def few_shot_tables(sweep_dir: Path, few: pd.DataFrame) -> dict[str, pd.DataFram
         save_table(sweep_dir, "few_shot_paired", paired, "Paired difference in test accuracy (points) to "
                    "real-only with the same k and seed: mean [95\\% t-interval]; * marks an interval that "
                    "excludes 0.", wide=True, shown=shown(paired))
-    save_table(sweep_dir, "few_shot", wide, "Test accuracy (\\%) with k real digits per class, by strategy, "
+    save_table(sweep_dir, "few_shot", wide, f"Test accuracy (\\%) with k real {item_noun(few)} per class, by strategy, "
                                             "generator and protocol; mean $\\pm$ std (n seeds).", shown=shown(wide))
     few_shot_figures(sweep_dir, few, order, readable)
     return out
@@ -170,7 +170,7 @@ def few_shot_figures(sweep_dir: Path, few: pd.DataFrame, order: list[str], reada
                  interval_points(few[(few["setting"] == s) & (few[K] == kk)]["test_accuracy"])[1]
                  for s in full for kk in ks)
     ax.set_ylim(max(0.0, 10 * (lowest // 10)), 100)
-    ax.set_xlabel("real digits per class (k)")
+    ax.set_xlabel(f"real {item_noun(few)} per class (k)")
     ax.set_ylabel("test accuracy (%)")
     handles, labels = ax.get_legend_handles_labels()
     rows = (len(labels) + 1) // 2
@@ -202,10 +202,11 @@ def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> d
 
     out = {}
     order = generator_order(cas["generator"])
-    rows = [(f"synthetic only (60,000 {name} digits)", cas[cas["generator"] == name]["test_accuracy"])
+    noun = item_noun(cas)
+    rows = [(f"synthetic only (60,000 {name} {noun})", cas[cas["generator"] == name]["test_accuracy"])
             for name in order]
     if not real_only.empty:
-        rows.append(("real only (all real digits)", real_only["test_accuracy"]))
+        rows.append((f"real only (all real {noun})", real_only["test_accuracy"]))
         out["cas_paired_long"] = paired_differences(cas, real_only, [SEED], ["generator"])
     table = pd.DataFrame({"training data": [r[0] for r in rows],
                           "test accuracy (%)": [fmt(v.mean(), v.std(), v.count()) for _, v in rows]})
@@ -217,10 +218,10 @@ def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> d
     out["cas"] = table
     # The paper names each generator by its readable name; the CSV keeps the registry's.
     shown = table.copy()
-    shown["training data"] = [f"synthetic only (60,000 {display_name(name)} digits)" for name in order] + \
+    shown["training data"] = [f"synthetic only (60,000 {display_name(name)} {noun})" for name in order] + \
         list(table["training data"][len(order):])
-    save_table(sweep_dir, "cas", table, "Classification accuracy score: trained on synthetic digits "
-                                        "only (one generator per row), tested on real test digits; paired "
+    save_table(sweep_dir, "cas", table, f"Classification accuracy score: trained on synthetic {noun} "
+                                        f"only (one generator per row), tested on real test {noun}; paired "
                                         "difference to real only (same seed), 95\\% t-interval.", shown=shown)
     return out
 

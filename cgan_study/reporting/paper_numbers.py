@@ -141,3 +141,63 @@ def dcgan_numbers(means: pd.DataFrame | None) -> dict[str, str]:
         m = means.loc["cgan"]
         out.update(cganShortFid=f"{m['fid']:.1f}", cganShortRecall=f"{100 * m['recall']:.1f}")
     return out
+
+
+# --------------------------------------------------------------------------- a second dataset
+
+MACRO_PREFIX = {"fashion_mnist": "fashion"}   # LaTeX macro names take letters only
+# The benchmark table in the Fashion-MNIST package's own README (Debian's dataset-fashion-mnist ships it).
+FASHION_README = "/usr/share/doc/dataset-fashion-mnist/README.md.gz"
+
+
+def published_small_cnns(readme_text: str) -> list[tuple[str, float]]:
+    """(classifier, test accuracy) of the submitted convolutional baselines trained without preprocessing, from the
+    benchmark table of the Fashion-MNIST README: the published figures a small CNN's accuracy is read against."""
+    rows = []
+    for line in readme_text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and "conv" in cells[0].lower() and cells[1].lower() == "none":
+            try:
+                rows.append((cells[0], float(cells[2])))
+            except ValueError:
+                continue
+    return rows
+
+
+def _read_readme(path: str) -> str | None:
+    import gzip
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.exists():
+        return None
+    return gzip.decompress(p.read_bytes()).decode("utf-8", "replace") if p.suffix == ".gz" else p.read_text()
+
+
+def second_dataset_numbers(name: str, tables: dict, real_only: pd.Series | None, tree,
+                           readme: str = FASHION_README) -> dict[str, str]:
+    """What the prose quotes of a second dataset: its scorer's test accuracy beside the published small CNNs, its
+    real-only accuracy and each generator's success rate and FID (means over seeds)."""
+    from pathlib import Path
+
+    p = MACRO_PREFIX.get(name, name.replace("_", ""))
+    out: dict[str, str] = {}
+    scorer = Path(tree) / "scorer" / "summary.csv"
+    if scorer.exists():
+        out[f"{p}ScorerAccuracy"] = f"{100 * pd.read_csv(scorer)['test_accuracy'].iloc[0]:.2f}"
+    text = _read_readme(readme) if name == "fashion_mnist" else None
+    published = published_small_cnns(text) if text else []
+    if published:
+        accs = [a for _, a in published]
+        out.update({f"{p}PublishedLow": f"{100 * min(accs):.1f}", f"{p}PublishedHigh": f"{100 * max(accs):.1f}",
+                    f"{p}PublishedN": f"{len(accs)}"})
+    if real_only is not None and len(real_only):
+        out[f"{p}RealOnly"] = f"{100 * real_only.mean():.2f}"
+    runs = tables.get("generators_runs")
+    if runs is not None and not runs.empty:
+        means = runs.groupby("generator")[["success_rate", "fid"]].mean()
+        for gen in means.index:
+            key = gen.replace("_", "").capitalize()
+            out[f"{p}{key}Success"] = f"{100 * means.loc[gen, 'success_rate']:.1f}"
+            out[f"{p}{key}Fid"] = f"{means.loc[gen, 'fid']:.1f}"
+    return out

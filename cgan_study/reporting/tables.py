@@ -78,6 +78,11 @@ def class_names(frame: pd.DataFrame) -> tuple[str, ...]:
     return names_of(str(frame[DATASET].iloc[0]) if DATASET in frame and len(frame) else None)
 
 
+def item_noun(frame: pd.DataFrame) -> str:
+    """What one training item is called in captions and axes: 'digits' on MNIST, 'images' on other datasets."""
+    return "digits" if class_names(frame)[0] == "0" else "images"
+
+
 def save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,
                column_format: str | None = None, shown: pd.DataFrame | None = None) -> None:
     """The table as CSV, and as LaTeX (`shown`, where the paper shows it with readable labels, else the same)."""

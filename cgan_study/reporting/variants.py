@@ -3,6 +3,7 @@
 curves that show whether an early-training difference persists, grows or vanishes."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ import pandas as pd
 from cgan_study.reporting.criteria import holm
 from cgan_study.reporting.figures import figure, save_figure
 from cgan_study.reporting.stats import t_interval
-from cgan_study.reporting.labels import fmt_difference
+from cgan_study.reporting.labels import signed
+from cgan_study.reporting.latex import wrapped_first_column
 from cgan_study.reporting.tables import finished_runs, run_overrides, save_table
 from cgan_study.runtime import results
 
@@ -153,8 +155,17 @@ def curves_figure(sweep_dir: Path, curves: pd.DataFrame) -> None:
 
 
 # What the paper shows of each variant: the metric that chooses, and the two that must not be lost.
-SHOWN_METRICS = (("fid_train", "FID (train)", 1), ("success_rate", "success (points)", 2),
-                 ("recall_train", "recall (train, points)", 1))
+SHOWN_METRICS = (("fid_train", "FID (train)", 1), ("success_rate", "success (pts)", 2),
+                 ("recall_train", "recall (train, pts)", 1))
+
+
+def fmt_half_width(mean: float, low: float, high: float, digits: int) -> str:
+    """'-2.0 ± 3.6' (the adjusted interval is symmetric: mean ± its half-width), * where it excludes 0: half the
+    width of '[low, high]', so the table fits one column at the papers' table font."""
+    mark = "*" if low > 0 or high < 0 else ""
+    if not math.isclose(mean - low, high - mean, rel_tol=1e-6, abs_tol=1e-9):   # not symmetric: both ends
+        return f"{signed(mean, digits)} [{signed(low, digits)}, {signed(high, digits)}]{mark}"
+    return f"{signed(mean, digits)} ± {(high - low) / 2:.{digits}f}{mark}"
 
 
 def shown_table(paired: pd.DataFrame) -> pd.DataFrame:
@@ -167,8 +178,7 @@ def shown_table(paired: pd.DataFrame) -> pd.DataFrame:
             found = group[group["metric"] == metric]
             if not found.empty:
                 r = found.iloc[0]
-                row[name] = fmt_difference(r["mean_diff"], r["low_adjusted"], r["high_adjusted"], int(r["n"]),
-                                           scale=1.0, digits=digits)   # already in the table's unit
+                row[name] = fmt_half_width(r["mean_diff"], r["low_adjusted"], r["high_adjusted"], digits)
                 if metric == "fid_train":
                     row["Holm p"] = f"{r['p_holm']:.2f}"
         rows.append(row)
@@ -185,10 +195,11 @@ def variants_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     n = int(paired["n"].min()) if len(paired) else 0
     arms = int(paired["m"].max()) if len(paired) else 0
     save_table(sweep_dir, "variants_paired", paired, f"Each variant minus the default CGAN at the study's budget, "
-               f"seed by seed (n = {n}): mean difference and its 95\\% interval adjusted over the {arms} variants "
-               "(Bonferroni); Holm-adjusted p of the paired t-test on FID. FID and recall are measured against "
-               "10,000 training digits, the reference every choice uses; * marks an adjusted interval that "
-               "excludes 0.", shown=shown_table(paired))
+               f"seed by seed (n = {n}): mean difference $\\pm$ the half-width of its 95\\% interval adjusted "
+               f"over the {arms} variants (Bonferroni); Holm-adjusted p of the paired t-test on FID. FID and recall "
+               "against 10,000 training digits, the reference every choice uses; * marks an adjusted interval "
+               "that excludes 0.", shown=shown_table(paired), column_format=wrapped_first_column(
+                   shown_table(paired), "0.25\\linewidth"))
     save_table(sweep_dir, "study_cgan", decision, "The CGAN the study uses, by the decision rule.")
     out = {"variants_paired": paired, "study_cgan": decision}
     curves = epoch_curves(sweep_dir, frame)

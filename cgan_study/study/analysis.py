@@ -90,6 +90,28 @@ def compute(scorer, data: MnistData, generator, out_dir: Path, n_all: int = 10_0
 
 # --------------------------------------------------------------------------- figures (the report draws these)
 
+def spread_labels(points: np.ndarray, min_dist: float, iterations: int = 200) -> np.ndarray:
+    """Label positions (in [0, 1]^2) pushed apart until no two are closer than `min_dist`: each overlapping pair
+    moves symmetrically along the line between them; labels already apart stay where they are."""
+    at = np.array(points, dtype=float)
+    for _ in range(iterations):
+        moved = False
+        for i in range(len(at)):
+            for j in range(i + 1, len(at)):
+                gap = at[j] - at[i]
+                dist = float(np.hypot(*gap))
+                if dist < min_dist:
+                    # Coincident labels separate along a fixed diagonal rather than by chance.
+                    direction = gap / dist if dist > 1e-9 else np.array([0.7071, 0.7071])
+                    push = (min_dist - dist) / 2 + 1e-4
+                    at[i] -= direction * push
+                    at[j] += direction * push
+                    moved = True
+        if not moved:
+            break
+    return at
+
+
 def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
     """t-SNE and PCA side by side, real and synthetic in two colours (≥ 1,000 points each)."""
     import seaborn as sns
@@ -106,11 +128,18 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"({'ab'[i]}) {name}", fontsize=7)
-        # Each digit at the median of its real examples, so the reader sees which cluster is which digit.
-        for digit, part in frame[frame["source"] == "real"].groupby("digit"):
-            ax.annotate(str(int(digit)), (part[f"{method}_1"].median(), part[f"{method}_2"].median()),
-                        fontsize=6, fontweight="bold", ha="center", va="center",
-                        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+        # Each digit at the median of its real examples, so the reader sees which cluster is which digit. Where
+        # clusters overlap (PCA), labels are spread apart and joined to their median by a thin line.
+        groups = list(frame[frame["source"] == "real"].groupby("digit"))
+        centres = np.array([[part[f"{method}_1"].median(), part[f"{method}_2"].median()] for _, part in groups])
+        lo, span = frame[[f"{method}_1", f"{method}_2"]].min().to_numpy(), \
+            np.ptp(frame[[f"{method}_1", f"{method}_2"]].to_numpy(), axis=0)
+        placed = lo + spread_labels((centres - lo) / span, min_dist=0.1) * span
+        for (digit, _), centre, at in zip(groups, centres, placed):
+            moved = not np.allclose(centre, at)
+            ax.annotate(str(int(digit)), centre, xytext=at, fontsize=6, fontweight="bold", ha="center",
+                        va="center", bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+                        arrowprops={"arrowstyle": "-", "linewidth": 0.4, "color": "0.3"} if moved else None)
         if i == 1:
             ax.legend(fontsize=6, markerscale=3, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
                       title=None)

@@ -130,3 +130,17 @@ def test_fresh_samples_from_the_real_distribution_score_density_and_coverage_nea
     density, coverage = M.density_coverage(real, fake, k=5)
     assert 0.85 < density < 1.15 and coverage > 0.9  # Naeem et al.: both ~1 for identical distributions
     assert M.collapse_warning({"coverage": coverage, "recall": 0.9}) is None
+
+
+def test_overlapping_embedding_labels_are_spread_apart_and_separate_ones_stay():
+    import itertools
+
+    from cgan_study.study.analysis import spread_labels
+
+    points = np.array([[0.5, 0.5], [0.52, 0.5], [0.5, 0.5], [0.9, 0.1]])   # two near, two coincident, one apart
+    at = spread_labels(points, min_dist=0.1)
+    for i, j in itertools.combinations(range(len(at)), 2):
+        assert np.hypot(*(at[i] - at[j])) >= 0.1 - 1e-6
+    assert np.allclose(at[3], [0.9, 0.1])
+    apart = np.array([[0.1, 0.1], [0.5, 0.5], [0.9, 0.9]])
+    assert np.array_equal(spread_labels(apart, min_dist=0.1), apart)

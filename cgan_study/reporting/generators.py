@@ -9,7 +9,7 @@ import pandas as pd
 from cgan_study.reporting.figures import figure, grid_panels, save_figure
 from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order
 from cgan_study.reporting.stats import collapse_caption, flagged_collapse, t_interval
-from cgan_study.reporting.tables import class_names, config_column, finished_runs, save_table
+from cgan_study.reporting.tables import class_names, config_column, finished_runs, item_noun, save_table
 from cgan_study.runtime import results
 from cgan_study.study.presets import DEFAULT_GENERATOR
 
@@ -49,24 +49,27 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     # A column that says the same in every row (all classes covered, the same n) goes into the caption instead.
     flat = [c for c in ("classes", "n") if c in table and table[c].nunique() == 1]
     flat_text = "; ".join(("every run covers all 10 classes" if str(table[c].iloc[0]).startswith("10.0 ")
-                           else f"classes covered: {table[c].iloc[0]} for every generator") if c == "classes"
-                          else f"{table[c].iloc[0]} seeds for every generator" for c in flat)
+                           else f"classes covered: {table[c].iloc[0]} for every generator") for c in flat
+                          if c == "classes")
+    # The same seed count for every generator is said once, where the caption says what the std is over.
+    n_text = f"{int(table['n'].iloc[0])}" if "n" in flat else "n"
     table = table.drop(columns=flat)
+    noun = item_noun(frame)
     elbo_values = table["ELBO"][table["ELBO"] != "--"]
     elbo_text = ""
     if len(elbo_values) <= 1:   # one generator has an ELBO: a sentence, not a column of dashes
-        elbo_text = (f"The CVAE's evidence lower bound on its training digits: "
+        elbo_text = (f"The CVAE's evidence lower bound on its training {noun}: "
                      f"{str(elbo_values.iloc[0]).replace('-', '$-$')} nats per image. "
                      if len(elbo_values) else "")
         table = table.drop(columns=["ELBO"])
     second = frame["second_scorer_test_accuracy"].dropna() if "second_scorer_test_accuracy" in frame else []
     second_text = (f"2nd scorer: the success rate by a classifier of another design (global average pooling; "
-                   f"{100 * second.iloc[0]:.2f}\\% on the test digits); " if len(second) else "")
+                   f"{100 * second.iloc[0]:.2f}\\% on the test {noun}); " if len(second) else "")
     save_table(sweep_dir, "generators", table, f"Every conditional generator scored by the scoring CNN on 10,000 "
-                "samples (1,000 per class); mean $\\pm$ std over n seeds (each seed trains its own generator); "
-                f"{second_text}FID, precision, recall, density and coverage against the 10,000 test digits; "
-                f"{collapse_caption(frame)}{'; ' + flat_text if flat_text else ''}. {elbo_text}"
-                + ("ELBO: the CVAE's evidence lower bound on its training digits (nats per image)." if "ELBO" in table
+                f"samples (1,000 per class); mean $\\pm$ std over {n_text} seeds (each seed trains its own generator); "
+                f"{second_text}FID, precision, recall, density and coverage against the 10,000 test {noun}; "
+                f"{collapse_caption(frame, noun)}{'; ' + flat_text if flat_text else ''}. {elbo_text}"
+                + (f"ELBO: the CVAE's evidence lower bound on its training {noun} (nats per image)." if "ELBO" in table
                    else ""), wide=True)
     import seaborn as sns
 

@@ -97,19 +97,18 @@ def flagged_collapse(runs: pd.DataFrame) -> bool:
     return False
 
 
-def collapse_caption(frame: pd.DataFrame) -> str:
+def collapse_caption(frame: pd.DataFrame, noun: str = "digits") -> str:
     """The caption's words for [collapsed]: the one rule, and which reference the table's runs read it on."""
     reference = frame["collapse_reference"] if "collapse_reference" in frame else pd.Series("test", index=frame.index)
     reference = reference.fillna("test")
     if (reference == "train").all():
-        where = "real training digits"
+        where = f"real training {noun}"
     elif (reference == "train").any():
-        # Some rows rescored on the training reference, others not yet: say which.
+        # Some rows scored on the training reference, others (scored earlier) on the test set: say which.
         old = sorted(frame.loc[reference != "train", "generator"].unique()) if "generator" in frame else []
-        where = ("real training digits; " + ", ".join(display(g) for g in old) +
-                 " still against the test digits, scored before choices moved to a training reference")
+        where = f"real training {noun}; for {', '.join(display(g) for g in old)}, the test {noun}"
     else:
-        where = "the test digits (these runs were scored before choices moved to a training reference)"
+        where = f"the test {noun}"
     return f"[collapsed]: fewer than 10 classes covered or recall below 0.1 (against {where}) in a run"
 
 

@@ -94,7 +94,7 @@ def test_generator_table_has_one_row_per_generator_in_registry_order_with_known_
     assert "ELBO" not in table and "n" not in table and "classes" not in table
     caption = (tmp_path / "tables" / "generators.tex").read_text()
     assert "evidence lower bound on its training digits: $-$95.0 nats" in caption
-    assert "every run covers all 10 classes; 2 seeds for every generator" in caption
+    assert "mean $\\pm$ std over 2 seeds" in caption and "every run covers all 10 classes" in caption
 
 
 def test_t_interval_and_paired_differences_against_a_hand_computed_case():

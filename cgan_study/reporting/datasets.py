@@ -15,6 +15,7 @@ import pandas as pd
 from cgan_study.reporting.claims import Comparison
 from cgan_study.reporting.figures import figure, save_figure
 from cgan_study.reporting.labels import signed
+from cgan_study.reporting.latex import ragged
 from cgan_study.reporting.stats import interval_points
 from cgan_study.reporting.tables import save_table
 from cgan_study.runtime import results
@@ -49,11 +50,14 @@ def prefixed(comparisons: dict[str, Comparison], dataset: str) -> dict[str, Comp
 
 
 def _cell(c: Comparison | None) -> str:
+    """'+8.46 ± 4.60*': the paired t-interval is symmetric, so its half-width says it in half the room of
+    '[low, high]' and two datasets fit one column; * where the interval excludes 0."""
     if c is None:
         return "--"
-    mark = "*" if c.n >= 2 and (c.low > 0 or c.high < 0) else ""
-    return (f"{signed(c.scale * c.mean)} [{signed(c.scale * c.low)}, {signed(c.scale * c.high)}]{mark}"
-            if c.n >= 2 else f"{signed(c.scale * c.mean)} (n={c.n})")
+    if c.n < 2:
+        return f"{signed(c.scale * c.mean)} (n={c.n})"
+    mark = "*" if c.low > 0 or c.high < 0 else ""
+    return f"{signed(c.scale * c.mean)} ± {c.scale * (c.high - c.low) / 2:.2f}{mark}"
 
 
 def side_by_side(out_dir: Path | str, by_dataset: dict[str, dict[str, Comparison]],
@@ -83,10 +87,10 @@ def side_by_side(out_dir: Path | str, by_dataset: dict[str, dict[str, Comparison
     results.write_csv(out_dir / "tables" / "side_by_side_long.csv", pd.DataFrame(long))
     save_table(out_dir, "side_by_side", table,
                "The headline comparisons on both datasets, each within its own dataset (its own scorer, "
-               "generators and classifiers): paired difference in test accuracy (points), mean [95\\% t-interval] "
-               "over seeds; * marks an interval that excludes 0. Coursework: the generator saw all labelled "
-               "training images (an upper bound); low-data: only the cell's own $k$ per class.",
-               column_format="p{0.34\\linewidth}" + "c" * len(names), wide=True)
+               "generators and classifiers): paired difference in test accuracy (points) with its 95\\% t-interval "
+               "over seeds, as mean $\\pm$ half-width; * marks an interval that excludes 0. Coursework: the "
+               "generator saw all labelled training images (an upper bound); low-data: only the cell's own $k$ "
+               "per class.", column_format=ragged("0.44\\linewidth") + "r" * len(names))
     return table
 
 

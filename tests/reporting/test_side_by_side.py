@@ -20,7 +20,7 @@ def _c(cid, mean, low, high, n=3):
 
 
 def test_the_side_by_side_table_puts_each_datasets_interval_in_its_own_column(tmp_path):
-    mnist = {"fewshot/affine/k10": _c("fewshot/affine/k10", 0.0846, 0.0387, 0.1306),
+    mnist = {"fewshot/affine/k10": _c("fewshot/affine/k10", 0.0846, 0.0386, 0.1306),
              "fewshot/mix/cgan/lowdata/k10": _c("fewshot/mix/cgan/lowdata/k10", -0.0717, -0.0793, -0.0642),
              "cas/cgan": _c("cas/cgan", -0.0401, -0.05, -0.03)}
     fashion = {"fewshot/affine/k10": _c("fewshot/affine/k10", 0.02, -0.01, 0.05),
@@ -29,7 +29,7 @@ def test_the_side_by_side_table_puts_each_datasets_interval_in_its_own_column(tm
     table = datasets.side_by_side(tmp_path, {"mnist": mnist, "fashion_mnist": fashion}, real).set_index("comparison")
     assert list(table.columns) == ["MNIST", "Fashion-MNIST"]
     affine = table.loc["affine augmentation vs real only, $k=10$"]
-    assert affine["MNIST"] == "+8.46 [+3.87, +13.06]*" and affine["Fashion-MNIST"] == "+2.00 [-1.00, +5.00]"
+    assert affine["MNIST"] == "+8.46 ± 4.60*" and affine["Fashion-MNIST"] == "+2.00 ± 3.00"
     assert table.loc["CAS: CGAN images only vs all real", "Fashion-MNIST"] == "--"   # not run there: a dash
     assert "CAS: PCA images only vs all real" not in table.index                      # neither has it: left out
     assert table.iloc[0]["Fashion-MNIST"] == "92.00 $\\pm$ 1.00"

@@ -161,6 +161,9 @@ def collect(root: Path) -> tuple[dict, dict, dict]:
 # rows are concatenated, so comparisons see every arm; a wide, shown table stays the first sweep's.
 MERGED = ("few_shot_runs", "few_shot_paired_long", "few_shot_long", "cas_paired_long")
 SECOND_DATASETS = ("fashion_mnist",)   # results/<name>/: each read beside MNIST's, never mixed into a cell
+# What the supplement shows of a second dataset: (sweep, table), as generated/<table>_<dataset>.tex.
+SECOND_DATASET_TABLES = (("replication", "few_shot_paired"), ("replication", "cas"), ("generators", "generators"),
+                         ("mix_ratios_budget", "budget_check"))
 
 
 def merge_tables(into: dict, tables: dict) -> None:
@@ -210,9 +213,16 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
         runs[name] = tables.get("few_shot_runs")
         real_only[name] = _real_only_all(tree / "replication")
         numbers.update(P.second_dataset_numbers(name, tables, real_only[name], tree))
-        table = tree / "generators" / "tables" / "generators.tex"
-        if table.exists():
-            tex[f"generators_{name}"] = table.read_text()
+        merge_tables(tables, report_sweep("mix_ratios_budget", tree / "mix_ratios_budget"))
+        # The supplement's tables of this dataset, labelled apart from MNIST's (tab:<dataset>-<table>).
+        for sweep, table in SECOND_DATASET_TABLES:
+            path = tree / sweep / "tables" / f"{table}.tex"
+            key = f"{table}_{name}"
+            tex[key] = (path.read_text().replace("\\label{tab:", f"\\label{{tab:{name}-", 1) if path.exists() else
+                        _missing_table(f"{name}-{table}", f"{table.replace('_', ' ')} ({name.replace('_', '-')})"))
+        grids = tree / "generators" / "figures" / "generator_grids.png"
+        if grids.exists():
+            figures[f"generator_grids_{name}.png"] = grids
     if len(by_dataset) < 2:
         return comparisons, tex, figures, numbers
     out = root / "datasets"
@@ -288,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     more, more_tex, more_figures, more_numbers = second_datasets(root, all_tables)
     comparisons.update(more)
     tex_tables.update(more_tex)
+    tex_tables.setdefault("side_by_side", _missing_table("side_by_side", "The headline comparisons on both datasets"))
     figures.update(more_figures)
     numbers.update(more_numbers)
     problems = check_prose(args.paper_dir, comparisons, strict=not args.unchecked_claims)

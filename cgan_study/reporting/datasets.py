@@ -67,10 +67,10 @@ def side_by_side(out_dir: Path | str, by_dataset: dict[str, dict[str, Comparison
     are left out; a dataset without a row shows a dash."""
     names = list(by_dataset)
     rows, long = [], []
-    accuracy = {"comparison": "real only, all training images: test accuracy (\\%)"}
+    accuracy = {"comparison": "real only, all training images: test accuracy (\\%, mean ± std)"}
     for name in names:
         values = real_only.get(name, pd.Series(dtype=float))
-        accuracy[DISPLAY.get(name, name)] = (f"{100 * values.mean():.2f} $\\pm$ {100 * values.std():.2f}"
+        accuracy[DISPLAY.get(name, name)] = (f"{100 * values.mean():.2f} ± {100 * values.std():.2f}"
                                              if len(values) > 1 else "--")
     rows.append(accuracy)
     for cid, label in HEADLINE:

@@ -32,7 +32,7 @@ def test_the_side_by_side_table_puts_each_datasets_interval_in_its_own_column(tm
     assert affine["MNIST"] == "+8.46 ± 4.60*" and affine["Fashion-MNIST"] == "+2.00 ± 3.00"
     assert table.loc["CAS: CGAN images only vs all real", "Fashion-MNIST"] == "--"   # not run there: a dash
     assert "CAS: PCA images only vs all real" not in table.index                      # neither has it: left out
-    assert table.iloc[0]["Fashion-MNIST"] == "92.00 $\\pm$ 1.00"
+    assert table.iloc[0]["Fashion-MNIST"] == "92.00 ± 1.00"
     long = pd.read_csv(tmp_path / "tables" / "side_by_side_long.csv")
     assert set(long[long["id"] == "fewshot/mix/cgan/lowdata/k10"]["verdict"]) == {"worse"}
     assert (tmp_path / "tables" / "side_by_side.tex").read_text().count("Fashion-MNIST") >= 1

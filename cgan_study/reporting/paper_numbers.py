@@ -174,6 +174,18 @@ def _read_readme(path: str) -> str | None:
     return gzip.decompress(p.read_bytes()).decode("utf-8", "replace") if p.suffix == ".gz" else p.read_text()
 
 
+SECOND_DATASET_SUFFIXES = ("ScorerAccuracy", "PublishedLow", "PublishedHigh", "PublishedN", "RealOnly")
+
+
+def second_dataset_macros(name: str) -> set[str]:
+    """The macro names second_dataset_numbers can define for a dataset (the generators' ones by registry name)."""
+    from cgan_study.generators import REGISTRY
+
+    p = MACRO_PREFIX.get(name, name.replace("_", ""))
+    gens = {f"{p}{g.replace('_', '').capitalize()}{m}" for g in REGISTRY for m in ("Success", "Fid")}
+    return {p + suffix for suffix in SECOND_DATASET_SUFFIXES} | gens
+
+
 def second_dataset_numbers(name: str, tables: dict, real_only: pd.Series | None, tree,
                            readme: str = FASHION_README) -> dict[str, str]:
     """What the prose quotes of a second dataset: its scorer's test accuracy beside the published small CNNs, its

@@ -153,7 +153,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         os.environ.update(X.thread_env(args.cpus_per_run))
     from cgan_study.study.stages import Context
     print(f"data: {dataset.name} from {dataset.source} (sha256 {dataset.sha256[:12]}...), "
-          f"{len(dataset.train)} train / {len(dataset.val)} val digits", flush=True)
+          f"{len(dataset.train)} train / {len(dataset.val)} validation images", flush=True)
     root = out_root(args, exp0).resolve()
     sweep_dir = root / args.name
     run_plan = X.Plan(args.name, task, str(root), source, exp0.data.val_per_class, dataset.sha256)

@@ -19,6 +19,7 @@ def _repo() -> Path:
 
 
 REPO = _repo()
+SECOND_DATASETS = ("fashion_mnist",)   # experiments.report.SECOND_DATASETS (not imported: TensorFlow-free here)
 RESULTS, PAPER = REPO / "results", REPO / "paper"
 # Floats computed by np.polyfit, whose last digits depend on the machine's BLAS: compared to 1e-12, not by bytes.
 NUMERICALLY_NOISY = {"results/mix_ratios/tables/generator_loss_trend.csv"}
@@ -32,6 +33,9 @@ def _mirror_results(src: Path, dst: Path) -> None:
             continue
         if sweep.name.startswith("_"):   # _artifacts: read by the report, never written
             (dst / sweep.name).symlink_to(sweep)
+            continue
+        if sweep.name in SECOND_DATASETS:   # a second dataset's own results root, mirrored the same way
+            _mirror_results(sweep, dst / sweep.name)
             continue
         (dst / sweep.name).mkdir()
         for entry in sweep.iterdir():
@@ -50,7 +54,9 @@ def _committed_outputs() -> dict[str, Path]:
     """Repository-relative name -> committed file: the quick profile's tables and the paper's generated .tex."""
     from experiments.sweeps import SWEEPS
 
-    files = [p for name in SWEEPS for p in sorted((RESULTS / name / "tables").glob("*")) if p.is_file()]
+    roots = [RESULTS, *(RESULTS / name for name in SECOND_DATASETS)]
+    files = [p for root in roots for name in SWEEPS for p in sorted((root / name / "tables").glob("*")) if p.is_file()]
+    files += sorted((RESULTS / "datasets" / "tables").glob("*"))   # the datasets side by side
     files += sorted((PAPER / "generated").glob("*.tex"))
     return {str(p.relative_to(REPO)): p for p in files}
 
@@ -80,7 +86,8 @@ def test_the_report_regenerates_every_committed_table_byte_for_byte(regenerated)
     committed = _committed_outputs()
     assert committed, "no committed tables found"
     new = {str(p.relative_to(regenerated)).replace("results/", "results/", 1): p
-           for p in [*regenerated.glob("results/*/tables/*"), *regenerated.glob("paper/generated/*.tex")]}
+           for p in [*regenerated.glob("results/*/tables/*"), *regenerated.glob("paper/generated/*.tex"),
+                     *(p for name in SECOND_DATASETS for p in regenerated.glob(f"results/{name}/*/tables/*"))]}
     assert sorted(new) == sorted(committed), "the report writes other tables than the committed ones"
     differ = []
     for name, old in committed.items():

@@ -196,3 +196,23 @@ def test_diffusion_sampling_numbers_are_not_taken_from_the_samplers_sweep(tmp_pa
     out = config_numbers(tmp_path)
     assert out["diffT"] == "1,000" and out["diffEpochs"] == "10"
     assert "diffSteps" not in out and "diffEta" not in out  # the sweep's own sampler, not the study's
+
+
+@pytest.mark.slow
+def test_the_coursework_confidence_numbers_are_those_of_the_histograms_digits(smoke_study):
+    """The prose's '% of the coursework's 100 digits at confidence >= 0.9' counts the 100 + 100 digits that the
+    histogram figure draws (confidences.csv), not another sample."""
+    import json
+
+    import pandas as pd
+
+    from cgan_study.study import analysis
+
+    run = next(p for p in (smoke_study / "analysis").iterdir() if (p / "DONE").exists())
+    info = json.loads((run / analysis.ANALYSIS_JSON).read_text())
+    conf = pd.read_csv(run / analysis.CONFIDENCES_CSV)
+    shown = conf[conf["coursework_sample"]]
+    for source in ("real", "synthetic"):
+        values = shown[shown["source"] == source]["confidence"]
+        assert len(values) == analysis.COURSEWORK_N
+        assert info[f"confident_{source}_coursework"] == pytest.approx((values >= info["confident_threshold"]).mean())

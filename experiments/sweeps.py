@@ -423,6 +423,8 @@ DIFFUSION_GUIDANCE = Sweep(
     grids={"quick": product(fixed("augment.generator", "diffusion"), sweep("diffusion.guidance", (0.25, 0.5)),
                             _seeds(2)),
            "smoke": product(fixed("augment.generator", "diffusion"), fixed("diffusion.guidance", 0.5))},
+    # Its runs sampled DDIM-20, the study's sampler when they ran (since diffusion_recipes: DDIM-10).
+    profile_overrides={"quick": {"diffusion.sample_steps": 20}},
 )
 
 # --------------------------------------------------------------------------- diffusion recipes (cost)

@@ -125,6 +125,23 @@ def sampler_vs_ddpm(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def same_models_unguided(guided: pd.DataFrame, sources: list[pd.DataFrame]) -> pd.DataFrame:
+    """The unguided rows that pair with guided ones: the same trained models (seed, width, epochs) sampled by the
+    same sampler (steps, eta), from the first source that has each seed."""
+    seed = "cfg.experiment.seed"
+    keys = [seed] + [D + k for k in ("width", "epochs", "sample_steps", "eta")]
+    wanted = guided[keys].drop_duplicates()
+    found = []
+    for source in sources:
+        if source.empty or not set(keys) <= set(source.columns):
+            continue
+        rows = source[(source["generator"] == "diffusion") & (source[D + "guidance"] == 0)]
+        found.append(rows.merge(wanted, on=keys, how="inner"))
+    if not found:
+        return guided.iloc[0:0]
+    return pd.concat(found).drop_duplicates(seed, keep="first")
+
+
 def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Guided diffusion at the generators table's sample size, beside the same models unguided (the generators
     sweep's rows of the same seeds) and the CGAN's mean: the quality target in one table."""
@@ -136,7 +153,9 @@ def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     base = finished_runs(generators_dir)
     seed, w = "cfg.experiment.seed", "cfg.experiment.diffusion.guidance"
     seeds = sorted(guided[seed].unique())
-    unguided = base[(base["generator"] == "diffusion") & (base[w] == 0) & base[seed].isin(seeds)]
+    unguided = same_models_unguided(guided, [base] + ([finished_runs(sweep_dir.parent / "diffusion_recipes")]
+                                                      if (sweep_dir.parent / "diffusion_recipes" /
+                                                          results.SUMMARY).exists() else []))
     cgan = base[base["generator"] == "cgan"]
     rows = []
     for scale, group in pd.concat([unguided, guided]).groupby(w, sort=True):
@@ -158,9 +177,11 @@ def diffusion_guidance_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                                  "prec. (%)": f"{100 * cgan['precision'].mean():.1f}",
                                  "rec. (%)": f"{100 * cgan['recall'].mean():.1f}", "seeds": "--"}
     save_table(sweep_dir, "guidance_target", table,
-                f"The study's diffusion models (DDIM, 20 steps, $\\eta = 1$) sampled "
+                f"The study's diffusion models (DDIM, {int(guided[D + 'sample_steps'].iloc[0])} steps, "
+                f"$\\eta = {guided[D + 'eta'].iloc[0]:g}$) sampled "
                 f"{int(long['n_samples'].iloc[0]):,} times per guidance scale, scored like the generators table "
-                "(w = 0: that table's rows of the same seeds); the last row is the CGAN's mean over its seeds.")
+                "(w = 0: the same models unguided, by the same sampler); the last row is the CGAN's mean over its "
+                "seeds.")
     return {"guidance_target": table, "guidance_target_long": long}
 
 
@@ -197,7 +218,7 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     frame = finished_runs(sweep_dir)
     if frame.empty or "cas_val" not in frame:
         return {}
-    frame = recipe_arms(frame)
+    frame = recipe_arms(frame).sort_values("is_today", ascending=False, kind="stable")   # today's arm first
     seed = "cfg.experiment.seed"
     today = frame[frame["is_today"]]
     rows, shown = [], []

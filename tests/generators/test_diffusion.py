@@ -239,13 +239,14 @@ def _diffusion_artifact(path, frozen: dict):
 
 def test_the_sample_cli_uses_the_studys_sampler_not_the_one_frozen_in_the_artifact(tmp_path, capsys):
     """Issue 33.5: the first diffusion artifact froze DDIM-50 with eta 0 (the setting the samplers table rejected);
-    the CLI samples with the study's DDIM-20, eta 1, says so, and takes other settings by --set."""
+    the CLI samples with the study's sampler (DDIM-10, eta 1, since diffusion_recipes), says so, and takes other
+    settings by --set."""
     from experiments.sample import main
 
     from cgan_study.generators import sampling
 
     study = C.profile("quick").diffusion
-    assert (study.sampler, study.sample_steps, study.eta, study.guidance) == ("ddim", 20, 1.0, 0.0)
+    assert (study.sampler, study.sample_steps, study.eta, study.guidance) == ("ddim", 10, 1.0, 0.0)
     cfg = _diffusion_artifact(tmp_path / "art", {"sampler": "ddim", "sample_steps": 50, "eta": 0.0})
     net = sampling.load_generator(tmp_path / "art" / "generator.keras")
     labels = sampling.balanced_labels(10)
@@ -256,9 +257,9 @@ def test_the_sample_cli_uses_the_studys_sampler_not_the_one_frozen_in_the_artifa
 
     assert main(["--run", str(tmp_path / "art"), "--n", "10", "--out", str(tmp_path / "a.npz"), "--seed", "4"]) == 0
     out = capsys.readouterr().out
-    assert "sampler: ddim, 20 steps, eta 1, guidance 0 (the artifact's sampler.json says ddim, 50 steps, eta 0" in out
+    assert "sampler: ddim, 10 steps, eta 1, guidance 0 (the artifact's sampler.json says ddim, 50 steps, eta 0" in out
     with np.load(tmp_path / "a.npz") as f:
-        np.testing.assert_array_equal(f["x"], expected("ddim", 20, 1.0, 0.0))
+        np.testing.assert_array_equal(f["x"], expected("ddim", 10, 1.0, 0.0))
         assert not np.array_equal(f["x"], expected("ddim", 50, 0.0, 0.0))
 
     assert main(["--run", str(tmp_path / "art"), "--n", "10", "--out", str(tmp_path / "b.npz"), "--seed", "4",

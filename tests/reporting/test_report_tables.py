@@ -217,11 +217,12 @@ def test_generators_table_names_each_generator_readably_with_its_mean_fid(tmp_pa
     assert f"{runs['fid_real_reference'].mean():.1f}" == "1.6"
 
 
-def _scored(run, generator, seed, guidance, success, fid):
+def _scored(run, generator, seed, guidance, success, fid, steps=20):
     d = "cfg.experiment."
     return {"run": run, "status": "done", "success_rate": success, "fid": fid, "precision": 0.7, "recall": 0.8,
             "n_samples": 10000, d + "augment.generator": generator, d + "seed": seed,
-            d + "diffusion.guidance": guidance}
+            d + "diffusion.guidance": guidance, d + "diffusion.sample_steps": steps, d + "diffusion.eta": 1.0,
+            d + "diffusion.width": 32, d + "diffusion.epochs": 10}
 
 
 def test_guidance_target_pairs_guided_rows_with_the_same_seeds_unguided_and_the_cgans_mean(tmp_path):
@@ -231,8 +232,10 @@ def test_guidance_target_pairs_guided_rows_with_the_same_seeds_unguided_and_the_
     pd.DataFrame([_scored("cgan-seed0", "cgan", 0, 0.0, 0.98, 9.0), _scored("cgan-seed1", "cgan", 1, 0.0, 0.99, 10.0),
                   # seed 1's diffusion row is another model than the guided runs sampled: it must not enter
                   _scored("diffusion-seed0", "diffusion", 0, 0.0, 0.92, 6.0),
-                  _scored("diffusion-seed1", "diffusion", 1, 0.0, 0.50, 99.0)]).to_csv(generators_dir / "summary.csv",
-                                                                                        index=False)
+                  _scored("diffusion-seed1", "diffusion", 1, 0.0, 0.50, 99.0),
+                  # seed 0 by another sampler: another set of samples, not the guided rows' unguided partner
+                  _scored("diffusion-S10-seed0", "diffusion", 0, 0.0, 0.10, 50.0, steps=10)]).to_csv(
+        generators_dir / "summary.csv", index=False)
     pd.DataFrame([_scored("w0.50", "diffusion", 0, 0.5, 0.984, 8.0),
                   _scored("w0.75", "diffusion", 0, 0.75, 0.99, 9.2),
                   _scored("w1.00", "diffusion", 0, 1.0, 0.995, 9.4)]).to_csv(guided / "summary.csv", index=False)

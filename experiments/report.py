@@ -20,7 +20,8 @@ PAPER_TABLES = {"generators": ("generators", "per_class_cgan"),
                 "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",),
                 "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
                 "gan_search": ("search",), "gan_search_best": ("search_best",), "gan_variants": ("variants_paired",),
-                "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",)}
+                "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",),
+                "diffusion_recipes": ("recipes",)}
 SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
                  "synth_amount": ("synth_amount.pdf",),
                  "generators": ("generator_grids.png",),
@@ -256,6 +257,7 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     numbers.update(P.variants_numbers(all_tables.get("variants_paired"), epochs))
     numbers.update(P.collapse_numbers(all_tables.get("tricks_first_seeds")))
     numbers.update(P.dcgan_numbers(all_tables.get("tricks_means")))
+    numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))
     if "tricks_means" in all_tables:
         numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
     return numbers

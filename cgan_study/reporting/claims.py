@@ -122,6 +122,15 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
         metric = r["metric"]
         add(f"searchbest/{slug(r['label'])}/{metric}", r, scale=1.0 if "fid" in metric else 100.0,
             lower_is_better="fid" in metric)
+    for _, r in _rows(tables, "recipes_long"):
+        # A diffusion recipe against its baseline arm, per choosing metric (FID and recall on the training
+        # reference, success, validation CAS), paired by trained model.
+        for metric, scale, lower in (("fid_train", 1.0, True), ("recall_train", 100.0, False),
+                                     ("success_rate", 100.0, False), ("cas_val", 100.0, False)):
+            if f"{metric}_diff" in r and r[f"{metric}_diff"] == r[f"{metric}_diff"]:
+                cid = f"recipes/{slug(r['arm'])}/{metric}"
+                out[cid] = Comparison(cid, float(r[f"{metric}_diff"]), float(r[f"{metric}_diff_low"]),
+                                      float(r[f"{metric}_diff_high"]), int(r["n"]), scale, lower)
     for _, r in _rows(tables, "budget_check_paired_long"):
         if r.get("converged") is None or r["converged"] != r["converged"]:
             continue

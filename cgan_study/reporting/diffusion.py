@@ -225,6 +225,7 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     for arm, group in frame.groupby("arm", sort=False):
         base = frame[frame["arm"] == group["baseline"].iloc[0]]
         row = {"arm": arm, "baseline": group["baseline"].iloc[0], "n": len(group),
+               **{key: group[D + key].iloc[0] for key in ("width", "epochs", "sample_steps", "guidance")},
                "train_minutes": group["gan.train_seconds"].mean() / 60,
                "sample_seconds_per_1000": group["sample_seconds_per_1000"].mean()}
         line = {"recipe": arm, "train (min)": f"{row['train_minutes']:.0f}",

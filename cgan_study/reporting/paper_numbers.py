@@ -213,3 +213,14 @@ def second_dataset_numbers(name: str, tables: dict, real_only: pd.Series | None,
             out[f"{p}{key}Success"] = f"{100 * means.loc[gen, 'success_rate']:.1f}"
             out[f"{p}{key}Fid"] = f"{means.loc[gen, 'fid']:.1f}"
     return out
+
+
+def recipe_numbers(long: pd.DataFrame | None) -> dict[str, str]:
+    """The diffusion sampler the recipe rule adopted: its steps, today's, and how much faster it samples."""
+    if long is None or long.empty or not long["adopted"].any():
+        return {}
+    adopted = long[long["adopted"]].iloc[0]
+    base = long[long["arm"] == adopted["baseline"]].iloc[0]
+    return {"recipeSteps": f"{int(adopted['sample_steps'])}", "recipeBaseSteps": f"{int(base['sample_steps'])}",
+            "recipeSpeedup": f"{base['sample_seconds_per_1000'] / adopted['sample_seconds_per_1000']:.1f}",
+            "recipeModels": f"{int(adopted['n'])}"}

@@ -28,7 +28,7 @@ SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
                  "gan_variants": ("variants_epochs.pdf",),
                  "tricks": ("variant_grids.png", "collapse_main.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
                  "diffusion_samplers": ("progressive.png", "guidance.pdf")}
-ANALYSIS_FIGURES = ("embedding.pdf", "confidence.pdf", "gan_training.pdf", "cgan_samples.png")
+ANALYSIS_FIGURES = ("embedding.pdf", "confidence.pdf", "confidence_all.pdf", "gan_training.pdf", "cgan_samples.png")
 
 
 def _missing_table(name: str, what: str) -> str:
@@ -207,6 +207,7 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
         tables: dict = {}
         merge_tables(tables, report_sweep("replication", tree / "replication"))
         merge_tables(tables, report_sweep("generators", tree / "generators"))
+        merge_tables(tables, report_sweep("mix_ratios_budget", tree / "mix_ratios_budget"))
         if not tables:
             continue
         by_dataset[name] = claims.comparisons(tables)
@@ -214,7 +215,6 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
         runs[name] = tables.get("few_shot_runs")
         real_only[name] = _real_only_all(tree / "replication")
         numbers.update(P.second_dataset_numbers(name, tables, real_only[name], tree))
-        merge_tables(tables, report_sweep("mix_ratios_budget", tree / "mix_ratios_budget"))
         # The supplement's tables of this dataset, labelled apart from MNIST's (tab:<dataset>-<table>).
         for sweep, table in SECOND_DATASET_TABLES:
             path = tree / sweep / "tables" / f"{table}.tex"

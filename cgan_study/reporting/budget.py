@@ -8,7 +8,7 @@ import pandas as pd
 from cgan_study.reporting.criteria import CONVERGED_POINTS, NOISY_FRACTION, NOISY_SD, budget_converged
 from cgan_study.reporting.labels import budget_cell_label, fmt, fmt_difference
 from cgan_study.reporting.stats import aggregate, paired_differences
-from cgan_study.reporting.tables import config_column, finished_runs, save_table
+from cgan_study.reporting.tables import config_column, finished_runs, item_noun, save_table
 
 
 def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -18,7 +18,8 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if frame.empty:
         return {}
     epochs, seed = config_column("classifier.epochs"), config_column("seed")
-    frame["cell"] = [budget_cell_label(k, f, s, p) for k, f, s, p in zip(
+    noun = item_noun(frame)
+    frame["cell"] = [budget_cell_label(k, f, s, p, noun) for k, f, s, p in zip(
         frame[config_column("augment.real_per_class")], frame[config_column("augment.real_fraction")],
         frame[config_column("augment.synth_fraction")], frame[config_column("augment.protocol")])]
     budgets = sorted(frame[epochs].unique())

@@ -249,7 +249,8 @@ def sampler_label(sampler: str, steps: int, eta: float, guidance: float, T: int)
     return label + (f", eta {eta:g}" if eta else "") + (f", guidance {guidance:g}" if guidance else "")
 
 
-def budget_cell_label(real_per_class: int, real_fraction: float, synth: float, protocol: str) -> str:
+def budget_cell_label(real_per_class: int, real_fraction: float, synth: float, protocol: str,
+                      noun: str = "digits") -> str:
     if real_per_class > 0:
         return f"k={int(real_per_class)} + {round(synth * 6000):,} synthetic per class ({protocol_name(protocol)})"
-    return f"real only, {real_fraction:.0%} of real digits"
+    return f"real only, {real_fraction:.0%} of real {noun}"

@@ -151,7 +151,7 @@ def few_shot_figures(sweep_dir: Path, few: pd.DataFrame, order: list[str], reada
 
     ks = sorted(few[K].unique())
     full = [s for s in order if few[few["setting"] == s][K].nunique() == len(ks)]
-    fig, ax = figure(3.4, 3.1)  # the paper's column width; the legend below the axes
+    fig, ax = figure(3.4, 2.6)  # the paper's column width; the legend below the axes
     palette = sns.color_palette("tab10", len(full))
     for i, setting in enumerate(full):
         pts = [(kk, *interval_points(few[(few["setting"] == setting) & (few[K] == kk)]["test_accuracy"]))

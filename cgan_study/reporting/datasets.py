@@ -62,7 +62,7 @@ def _cell(c: Comparison | None) -> str:
 
 def side_by_side(out_dir: Path | str, by_dataset: dict[str, dict[str, Comparison]],
                  real_only: dict[str, pd.Series]) -> pd.DataFrame:
-    """The headline table: one row per comparison, per dataset its paired difference [95% interval] (points),
+    """The headline table: one row per comparison, per dataset its paired difference ± half-width (points),
     and a first row with each dataset's real-only accuracy on all training images. Rows that neither dataset has
     are left out; a dataset without a row shows a dash."""
     names = list(by_dataset)

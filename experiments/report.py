@@ -238,6 +238,23 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
     return comparisons, tex, figures, numbers
 
 
+def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str, str]:
+    """Every generator at k = 10 in one table (the CGAN of mix_ratios beside mix_ratios_families' others), written
+    with mix_ratios_families' tables; the numbers the prose quotes of it."""
+    from cgan_study.reporting import families
+
+    paired = all_tables.get("few_shot_paired_long")
+    if paired is None or paired.empty:
+        tex_tables.setdefault("families", _missing_table("families", "Every generator at k = 10"))
+        return {}
+    out = families.families_table(root / "mix_ratios_families", paired, all_tables.get("cas_paired_long"))
+    all_tables.update(out)
+    path = root / "mix_ratios_families" / "tables" / "families.tex"
+    tex_tables["families"] = path.read_text() if path.exists() else \
+        _missing_table("families", "Every generator at k = 10")
+    return families.families_numbers(out.get("families_long"))
+
+
 def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     """Every macro the written prose quotes: resolved configs, the code's constants and the results."""
     from cgan_study.reporting import paper_numbers as P
@@ -300,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     numbers.update(a_numbers)
     figures.update(a_figures)
     comparisons = claims.comparisons(all_tables)
+    numbers.update(families_outputs(root, all_tables, tex_tables))
     more, more_tex, more_figures, more_numbers = second_datasets(root, all_tables)
     comparisons.update(more)
     tex_tables.update(more_tex)

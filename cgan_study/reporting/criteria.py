@@ -30,6 +30,20 @@ def holm(p_values) -> np.ndarray:
     return adjusted
 
 
+def p_from_interval(mean: float, low: float, high: float, n: int, level: float = 0.95) -> float:
+    """The two-sided one-sample t-test p of a mean whose Student-t interval at `level` over n values is [low, high]:
+    the interval's half-width is t_(n-1) * se, so the test is recovered exactly from a table's long form."""
+    from scipy import stats
+
+    if n < 2 or not (low == low and high == high):
+        return float("nan")
+    half = (high - low) / 2
+    if half <= 0:
+        return 0.0 if mean != 0 else 1.0
+    se = half / float(stats.t.ppf(0.5 + level / 2, n - 1))
+    return float(2 * stats.t.sf(abs(mean) / se, n - 1))
+
+
 @dataclass(frozen=True)
 class BudgetVerdict:
     converged: bool

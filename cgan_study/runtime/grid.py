@@ -16,6 +16,7 @@ SHORT = {
     "classifier.epochs": "epochs",
     "diffusion.sampler": "",
     "diffusion.sample_steps": "S",
+    "diffusion.min_steps_per_epoch": "minsteps",
     "diffusion.eta": "eta",
     "diffusion.guidance": "w",
     "augment.strategy": "",

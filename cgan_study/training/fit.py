@@ -28,6 +28,12 @@ SNAPSHOT_DIR = "epochs"
 TENSORBOARD_ENV = "CGAN_STUDY_TENSORBOARD"
 
 
+def epoch_steps(n: int, batch_size: int, min_steps_per_epoch: int) -> int:
+    """Steps in one epoch of a generator's training: a pass over n images, or at least min_steps_per_epoch (a small
+    training set repeats, so a few-shot generator is not trained for a handful of steps)."""
+    return max(n // batch_size, min_steps_per_epoch)
+
+
 def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_dir: Path, seed: int, *,
                   epochs: int, batch_size: int, min_steps_per_epoch: int, grid_generator,
                   callbacks: list | None = None) -> dict:
@@ -41,7 +47,7 @@ def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_d
     run = results.Run(work_dir)
     done_epochs = load_checkpoint(model, work_dir / CHECKPOINT_FILE)
     run.truncate_history(done_epochs)
-    steps = max(len(train) // batch_size, min_steps_per_epoch)
+    steps = epoch_steps(len(train), batch_size, min_steps_per_epoch)
     # One seeded stream of batches for the whole training; a resumed run skips the batches already seen, so it
     # continues exactly as an uninterrupted run would (weights, optimiser slots and RNG state come from the
     # checkpoint). Skipping replays only the shuffle of uint8 digits: seconds, no model work.

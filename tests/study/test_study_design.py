@@ -215,3 +215,22 @@ def test_synth_per_class_overrides_the_fraction_and_is_validated(mnist, tmp_path
     assert augment.synthetic_count(exp, ctx) == 1000
     with pytest.raises(C.ConfigError, match="synth_per_class"):
         C.apply(C.profile("quick"), {"augment.synth_per_class": 100_000})
+
+
+def test_a_low_data_diffusion_model_trains_as_many_steps_as_a_full_data_one():
+    """At the generators' rule (at least 100 steps an epoch) a diffusion model on 100 digits had not learned its labels;
+    the low-data arms give it a full-data model's steps, and nothing else in the sweep changes."""
+    from cgan_study.training.fit import epoch_steps
+    from experiments.sweeps import LOW_DATA_DIFFUSION
+
+    runs = _runs("mix_ratios_families", "quick")
+    full = runs[0][2].diffusion
+    for name, point, exp in runs:
+        low_data_diffusion = (point.get("augment.generator"), point.get("augment.protocol")) == ("diffusion", "low_data")
+        assert (set(LOW_DATA_DIFFUSION) <= set(point)) == low_data_diffusion, name
+        if low_data_diffusion:
+            assert epoch_steps(10 * point["augment.real_per_class"], exp.diffusion.batch_size,
+                                   exp.diffusion.min_steps_per_epoch) == \
+                epoch_steps(60_000 - 10 * exp.data.val_per_class, full.batch_size, full.min_steps_per_epoch)
+        else:
+            assert exp.diffusion == full, name   # the coursework arms keep the generators sweep's models

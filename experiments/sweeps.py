@@ -64,9 +64,10 @@ OTHER_GENERATORS = ("acgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion")
 
 
 # A diffusion model trained on a cell's 100 digits by the generators' rule (10 epochs of at least 100 steps: 1,000
-# steps) had not learned its labels: the scorer read 12.5% and 13.3% of 1,000 samples as the requested digit (chance
-# 10%; seeds 0 and 1, `python -m experiments.sample --run <artifact> --scorer <scorer artifact>`). Under the low-data protocol it trains as many steps as a full-data one (10 x 460
-# at batch 128), a budget a few-shot user can pay; the coursework arms use the generators sweep's models unchanged.
+# steps) had not learned its labels: the scorer read 12.5% and 13.3% of 1,000 samples as the requested digit
+# (chance 10%; seeds 0 and 1, `python -m experiments.sample --run <artifact> --scorer <scorer artifact>`). Under
+# the low-data protocol it trains as many steps as a full-data one (10 x 460 at batch 128), a budget a few-shot
+# user can pay; the coursework arms use the generators sweep's models unchanged.
 LOW_DATA_DIFFUSION = {"diffusion.min_steps_per_epoch": 460}
 
 

@@ -5,6 +5,7 @@ from them, never written by hand.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,7 @@ def p_from_interval(mean: float, low: float, high: float, n: int, level: float =
     the interval's half-width is t_(n-1) * se, so the test is recovered exactly from a table's long form."""
     from scipy import stats
 
-    if n < 2 or not (low == low and high == high):
+    if n < 2 or math.isnan(low) or math.isnan(high):
         return float("nan")
     half = (high - low) / 2
     if half <= 0:

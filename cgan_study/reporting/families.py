@@ -26,7 +26,7 @@ def arm_column(strategy: str, protocol: str) -> str:
 
 
 def families_long(paired: pd.DataFrame, cas: pd.DataFrame | None, k: int) -> pd.DataFrame:
-    """One row per (generator, arm) at k, with the CAS as arm 'cas'; Holm p over the generators for QUESTION."""
+    """One row per (generator, arm) at k, with the CAS as arm 'CAS'; Holm p over the generators for QUESTION."""
     rows = []
     at_k = paired[(paired["k"] == k) & paired["strategy"].isin({s for s, _ in ARMS})]
     for strategy, protocol in ARMS:
@@ -68,7 +68,7 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
                               zip(long["mean_diff"], long["low"], long["high"], long["n"])])
     wide = cells.pivot(index="generator", columns="arm", values="cell").reindex(index=order, columns=arms)
     holm_p = long[long["arm"] == arm_column(*QUESTION)].set_index("generator")["p_holm"]
-    wide["Holm p"] = [f"{holm_p[g]:.3f}" if g in holm_p.index and holm_p[g] == holm_p[g] else "--" for g in order]
+    wide["Holm p"] = [f"{holm_p[g]:.3f}" if g in holm_p.index and pd.notna(holm_p[g]) else "--" for g in order]
     wide = wide.fillna("--").reset_index()
     m = int(long["m"].max())
     shown = wide.assign(generator=[display_name(g) for g in wide["generator"]])

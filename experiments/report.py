@@ -247,7 +247,13 @@ def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str
     if paired is None or paired.empty:
         tex_tables.setdefault("families", _missing_table("families", "Every generator at k = 10"))
         return {}
-    out = families.families_table(root / "mix_ratios_families", paired, all_tables.get("cas_paired_long"))
+    from cgan_study.reporting.tables import finished_runs
+    from cgan_study.runtime import results
+
+    low_data = root / "low_data_generators"
+    low_data_runs = finished_runs(low_data) if (low_data / results.SUMMARY).exists() else None
+    out = families.families_table(root / "mix_ratios_families", paired, all_tables.get("cas_paired_long"),
+                                  low_data_runs=low_data_runs)
     all_tables.update(out)
     path = root / "mix_ratios_families" / "tables" / "families.tex"
     tex_tables["families"] = path.read_text() if path.exists() else \

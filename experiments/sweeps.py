@@ -393,6 +393,29 @@ GENERATORS = Sweep(
                        "smoke": {"eval.second_scorer_width": 8, "eval.second_scorer_arch": "gap"}},
 )
 
+def _low_data_generators_grid(k: int, generators, seeds: int) -> Grid:
+    grid = product(fixed("augment.real_per_class", k), fixed("augment.protocol", "low_data"),
+                   sweep("augment.generator", generators), _seeds(seeds))
+    return [{**p, **LOW_DATA_DIFFUSION} if p["augment.generator"] == "diffusion" else p for p in grid]
+
+
+# Scoring the low-data generators needs no test-sized sample: 2,000 (200 per class) give the success rate to about
+# a point, and the FIDs are read against each other, not against the generators table's (10,000 samples).
+LOW_DATA_EVAL = {**GENERATORS_EVAL, "eval.n_samples": 2000}
+
+LOW_DATA_GENERATORS = Sweep(
+    task="gan_eval",
+    description="The generators the low-data arms draw from (k = 10 real digits per class, one per seed: the same "
+                "models), scored like the generators sweep's: does each produce the requested digits at its budget?",
+    grids={"smoke": _low_data_generators_grid(5, ("pca", "cvae"), 1),
+           "quick": _low_data_generators_grid(10, ("cgan",) + OTHER_GENERATORS, 3),
+           "paper": _low_data_generators_grid(10, ("cgan",) + OTHER_GENERATORS, 5)},
+    profile_overrides={"quick": LOW_DATA_EVAL, "paper": LOW_DATA_EVAL,
+                       "smoke": {"eval.n_samples": 200, "eval.second_scorer_width": 8,
+                                 "eval.second_scorer_arch": "gap"}},
+)
+
+
 # --------------------------------------------------------------------------- diffusion samplers
 
 def _sampler_grid() -> Grid:
@@ -476,6 +499,7 @@ SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_families": MIX
                             "replication": REPLICATION,
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "gan_search": GAN_SEARCH,
                             "gan_search_best": GAN_SEARCH_BEST, "gan_variants": GAN_VARIANTS, "generators": GENERATORS,
+                            "low_data_generators": LOW_DATA_GENERATORS,
                             "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS,
                             "diffusion_guidance": DIFFUSION_GUIDANCE,
                             "diffusion_recipes": DIFFUSION_RECIPES}

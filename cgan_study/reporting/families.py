@@ -14,8 +14,13 @@ import numpy as np
 import pandas as pd
 
 from cgan_study.reporting.criteria import holm, p_from_interval
-from cgan_study.reporting.labels import fmt_difference, generator_order, protocol_name
-from cgan_study.reporting.tables import save_table
+from cgan_study.reporting.labels import (
+    fmt,
+    fmt_difference,
+    generator_order,
+    protocol_name,
+)
+from cgan_study.reporting.tables import config_column, save_table
 
 ARMS = (("mix", "coursework"), ("mix", "low_data"), ("filter", "coursework"), ("filter", "low_data"))
 QUESTION = ("mix", "low_data")   # the honest arm: the generator saw only the cell's k labelled digits per class
@@ -54,9 +59,24 @@ def families_long(paired: pd.DataFrame, cas: pd.DataFrame | None, k: int) -> pd.
     return out
 
 
+SUCCESS = "low-data G success (%)"
+
+
+def generator_success(runs: pd.DataFrame | None, k: int) -> pd.DataFrame:
+    """Per generator: the success rate of its low-data models at k (the low_data_generators sweep's runs), mean,
+    std and n over seeds; empty without runs."""
+    columns = ["generator", "mean", "std", "n"]
+    if runs is None or runs.empty or "success_rate" not in runs:
+        return pd.DataFrame(columns=columns)
+    at_k = runs[runs[config_column("augment.real_per_class")] == k]
+    grouped = at_k.groupby(config_column("augment.generator"))["success_rate"]
+    return grouped.agg(["mean", "std", "count"]).reset_index().set_axis(columns, axis=1)
+
+
 def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None, k: int = 10,
-                   noun: str = "digits") -> dict[str, pd.DataFrame]:
-    """The wide table (generators down, arms across) as families.{csv,tex} in out_dir/tables, and its long form."""
+                   noun: str = "digits", low_data_runs: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """The wide table (generators down, arms across) as families.{csv,tex} in out_dir/tables, and its long form;
+    with `low_data_runs` (the low_data_generators sweep) a column of each low-data generator's success rate."""
     from cgan_study.generators import display_name
 
     long = families_long(paired, cas, k)
@@ -64,20 +84,33 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
         return {}
     arms = [arm_column(s, p) for s, p in ARMS] + (["CAS"] if (long["arm"] == "CAS").any() else [])
     order = generator_order(long["generator"])
+    success = generator_success(low_data_runs, k).set_index("generator")
     cells = long.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
                               zip(long["mean_diff"], long["low"], long["high"], long["n"])])
     wide = cells.pivot(index="generator", columns="arm", values="cell").reindex(index=order, columns=arms)
     holm_p = long[long["arm"] == arm_column(*QUESTION)].set_index("generator")["p_holm"]
     wide["Holm p"] = [f"{holm_p[g]:.3f}" if g in holm_p.index and pd.notna(holm_p[g]) else "--" for g in order]
+    wide.insert(list(wide.columns).index(arm_column(*QUESTION)) + 1, "Holm p", wide.pop("Holm p"))  # beside its arm
+    if not success.empty:
+        wide[SUCCESS] = [fmt(success.loc[g, "mean"], success.loc[g, "std"], int(success.loc[g, "n"]))
+                         if g in success.index else "--" for g in order]
     wide = wide.fillna("--").reset_index()
     m = int(long["m"].max())
     shown = wide.assign(generator=[display_name(g) for g in wide["generator"]])
+    samples = "" if low_data_runs is None or "n_samples" not in low_data_runs else \
+        f" of {int(low_data_runs['n_samples'].max()):,} samples"
+    measured = "" if success.empty else (
+        f" Low-data G success: the share{samples} of the generator trained on the cell's {k} {noun} per class "
+        "that the scorer reads as the requested class, mean $\\pm$ std over its seeds (chance: 10\\%).")
     save_table(out_dir, "families", wide,
                f"Every generator at $k={k}$ real {noun} per class: paired difference in test accuracy (points) to "
                f"real only with the same $k$ and seed, mean [95\\% t-interval], * where it excludes 0; CAS: "
                f"trained on 60,000 synthetic {noun} alone, against all real {noun}. Holm p: the low-data mix "
-               f"arm's paired t-test adjusted over the {m} generators compared.", wide=True, shown=shown)
-    return {"families": wide, "families_long": long}
+               f"arm's paired t-test adjusted over the {m} generators compared.{measured}", wide=True, shown=shown)
+    out = {"families": wide, "families_long": long}
+    if not success.empty:
+        out["families_success"] = success.reset_index()
+    return out
 
 
 def families_numbers(long: pd.DataFrame | None) -> dict[str, str]:

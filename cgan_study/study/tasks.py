@@ -36,9 +36,19 @@ class _Timed:
         return out
 
 
+def evaluated_generator(exp: Experiment) -> stages.Artifact:
+    """The generator a gan_eval point scores: trained on all real digits with the run's seed, or (augment.protocol
+    low_data, augment.real_per_class k) on the k digits per class of the seed's subset: the very model that the
+    low-data augmentation cells of that seed draw from (augment.plan)."""
+    k = augment.generator_subset(exp)
+    return stages.Artifact("generator", k=k, subset_seed=exp.seed if k else 0, seed=exp.seed)
+
+
 def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     """Train (or reuse) the generator of this point with the run's seed, score it, draw its sample grid."""
-    generator, info, path = stages.get_generator(exp, ctx, seed=exp.seed)
+    wanted = evaluated_generator(exp)
+    generator, info, path = stages.get_generator(exp, ctx, k=wanted.k, subset_seed=wanted.subset_seed,
+                                                 seed=wanted.seed)
     # Row r = class r for conditional generators; the same noise seed as the training callback's final grid.
     labels = np.repeat(np.arange(10), 10) if generator.conditional else None
     results.write_bytes(run_dir / GRID_FILE, grid_png(generator.generate(labels, seed=GRID_SEED, n=100), rows=10))
@@ -88,7 +98,7 @@ TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_s
 # What each task's run needs built first (an executor builds every distinct artifact once, then the runs).
 NEEDS = {
     "augment": augment.needs,
-    "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)]
+    "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), evaluated_generator(exp)]
     + ([stages.Artifact("second_scorer")] if exp.eval.second_scorer_width else []),
     "scorer": lambda exp, ctx: [stages.Artifact("scorer")],
     "analysis": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],

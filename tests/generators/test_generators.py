@@ -278,3 +278,19 @@ def test_a_resumed_cvae_or_ebgan_training_continues_bit_for_bit(name, mnist, tmp
         return m
 
     assert_resume_is_bit_for_bit(train, model, tmp_path)
+
+
+@pytest.mark.parametrize("protocol,k", [("low_data", 10), ("coursework", 10), ("coursework", 0)])
+def test_a_generator_evaluation_scores_the_model_the_augmentation_cells_of_its_seed_use(mnist, tmp_path, protocol, k):
+    """gan_eval under augment.protocol=low_data scores the low-data cells' own generator (same path, so no retraining
+    and no other model); otherwise the full-data one the generators sweep trains with the run's seed."""
+    from cgan_study.study import augment
+    from cgan_study.study.tasks import evaluated_generator
+
+    ctx = stages.Context(mnist, tmp_path)
+    exp = C.apply(C.Experiment(), {"augment.protocol": protocol, "augment.real_per_class": k, "seed": 2,
+                                   "augment.strategy": "mix", "augment.synth_fraction": 0.1})
+    cell = augment.plan(exp, ctx).generator
+    assert evaluated_generator(exp).path(exp, ctx) == cell.path(exp, ctx)
+    full = stages.generator_path(exp, ctx, seed=2)
+    assert (evaluated_generator(exp).path(exp, ctx) == full) == (protocol == "coursework")

@@ -66,3 +66,16 @@ def test_an_arm_reported_by_two_sweeps_is_refused():
     rows = [("mix", "pca", "low_data", 10, 0.01, 0.0, 0.02)] * 2
     with pytest.raises(ValueError, match="ambiguous"):
         families.families_long(_paired(rows), None, k=10)
+
+
+def test_each_low_data_generators_success_rate_sits_beside_its_arms(tmp_path):
+    paired = _paired([("mix", "ebgan", "low_data", 10, -0.3, -1.2, 0.6), ("mix", "pca", "low_data", 10, 0.02, 0.0, 0.03)])
+    runs = pd.DataFrame({"cfg.experiment.augment.generator": ["ebgan"] * 3 + ["pca"] * 3 + ["pca"],
+                         "cfg.experiment.augment.real_per_class": [10] * 6 + [100],   # another k: left out
+                         "success_rate": [0.09, 0.10, 0.11, 0.97, 0.98, 0.99, 0.5], "n_samples": 2000})
+    table = families.families_table(tmp_path, paired, None, low_data_runs=runs)["families"].set_index("generator")
+    assert table.loc["ebgan", families.SUCCESS] == "10.00 ± 1.00 (n=3)"
+    assert table.loc["pca", families.SUCCESS] == "98.00 ± 1.00 (n=3)"
+    assert "of 2,000 samples" in (tmp_path / "tables" / "families.tex").read_text()
+    without = families.families_table(tmp_path / "b", paired, None)["families"]
+    assert families.SUCCESS not in without.columns

@@ -258,7 +258,7 @@ def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str
     path = root / "mix_ratios_families" / "tables" / "families.tex"
     tex_tables["families"] = path.read_text() if path.exists() else \
         _missing_table("families", "Every generator at k = 10")
-    return families.families_numbers(out.get("families_long"))
+    return families.families_numbers(out.get("families_long"), out.get("families_success"))
 
 
 def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:

@@ -113,15 +113,21 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
     return out
 
 
-def families_numbers(long: pd.DataFrame | None) -> dict[str, str]:
-    """What the prose quotes of the honest arm: how many generators were compared, the best by mean, its Holm p."""
+def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = None) -> dict[str, str]:
+    """What the prose quotes of the honest arm: how many generators were compared, the best by mean, its Holm p;
+    each low-data generator's mean success rate (lowDataSuccess<Name>, e.g. lowDataSuccessGuidedCgan)."""
     from cgan_study.generators import display_name
 
+    out = {}
+    if success is not None:
+        for r in success.itertuples(index=False):
+            name = "".join(part.capitalize() for part in str(r.generator).split("_"))
+            out[f"lowDataSuccess{name}"] = f"{100 * r.mean:.1f}"
     if long is None or long.empty:
-        return {}
+        return out
     question = long[(long["arm"] == arm_column(*QUESTION)) & long["p_holm"].notna()]
     if question.empty:
-        return {}
+        return out
     best = question.loc[question["mean_diff"].idxmax()]
-    return {"familiesM": f"{int(best['m'])}", "familiesBestLowData": display_name(best["generator"]),
+    return {**out, "familiesM": f"{int(best['m'])}", "familiesBestLowData": display_name(best["generator"]),
             "familiesBestLowDataHolmP": f"{best['p_holm']:.2f}"}

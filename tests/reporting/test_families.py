@@ -77,5 +77,8 @@ def test_each_low_data_generators_success_rate_sits_beside_its_arms(tmp_path):
     assert table.loc["ebgan", families.SUCCESS] == "10.00 ± 1.00 (n=3)"
     assert table.loc["pca", families.SUCCESS] == "98.00 ± 1.00 (n=3)"
     assert "of 2,000 samples" in (tmp_path / "tables" / "families.tex").read_text()
+    out = families.families_table(tmp_path, paired, None, low_data_runs=runs)
+    numbers = families.families_numbers(out["families_long"], out["families_success"])
+    assert numbers["lowDataSuccessEbgan"] == "10.0" and numbers["lowDataSuccessPca"] == "98.0"
     without = families.families_table(tmp_path / "b", paired, None)["families"]
     assert families.SUCCESS not in without.columns

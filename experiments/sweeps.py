@@ -416,6 +416,33 @@ LOW_DATA_GENERATORS = Sweep(
 )
 
 
+# The generators' budget rule on a few-shot set: epochs of at least 100 steps (quick: 6 x 100 = 600 steps on 100
+# digits). The check doubles the steps of the study's CGAN and of EBGAN (whose low-data models draw the requested
+# digit at chance) on the same subsets and seeds; the rule's points are low_data_generators' own models (same
+# artifact hashes).
+LOW_DATA_BUDGET_STEPS = (100, 200)
+
+
+def _low_data_budget_grid(k: int, seeds: int) -> Grid:
+    setting = product(fixed("augment.real_per_class", k), fixed("augment.protocol", "low_data"))
+    return product(setting, chain(
+        product(fixed("augment.generator", "cgan"), sweep("gan.min_steps_per_epoch", LOW_DATA_BUDGET_STEPS)),
+        product(fixed("augment.generator", "ebgan"), sweep("ebgan.min_steps_per_epoch", LOW_DATA_BUDGET_STEPS))),
+        _seeds(seeds))
+
+
+LOW_DATA_BUDGET = Sweep(
+    task="gan_eval",
+    description="Budget check of the low-data generators: the CGAN and EBGAN on k = 10 digits per class at the "
+                "rule's steps and at twice as many, scored alike (success rate, FID and recall on training digits).",
+    grids={"smoke": product(fixed("augment.real_per_class", 5), fixed("augment.protocol", "low_data"),
+                            sweep("gan.min_steps_per_epoch", (20, 40)), _seeds(1)),
+           "quick": _low_data_budget_grid(10, 3), "paper": _low_data_budget_grid(10, 5)},
+    profile_overrides={"quick": LOW_DATA_EVAL, "paper": LOW_DATA_EVAL,
+                       "smoke": {"eval.n_samples": 200, "eval.second_scorer_width": 8,
+                                 "eval.second_scorer_arch": "gap"}},
+)
+
 # --------------------------------------------------------------------------- diffusion samplers
 
 def _sampler_grid() -> Grid:
@@ -499,7 +526,7 @@ SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_families": MIX
                             "replication": REPLICATION,
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "gan_search": GAN_SEARCH,
                             "gan_search_best": GAN_SEARCH_BEST, "gan_variants": GAN_VARIANTS, "generators": GENERATORS,
-                            "low_data_generators": LOW_DATA_GENERATORS,
+                            "low_data_generators": LOW_DATA_GENERATORS, "low_data_budget": LOW_DATA_BUDGET,
                             "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS,
                             "diffusion_guidance": DIFFUSION_GUIDANCE,
                             "diffusion_recipes": DIFFUSION_RECIPES}

@@ -39,6 +39,8 @@ def p_from_interval(mean: float, low: float, high: float, n: int, level: float =
     if n < 2 or math.isnan(low) or math.isnan(high):
         return float("nan")
     half = (high - low) / 2
+    if abs((low + high) / 2 - mean) > 0.01 * half:   # a clipped or one-sided interval, not rounding
+        raise ValueError(f"[{low}, {high}] is not a symmetric interval around {mean}: no t-test can be read from it")
     if half <= 0:
         return 0.0 if mean != 0 else 1.0
     se = half / float(stats.t.ppf(0.5 + level / 2, n - 1))

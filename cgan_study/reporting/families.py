@@ -68,7 +68,8 @@ def generator_success(runs: pd.DataFrame | None, k: int) -> pd.DataFrame:
     columns = ["generator", "mean", "std", "n"]
     if runs is None or runs.empty or "success_rate" not in runs:
         return pd.DataFrame(columns=columns)
-    at_k = runs[runs[config_column("augment.real_per_class")] == k]
+    at_k = runs[(runs[config_column("augment.real_per_class")] == k)
+                & (runs[config_column("augment.protocol")] == "low_data")]
     grouped = at_k.groupby(config_column("augment.generator"))["success_rate"]
     return grouped.agg(["mean", "std", "count"]).reset_index().set_axis(columns, axis=1)
 
@@ -84,7 +85,8 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
         return {}
     arms = [arm_column(s, p) for s, p in ARMS] + (["CAS"] if (long["arm"] == "CAS").any() else [])
     order = generator_order(long["generator"])
-    success = generator_success(low_data_runs, k).set_index("generator")
+    success = generator_success(low_data_runs, k)
+    success = success[success["generator"].isin(order)].set_index("generator")   # only the table's generators
     cells = long.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
                               zip(long["mean_diff"], long["low"], long["high"], long["n"])])
     wide = cells.pivot(index="generator", columns="arm", values="cell").reindex(index=order, columns=arms)
@@ -102,11 +104,13 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
     measured = "" if success.empty else (
         f" Low-data G success: the share{samples} of the generator trained on the cell's {k} {noun} per class "
         "that the scorer reads as the requested class, mean $\\pm$ std over its seeds (chance: 10\\%).")
+    cas_note = f"; CAS: trained on 60,000 synthetic {noun} alone, against all real {noun}" if "CAS" in arms else ""
+    holm_note = (f" Holm p: the low-data mix arm's two-sided paired t-test, adjusted over the {m} generators with "
+                 "at least two seeds there." if m else "")
     save_table(out_dir, "families", wide,
                f"Every generator at $k={k}$ real {noun} per class: paired difference in test accuracy (points) to "
-               f"real only with the same $k$ and seed, mean [95\\% t-interval], * where it excludes 0; CAS: "
-               f"trained on 60,000 synthetic {noun} alone, against all real {noun}. Holm p: the low-data mix "
-               f"arm's paired t-test adjusted over the {m} generators compared.{measured}", wide=True, shown=shown)
+               f"real only with the same $k$ and seed, mean [95\\% t-interval], * where it excludes 0{cas_note}."
+               f"{holm_note}{measured}", wide=True, shown=shown)
     out = {"families": wide, "families_long": long}
     if not success.empty:
         out["families_success"] = success.reset_index()

@@ -17,6 +17,8 @@ SHORT = {
     "diffusion.sampler": "",
     "diffusion.sample_steps": "S",
     "diffusion.min_steps_per_epoch": "minsteps",
+    "gan.min_steps_per_epoch": "minsteps",
+    "ebgan.min_steps_per_epoch": "minsteps",
     "diffusion.eta": "eta",
     "diffusion.guidance": "w",
     "augment.strategy": "",

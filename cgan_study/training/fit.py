@@ -11,6 +11,7 @@ import keras
 
 from cgan_study.data import Split, pipeline
 from cgan_study.runtime import results
+from cgan_study.training.budget import epoch_steps
 from cgan_study.training.callbacks import (
     EpochSnapshot,
     FaultPoint,
@@ -26,12 +27,6 @@ GRID_FILE = "samples.png"
 # The sampler after every epoch (not committed: megabytes each); eval.epoch_samples scores them.
 SNAPSHOT_DIR = "epochs"
 TENSORBOARD_ENV = "CGAN_STUDY_TENSORBOARD"
-
-
-def epoch_steps(n: int, batch_size: int, min_steps_per_epoch: int) -> int:
-    """Steps in one epoch of a generator's training: a pass over n images, or at least min_steps_per_epoch (a small
-    training set repeats, so a few-shot generator is not trained for a handful of steps)."""
-    return max(n // batch_size, min_steps_per_epoch)
 
 
 def fit_resumable(model: keras.Model, sampler: keras.Model, train: Split, work_dir: Path, seed: int, *,

@@ -16,7 +16,11 @@ def test_the_t_test_p_is_recovered_exactly_from_its_interval():
     for diffs in ([0.012, 0.020, 0.018], [-0.05, 0.01, -0.02, -0.04], [0.3, 0.31]):
         mean, low, high, n = t_interval(diffs)
         assert p_from_interval(mean, low, high, n) == pytest.approx(stats.ttest_1samp(diffs, 0.0).pvalue, rel=1e-9)
-    assert np.isnan(p_from_interval(0.1, float("nan"), float("nan"), 1))   # one seed: no test
+    assert np.isnan(p_from_interval(0.1, 0.05, 0.15, 1))                  # one seed: no test
+    assert np.isnan(p_from_interval(0.1, float("nan"), float("nan"), 3))  # no interval: no test
+    assert p_from_interval(0.1, 0.1, 0.1, 3) == 0.0                       # identical differences: sure
+    with pytest.raises(ValueError, match="not a symmetric interval"):
+        p_from_interval(0.1, 0.0, 0.5, 3)
 
 
 def _paired(rows):
@@ -57,7 +61,7 @@ def test_the_table_has_a_row_per_generator_and_a_dash_where_an_arm_was_not_run(t
     assert table.loc["pca", "filter, coursework"] == "--" and table.loc["pca", "CAS"] == "--"
     assert table.loc["cgan", "CAS"] == "-4.01 [-4.88, -3.14]*"
     tex = (tmp_path / "tables" / "families.tex").read_text()
-    assert "PCA" in tex and "over the 2 generators compared" in tex
+    assert "PCA" in tex and "over the 2 generators with at least two seeds" in tex
     numbers = families.families_numbers(out["families_long"])
     assert numbers["familiesBestLowData"] == "PCA" and numbers["familiesM"] == "2"
 
@@ -69,9 +73,10 @@ def test_an_arm_reported_by_two_sweeps_is_refused():
 
 
 def test_each_low_data_generators_success_rate_sits_beside_its_arms(tmp_path):
-    paired = _paired([("mix", "ebgan", "low_data", 10, -0.3, -1.2, 0.6), ("mix", "pca", "low_data", 10, 0.02, 0.0, 0.03)])
+    paired = _paired([("mix", "ebgan", "low_data", 10, -0.3, -1.2, 0.6), ("mix", "pca", "low_data", 10, 0.015, 0.0, 0.03)])
     runs = pd.DataFrame({"cfg.experiment.augment.generator": ["ebgan"] * 3 + ["pca"] * 3 + ["pca"],
                          "cfg.experiment.augment.real_per_class": [10] * 6 + [100],   # another k: left out
+                         "cfg.experiment.augment.protocol": "low_data",
                          "success_rate": [0.09, 0.10, 0.11, 0.97, 0.98, 0.99, 0.5], "n_samples": 2000})
     table = families.families_table(tmp_path, paired, None, low_data_runs=runs)["families"].set_index("generator")
     assert table.loc["ebgan", families.SUCCESS] == "10.00 ± 1.00 (n=3)"

@@ -220,7 +220,7 @@ def test_synth_per_class_overrides_the_fraction_and_is_validated(mnist, tmp_path
 def test_a_low_data_diffusion_model_trains_as_many_steps_as_a_full_data_one():
     """At the generators' rule (at least 100 steps an epoch) a diffusion model on 100 digits had not learned its labels;
     the low-data arms give it a full-data model's steps, and nothing else in the sweep changes."""
-    from cgan_study.training.fit import epoch_steps
+    from cgan_study.training.budget import epoch_steps
     from experiments.sweeps import LOW_DATA_DIFFUSION
 
     runs = _runs("mix_ratios_families", "quick")
@@ -234,3 +234,22 @@ def test_a_low_data_diffusion_model_trains_as_many_steps_as_a_full_data_one():
                 epoch_steps(60_000 - 10 * exp.data.val_per_class, full.batch_size, full.min_steps_per_epoch)
         else:
             assert exp.diffusion == full, name   # the coursework arms keep the generators sweep's models
+
+
+def test_the_low_data_generators_sweep_scores_the_models_the_low_data_arms_draw_from(mnist, tmp_path):
+    """Matched by (generator, seed): the generator low_data_generators scores is the artifact the k = 10 low-data mix
+    cell of mix_ratios (CGAN) or mix_ratios_families (the others, diffusion's longer training included) uses."""
+    from cgan_study.study import augment, stages
+    from cgan_study.study.tasks import evaluated_generator
+
+    ctx = stages.Context(mnist, tmp_path)
+    cells = {}
+    for sweep in ("mix_ratios", "mix_ratios_families"):
+        for _, point, exp in _runs(sweep, "quick"):
+            if (point.get("augment.protocol"), point.get("augment.strategy"), point.get("augment.real_per_class")) \
+                    == ("low_data", "mix", 10):
+                cells[(exp.augment.generator, exp.seed)] = augment.plan(exp, ctx).generator.path(exp, ctx)
+    scored = {(exp.augment.generator, exp.seed): evaluated_generator(exp).path(exp, ctx)
+              for _, _, exp in _runs("low_data_generators", "quick")}
+    assert set(scored) == set(cells) and len(scored) == 21
+    assert all(scored[key] == cells[key] for key in scored)

@@ -21,7 +21,8 @@ PAPER_TABLES = {"generators": ("generators", "per_class_cgan"),
                 "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
                 "gan_search": ("search",), "gan_search_best": ("search_best",), "gan_variants": ("variants_paired",),
                 "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",),
-                "diffusion_recipes": ("recipes",), "low_data_budget": ("generator_budget",)}
+                "diffusion_recipes": ("recipes",), "low_data_budget": ("generator_budget",),
+                "low_data_budget_arms": ("arm_budget",)}
 SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
                  "synth_amount": ("synth_amount.pdf",),
                  "generators": ("generator_grids.png",),

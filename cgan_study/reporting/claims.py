@@ -131,6 +131,15 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
                 cid = f"recipes/{slug(r['arm'])}/{metric}"
                 out[cid] = Comparison(cid, float(r[f"{metric}_diff"]), float(r[f"{metric}_diff_low"]),
                                       float(r[f"{metric}_diff_high"]), int(r["n"]), scale, lower)
+    for _, r in _rows(tables, "generator_budget_long"):
+        # A low-data generator at more steps than the rule's, against the rule's, per metric (paired by seed).
+        scale = 1.0 if r["metric"] == "fid_train" else 100.0
+        cid = f"genbudget/{r['generator']}/steps{int(r['steps'])}/{r['metric']}"
+        out[cid] = Comparison(cid, float(r["mean_diff"]) / scale, float(r["low"]) / scale, float(r["high"]) / scale,
+                              int(r["n"]), scale, bool(r["lower_is_better"]))
+    for _, r in _rows(tables, "arm_budget_long"):
+        # The low-data CGAN mix arm with generators trained longer: against real only, and against the rule's arm.
+        add(f"armbudget/{r['generator']}/steps{int(r['steps'])}/vs-{r['against']}", r)
     for _, r in _rows(tables, "budget_check_paired_long"):
         if r.get("converged") is None or r["converged"] != r["converged"]:
             continue

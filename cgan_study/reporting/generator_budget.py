@@ -41,6 +41,8 @@ def steps_of(frame: pd.DataFrame) -> pd.Series:
 
 
 def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """One row per (generator, steps): each metric's mean +/- std and, for a longer budget than the rule's (the
+    generator's smallest), the paired change against the rule over the seeds trained at both."""
     sweep_dir = Path(sweep_dir)
     frame = finished_runs(sweep_dir)
     if frame.empty:
@@ -54,45 +56,89 @@ def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     for name in generator_order(frame["generator"]):   # registry order, whatever the summary's row order
         runs = frame[frame["generator"] == name]
         budgets = sorted(runs["steps"].unique())
-        if len(budgets) != 2 or budgets[1] != 2 * budgets[0]:
-            print(f"report: low_data_budget: {name} has budgets {budgets} steps, not a rule and its double; left out")
+        if len(budgets) < 2:
+            print(f"report: low_data_budget: {name} was trained at {budgets} steps only; left out")
             continue
-        for metric, shown, scale, lower_is_better in METRICS:
-            if metric not in runs:
-                continue
-            valid = runs[runs[metric].notna()]
-            # Both budgets' means over the seeds trained (and scored) at both, so the columns and the change agree.
-            both = set(valid[valid["steps"] == budgets[0]]["seed"]) & set(valid[valid["steps"] == budgets[1]]["seed"])
-            paired = valid[valid["seed"].isin(both)]
-            rule, doubled = paired[paired["steps"] == budgets[0]], paired[paired["steps"] == budgets[1]]
-            if rule.empty:
-                continue
-            diff = paired_differences(doubled.assign(_=0), rule, ["seed"], ["_"], value=metric).iloc[0]
-            long.append({"generator": name, "metric": metric, "rule_steps": int(budgets[0]),
-                         "doubled_steps": int(budgets[1]), "rule_mean": rule[metric].mean() * scale,
-                         "doubled_mean": doubled[metric].mean() * scale, "mean_diff": diff["mean_diff"] * scale,
-                         "low": diff["low"] * scale, "high": diff["high"] * scale, "n": int(diff["n"]),
-                         "lower_is_better": lower_is_better})
-            digits = 1 if scale == 1.0 else 2
-            rows.append({"generator": name, "metric": shown, "steps": f"{budgets[0]:,} / {budgets[1]:,}",
-                         "at the rule": fmt(rule[metric].mean(), rule[metric].std(), len(rule), scale, digits),
-                         "doubled": fmt(doubled[metric].mean(), doubled[metric].std(), len(doubled), scale, digits),
-                         "change": fmt_difference(diff["mean_diff"], diff["low"], diff["high"], int(diff["n"]),
-                                                  scale, digits)})
-    if not rows:
+        for steps in budgets:
+            row = {"generator": name, "steps": f"{steps:,}" + (" (rule)" if steps == budgets[0] else "")}
+            for metric, shown, scale, lower_is_better in METRICS:
+                if metric not in runs:
+                    continue
+                valid = runs[runs[metric].notna()]
+                at, rule = valid[valid["steps"] == steps], valid[valid["steps"] == budgets[0]]
+                digits = 1 if scale == 1.0 else 2
+                row[shown] = fmt(at[metric].mean(), at[metric].std(), len(at), scale, digits)
+                if steps == budgets[0]:
+                    row[f"{shown}: change"] = "--"
+                    continue
+                # The change over the seeds trained (and scored) at both budgets, paired by seed.
+                diff = paired_differences(at.assign(_=0), rule, ["seed"], ["_"], value=metric).iloc[0]
+                row[f"{shown}: change"] = fmt_difference(diff["mean_diff"], diff["low"], diff["high"],
+                                                         int(diff["n"]), scale, digits)
+                long.append({"generator": name, "metric": metric, "rule_steps": int(budgets[0]),
+                             "steps": int(steps), "mean_diff": diff["mean_diff"] * scale,
+                             "low": diff["low"] * scale, "high": diff["high"] * scale, "n": int(diff["n"]),
+                             "lower_is_better": lower_is_better})
+            rows.append(row)
+    if not long:
         return {}
     from cgan_study.generators import display_name
 
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).fillna("--")
     shown = table.assign(generator=[display_name(g) for g in table["generator"]])
     n_samples = int(frame["n_samples"].max()) if "n_samples" in frame else 0
     noun = item_noun(frame)
     stopped = int(frame["gan.stopped_early"].fillna(False).astype(bool).sum()) if "gan.stopped_early" in frame else 0
     save_table(sweep_dir, "generator_budget", table,
-               f"Budget check of the low-data generators ($k={int(ks[0])}$ real {noun} per class): the rule's "
-               f"steps and twice as many on the same subsets and seeds, scored on {n_samples:,} samples against "
-               f"training {noun}; mean $\\pm$ std (n) over the seeds trained at both budgets and the paired change, "
-               "doubled minus rule, with its 95\\% t-interval (* where it excludes 0)"
+               f"Budget check of the low-data generators ($k={int(ks[0])}$ real {noun} per class): trained at the "
+               f"rule's steps and at more on the same subsets and seeds, scored on {n_samples:,} samples against "
+               f"training {noun}; mean $\\pm$ std (n), and the paired change against the rule with its 95\\% "
+               "t-interval (* where it excludes 0)"
                + (f"; {stopped} runs stopped early by the divergence guard." if stopped else "."),
                shown=shown, wide=True)
     return {"generator_budget": table, "generator_budget_long": pd.DataFrame(long)}
+
+
+def arm_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+    """The low-data mix arm (low_data_budget_arms sweep) by its generators' steps: the classifier's test accuracy,
+    the paired difference to real only (same k and seed) and to the same arm with the rule's generators."""
+    sweep_dir = Path(sweep_dir)
+    frame = finished_runs(sweep_dir)
+    if frame.empty:
+        return {}
+    seed = config_column("seed")
+    frame = frame.assign(seed=frame[seed])
+    real, mix = frame[frame["strategy"] == "real"], frame[frame["strategy"] == "mix"]
+    if real.empty or mix.empty:
+        return {}
+    mix = mix.assign(steps=steps_of(mix))
+    budgets = sorted(mix["steps"].unique())
+    rule = mix[mix["steps"] == budgets[0]]
+    vs_real = paired_differences(mix, real, ["seed"], ["steps"])
+    vs_rule = paired_differences(mix[mix["steps"] != budgets[0]], rule, ["seed"], ["steps"])
+    rows, long = [], []
+    for steps in budgets:
+        at = mix[mix["steps"] == steps]["test_accuracy"]
+        r = vs_real[vs_real["steps"] == steps].iloc[0]
+        long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]), "against": "real",
+                     **{c: r[c] for c in ("mean_diff", "low", "high", "n")}})
+        row = {"generator steps": f"{steps:,}" + (" (rule)" if steps == budgets[0] else ""),
+               "test accuracy (%)": fmt(at.mean(), at.std(), len(at)),
+               "vs real only": fmt_difference(r["mean_diff"], r["low"], r["high"], int(r["n"])),
+               "vs the rule's generators": "--"}
+        if steps != budgets[0]:
+            c = vs_rule[vs_rule["steps"] == steps].iloc[0]
+            row["vs the rule's generators"] = fmt_difference(c["mean_diff"], c["low"], c["high"], int(c["n"]))
+            long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]), "against": "rule",
+                         **{col: c[col] for col in ("mean_diff", "low", "high", "n")}})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    k = int(frame[config_column("augment.real_per_class")].iloc[0])
+    noun = item_noun(frame)
+    real_acc = real["test_accuracy"]
+    save_table(sweep_dir, "arm_budget", table,
+               f"The low-data CGAN mix arm ($k={k}$ real {noun} per class, 600 synthetic per class) with its "
+               "generators trained at the rule's steps and at more, same subsets and seeds; real only: "
+               f"{fmt(real_acc.mean(), real_acc.std(), len(real_acc))}\\%. Paired differences (points), 95\\% "
+               "t-interval, * where it excludes 0.")
+    return {"arm_budget": table, "arm_budget_long": pd.DataFrame(long)}

@@ -15,7 +15,7 @@ from cgan_study.reporting.diffusion import (
     diffusion_recipes_report,
     diffusion_samplers_report,
 )
-from cgan_study.reporting.generator_budget import generator_budget_report
+from cgan_study.reporting.generator_budget import arm_budget_report, generator_budget_report
 from cgan_study.reporting.generators import generators_report
 from cgan_study.reporting.mix_ratios import mix_ratio_report
 from cgan_study.reporting.search import search_best_report, search_report
@@ -33,7 +33,8 @@ REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_repo
            "tricks": tricks_report, "gan_search": search_report, "gan_search_best": search_best_report,
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,
            "diffusion_guidance": diffusion_guidance_report, "gan_variants": variants_report,
-           "diffusion_recipes": diffusion_recipes_report, "low_data_budget": generator_budget_report}
+           "diffusion_recipes": diffusion_recipes_report, "low_data_budget": generator_budget_report,
+           "low_data_budget_arms": arm_budget_report}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

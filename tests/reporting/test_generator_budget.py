@@ -36,23 +36,31 @@ def test_steps_follow_each_runs_own_section_and_subset():
 
 
 def test_the_doubled_budget_is_paired_with_the_rule_seed_by_seed(tmp_path):
-    rule, doubled = [0.70, 0.75, 0.72], [0.80, 0.86, 0.81]
-    _summary(tmp_path, {("cgan", "gan", 100): rule, ("cgan", "gan", 200): doubled,
+    rule, doubled, longer = [0.70, 0.75, 0.72], [0.80, 0.86, 0.81], [0.95, 0.96, 0.94]
+    _summary(tmp_path, {("cgan", "gan", 100): rule, ("cgan", "gan", 200): doubled, ("cgan", "gan", 460): longer,
                         ("ebgan", "ebgan", 100): [0.10, 0.11, 0.09], ("ebgan", "ebgan", 200): [0.10, 0.10, 0.10]},
              reverse=True)   # rows in another order than the seeds: pairing must go by seed, not position
     out = generator_budget_report(tmp_path)
-    long = out["generator_budget_long"].set_index(["generator", "metric"])
-    cgan = long.loc[("cgan", "success_rate")]
+    long = out["generator_budget_long"].set_index(["generator", "metric", "steps"])
+    cgan = long.loc[("cgan", "success_rate", 1200)]
     mean, low, high, _ = t_interval([d - r for d, r in zip(doubled, rule)])
-    assert (cgan["rule_steps"], cgan["doubled_steps"], cgan["n"]) == (600, 1200, 3)
+    assert (cgan["rule_steps"], cgan["n"]) == (600, 3)
     assert cgan["mean_diff"] == pytest.approx(100 * mean) and cgan["low"] == pytest.approx(100 * low)
-    assert cgan["high"] == pytest.approx(100 * high) and low > 0           # still improving: not converged
-    ebgan = long.loc[("ebgan", "success_rate")]
+    assert cgan["high"] == pytest.approx(100 * high) and low > 0           # still improving at the rule
+    assert long.loc[("cgan", "success_rate", 2760), "mean_diff"] == pytest.approx(100 * (0.95 - 0.7233333), abs=1e-4)
+    ebgan = long.loc[("ebgan", "success_rate", 1200)]
     assert ebgan["low"] < 0 < ebgan["high"]                                 # no move beyond its interval
     table = out["generator_budget"]
-    assert list(table["generator"].unique()) == ["cgan", "ebgan"] and len(table) == 6
-    assert table.iloc[0]["steps"] == "600 / 1,200" and table.iloc[0]["change"].endswith("*")
+    assert list(table["generator"]) == ["cgan"] * 3 + ["ebgan"] * 2
+    assert list(table["steps"][:3]) == ["600 (rule)", "1,200", "2,760"]
+    assert table.iloc[0]["success (%): change"] == "--" and table.iloc[1]["success (%): change"].endswith("*")
     assert "2,000 samples" in (tmp_path / "tables" / "generator_budget.tex").read_text()
+    from cgan_study.reporting.claims import comparisons
+
+    comps = comparisons(out)   # claimable in the prose: a lower FID reads as better
+    assert comps["genbudget/cgan/steps1200/success_rate"].verdict == "better"
+    assert comps["genbudget/cgan/steps1200/fid_train"].verdict == "better"
+    assert comps["genbudget/ebgan/steps1200/success_rate"].verdict == "tied"
 
 
 def test_a_generator_with_one_budget_only_is_left_out(tmp_path):
@@ -62,8 +70,31 @@ def test_a_generator_with_one_budget_only_is_left_out(tmp_path):
     assert set(out["generator_budget"]["generator"]) == {"ebgan"}
 
 
-def test_a_seed_missing_at_one_budget_leaves_both_columns_and_the_change(tmp_path):
+def test_a_seed_missing_at_one_budget_is_left_out_of_the_change(tmp_path):
     _summary(tmp_path, {("cgan", "gan", 100): [0.70, float("nan"), 0.72], ("cgan", "gan", 200): [0.80, 0.90, 0.84]})
     row = generator_budget_report(tmp_path)["generator_budget_long"].set_index("metric").loc["success_rate"]
-    assert row["n"] == 2 and row["rule_mean"] == pytest.approx(71.0) and row["doubled_mean"] == pytest.approx(82.0)
-    assert row["mean_diff"] == pytest.approx(row["doubled_mean"] - row["rule_mean"])
+    assert row["n"] == 2 and row["mean_diff"] == pytest.approx(100 * ((0.80 - 0.70) + (0.84 - 0.72)) / 2)
+
+
+def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_rule(tmp_path):
+    from cgan_study.reporting.claims import comparisons
+    from cgan_study.reporting.generator_budget import arm_budget_report
+
+    accuracy = {("real", None): [0.86, 0.84, 0.87], ("mix", 100): [0.79, 0.77, 0.80], ("mix", 460): [0.88, 0.85, 0.90]}
+    rows = [{"run": f"{s}-{m}-seed{seed}", "status": "done", "cfg.experiment.augment.strategy": s,
+             "cfg.experiment.augment.generator": "cgan", "cfg.experiment.augment.protocol": "low_data",
+             "cfg.experiment.augment.synth_fraction": 0.1 if s == "mix" else 0.0,
+             "cfg.experiment.seed": seed, "cfg.experiment.augment.real_per_class": 10,
+             "cfg.experiment.gan.batch_size": 128, "cfg.experiment.gan.epochs": 6,
+             "cfg.experiment.gan.min_steps_per_epoch": m or 100, "test_accuracy": a}
+            for (s, m), values in accuracy.items() for seed, a in enumerate(values)]
+    pd.DataFrame(rows[::-1]).to_csv(tmp_path / "summary.csv", index=False)
+    out = arm_budget_report(tmp_path)
+    long = out["arm_budget_long"].set_index(["steps", "against"])
+    assert long.loc[(600, "real"), "mean_diff"] == pytest.approx(-0.07)
+    assert long.loc[(2760, "real"), "mean_diff"] == pytest.approx((0.02 + 0.01 + 0.03) / 3)
+    assert long.loc[(2760, "rule"), "mean_diff"] == pytest.approx((0.09 + 0.08 + 0.10) / 3)
+    assert list(out["arm_budget"]["generator steps"]) == ["600 (rule)", "2,760"]
+    comps = comparisons(out)
+    assert comps["armbudget/cgan/steps2760/vs-rule"].verdict == "better"
+    assert comps["armbudget/cgan/steps600/vs-real"].verdict == "worse"

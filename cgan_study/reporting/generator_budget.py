@@ -116,6 +116,8 @@ def arm_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     rule = mix[mix["steps"] == budgets[0]]
     vs_real = paired_differences(mix, real, ["seed"], ["steps"])
     vs_rule = paired_differences(mix[mix["steps"] != budgets[0]], rule, ["seed"], ["steps"])
+    affine = frame[frame["strategy"] == "affine"]
+    vs_affine = paired_differences(mix, affine, ["seed"], ["steps"]) if not affine.empty else None
     rows, long = [], []
     for steps in budgets:
         at = mix[mix["steps"] == steps]["test_accuracy"]
@@ -131,6 +133,11 @@ def arm_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             row["vs the rule's generators"] = fmt_difference(c["mean_diff"], c["low"], c["high"], int(c["n"]))
             long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]), "against": "rule",
                          **{col: c[col] for col in ("mean_diff", "low", "high", "n")}})
+        if vs_affine is not None:
+            a = vs_affine[vs_affine["steps"] == steps].iloc[0]
+            row["vs affine augmentation"] = fmt_difference(a["mean_diff"], a["low"], a["high"], int(a["n"]))
+            long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]),
+                         "against": "affine", **{col: a[col] for col in ("mean_diff", "low", "high", "n")}})
         rows.append(row)
     table = pd.DataFrame(rows)
     k = int(frame[config_column("augment.real_per_class")].iloc[0])
@@ -139,6 +146,9 @@ def arm_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     save_table(sweep_dir, "arm_budget", table,
                f"The low-data CGAN mix arm ($k={k}$ real {noun} per class, 600 synthetic per class) with its "
                "generators trained at the rule's steps and at more, same subsets and seeds; real only: "
-               f"{fmt(real_acc.mean(), real_acc.std(), len(real_acc))}\\%. Paired differences (points), 95\\% "
+               f"{fmt(real_acc.mean(), real_acc.std(), len(real_acc))}\\%"
+               + ("" if affine.empty else ", affine augmentation of the same real "
+                  f"{noun}: {fmt(affine['test_accuracy'].mean(), affine['test_accuracy'].std(), len(affine))}\\%")
+               + ". Paired differences (points), 95\\% "
                "t-interval, * where it excludes 0.")
     return {"arm_budget": table, "arm_budget_long": pd.DataFrame(long)}

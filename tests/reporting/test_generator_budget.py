@@ -80,7 +80,8 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_rule(t
     from cgan_study.reporting.claims import comparisons
     from cgan_study.reporting.generator_budget import arm_budget_report
 
-    accuracy = {("real", None): [0.86, 0.84, 0.87], ("mix", 100): [0.79, 0.77, 0.80], ("mix", 460): [0.88, 0.85, 0.90]}
+    accuracy = {("real", None): [0.86, 0.84, 0.87], ("affine", None): [0.95, 0.92, 0.94],
+                ("mix", 100): [0.79, 0.77, 0.80], ("mix", 460): [0.88, 0.85, 0.90]}
     rows = [{"run": f"{s}-{m}-seed{seed}", "status": "done", "cfg.experiment.augment.strategy": s,
              "cfg.experiment.augment.generator": "cgan", "cfg.experiment.augment.protocol": "low_data",
              "cfg.experiment.augment.synth_fraction": 0.1 if s == "mix" else 0.0,
@@ -98,3 +99,5 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_rule(t
     comps = comparisons(out)
     assert comps["armbudget/cgan/steps2760/vs-rule"].verdict == "better"
     assert comps["armbudget/cgan/steps600/vs-real"].verdict == "worse"
+    assert long.loc[(2760, "affine"), "mean_diff"] == pytest.approx((-0.07 - 0.07 - 0.04) / 3)
+    assert "affine augmentation of the same real digits: 93.67" in (tmp_path / "tables" / "arm_budget.tex").read_text()

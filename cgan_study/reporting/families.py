@@ -117,6 +117,11 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
     return out
 
 
+def success_macro(generator: str) -> str:
+    """The prose's macro for a low-data generator's mean success rate: 'guided_cgan' -> 'lowDataSuccessGuidedCgan'."""
+    return "lowDataSuccess" + "".join(part.capitalize() for part in str(generator).split("_"))
+
+
 def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = None) -> dict[str, str]:
     """What the prose quotes of the honest arm: how many generators were compared, the best by mean, its Holm p;
     each low-data generator's mean success rate (lowDataSuccess<Name>, e.g. lowDataSuccessGuidedCgan)."""
@@ -125,8 +130,7 @@ def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = N
     out = {}
     if success is not None:
         for r in success.itertuples(index=False):
-            name = "".join(part.capitalize() for part in str(r.generator).split("_"))
-            out[f"lowDataSuccess{name}"] = f"{100 * r.mean:.1f}"
+            out[success_macro(r.generator)] = f"{100 * r.mean:.1f}"
     if long is None or long.empty:
         return out
     question = long[(long["arm"] == arm_column(*QUESTION)) & long["p_holm"].notna()]

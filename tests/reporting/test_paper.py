@@ -21,13 +21,15 @@ def test_numbers_macros_are_escaped_and_named_safely():
 def test_the_prose_quotes_only_numbers_the_report_defines():
     """Every camelCase macro of the written prose is a number experiments/report.py or paper_numbers defines
     (or a LaTeX command): a typo'd or removed number fails here, not as a dash in the PDF."""
-    from cgan_study.reporting import claims, paper_numbers
+    from cgan_study.generators import REGISTRY
+    from cgan_study.reporting import claims, families, paper_numbers
     from experiments import report
 
     wanted = paper.template_macros("\n".join(claims.paper_texts(REPO / "paper").values()))
-    source = (REPO / "experiments" / "report.py").read_text() + Path(paper_numbers.__file__).read_text()
+    source = "".join(Path(m.__file__).read_text() for m in (report, paper_numbers, families))
     defined = {name for name in wanted if f'"{name}"' in source or f"{name}=" in source}
     defined |= wanted & set().union(*(paper_numbers.second_dataset_macros(n) for n in report.SECOND_DATASETS))
+    defined |= wanted & {families.success_macro(name) for name in REGISTRY}
     assert wanted - defined == set()
     assert {"nSeeds", "clfSteps", "scorerAccuracy", "nnAccuracy", "cganSuccess"} <= wanted
     assert report.MISSING != "n/a"

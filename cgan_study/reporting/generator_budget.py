@@ -143,12 +143,13 @@ def arm_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     k = int(frame[config_column("augment.real_per_class")].iloc[0])
     noun = item_noun(frame)
     real_acc = real["test_accuracy"]
+    def pct(values: pd.Series) -> str:
+        return f"{100 * values.mean():.2f} $\\pm$ {100 * values.std():.2f}\\%"
+
     save_table(sweep_dir, "arm_budget", table,
                f"The low-data CGAN mix arm ($k={k}$ real {noun} per class, 600 synthetic per class) with its "
                "generators trained at the rule's steps and at more, same subsets and seeds; real only: "
-               f"{fmt(real_acc.mean(), real_acc.std(), len(real_acc))}\\%"
-               + ("" if affine.empty else ", affine augmentation of the same real "
-                  f"{noun}: {fmt(affine['test_accuracy'].mean(), affine['test_accuracy'].std(), len(affine))}\\%")
-               + ". Paired differences (points), 95\\% "
-               "t-interval, * where it excludes 0.")
+               f"{pct(real_acc)}" + ("" if affine.empty else f", affine augmentation: {pct(affine['test_accuracy'])}")
+               + f" (n={len(real_acc)}). Paired differences (points), 95\\% t-interval, * where it excludes 0.",
+               wide=True)
     return {"arm_budget": table, "arm_budget_long": pd.DataFrame(long)}

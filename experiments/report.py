@@ -22,7 +22,7 @@ PAPER_TABLES = {"generators": ("generators", "per_class_cgan"),
                 "gan_search": ("search",), "gan_search_best": ("search_best",), "gan_variants": ("variants_paired",),
                 "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",),
                 "diffusion_recipes": ("recipes",), "low_data_budget": ("generator_budget",),
-                "low_data_budget_arms": ("arm_budget",)}
+                "low_data_budget_arms": ("arm_budget",), "low_data_budget_arms_k": ("arm_budget_k",)}
 SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
                  "synth_amount": ("synth_amount.pdf",),
                  "generators": ("generator_grids.png",),
@@ -161,7 +161,7 @@ def collect(root: Path) -> tuple[dict, dict, dict]:
 
 # Long tables that two sweeps of one dataset both write (mix_ratios and mix_ratios_families share a report): their
 # rows are concatenated, so comparisons see every arm; a wide, shown table stays the first sweep's.
-MERGED = ("few_shot_runs", "few_shot_paired_long", "few_shot_long", "cas_paired_long")
+MERGED = ("few_shot_runs", "few_shot_paired_long", "few_shot_long", "cas_paired_long", "arm_budget_long")
 SECOND_DATASETS = ("fashion_mnist",)   # results/<name>/: each read beside MNIST's, never mixed into a cell
 # What the supplement shows of a second dataset: (sweep, table), as generated/<table>_<dataset>.tex.
 SECOND_DATASET_TABLES = (("replication", "few_shot_paired"), ("replication", "cas"), ("generators", "generators"),

@@ -434,11 +434,11 @@ def _low_data_budget_grid(k: int, seeds: int) -> Grid:
         _seeds(seeds))
 
 
-def _low_data_arm_grid(k: int, seeds: int) -> Grid:
-    real = product(fixed("augment.real_per_class", k), sweep("augment.strategy", STRATEGIES_REAL), _seeds(seeds))
-    mix = product(fixed("augment.real_per_class", k), fixed("augment.strategy", "mix"),
+def _low_data_arm_grid(ks, steps, seeds: int) -> Grid:
+    real = product(sweep("augment.real_per_class", ks), sweep("augment.strategy", STRATEGIES_REAL), _seeds(seeds))
+    mix = product(sweep("augment.real_per_class", ks), fixed("augment.strategy", "mix"),
                   fixed("augment.synth_fraction", FEW_SHOT_SYNTH), fixed("augment.protocol", "low_data"),
-                  sweep("gan.min_steps_per_epoch", LOW_DATA_CGAN_STEPS), _seeds(seeds))
+                  sweep("gan.min_steps_per_epoch", steps), _seeds(seeds))
     return chain(real, mix)
 
 
@@ -451,7 +451,18 @@ LOW_DATA_BUDGET_ARMS = Sweep(
                           product(fixed("augment.real_per_class", 5), fixed("augment.strategy", "mix"),
                                   fixed("augment.synth_fraction", 0.1), fixed("augment.protocol", "low_data"),
                                   sweep("gan.min_steps_per_epoch", (20, 40)), _seeds(1))),
-           "quick": _low_data_arm_grid(10, 3), "paper": _low_data_arm_grid(10, 5)},
+           "quick": _low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 3),
+           "paper": _low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 5)},
+)
+
+# The same at the study's other k, at the rule's steps and a full-data training's only (their own sweep, so the
+# k = 10 runs keep their names).
+LOW_DATA_BUDGET_ARMS_K = Sweep(
+    task="augment",
+    description="The low-data CGAN mix arm at k = 1 and 100 with its generators trained at the rule's steps and a "
+                "full-data training's, against real only and affine augmentation.",
+    grids={"smoke": _low_data_arm_grid((2, 5), (20, 40), 1),
+           "quick": _low_data_arm_grid((1, 100), (100, 460), 3), "paper": _low_data_arm_grid((1, 100), (100, 460), 5)},
 )
 
 
@@ -552,6 +563,7 @@ SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_families": MIX
                             "gan_search_best": GAN_SEARCH_BEST, "gan_variants": GAN_VARIANTS, "generators": GENERATORS,
                             "low_data_generators": LOW_DATA_GENERATORS, "low_data_budget": LOW_DATA_BUDGET,
                             "low_data_budget_arms": LOW_DATA_BUDGET_ARMS,
+                            "low_data_budget_arms_k": LOW_DATA_BUDGET_ARMS_K,
                             "scorer": SCORER, "analysis": ANALYSIS, "diffusion_samplers": DIFFUSION_SAMPLERS,
                             "diffusion_guidance": DIFFUSION_GUIDANCE,
                             "diffusion_recipes": DIFFUSION_RECIPES}

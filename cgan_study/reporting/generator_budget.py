@@ -99,57 +99,51 @@ def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     return {"generator_budget": table, "generator_budget_long": pd.DataFrame(long)}
 
 
-def arm_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
-    """The low-data mix arm (low_data_budget_arms sweep) by its generators' steps: the classifier's test accuracy,
-    the paired difference to real only (same k and seed) and to the same arm with the rule's generators."""
+def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[str, pd.DataFrame]:
+    """The low-data mix arm (low_data_budget_arms sweeps) by k and its generators' steps: the classifier's test
+    accuracy, the paired difference to real only and to affine augmentation (same k and seed), and to the same arm
+    with the rule's generators."""
     sweep_dir = Path(sweep_dir)
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
-    seed = config_column("seed")
-    frame = frame.assign(seed=frame[seed])
-    real, mix = frame[frame["strategy"] == "real"], frame[frame["strategy"] == "mix"]
-    if real.empty or mix.empty:
-        return {}
-    mix = mix.assign(steps=steps_of(mix))
-    budgets = sorted(mix["steps"].unique())
-    rule = mix[mix["steps"] == budgets[0]]
-    vs_real = paired_differences(mix, real, ["seed"], ["steps"])
-    vs_rule = paired_differences(mix[mix["steps"] != budgets[0]], rule, ["seed"], ["steps"])
-    affine = frame[frame["strategy"] == "affine"]
-    vs_affine = paired_differences(mix, affine, ["seed"], ["steps"]) if not affine.empty else None
+    frame = frame.assign(seed=frame[config_column("seed")], k=frame[config_column("augment.real_per_class")])
     rows, long = [], []
-    for steps in budgets:
-        at = mix[mix["steps"] == steps]["test_accuracy"]
-        r = vs_real[vs_real["steps"] == steps].iloc[0]
-        long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]), "against": "real",
-                     **{c: r[c] for c in ("mean_diff", "low", "high", "n")}})
-        row = {"generator steps": f"{steps:,}" + (" (rule)" if steps == budgets[0] else ""),
-               "test accuracy (%)": fmt(at.mean(), at.std(), len(at)),
-               "vs real only": fmt_difference(r["mean_diff"], r["low"], r["high"], int(r["n"])),
-               "vs the rule's generators": "--"}
-        if steps != budgets[0]:
-            c = vs_rule[vs_rule["steps"] == steps].iloc[0]
-            row["vs the rule's generators"] = fmt_difference(c["mean_diff"], c["low"], c["high"], int(c["n"]))
-            long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]), "against": "rule",
-                         **{col: c[col] for col in ("mean_diff", "low", "high", "n")}})
-        if vs_affine is not None:
-            a = vs_affine[vs_affine["steps"] == steps].iloc[0]
-            row["vs affine augmentation"] = fmt_difference(a["mean_diff"], a["low"], a["high"], int(a["n"]))
-            long.append({"generator": "cgan", "steps": int(steps), "rule_steps": int(budgets[0]),
-                         "against": "affine", **{col: a[col] for col in ("mean_diff", "low", "high", "n")}})
-        rows.append(row)
+    for k in sorted(frame["k"].unique()):
+        at_k = frame[frame["k"] == k]
+        real, mix, affine = (at_k[at_k["strategy"] == s] for s in ("real", "mix", "affine"))
+        if real.empty or mix.empty:
+            continue
+        mix = mix.assign(steps=steps_of(mix))
+        budgets = sorted(mix["steps"].unique())
+        references = {"real": paired_differences(mix, real, ["seed"], ["steps"]),
+                      "rule": paired_differences(mix[mix["steps"] != budgets[0]], mix[mix["steps"] == budgets[0]],
+                                                 ["seed"], ["steps"])}
+        if not affine.empty:
+            references["affine"] = paired_differences(mix, affine, ["seed"], ["steps"])
+        shown = {"real": "vs real only", "rule": "vs the rule's generators", "affine": "vs affine augmentation"}
+        for steps in budgets:
+            acc = mix[mix["steps"] == steps]["test_accuracy"]
+            row = {"k": int(k), "generator steps": f"{steps:,}" + (" (rule)" if steps == budgets[0] else ""),
+                   "test accuracy (%)": fmt(acc.mean(), acc.std(), len(acc)), "real only (%)": "--"}
+            if steps == budgets[0]:
+                row["real only (%)"] = fmt(real["test_accuracy"].mean(), real["test_accuracy"].std(), len(real))
+            for against, diffs in references.items():
+                match = diffs[diffs["steps"] == steps]
+                if match.empty:
+                    row[shown[against]] = "--"
+                    continue
+                d = match.iloc[0]
+                row[shown[against]] = fmt_difference(d["mean_diff"], d["low"], d["high"], int(d["n"]))
+                long.append({"generator": "cgan", "k": int(k), "steps": int(steps), "rule_steps": int(budgets[0]),
+                             "against": against, **{c: d[c] for c in ("mean_diff", "low", "high", "n")}})
+            rows.append(row)
+    if not rows:
+        return {}
     table = pd.DataFrame(rows)
-    k = int(frame[config_column("augment.real_per_class")].iloc[0])
     noun = item_noun(frame)
-    real_acc = real["test_accuracy"]
-    def pct(values: pd.Series) -> str:
-        return f"{100 * values.mean():.2f} $\\pm$ {100 * values.std():.2f}\\%"
-
-    save_table(sweep_dir, "arm_budget", table,
-               f"The low-data CGAN mix arm ($k={k}$ real {noun} per class, 600 synthetic per class) with its "
-               "generators trained at the rule's steps and at more, same subsets and seeds; real only: "
-               f"{pct(real_acc)}" + ("" if affine.empty else f", affine augmentation: {pct(affine['test_accuracy'])}")
-               + f" (n={len(real_acc)}). Paired differences (points), 95\\% t-interval, * where it excludes 0.",
-               wide=True)
-    return {"arm_budget": table, "arm_budget_long": pd.DataFrame(long)}
+    save_table(sweep_dir, name, table,
+               f"The low-data CGAN mix arm (k real {noun} per class, 600 synthetic per class) with its generators "
+               "trained at the rule's steps and at more, same subsets and seeds; test accuracy mean $\\pm$ std (n), "
+               "and paired differences (points) with their 95\\% t-interval, * where it excludes 0.", wide=True)
+    return {name: table, "arm_budget_long": pd.DataFrame(long)}

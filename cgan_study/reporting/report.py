@@ -34,7 +34,8 @@ REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_repo
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,
            "diffusion_guidance": diffusion_guidance_report, "gan_variants": variants_report,
            "diffusion_recipes": diffusion_recipes_report, "low_data_budget": generator_budget_report,
-           "low_data_budget_arms": arm_budget_report}
+           "low_data_budget_arms": arm_budget_report,
+           "low_data_budget_arms_k": lambda sweep_dir: arm_budget_report(sweep_dir, "arm_budget_k")}
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict[str, pd.DataFrame]:

@@ -92,12 +92,14 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_rule(t
     pd.DataFrame(rows[::-1]).to_csv(tmp_path / "summary.csv", index=False)
     out = arm_budget_report(tmp_path)
     long = out["arm_budget_long"].set_index(["steps", "against"])
+    assert set(out["arm_budget_long"]["k"]) == {10}
     assert long.loc[(600, "real"), "mean_diff"] == pytest.approx(-0.07)
     assert long.loc[(2760, "real"), "mean_diff"] == pytest.approx((0.02 + 0.01 + 0.03) / 3)
     assert long.loc[(2760, "rule"), "mean_diff"] == pytest.approx((0.09 + 0.08 + 0.10) / 3)
     assert list(out["arm_budget"]["generator steps"]) == ["600 (rule)", "2,760"]
+    assert out["arm_budget"].iloc[0]["real only (%)"] == "85.67 ± 1.53 (n=3)"
     comps = comparisons(out)
-    assert comps["armbudget/cgan/steps2760/vs-rule"].verdict == "better"
-    assert comps["armbudget/cgan/steps600/vs-real"].verdict == "worse"
+    assert comps["armbudget/cgan/k10/steps2760/vs-rule"].verdict == "better"
+    assert comps["armbudget/cgan/k10/steps600/vs-real"].verdict == "worse"
     assert long.loc[(2760, "affine"), "mean_diff"] == pytest.approx((-0.07 - 0.07 - 0.04) / 3)
-    assert "affine augmentation: 93.67" in (tmp_path / "tables" / "arm_budget.tex").read_text()
+    assert out["arm_budget"].iloc[1]["vs affine augmentation"].startswith("-6.00")

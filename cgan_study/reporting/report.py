@@ -15,7 +15,10 @@ from cgan_study.reporting.diffusion import (
     diffusion_recipes_report,
     diffusion_samplers_report,
 )
-from cgan_study.reporting.generator_budget import arm_budget_report, generator_budget_report
+from cgan_study.reporting.generator_budget import (
+    arm_budget_report,
+    generator_budget_report,
+)
 from cgan_study.reporting.generators import generators_report
 from cgan_study.reporting.mix_ratios import mix_ratio_report
 from cgan_study.reporting.search import search_best_report, search_report

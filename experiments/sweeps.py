@@ -434,12 +434,16 @@ def _low_data_budget_grid(k: int, seeds: int) -> Grid:
         _seeds(seeds))
 
 
-def _low_data_arm_grid(ks, steps, seeds: int) -> Grid:
+def _low_data_arm_grid(ks, steps, seeds: int, changed: tuple = ()) -> Grid:
+    """Real only and affine, the mix arm at every generator budget in `steps`, and the `changed` training
+    strategies (pretrain, filter) at a full-data training's steps (460 an epoch) only."""
     real = product(sweep("augment.real_per_class", ks), sweep("augment.strategy", STRATEGIES_REAL), _seeds(seeds))
-    mix = product(sweep("augment.real_per_class", ks), fixed("augment.strategy", "mix"),
-                  fixed("augment.synth_fraction", FEW_SHOT_SYNTH), fixed("augment.protocol", "low_data"),
+    low_data = product(fixed("augment.synth_fraction", FEW_SHOT_SYNTH), fixed("augment.protocol", "low_data"))
+    mix = product(sweep("augment.real_per_class", ks), fixed("augment.strategy", "mix"), low_data,
                   sweep("gan.min_steps_per_epoch", steps), _seeds(seeds))
-    return chain(real, mix)
+    others = product(sweep("augment.real_per_class", ks), sweep("augment.strategy", changed), low_data,
+                     fixed("gan.min_steps_per_epoch", 460), _seeds(seeds)) if changed else []
+    return chain(real, mix, others)
 
 
 LOW_DATA_BUDGET_ARMS = Sweep(
@@ -451,8 +455,8 @@ LOW_DATA_BUDGET_ARMS = Sweep(
                           product(fixed("augment.real_per_class", 5), fixed("augment.strategy", "mix"),
                                   fixed("augment.synth_fraction", 0.1), fixed("augment.protocol", "low_data"),
                                   sweep("gan.min_steps_per_epoch", (20, 40)), _seeds(1))),
-           "quick": _low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 3),
-           "paper": _low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 5)},
+           "quick": _low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 3, ("pretrain", "filter")),
+           "paper": _low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 5, ("pretrain", "filter"))},
 )
 
 # The same at the study's other k, at the rule's steps and a full-data training's only (their own sweep, so the

@@ -139,7 +139,9 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
                               int(r["n"]), scale, bool(r["lower_is_better"]))
     for _, r in _rows(tables, "arm_budget_long"):
         # The low-data CGAN mix arm with generators trained longer: against real only, and against the rule's arm.
-        add(f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}/vs-{r['against']}", r)
+        # The mix arm's ids carry no strategy (the headline); a changed strategy's do: .../steps2760/pretrain/vs-real.
+        strategy = "" if r.get("strategy", "mix") == "mix" else f"/{r['strategy']}"
+        add(f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}{strategy}/vs-{r['against']}", r)
     for _, r in _rows(tables, "budget_check_paired_long"):
         if r.get("converged") is None or r["converged"] != r["converged"]:
             continue

@@ -100,50 +100,59 @@ def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
 
 
 def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[str, pd.DataFrame]:
-    """The low-data mix arm (low_data_budget_arms sweeps) by k and its generators' steps: the classifier's test
-    accuracy, the paired difference to real only and to affine augmentation (same k and seed), and to the same arm
-    with the rule's generators."""
+    """The low-data arms (low_data_budget_arms sweeps) by k, strategy and their generators' steps: the classifier's
+    test accuracy, the paired difference to real only and to affine augmentation (same k and seed), and to the same
+    arm with the rule's generators where the arm ran with them."""
     sweep_dir = Path(sweep_dir)
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
     frame = frame.assign(seed=frame[config_column("seed")], k=frame[config_column("augment.real_per_class")])
+    synthetic = [s for s in ("mix", "pretrain", "filter") if s in set(frame["strategy"])]
+    shown = {"real": "vs real only", "rule": "vs the rule's generators", "affine": "vs affine augmentation"}
     rows, long = [], []
     for k in sorted(frame["k"].unique()):
         at_k = frame[frame["k"] == k]
-        real, mix, affine = (at_k[at_k["strategy"] == s] for s in ("real", "mix", "affine"))
-        if real.empty or mix.empty:
+        real, affine = at_k[at_k["strategy"] == "real"], at_k[at_k["strategy"] == "affine"]
+        if real.empty:
             continue
-        mix = mix.assign(steps=steps_of(mix))
-        budgets = sorted(mix["steps"].unique())
-        references = {"real": paired_differences(mix, real, ["seed"], ["steps"]),
-                      "rule": paired_differences(mix[mix["steps"] != budgets[0]], mix[mix["steps"] == budgets[0]],
-                                                 ["seed"], ["steps"])}
-        if not affine.empty:
-            references["affine"] = paired_differences(mix, affine, ["seed"], ["steps"])
-        shown = {"real": "vs real only", "rule": "vs the rule's generators", "affine": "vs affine augmentation"}
-        for steps in budgets:
-            acc = mix[mix["steps"] == steps]["test_accuracy"]
-            row = {"k": int(k), "generator steps": f"{steps:,}" + (" (rule)" if steps == budgets[0] else ""),
-                   "test accuracy (%)": fmt(acc.mean(), acc.std(), len(acc)), "real only (%)": "--"}
-            if steps == budgets[0]:
-                row["real only (%)"] = fmt(real["test_accuracy"].mean(), real["test_accuracy"].std(), len(real))
-            for against, diffs in references.items():
-                match = diffs[diffs["steps"] == steps]
-                if match.empty:
-                    row[shown[against]] = "--"
-                    continue
-                d = match.iloc[0]
-                row[shown[against]] = fmt_difference(d["mean_diff"], d["low"], d["high"], int(d["n"]))
-                long.append({"generator": "cgan", "k": int(k), "steps": int(steps), "rule_steps": int(budgets[0]),
-                             "against": against, **{c: d[c] for c in ("mean_diff", "low", "high", "n")}})
-            rows.append(row)
+        rule_steps = int(steps_of(at_k[at_k["strategy"].isin(synthetic)]).min())   # the sweep's smallest budget
+        for strategy in synthetic:
+            arm = at_k[at_k["strategy"] == strategy]
+            if arm.empty:
+                continue
+            arm = arm.assign(steps=steps_of(arm))
+            rule = arm[arm["steps"] == rule_steps]
+            references = {"real": paired_differences(arm, real, ["seed"], ["steps"])}
+            if not rule.empty:
+                references["rule"] = paired_differences(arm[arm["steps"] != rule_steps], rule, ["seed"], ["steps"])
+            if not affine.empty:
+                references["affine"] = paired_differences(arm, affine, ["seed"], ["steps"])
+            for steps in sorted(arm["steps"].unique()):
+                acc = arm[arm["steps"] == steps]["test_accuracy"]
+                row = {"k": int(k), "strategy": strategy,
+                       "generator steps": f"{steps:,}" + (" (rule)" if steps == rule_steps else ""),
+                       "test accuracy (%)": fmt(acc.mean(), acc.std(), len(acc)), "real only (%)": "--"}
+                if strategy == synthetic[0] and steps == rule_steps:
+                    row["real only (%)"] = fmt(real["test_accuracy"].mean(), real["test_accuracy"].std(), len(real))
+                for against in shown:
+                    diffs = references.get(against)
+                    match = diffs[diffs["steps"] == steps] if diffs is not None else diffs
+                    if match is None or match.empty:
+                        row[shown[against]] = "--"
+                        continue
+                    d = match.iloc[0]
+                    row[shown[against]] = fmt_difference(d["mean_diff"], d["low"], d["high"], int(d["n"]))
+                    long.append({"generator": "cgan", "strategy": strategy, "k": int(k), "steps": int(steps),
+                                 "rule_steps": rule_steps, "against": against,
+                                 **{c: d[c] for c in ("mean_diff", "low", "high", "n")}})
+                rows.append(row)
     if not rows:
         return {}
     table = pd.DataFrame(rows)
     noun = item_noun(frame)
     save_table(sweep_dir, name, table,
-               f"The low-data CGAN mix arm (k real {noun} per class, 600 synthetic per class) with its generators "
+               f"The low-data CGAN arms (k real {noun} per class, 600 synthetic per class) with their generators "
                "trained at the rule's steps and at more, same subsets and seeds; test accuracy mean $\\pm$ std (n), "
                "and paired differences (points) with their 95\\% t-interval, * where it excludes 0.", wide=True)
     return {name: table, "arm_budget_long": pd.DataFrame(long)}

@@ -81,7 +81,8 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_rule(t
     from cgan_study.reporting.generator_budget import arm_budget_report
 
     accuracy = {("real", None): [0.86, 0.84, 0.87], ("affine", None): [0.95, 0.92, 0.94],
-                ("mix", 100): [0.79, 0.77, 0.80], ("mix", 460): [0.88, 0.85, 0.90]}
+                ("mix", 100): [0.79, 0.77, 0.80], ("mix", 460): [0.88, 0.85, 0.90],
+                ("pretrain", 460): [0.87, 0.86, 0.88]}   # a changed strategy, at the longer budget only
     rows = [{"run": f"{s}-{m}-seed{seed}", "status": "done", "cfg.experiment.augment.strategy": s,
              "cfg.experiment.augment.generator": "cgan", "cfg.experiment.augment.protocol": "low_data",
              "cfg.experiment.augment.synth_fraction": 0.1 if s == "mix" else 0.0,
@@ -91,15 +92,19 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_rule(t
             for (s, m), values in accuracy.items() for seed, a in enumerate(values)]
     pd.DataFrame(rows[::-1]).to_csv(tmp_path / "summary.csv", index=False)
     out = arm_budget_report(tmp_path)
-    long = out["arm_budget_long"].set_index(["steps", "against"])
-    assert set(out["arm_budget_long"]["k"]) == {10}
+    long = out["arm_budget_long"]
+    assert set(long["k"]) == {10}
+    long = long[long["strategy"] == "mix"].set_index(["steps", "against"])
     assert long.loc[(600, "real"), "mean_diff"] == pytest.approx(-0.07)
     assert long.loc[(2760, "real"), "mean_diff"] == pytest.approx((0.02 + 0.01 + 0.03) / 3)
     assert long.loc[(2760, "rule"), "mean_diff"] == pytest.approx((0.09 + 0.08 + 0.10) / 3)
-    assert list(out["arm_budget"]["generator steps"]) == ["600 (rule)", "2,760"]
+    assert list(out["arm_budget"]["generator steps"]) == ["600 (rule)", "2,760", "2,760"]
+    assert list(out["arm_budget"]["strategy"]) == ["mix", "mix", "pretrain"]
+    assert out["arm_budget"].iloc[2]["vs the rule's generators"] == "--"    # pretrain never ran at the rule
     assert out["arm_budget"].iloc[0]["real only (%)"] == "85.67 ± 1.53 (n=3)"
     comps = comparisons(out)
     assert comps["armbudget/cgan/k10/steps2760/vs-rule"].verdict == "better"
     assert comps["armbudget/cgan/k10/steps600/vs-real"].verdict == "worse"
+    assert comps["armbudget/cgan/k10/steps2760/pretrain/vs-real"].mean == pytest.approx((0.01 + 0.02 + 0.01) / 3)
     assert long.loc[(2760, "affine"), "mean_diff"] == pytest.approx((-0.07 - 0.07 - 0.04) / 3)
     assert out["arm_budget"].iloc[1]["vs affine augmentation"].startswith("-6.00")

@@ -71,12 +71,17 @@ OTHER_GENERATORS = ("acgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion")
 LOW_DATA_DIFFUSION = {"diffusion.min_steps_per_epoch": 460}
 
 
+def _with_low_data_diffusion(grid: Grid) -> Grid:
+    """Every low-data diffusion point of the grid with LOW_DATA_DIFFUSION's steps; other points unchanged."""
+    return [{**p, **LOW_DATA_DIFFUSION} if (p.get("augment.generator"), p.get("augment.protocol"))
+            == ("diffusion", "low_data") else p for p in grid]
+
+
 def _generators_grid(k: int, seeds: int) -> Grid:
     grid = product(fixed("augment.real_per_class", k), fixed("augment.synth_fraction", FEW_SHOT_SYNTH),
                    sweep("augment.strategy", ("mix", "filter")), sweep("augment.generator", OTHER_GENERATORS),
                    sweep("augment.protocol", PROTOCOLS), _seeds(seeds))
-    return [{**p, **LOW_DATA_DIFFUSION} if (p["augment.generator"], p["augment.protocol"]) == ("diffusion", "low_data")
-            else p for p in grid]
+    return _with_low_data_diffusion(grid)
 
 
 def _cas_grid(seeds: int, generators=("cgan",)) -> Grid:
@@ -396,7 +401,7 @@ GENERATORS = Sweep(
 def _low_data_generators_grid(k: int, generators, seeds: int) -> Grid:
     grid = product(fixed("augment.real_per_class", k), fixed("augment.protocol", "low_data"),
                    sweep("augment.generator", generators), _seeds(seeds))
-    return [{**p, **LOW_DATA_DIFFUSION} if p["augment.generator"] == "diffusion" else p for p in grid]
+    return _with_low_data_diffusion(grid)
 
 
 # Scoring the low-data generators needs no test-sized sample: 2,000 (200 per class) give the success rate to about

@@ -132,13 +132,13 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
                 out[cid] = Comparison(cid, float(r[f"{metric}_diff"]), float(r[f"{metric}_diff_low"]),
                                       float(r[f"{metric}_diff_high"]), int(r["n"]), scale, lower)
     for _, r in _rows(tables, "generator_budget_long"):
-        # A low-data generator at more steps than the rule's, against the rule's, per metric (paired by seed).
+        # A low-data generator at one budget against the next smaller one, per metric (paired by seed).
         scale = 1.0 if r["metric"] == "fid_train" else 100.0
         cid = f"genbudget/{r['generator']}/steps{int(r['steps'])}/{r['metric']}"
         out[cid] = Comparison(cid, float(r["mean_diff"]) / scale, float(r["low"]) / scale, float(r["high"]) / scale,
                               int(r["n"]), scale, bool(r["lower_is_better"]))
     for _, r in _rows(tables, "arm_budget_long"):
-        # The low-data CGAN mix arm with generators trained longer: against real only, and against the rule's arm.
+        # The low-data CGAN arms by generator budget: against real only, affine, and the old rule's arm (vs-oldrule).
         # The mix arm's ids carry no strategy (the headline); a changed strategy's do: .../steps2760/pretrain/vs-real.
         strategy = "" if r.get("strategy", "mix") == "mix" else f"/{r['strategy']}"
         add(f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}{strategy}/vs-{r['against']}", r)

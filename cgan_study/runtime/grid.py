@@ -19,6 +19,7 @@ SHORT = {
     "diffusion.min_steps_per_epoch": "minsteps",
     "gan.min_steps_per_epoch": "minsteps",
     "ebgan.min_steps_per_epoch": "minsteps",
+    "cvae.min_steps_per_epoch": "minsteps",
     "diffusion.eta": "eta",
     "diffusion.guidance": "w",
     "augment.strategy": "",

@@ -217,23 +217,36 @@ def test_synth_per_class_overrides_the_fraction_and_is_validated(mnist, tmp_path
         C.apply(C.profile("quick"), {"augment.synth_per_class": 100_000})
 
 
-def test_a_low_data_diffusion_model_trains_as_many_steps_as_a_full_data_one():
-    """At the generators' rule (at least 100 steps an epoch) a diffusion model on 100 digits had not learned its labels;
-    the low-data arms give it a full-data model's steps, and nothing else in the sweep changes."""
-    from cgan_study.training.budget import epoch_steps
-    from experiments.sweeps import LOW_DATA_DIFFUSION
+GENERATOR_SECTION = {"cgan": "gan", "acgan": "gan", "guided_cgan": "gan", "cvae": "cvae", "ebgan": "ebgan",
+                     "diffusion": "diffusion"}
 
-    runs = _runs("mix_ratios_families", "quick")
-    full = runs[0][2].diffusion
-    for name, point, exp in runs:
-        low_data_diffusion = (point.get("augment.generator"), point.get("augment.protocol")) == ("diffusion", "low_data")
-        assert (set(LOW_DATA_DIFFUSION) <= set(point)) == low_data_diffusion, name
-        if low_data_diffusion:
-            assert epoch_steps(10 * point["augment.real_per_class"], exp.diffusion.batch_size,
-                                   exp.diffusion.min_steps_per_epoch) == \
-                epoch_steps(60_000 - 10 * exp.data.val_per_class, full.batch_size, full.min_steps_per_epoch)
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+@pytest.mark.parametrize("name", ["mix_ratios", "mix_ratios_families", "synth_amount", "mix_ratios_budget",
+                                  "low_data_generators", "replication"])
+def test_a_low_data_generator_trains_as_many_steps_as_a_full_data_one(name, profile):
+    """At the old rule (epochs of at least 100 steps) the low-data CGAN on 100 digits reached 72% success and EBGAN
+    and diffusion drew digits at chance; every low-data generator now trains a full-data training's steps, and the
+    coursework arms keep the profile's models unchanged."""
+    from cgan_study.training.budget import epoch_steps
+
+    base = C.profile(profile)
+    full_data = 60_000 - 10 * base.data.val_per_class
+    low_data_points = 0
+    for run, point, exp in _runs(name, profile):
+        section = GENERATOR_SECTION.get(exp.augment.generator)
+        if section is None:  # PCA: fitted in closed form, no steps
+            continue
+        cfg, default = getattr(exp, section), getattr(base, section)
+        if point.get("augment.protocol") == "low_data":
+            low_data_points += 1
+            cell = 10 * point["augment.real_per_class"]
+            assert epoch_steps(cell, cfg.batch_size, cfg.min_steps_per_epoch) == \
+                epoch_steps(full_data, default.batch_size, default.min_steps_per_epoch) == 460, run
+            assert cfg.epochs == default.epochs, run
         else:
-            assert exp.diffusion == full, name   # the coursework arms keep the generators sweep's models
+            assert cfg == default, run   # the coursework arms use the generators sweep's models
+    assert low_data_points > 0
 
 
 def test_the_low_data_generators_sweep_scores_the_models_the_low_data_arms_draw_from(mnist, tmp_path):

@@ -265,6 +265,7 @@ def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str
 def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     """Every macro the written prose quotes: resolved configs, the code's constants and the results."""
     from cgan_study.reporting import paper_numbers as P
+    from cgan_study.reporting.generator_budget import generator_budget_numbers
     from cgan_study.reporting.search import default_search_label
     from cgan_study.reporting.tables import config_column, finished_runs
 
@@ -281,6 +282,7 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     numbers.update(P.collapse_numbers(all_tables.get("tricks_first_seeds")))
     numbers.update(P.dcgan_numbers(all_tables.get("tricks_means")))
     numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))
+    numbers.update(generator_budget_numbers(all_tables.get("generator_budget_means")))
     if "tricks_means" in all_tables:
         numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
     return numbers

@@ -63,7 +63,7 @@ def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     ks = frame[config_column("augment.real_per_class")].unique()
     if len(ks) != 1:
         raise ValueError(f"{sweep_dir}: runs at k = {sorted(ks)}; a budget check compares one k")
-    rows, long = [], []
+    rows, long, means = [], [], []
     for name in generator_order(frame["generator"]):   # registry order, whatever the summary's row order
         runs = frame[frame["generator"] == name]
         budgets = sorted(runs["steps"].unique())
@@ -80,6 +80,8 @@ def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                 at, before = valid[valid["steps"] == steps], valid[valid["steps"] == previous]
                 digits = 1 if scale == 1.0 else 2
                 row[shown] = fmt(at[metric].mean(), at[metric].std(), len(at), scale, digits)
+                means.append({"generator": name, "steps": int(steps), "rule": label.strip(" ()"), "metric": metric,
+                              "mean": at[metric].mean() * scale, "n": len(at)})
                 if previous is None:
                     row[f"{shown}: change"] = "--"
                     continue
@@ -108,7 +110,20 @@ def generator_budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                "and the paired change from the row above with its 95\\% t-interval (* where it excludes 0)"
                + (f"; {stopped} runs stopped early by the divergence guard." if stopped else "."),
                shown=shown, wide=True)
-    return {"generator_budget": table, "generator_budget_long": pd.DataFrame(long)}
+    return {"generator_budget": table, "generator_budget_long": pd.DataFrame(long),
+            "generator_budget_means": pd.DataFrame(means)}
+
+
+def generator_budget_numbers(means: pd.DataFrame | None) -> dict[str, str]:
+    """The prose's macros for a low-data generator's mean success rate under the old and the present few-shot rule:
+    genBudgetSuccess<Name>OldRule, genBudgetSuccess<Name>Rule (e.g. genBudgetSuccessCganOldRule = '72.3')."""
+    out = {}
+    if means is None or means.empty:
+        return out
+    for r in means[(means["metric"] == "success_rate") & means["rule"].isin(["rule", "old rule"])].itertuples():
+        name = "".join(part.capitalize() for part in str(r.generator).split("_"))
+        out[f"genBudgetSuccess{name}{'OldRule' if r.rule == 'old rule' else 'Rule'}"] = f"{r.mean:.1f}"
+    return out
 
 
 def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[str, pd.DataFrame]:

@@ -122,3 +122,12 @@ def test_the_few_shot_rule_is_a_full_data_epoch_and_tables_name_it():
     assert full_data_epoch_steps(batch_size=64, val_per_class=10) == 59_900 // 64
     assert rule_label(460, 128, 100) == " (rule)" and rule_label(100, 128, 100) == " (old rule)"
     assert rule_label(920, 128, 100) == "" and rule_label(460, 64, 100) == ""   # another batch: another rule
+
+
+def test_the_prose_reads_each_generators_success_at_the_old_rule_and_the_rule(tmp_path):
+    from cgan_study.reporting.generator_budget import generator_budget_numbers
+
+    _summary(tmp_path, {("cgan", "gan", 100): [0.70, 0.74, 0.72], ("cgan", "gan", 460): [0.99, 0.98, 0.97],
+                        ("cgan", "gan", 920): [0.99, 0.99, 0.99]})
+    numbers = generator_budget_numbers(generator_budget_report(tmp_path)["generator_budget_means"])
+    assert numbers == {"genBudgetSuccessCganOldRule": "72.0", "genBudgetSuccessCganRule": "98.0"}

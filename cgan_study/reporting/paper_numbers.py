@@ -15,7 +15,7 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
     from cgan_study import config as C
     from cgan_study.study import classifier as clf
     from cgan_study.study.metrics import COLLAPSE_RECALL
-    from experiments.sweeps import FEW_SHOT_SYNTH
+    from experiments.sweeps import FEW_SHOT_SYNTH, FULL_DATA_STEPS_PER_EPOCH
 
     quick = C.profile(profile)
     c = quick.classifier
@@ -32,6 +32,11 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
         "budgetPoints": f"{CONVERGED_POINTS:g}", "budgetNoisySd": f"{NOISY_SD:g}",
         "collapseRecallRule": f"{COLLAPSE_RECALL:g}",
         "studyGWidth": f"{quick.gan.g_width}", "studyDWidth": f"{quick.gan.d_width}",
+        # The few-shot generators' rule: a full-data epoch's steps, whatever the cell's size.
+        "lowDataEpochSteps": f"{FULL_DATA_STEPS_PER_EPOCH:,}",
+        "lowDataGanSteps": f"{quick.gan.epochs * FULL_DATA_STEPS_PER_EPOCH:,}",
+        "lowDataCvaeSteps": f"{quick.cvae.epochs * FULL_DATA_STEPS_PER_EPOCH:,}",
+        "oldRuleGanSteps": f"{quick.gan.epochs * quick.gan.min_steps_per_epoch:,}",
     }
 
 

@@ -131,3 +131,12 @@ def test_the_prose_reads_each_generators_success_at_the_old_rule_and_the_rule(tm
                         ("cgan", "gan", 920): [0.99, 0.99, 0.99]})
     numbers = generator_budget_numbers(generator_budget_report(tmp_path)["generator_budget_means"])
     assert numbers == {"genBudgetSuccessCganOldRule": "72.0", "genBudgetSuccessCganRule": "98.0"}
+
+
+def test_the_method_section_quotes_the_few_shot_rule_from_the_code():
+    from cgan_study.reporting.paper_numbers import method_numbers
+
+    numbers = method_numbers("quick")
+    # 6 GAN epochs and 10 CVAE epochs of 59,000 // 128 steps; the old rule's 6 x 100.
+    assert (numbers["lowDataEpochSteps"], numbers["lowDataGanSteps"], numbers["lowDataCvaeSteps"],
+            numbers["oldRuleGanSteps"]) == ("460", "2,760", "4,600", "600")

@@ -22,12 +22,16 @@ def test_the_prose_quotes_only_numbers_the_report_defines():
     """Every camelCase macro of the written prose is a number experiments/report.py or paper_numbers defines
     (or a LaTeX command): a typo'd or removed number fails here, not as a dash in the PDF."""
     from cgan_study.generators import REGISTRY
-    from cgan_study.reporting import claims, families, paper_numbers
+    from cgan_study.reporting import claims, families, generator_budget, paper_numbers
     from experiments import report
 
     wanted = paper.template_macros("\n".join(claims.paper_texts(REPO / "paper").values()))
     source = "".join(Path(m.__file__).read_text() for m in (report, paper_numbers, families))
     defined = {name for name in wanted if f'"{name}"' in source or f"{name}=" in source}
+    # genBudgetSuccess<Name>{OldRule,Rule}: built from the generator's name, like families.success_macro.
+    defined |= wanted & {f"genBudgetSuccess{''.join(p.capitalize() for p in name.split('_'))}{rule}"
+                         for name in REGISTRY for rule in ("OldRule", "Rule")}
+    assert "genBudgetSuccess" in Path(generator_budget.__file__).read_text()
     defined |= wanted & set().union(*(paper_numbers.second_dataset_macros(n) for n in report.SECOND_DATASETS))
     defined |= wanted & {families.success_macro(name) for name in REGISTRY}
     assert wanted - defined == set()
@@ -115,8 +119,8 @@ def test_the_layout_rules_catch_forbidden_text_and_uncited_floats(tmp_path):
 
 
 def test_flipping_one_comparisons_data_fails_the_build_naming_that_claim(tmp_path):
-    """The committed mix_ratios results with the low-data CGAN's k = 10 accuracies mirrored around real-only, seed
-    by seed: the prose's claim on that comparison no longer holds, and the check names it with the interval."""
+    """The committed mix_ratios results with the low-data CGAN's k = 10 accuracies lowered by 6 points, seed by
+    seed: the prose's claim on that comparison (a tie) no longer holds, and the check names it with the interval."""
     import pandas as pd
 
     from cgan_study.reporting import claims
@@ -135,11 +139,12 @@ def test_flipping_one_comparisons_data_fails_the_build_naming_that_claim(tmp_pat
     honest = claims.check_claims(texts, claims.comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
     assert not [p for p in honest if "'fewshot/mix/cgan/lowdata/k10'" in p]
     seeds = runs.loc[arm, c + "seed"]
-    runs.loc[arm, "test_accuracy"] = 2 * real.loc[seeds].to_numpy() - runs.loc[arm, "test_accuracy"]
+    assert (real.loc[seeds].to_numpy() - runs.loc[arm, "test_accuracy"]).max() < 0.06 - 0.03
+    runs.loc[arm, "test_accuracy"] = runs.loc[arm, "test_accuracy"] - 0.06   # every seed now below real only
     runs.to_csv(tmp_path / "mix_ratios" / "summary.csv", index=False)
     flipped = claims.check_claims(texts, claims.comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
-    named = [p for p in flipped if "claim 'fewshot/mix/cgan/lowdata/k10' asserts 'worse'" in p]
-    assert named and all("but the results say 'better'" in p for p in named)
+    named = [p for p in flipped if "claim 'fewshot/mix/cgan/lowdata/k10' asserts 'tied'" in p]
+    assert named and all("but the results say 'worse'" in p for p in named)
 
 
 def _summary(path: Path, rows: list[dict]) -> None:

@@ -122,9 +122,15 @@ def success_macro(generator: str) -> str:
     return "lowDataSuccess" + "".join(part.capitalize() for part in str(generator).split("_"))
 
 
+def holm_macro(generator: str) -> str:
+    """The prose's macro for a generator's Holm-adjusted p on the low-data mix: 'pca' -> 'familiesHolmPPca'."""
+    return "familiesHolmP" + "".join(part.capitalize() for part in str(generator).split("_"))
+
+
 def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = None) -> dict[str, str]:
-    """What the prose quotes of the honest arm: how many generators were compared, the best by mean, its Holm p;
-    each low-data generator's mean success rate (lowDataSuccess<Name>, e.g. lowDataSuccessGuidedCgan)."""
+    """What the prose quotes of the honest arm: how many generators were compared, the best by mean, its Holm p,
+    every generator's Holm p (familiesHolmP<Name>); each low-data generator's mean success rate
+    (lowDataSuccess<Name>, e.g. lowDataSuccessGuidedCgan)."""
     from cgan_study.generators import display_name
 
     out = {}
@@ -137,5 +143,6 @@ def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = N
     if question.empty:
         return out
     best = question.loc[question["mean_diff"].idxmax()]
+    out.update({holm_macro(r.generator): f"{r.p_holm:.2f}" for r in question.itertuples(index=False)})
     return {**out, "familiesM": f"{int(best['m'])}", "familiesBestLowData": display_name(best["generator"]),
             "familiesBestLowDataHolmP": f"{best['p_holm']:.2f}"}

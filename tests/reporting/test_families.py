@@ -64,6 +64,9 @@ def test_the_table_has_a_row_per_generator_and_a_dash_where_an_arm_was_not_run(t
     assert "PCA" in tex and "over the 2 generators with at least two seeds" in tex
     numbers = families.families_numbers(out["families_long"])
     assert numbers["familiesBestLowData"] == "PCA" and numbers["familiesM"] == "2"
+    # Every generator's Holm-adjusted p is quotable, the best one's under both names.
+    assert numbers["familiesHolmPPca"] == numbers["familiesBestLowDataHolmP"]
+    assert set(numbers) >= {"familiesHolmPCgan", "familiesHolmPPca"}
 
 
 def test_an_arm_reported_by_two_sweeps_is_refused():

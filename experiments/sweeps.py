@@ -7,7 +7,7 @@ from typing import Callable
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
 from cgan_study.study.presets import COLLAPSE, WGAN_CLIP
-from cgan_study.training.budget import full_data_epoch_steps
+from cgan_study.training.budget import full_data_epoch_steps, min_steps_key
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,6 @@ PROTOCOLS = ("coursework", "low_data")
 # that the doubling check (920 steps an epoch, results/low_data_budget) supports. The coursework arms use the
 # generators sweep's models unchanged; PCA fits in closed form and has no steps.
 FULL_DATA_STEPS_PER_EPOCH = full_data_epoch_steps()   # 460
-LOW_DATA_STEPS_KEY = {"cgan": "gan.min_steps_per_epoch", "acgan": "gan.min_steps_per_epoch",
-                      "guided_cgan": "gan.min_steps_per_epoch", "cvae": "cvae.min_steps_per_epoch",
-                      "ebgan": "ebgan.min_steps_per_epoch", "diffusion": "diffusion.min_steps_per_epoch", "pca": None}
 
 
 def _with_low_data_steps(grid: Grid, steps: int | None = FULL_DATA_STEPS_PER_EPOCH) -> Grid:
@@ -69,7 +66,7 @@ def _with_low_data_steps(grid: Grid, steps: int | None = FULL_DATA_STEPS_PER_EPO
         return [dict(point) for point in grid]
     out = []
     for point in grid:
-        key = LOW_DATA_STEPS_KEY[point.get("augment.generator", "cgan")]
+        key = min_steps_key(point.get("augment.generator", "cgan"))
         low_data = point.get("augment.protocol") == "low_data"
         out.append({**point, key: steps} if low_data and key else dict(point))
     return out

@@ -17,6 +17,7 @@ from cgan_study.reporting.criteria import holm, p_from_interval
 from cgan_study.reporting.labels import (
     fmt,
     fmt_difference,
+    generator_macro,
     generator_order,
     protocol_name,
 )
@@ -119,12 +120,12 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
 
 def success_macro(generator: str) -> str:
     """The prose's macro for a low-data generator's mean success rate: 'guided_cgan' -> 'lowDataSuccessGuidedCgan'."""
-    return "lowDataSuccess" + "".join(part.capitalize() for part in str(generator).split("_"))
+    return generator_macro("lowDataSuccess", generator)
 
 
 def holm_macro(generator: str) -> str:
     """The prose's macro for a generator's Holm-adjusted p on the low-data mix: 'pca' -> 'familiesHolmPPca'."""
-    return "familiesHolmP" + "".join(part.capitalize() for part in str(generator).split("_"))
+    return generator_macro("familiesHolmP", generator)
 
 
 def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = None) -> dict[str, str]:

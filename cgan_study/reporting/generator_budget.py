@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from cgan_study.reporting.labels import fmt, fmt_difference, generator_order
+from cgan_study.generators import get
+from cgan_study.reporting.labels import (
+    fmt,
+    fmt_difference,
+    generator_macro,
+    generator_order,
+)
 from cgan_study.reporting.stats import paired_differences
 from cgan_study.reporting.tables import (
     config_column,
@@ -22,17 +28,12 @@ from cgan_study.training.budget import epoch_steps, rule_label
 # (metric column, shown name, scale, lower is better): read on the training reference, as every choice is.
 METRICS = (("success_rate", "success (%)", 100.0, False), ("fid_train", "FID (train ref.)", 1.0, True),
            ("recall_train", "recall (%)", 100.0, False))
-# The config section that holds each family's min_steps_per_epoch and epochs.
-SECTIONS = {"cgan": "gan", "acgan": "gan", "guided_cgan": "gan", "ebgan": "ebgan", "cvae": "cvae",
-            "diffusion": "diffusion"}
-
-
 def steps_of(frame: pd.DataFrame) -> pd.Series:
     """Each run's declared generator steps on its k images per class (10 classes): epochs x training.fit's steps
     per epoch, from the run's own config section."""
     out = []
     for _, row in frame.iterrows():
-        section = SECTIONS[row[config_column("augment.generator")]]
+        section = get(row[config_column("augment.generator")]).section
         per_epoch = epoch_steps(10 * int(row[config_column("augment.real_per_class")]),
                                 int(row[config_column(f"{section}.batch_size")]),
                                 int(row[config_column(f"{section}.min_steps_per_epoch")]))
@@ -44,7 +45,7 @@ def rule_labels(frame: pd.DataFrame) -> pd.Series:
     """Each run's budget as a table names it: ' (rule)', ' (old rule)' or ''."""
     out = []
     for _, row in frame.iterrows():
-        section = SECTIONS[row[config_column("augment.generator")]]
+        section = get(row[config_column("augment.generator")]).section
         out.append(rule_label(int(row[config_column(f"{section}.min_steps_per_epoch")]),
                               int(row[config_column(f"{section}.batch_size")]),
                               int(row[config_column("data.val_per_class")])))
@@ -121,9 +122,13 @@ def generator_budget_numbers(means: pd.DataFrame | None) -> dict[str, str]:
     if means is None or means.empty:
         return out
     for r in means[(means["metric"] == "success_rate") & means["rule"].isin(["rule", "old rule"])].itertuples():
-        name = "".join(part.capitalize() for part in str(r.generator).split("_"))
-        out[f"genBudgetSuccess{name}{'OldRule' if r.rule == 'old rule' else 'Rule'}"] = f"{r.mean:.1f}"
+        out[budget_macro(r.generator, r.rule)] = f"{r.mean:.1f}"
     return out
+
+
+def budget_macro(generator: str, rule: str) -> str:
+    """'cgan', 'old rule' -> 'genBudgetSuccessCganOldRule'; 'cgan', 'rule' -> 'genBudgetSuccessCganRule'."""
+    return generator_macro("genBudgetSuccess", generator) + ("OldRule" if rule == "old rule" else "Rule")
 
 
 def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[str, pd.DataFrame]:
@@ -181,6 +186,6 @@ def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[s
     noun = item_noun(frame)
     save_table(sweep_dir, name, table,
                f"The low-data CGAN arms (k real {noun} per class, 600 synthetic per class) with their generators "
-               "trained at the old few-shot rule's steps and at more (the present rule: a full-data training's), same subsets and seeds; test accuracy mean $\\pm$ std (n), "
-               "and paired differences (points) with their 95\\% t-interval, * where it excludes 0.", wide=True)
+               "trained at the old few-shot rule's steps and at more (the present rule: a full-data training's), "
+               "same subsets and seeds; test accuracy mean $\\pm$ std (n), and paired differences (points) with their 95\\% t-interval, * where it excludes 0.", wide=True)
     return {name: table, "arm_budget_long": pd.DataFrame(long)}

@@ -254,3 +254,8 @@ def budget_cell_label(real_per_class: int, real_fraction: float, synth: float, p
     if real_per_class > 0:
         return f"k={int(real_per_class)} + {round(synth * 6000):,} synthetic per class ({protocol_name(protocol)})"
     return f"real only, {real_fraction:.0%} of real {noun}"
+
+
+def generator_macro(prefix: str, generator: str) -> str:
+    """A LaTeX macro name for one generator's number: ('lowDataSuccess', 'guided_cgan') -> 'lowDataSuccessGuidedCgan'."""
+    return prefix + "".join(part.capitalize() for part in str(generator).split("_"))

@@ -30,3 +30,14 @@ def rule_label(min_steps_per_epoch: int, batch_size: int, val_per_class: int) ->
     if min_steps_per_epoch == OLD_FEW_SHOT_MIN_STEPS:
         return " (old rule)"
     return ""
+
+
+def min_steps_key(generator: str) -> str | None:
+    """The dotted config key of a registered generator's per-epoch minimum ('cgan' -> 'gan.min_steps_per_epoch'), or
+    None for one trained without steps (PCA fits in closed form)."""
+    from cgan_study.config import Experiment
+    from cgan_study.generators import get
+
+    section = get(generator).section
+    has_minimum = hasattr(getattr(Experiment(), section, None), "min_steps_per_epoch")
+    return f"{section}.min_steps_per_epoch" if has_minimum else None

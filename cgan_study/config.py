@@ -340,6 +340,12 @@ def from_dict(data: dict[str, Any], cls: type = Experiment) -> Any:
     return cls(**kwargs)
 
 
+def with_recipe(spec: dict[str, Any], recipe: int) -> dict[str, Any]:
+    """An artifact's spec with the version of the code that builds it: left out at version 1 (the code every
+    committed artifact was built with), so a key changes only when its code's recipe is bumped on purpose."""
+    return spec if recipe <= 1 else {**spec, "recipe": int(recipe)}
+
+
 def stable_hash(obj: Any, length: int = 16) -> str:
     """Content hash of a config (or any JSON-able value): same content, same hash, across runs."""
     if dataclasses.is_dataclass(obj):

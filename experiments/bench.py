@@ -135,7 +135,7 @@ def bench_metrics(quick: bool) -> dict:
     from cgan_study import config as C
     from cgan_study.data import load, resolve_source
     from cgan_study.generators.sampling import balanced_labels, generate
-    from cgan_study.study import classifier as clf
+    from cgan_study.training import classifier as clf
     from cgan_study.study import metrics as M
     from cgan_study.study import stages
 
@@ -176,7 +176,7 @@ def bench_classifier(quick: bool) -> dict:
 
     from cgan_study import config as C
     from cgan_study.data import load, resolve_source
-    from cgan_study.study import classifier as clf
+    from cgan_study.training import classifier as clf
 
     source = resolve_source(None)
     exp = C.profile("quick")

@@ -63,7 +63,8 @@ def score_line(scorer_dir: Path, x, labels) -> str:
     """'success rate: 94.20% of 1,000 samples (scorer <hash>); per class 0: 99.0 ...' from the scorer's argmax."""
     import keras
 
-    from cgan_study.study import classifier, metrics
+    from cgan_study.study import metrics
+    from cgan_study.training import classifier
 
     scorer = keras.saving.load_model(scorer_dir / SCORER_FILE, compile=False)
     rate = metrics.success_rate(classifier.predict(scorer, x), labels)

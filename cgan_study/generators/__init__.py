@@ -6,7 +6,8 @@ A registry entry names one generator, the config section holding its hyperparame
 family, in this package) that trains, loads and fingerprints it (`spec`: what of the config its cached artifact
 depends on).
 
-Adding a generator: one module here with `train`, `load` and `spec`, one line in ENTRIES, its config section
+Adding a generator: one module here with `train`, `load`, `spec` and its RECIPE (version 1, the code it covers in
+RECIPE_CODE, locked by `python -m tools.recipe_lock --update FAMILY`), one line in ENTRIES, its config section
 in config.py (if it has hyperparameters of its own), and its tests.
 """
 from __future__ import annotations
@@ -70,6 +71,11 @@ class Entry:
 
     def spec(self, exp) -> dict[str, Any]:
         return self._impl().spec(self, exp)
+
+    def recipe(self) -> int:
+        """The version of the family's training code (its module's RECIPE); above 1 it enters the artifact key.
+        A module without one (a test's toy) is at 1; tests/test_recipes.py requires it of the registered families."""
+        return getattr(self._impl(), "RECIPE", 1)
 
     def load_snapshot(self, file: Path) -> Generator:
         """One epoch's saved sampler as a Generator, for modules whose trainer keeps them (the GAN families)."""

@@ -23,6 +23,20 @@ from cgan_study.training.callbacks import Checkpointable, DivergenceGuard
 from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
 from cgan_study.training.optimizers import make_optimizer
 
+# The recipe of this code's generator artifacts: bump RECIPE when a change to RECIPE_CODE alters
+# what training produces (above 1 it enters the artifact key, so every cached artifact of it is rebuilt); a
+# behaviour-neutral change is recorded as such instead. tests/test_recipes.py holds the code's fingerprint and
+# names the command that records a change (python -m tools.recipe_lock).
+RECIPE = 1
+RECIPE_CODE = ("cgan_study/generators/ebgan.py",
+               "cgan_study/generators/gan/networks.py",
+               "cgan_study/generators/gan/layers.py",
+               "cgan_study/generators/sampling.py",
+               "cgan_study/training/fit.py",
+               "cgan_study/training/callbacks.py",
+               "cgan_study/training/budget.py",
+               "cgan_study/training/optimizers.py")
+
 CODE_DIM = 64
 LABEL_EMBED = 16
 

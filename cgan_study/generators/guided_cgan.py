@@ -16,7 +16,21 @@ from cgan_study.generators import gan
 from cgan_study.generators.gan.networks import FAMILIES
 from cgan_study.generators.gan.trainer import train_gan
 from cgan_study.runtime import results
-from cgan_study.study import classifier as clf
+from cgan_study.training import classifier as clf
+
+# The recipe of this code's generator artifacts: bump RECIPE when a change to RECIPE_CODE alters
+# what training produces (above 1 it enters the artifact key, so every cached artifact of it is rebuilt); a
+# behaviour-neutral change is recorded as such instead. tests/test_recipes.py holds the code's fingerprint and
+# names the command that records a change (python -m tools.recipe_lock).
+RECIPE = 1
+RECIPE_CODE = ("cgan_study/generators/guided_cgan.py",
+               "cgan_study/training/classifier.py",
+               "cgan_study/generators/gan",
+               "cgan_study/generators/sampling.py",
+               "cgan_study/training/fit.py",
+               "cgan_study/training/callbacks.py",
+               "cgan_study/training/budget.py",
+               "cgan_study/training/optimizers.py")
 
 GUIDE_FILE = "guide.keras"
 

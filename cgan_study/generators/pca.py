@@ -11,6 +11,13 @@ from cgan_study.data import NUM_CLASSES, Split, to_float
 from cgan_study.images import grid_png
 from cgan_study.runtime import results
 
+# The recipe of this code's generator artifacts: bump RECIPE when a change to RECIPE_CODE alters
+# what training produces (above 1 it enters the artifact key, so every cached artifact of it is rebuilt); a
+# behaviour-neutral change is recorded as such instead. tests/test_recipes.py holds the code's fingerprint and
+# names the command that records a change (python -m tools.recipe_lock).
+RECIPE = 1
+RECIPE_CODE = ("cgan_study/generators/pca.py",)
+
 MODEL_FILE = "pca.npz"
 
 

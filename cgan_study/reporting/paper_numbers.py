@@ -13,7 +13,7 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
     """Definitions that live in the code (the strategies' constants, the profile's budget), quoted by the method
     section."""
     from cgan_study import config as C
-    from cgan_study.study import classifier as clf
+    from cgan_study.training import classifier as clf
     from cgan_study.study.metrics import COLLAPSE_RECALL
     from experiments.sweeps import FEW_SHOT_SYNTH, FULL_DATA_STEPS_PER_EPOCH
 

@@ -10,7 +10,7 @@ from cgan_study.data import MnistData
 from cgan_study.generators.sampling import balanced_labels, sample
 from cgan_study.plotting import figure, save_figure
 from cgan_study.runtime import results
-from cgan_study.study import classifier as clf
+from cgan_study.training import classifier as clf
 
 COURSEWORK_N = 100      # the coursework's confidence histograms: 100 real and 100 synthetic digits
 EMBED_N = 1000          # points per source in the t-SNE/PCA figure and the two-sample test

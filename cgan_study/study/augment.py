@@ -11,7 +11,7 @@ import numpy as np
 from cgan_study.config import Experiment
 from cgan_study.data import NUM_CLASSES, Split, subset
 from cgan_study.generators.sampling import balanced_labels, sample
-from cgan_study.study import classifier as clf
+from cgan_study.training import classifier as clf
 from cgan_study.study import stages, synthetic
 from cgan_study.study.strategies import STRATEGIES
 

@@ -9,13 +9,13 @@ import cgan_study.quiet_tf  # noqa: F401  (TensorFlow's start-up lines held back
 import keras
 import numpy as np
 
-from cgan_study.config import Experiment, classifier_part, stable_hash
+from cgan_study.config import Experiment, classifier_part, stable_hash, with_recipe
 from cgan_study.data import MnistData, Split, cap_per_class, subset, to_uint8
 from cgan_study.generators import Generator
 from cgan_study.generators import get as get_entry
 from cgan_study.generators.sampling import balanced_labels
 from cgan_study.runtime import results
-from cgan_study.study import classifier as clf
+from cgan_study.training import classifier as clf
 from cgan_study.study import metrics as M
 
 SCORER_FILE = "scorer.keras"
@@ -48,12 +48,13 @@ class Context:
 def _scorer_parts(exp: Experiment, ctx: Context, second: bool = False) -> tuple:
     """(config, seed, spec) of the scorer, or of the independent second scorer (eval.second_scorer_*)."""
     if not second:
-        return exp.scorer, ARTIFACT_SEED, {"scorer": classifier_part(exp.scorer), "data": ctx.data_part(exp)}
+        return exp.scorer, ARTIFACT_SEED, with_recipe({"scorer": classifier_part(exp.scorer), "data": ctx.data_part(exp)},
+                                                      clf.RECIPE)
     if not exp.eval.second_scorer_width:
         raise ValueError("no second scorer is configured; set eval.second_scorer_width")
     cfg = dataclasses.replace(exp.scorer, width=exp.eval.second_scorer_width, arch=exp.eval.second_scorer_arch)
     seed = exp.eval.second_scorer_seed
-    return cfg, seed, {"scorer": classifier_part(cfg), "data": ctx.data_part(exp), "seed": seed}
+    return cfg, seed, with_recipe({"scorer": classifier_part(cfg), "data": ctx.data_part(exp), "seed": seed}, clf.RECIPE)
 
 
 def scorer_key(exp: Experiment, ctx: Context, second: bool = False) -> str:
@@ -120,9 +121,11 @@ def generator_entry(exp: Experiment):
 
 def generator_spec(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
                    seed: int = ARTIFACT_SEED) -> dict:
-    """What a generator depends on: its own config section, the data, (low_data) the real subset it saw, its seed."""
-    return {**generator_entry(exp).spec(exp), "data": ctx.data_part(exp), "k_per_class": k,
-            "subset_seed": subset_seed if k else 0, "seed": seed}
+    """What a generator depends on: its own config section, the data, (low_data) the real subset it saw, its seed,
+    and the version of its family's training code."""
+    entry = generator_entry(exp)
+    return with_recipe({**entry.spec(exp), "data": ctx.data_part(exp), "k_per_class": k,
+                        "subset_seed": subset_seed if k else 0, "seed": seed}, entry.recipe())
 
 
 def gan_training_digits(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0) -> Split:

@@ -12,7 +12,7 @@ import pytest
 from cgan_study import config as C
 from cgan_study.reporting.criteria import budget_converged, holm
 from cgan_study.study import augment, stages
-from cgan_study.study import classifier as clf
+from cgan_study.training import classifier as clf
 from cgan_study.study import metrics as M
 from cgan_study.study.selection import NoTrainingReference, rank
 

@@ -91,7 +91,7 @@ def test_a_generator_that_copies_test_digits_scores_the_scorers_accuracy(smoke_s
 
     from cgan_study.data import to_float
     from cgan_study.generators.sampling import generate
-    from cgan_study.study import classifier as clf
+    from cgan_study.training import classifier as clf
     from cgan_study.study import metrics as M
 
     root, first, _ = smoke_sweep

@@ -11,7 +11,7 @@ import pytest
 from cgan_study import config as C
 from cgan_study.data import Split
 from cgan_study.study import augment, stages
-from cgan_study.study import classifier as clf
+from cgan_study.training import classifier as clf
 from cgan_study.study.strategies import STRATEGIES
 from experiments.sweep import plan as plan_sweep
 

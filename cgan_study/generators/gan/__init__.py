@@ -9,6 +9,18 @@ from pathlib import Path
 from cgan_study.config import to_dict
 from cgan_study.generators import KerasGenerator
 
+# The recipe of this code's generator artifacts: bump RECIPE when a change to RECIPE_CODE alters
+# what training produces (above 1 it enters the artifact key, so every cached artifact of it is rebuilt); a
+# behaviour-neutral change is recorded as such instead. tests/test_recipes.py holds the code's fingerprint and
+# names the command that records a change (python -m tools.recipe_lock).
+RECIPE = 1
+RECIPE_CODE = ("cgan_study/generators/gan",
+               "cgan_study/generators/sampling.py",
+               "cgan_study/training/fit.py",
+               "cgan_study/training/callbacks.py",
+               "cgan_study/training/budget.py",
+               "cgan_study/training/optimizers.py")
+
 # Keras and TensorFlow are imported by the functions that train or load: config validation reads the loss
 # records of losses.py, a module of this package, and should not pay for TensorFlow to do so.
 

@@ -1,6 +1,7 @@
 """The IEEEtran paper: paper/main.tex and references.bib are edited as LaTeX; this writes generated/ and builds."""
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -69,12 +70,42 @@ def write_generated(paper_dir: Path, numbers: dict[str, str], tables: dict[str, 
 
 DOCUMENTS = ("supplement", "main")   # the supplement first: the paper's \\ref{S-...} read supplement.aux (xr)
 
+# The PDFs carry the digest of the generated/ files they were built from (preamble.tex reads STAMP_FILE into the
+# PDF's metadata as /GeneratedInputs), so a PDF left from other numbers cannot pass for the committed ones.
+STAMP_FILE = "inputs.tex"
+STAMP = re.compile(rb"/GeneratedInputs \(([0-9a-f]{64})\)")
+
+
+def inputs_digest(paper_dir: Path) -> str:
+    """sha256 over generated/'s files (relative path and bytes, in path order), the stamp file itself left out."""
+    generated = Path(paper_dir) / "generated"
+    digest = hashlib.sha256()
+    for path in sorted(p for p in generated.rglob("*") if p.is_file() and p.name != STAMP_FILE):
+        digest.update(path.relative_to(generated).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def write_stamp(paper_dir: Path) -> str:
+    digest = inputs_digest(paper_dir)
+    results.write_text(Path(paper_dir) / "generated" / STAMP_FILE,
+                       "% The digest of generated/ (paper.inputs_digest), written by each build; do not edit.\n"
+                       f"\\def\\generatedinputs{{{digest}}}\n")
+    return digest
+
+
+def pdf_stamp(pdf: Path) -> str | None:
+    """The /GeneratedInputs digest a PDF was built with, or None (built before the stamp existed)."""
+    match = STAMP.search(Path(pdf).read_bytes())
+    return match.group(1).decode() if match else None
+
 
 def build(paper_dir: Path) -> list[Path]:
-    """latexmk -pdf on the supplement, then the paper; raises with the log's first error if a build fails."""
+    """latexmk -pdf on the supplement, then the paper, stamped with the digest of generated/; raises with the log's
+    first error if a build fails."""
     if shutil.which("latexmk") is None:
         raise RuntimeError("latexmk not found; install TeX (apt-get install latexmk texlive-latex-recommended "
                            "texlive-latex-extra texlive-publishers) to build paper/main.pdf")
+    write_stamp(paper_dir)
     pdfs = []
     for doc in DOCUMENTS:
         if not (Path(paper_dir) / f"{doc}.tex").exists():

@@ -57,7 +57,7 @@ def _committed_outputs() -> dict[str, Path]:
     roots = [RESULTS, *(RESULTS / name for name in SECOND_DATASETS)]
     files = [p for root in roots for name in SWEEPS for p in sorted((root / name / "tables").glob("*")) if p.is_file()]
     files += sorted((RESULTS / "datasets" / "tables").glob("*"))   # the datasets side by side
-    files += sorted((PAPER / "generated").glob("*.tex"))
+    files += sorted(p for p in (PAPER / "generated").glob("*.tex") if p.name != "inputs.tex")  # the PDF build's stamp
     return {str(p.relative_to(REPO)): p for p in files}
 
 

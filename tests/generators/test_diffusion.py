@@ -341,3 +341,42 @@ def test_a_resumed_diffusion_training_continues_bit_for_bit(mnist, tmp_path):
         return m
 
     assert_resume_is_bit_for_bit(train, model, tmp_path)
+
+
+class _LabelSpy:
+    """The network in place, recording the labels each training step feeds it."""
+
+    def __init__(self, network):
+        self.network, self.labels = network, []
+
+    def __call__(self, inputs, training=False):
+        self.labels.append(np.asarray(inputs[2]).ravel())
+        return self.network(inputs, training=training)
+
+    @property
+    def trainable_variables(self):
+        return self.network.trainable_variables
+
+    @property
+    def weights(self):
+        return self.network.weights
+
+
+@pytest.mark.parametrize("p_uncond", [0.0, 0.25])
+def test_training_drops_the_label_with_probability_p_uncond(p_uncond):
+    """Classifier-free guidance needs the unconditional model: each training example's label is replaced by
+    NULL_LABEL with probability p_uncond (and kept otherwise). 400 examples: the share of dropped labels lies
+    within 4 binomial standard deviations (0.087 at p = 0.25) of p; a trainer that never drops gives 0."""
+    n = 400
+    model = D.DDPM(C.DiffusionConfig(T=100, width=8, p_uncond=p_uncond), seed=0)
+    model.compile()
+    spy = _LabelSpy(model.network)
+    object.__setattr__(model, "network", spy)  # past Keras's attribute tracking: the step calls self.network
+    labels = np.arange(n) % 10
+    model.train_step((tf.zeros((n, 28, 28, 1)), tf.constant(labels)))
+    (seen,) = spy.labels
+    dropped = seen == D.NULL_LABEL
+    assert np.array_equal(seen[~dropped], labels[~dropped])  # a kept label is the example's own
+    assert abs(dropped.mean() - p_uncond) <= 4 * math.sqrt(p_uncond * (1 - p_uncond) / n)
+    if p_uncond > 0:
+        assert dropped.any() and not dropped.all()

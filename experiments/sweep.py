@@ -128,8 +128,12 @@ def run_sweep(args: argparse.Namespace) -> int:
         sweep_dir = out_root(args, runs[0][2]) / args.name
         committed = default_out(args.profile, dataset_name(resolve_source(getattr(args, "data", None)
                                                                           or runs[0][2].data.source or None)))
+        from cgan_study.study.jobs import unused_sections
+
+        task = SWEEPS[args.name].task
         for line in estimate.summary(sweep_dir, [(n, p, C.to_dict(e)) for n, p, e in runs], jobs=args.jobs,
-                                     task=SWEEPS[args.name].task, reference_dir=committed / args.name):
+                                     unused=lambda experiment: unused_sections(experiment, task),
+                                     reference_dir=committed / args.name):
             print(line)
         return 0
 
@@ -151,6 +155,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     from cgan_study.runtime import executor as X
     if args.executor == "local" and args.jobs == 1:  # runs in this process: size its thread pools now
         os.environ.update(X.thread_env(args.cpus_per_run))
+    from cgan_study.study import jobs as J
     from cgan_study.study.stages import Context
     print(f"data: {dataset.name} from {dataset.source} (sha256 {dataset.sha256[:12]}...), "
           f"{len(dataset.train)} train / {len(dataset.val)} validation images", flush=True)
@@ -160,11 +165,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     records = [{"sweep": args.name, "run": name, "profile": args.profile, "overrides": point,
                 "dataset_sha256": dataset.sha256, "experiment": C.to_dict(exp)} for name, point, exp in runs]
     ctx = Context(dataset, root)
-    X.share_context(run_plan, ctx)  # runs in this process (serial executor) reuse the loaded dataset
-    jobs = X.plan_jobs(task, runs, records, ctx, sweep_dir)
+    J.share_context(run_plan, ctx)  # runs in this process (serial executor) reuse the loaded dataset
+    jobs = J.plan_jobs(task, runs, records, ctx, sweep_dir)
     started = time.perf_counter()
     try:
-        backend = X.make_backend(args.executor, args.jobs, args.address, args.cpus_per_run, args.gpus_per_run)
+        backend = X.make_backend(args.executor, J.run_job, args.jobs, args.address, args.cpus_per_run,
+                                 args.gpus_per_run)
     except X.ExecutorError as exc:
         raise UsageError(str(exc)) from None
     X.stop_on_sigterm()

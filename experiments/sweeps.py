@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Callable
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
-from cgan_study.study.presets import COLLAPSE, WGAN_CLIP
-from cgan_study.training.budget import full_data_epoch_steps, min_steps_key
+from cgan_study.generators import min_steps_key
+from cgan_study.study.presets import COLLAPSE, FEW_SHOT_SYNTH, WGAN_CLIP
+from cgan_study.training.budget import FULL_DATA_STEPS_PER_EPOCH
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,6 @@ def _seeds(n: int) -> Grid:
 
 REAL_FRACTIONS = (0.1, 0.2, 0.5, 1.0)
 SYNTH_FRACTIONS = (0.0, 0.1, 0.2, 0.5, 1.0)
-FEW_SHOT_SYNTH = 0.1   # 6,000 synthetic digits (600 per class) beside the k real ones
 STRATEGIES_REAL = ("real", "affine")
 STRATEGIES_SYNTH = ("mix", "pretrain", "filter")
 PROTOCOLS = ("coursework", "low_data")
@@ -55,7 +55,7 @@ PROTOCOLS = ("coursework", "low_data")
 # GANs (6 epochs), 4,600 for the CVAE and diffusion (10 epochs). A budget a few-shot user can pay, and the rule
 # that the doubling check (920 steps an epoch, results/low_data_budget) supports. The coursework arms use the
 # generators sweep's models unchanged; PCA fits in closed form and has no steps.
-FULL_DATA_STEPS_PER_EPOCH = full_data_epoch_steps()   # 460
+# FULL_DATA_STEPS_PER_EPOCH (training/budget.py) = 460
 
 
 def _with_low_data_steps(grid: Grid, steps: int | None = FULL_DATA_STEPS_PER_EPOCH) -> Grid:
@@ -344,7 +344,7 @@ def best_search_points(results_root, n: int = SEARCH_BEST) -> list[dict]:
     """The n points of the finished gan_search with the lowest training-referenced FID (ties: higher success)."""
     from pathlib import Path
 
-    from cgan_study.reporting.report import finished_runs
+    from cgan_study.reporting.tables import finished_runs
     from cgan_study.study.selection import rank
 
     search_dir = Path(results_root) / "gan_search"

@@ -133,6 +133,16 @@ def get(name: str) -> Entry:
     return REGISTRY[name]
 
 
+def min_steps_key(generator: str) -> str | None:
+    """The dotted config key of a registered generator's per-epoch minimum ('cgan' -> 'gan.min_steps_per_epoch'), or
+    None for one trained without steps (PCA fits in closed form)."""
+    from cgan_study.config import Experiment
+
+    section = get(generator).section
+    has_minimum = hasattr(getattr(Experiment(), section, None), "min_steps_per_epoch")
+    return f"{section}.min_steps_per_epoch" if has_minimum else None
+
+
 def entry_of_artifact(path: Path) -> Entry:
     """The entry that built a generator artifact, read from the spec it was built from (its config.json)."""
     import json

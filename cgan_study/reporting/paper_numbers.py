@@ -15,7 +15,8 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
     from cgan_study import config as C
     from cgan_study.training import classifier as clf
     from cgan_study.study.metrics import COLLAPSE_RECALL
-    from experiments.sweeps import FEW_SHOT_SYNTH, FULL_DATA_STEPS_PER_EPOCH
+    from cgan_study.study.presets import FEW_SHOT_SYNTH
+    from cgan_study.training.budget import FULL_DATA_STEPS_PER_EPOCH
 
     quick = C.profile(profile)
     c = quick.classifier

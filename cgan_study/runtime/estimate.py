@@ -10,6 +10,7 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from cgan_study.runtime import results
 
@@ -80,24 +81,26 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def stale_keys(run_dir: Path, experiment: dict, task: str | None) -> list[str]:
-    """For a finished run: the keys it would be refused for (executor.execute's check), without TensorFlow."""
+def stale_keys(run_dir: Path, experiment: dict, ignore: tuple[str, ...] = ()) -> list[str]:
+    """For a finished run: the keys it would be refused for (executor.execute's check), without TensorFlow.
+    `ignore`: the sections the run does not read (study.jobs.unused_sections)."""
     from cgan_study import config as C
-    from cgan_study.runtime.executor import unused_sections
 
     return results.Run(run_dir).finished_with_another_config(
-        {"experiment": experiment}, ignore=unused_sections(experiment, task), added_later=C.ADDED_LATER)
+        {"experiment": experiment}, ignore=ignore, added_later=C.ADDED_LATER)
 
 
 def summary(sweep_dir: Path | str, runs: list[tuple[str, dict, dict]], jobs: int = 1,
-            task: str | None = None, reference_dir: Path | str | None = None) -> list[str]:
+            unused: Callable[[dict], tuple[str, ...]] | None = None,
+            reference_dir: Path | str | None = None) -> list[str]:
     """Lines for --dry-run: runs planned, done, finished under another config, and to do, and the estimated wall
     time (runs are (name, overrides, experiment as a dict)). Times come from the runs recorded under `sweep_dir`,
     else under `reference_dir` (the committed results of the same sweep, for a new --out), said which; and it says
-    so plainly when neither has a recorded time."""
+    so plainly when neither has a recorded time. `unused(experiment)`: the config sections a run does not read
+    (study.jobs.unused_sections for the sweep's task), which a finished run may differ in."""
     sweep_dir = Path(sweep_dir)
     finished = {name: exp for name, _, exp in runs if (sweep_dir / name / results.DONE).exists()}
-    stale = {name: keys for name, exp in finished.items() if (keys := stale_keys(sweep_dir / name, exp, task))}
+    stale = {name: keys for name, exp in finished.items() if (keys := stale_keys(sweep_dir / name, exp, unused(exp) if unused else ()))}
     done = set(finished) - set(stale)
     todo = [name for name, _, _ in runs if name not in done]
     lines = [f"{len(runs)} runs: {len(done)} done, {len(todo)} to run (results in {sweep_dir})"]

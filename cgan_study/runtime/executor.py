@@ -1,4 +1,5 @@
-"""Executors: a sweep's artifacts, then its runs, in dependency order, in-process, in worker processes or on Ray."""
+"""Executors: a sweep's artifacts, then its runs, in dependency order, in-process, in worker processes or on Ray.
+What a job computes is the worker's (study.jobs), passed in: this layer imports nothing above it."""
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -60,34 +61,18 @@ class Outcome:
     crashed: bool = False   # the worker process died: the scheduler retries the job
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- one run (any process)
 
-# Sections a task never reads: a downstream-classifier run does not score generators, and a generator's scoring
-# trains no downstream classifier, so a change there must not refuse a finished run.
-UNUSED_BY_TASK = {"augment": ("eval",), "gan_eval": ("classifier",), "scorer": ("classifier",)}
-
-
-def unused_sections(experiment: dict, task: str | None = None) -> tuple[str, ...]:
-    """The config sections a run's experiment does not read: another generator's hyperparameters, and the
-    sections its task never reads."""
-    from cgan_study.generators import REGISTRY
-
-    name = experiment.get("augment", {}).get("generator")
-    used = {REGISTRY[name].section} if name in REGISTRY else set()
-    if name == "guided_cgan":
-        used.add("guide")
-    sections = {entry.section for entry in REGISTRY.values()} | {"guide"}
-    return tuple(sorted((sections - used) | set(UNUSED_BY_TASK.get(task, ()))))
-
-
 def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], dict],
-            task: str | None = None) -> str | None:
+            ignore: tuple[str, ...] = ()) -> str | None:
     """Run one point unless it is finished or locked by another runner; returns a failure reason or None.
+    `ignore`: the config sections the run does not read (study.jobs.unused_sections), which may differ from a
+    finished run's without refusing it.
 
     Order matters for crash safety: lock, config.json, work, metrics.json, DONE. A run killed anywhere
     before DONE is simply run again by the next invocation.
@@ -103,7 +88,7 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
     if run.is_done():
         # A finished run of the same name but another configuration (an older version of the sweep) must not
         # pass for this one: its numbers would enter the tables under the new settings.
-        changed = run.finished_with_another_config(record, ignore=unused_sections(record.get("experiment", {}), task),
+        changed = run.finished_with_another_config(record, ignore=ignore,
                                                    added_later=C.ADDED_LATER)
         if changed:
             reason = (f"{run.dir} finished with another config (changed: {', '.join(changed[:5])}); delete the "
@@ -128,7 +113,7 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
         try:
             metrics = work(run.dir)
         except Exception as exc:  # one run's failure must not stop the sweep (KeyboardInterrupt still does)
-            reason = _one_line(exc)
+            reason = one_line(exc)
             run.fail(reason)
             results.write_text(run.dir / "error.txt", traceback.format_exc())
             print(f"{prefix}: FAILED: {reason}", flush=True)
@@ -137,98 +122,6 @@ def execute(run: results.Run, prefix: str, record: dict, work: Callable[[Path], 
         run.finish(metrics)
         print(f"{prefix}: done in {metrics['wall_seconds']:.1f}s", flush=True)
     return None
-
-
-_CONTEXTS: dict = {}
-
-
-def _context_key(plan: Plan) -> tuple:
-    return plan.out_root, plan.data_source, plan.val_per_class, plan.dataset_sha256
-
-
-def share_context(plan: Plan, ctx) -> None:
-    """Let jobs run in this process use a context the driver already built (no second dataset load)."""
-    _CONTEXTS[_context_key(plan)] = ctx
-
-
-def _context(plan: Plan):
-    """The dataset and artifact cache of a plan, loaded once per worker process."""
-    key = _context_key(plan)
-    if key not in _CONTEXTS:
-        from cgan_study import data as D
-        from cgan_study.study.stages import Context
-
-        dataset = D.load(plan.data_source, val_per_class=plan.val_per_class, seed=0)
-        if dataset.sha256 != plan.dataset_sha256:
-            raise RuntimeError(f"this worker reads a different dataset from {plan.data_source} (sha256 "
-                               f"{dataset.sha256[:12]}... instead of {plan.dataset_sha256[:12]}...); every "
-                               f"worker needs the same file at the same path")
-        _CONTEXTS[key] = Context(dataset, plan.out_root)
-    return _CONTEXTS[key]
-
-
-def run_job(plan: Plan, job: Job) -> Outcome:
-    """Worker entry point: build one artifact or run one point. The job's own errors come back as an Outcome."""
-    try:
-        ctx = _context(plan)
-        exp = C.from_dict(job.experiment)
-    except Exception as exc:
-        print(f"{job.label}: FAILED: {_one_line(exc)}", flush=True)
-        return Outcome(False, _one_line(exc))
-    if job.artifact is not None:
-        from cgan_study.study.stages import Artifact
-
-        artifact = Artifact(**job.artifact)
-        faults.enter(job.id, ctx.cache.root)
-        faults.at("job-start")
-        t0 = time.perf_counter()
-        try:
-            if not artifact.is_built(exp, ctx):
-                print(f"{job.label}: building", flush=True)
-                faults.at("run-started")
-            artifact.build(exp, ctx)
-        except Exception as exc:
-            print(f"{job.label}: FAILED: {_one_line(exc)}", flush=True)
-            return Outcome(False, _one_line(exc))
-        print(f"{job.label}: ready in {time.perf_counter() - t0:.1f}s", flush=True)
-        return Outcome(True)
-
-    from cgan_study.study.tasks import TASKS
-
-    def work(run_dir: Path) -> dict:
-        faults.at("run-started")
-        return TASKS[plan.task](exp, ctx, run_dir)
-
-    faults.enter(job.run, plan.sweep_dir)
-    faults.at("job-start")
-    reason = execute(results.Run(plan.sweep_dir / job.run), job.label, job.record, work, task=plan.task)
-    if reason is None:
-        faults.at("run-done")
-    return Outcome(reason is None, reason)
-
-
-# --------------------------------------------------------------------------- planning (driver)
-
-def plan_jobs(task: str, runs: list[tuple[str, dict, C.Experiment]], records: list[dict], ctx,
-              sweep_dir: Path) -> list[Job]:
-    """Artifact jobs (each distinct missing artifact once) followed by one job per run, depending on them."""
-    from cgan_study.study.tasks import NEEDS
-
-    artifacts: dict[str, Job] = {}
-    run_jobs = []
-    for i, ((name, _, exp), record) in enumerate(zip(runs, records), start=1):
-        deps = []
-        if not results.Run(sweep_dir / name).is_done():  # a finished run needs nothing rebuilt
-            for artifact in NEEDS[task](exp, ctx):
-                if artifact.is_built(exp, ctx):
-                    continue
-                job_id = f"{artifact.kind}/{artifact.path(exp, ctx).name}"
-                artifacts.setdefault(job_id, Job(job_id, f"[{job_id}]", C.to_dict(exp),
-                                                 artifact=dataclasses.asdict(artifact)))
-                deps.append(job_id)
-        run_jobs.append(Job(f"run/{name}", f"[{i}/{len(runs)}] {name}", C.to_dict(exp), run=name, record=record,
-                            deps=tuple(dict.fromkeys(deps))))
-    return list(artifacts.values()) + run_jobs
 
 
 def _record_failure(plan: Plan, job: Job, reason: str) -> Outcome:
@@ -309,17 +202,23 @@ def thread_env(cpus: int | None) -> dict[str, str]:
     return {"TF_NUM_INTRAOP_THREADS": str(cpus), "TF_NUM_INTEROP_THREADS": str(cpus), "OMP_NUM_THREADS": str(cpus)}
 
 
+# A backend runs jobs with the worker it is given: worker(plan, job) -> Outcome, a module-level function (worker
+# processes import it by name); the study's is study.jobs.run_job. The runtime knows nothing of what a job computes.
+Worker = Callable[[Plan, Job], Outcome]
+
+
 class SerialBackend:
     """In this process, one job at a time: loaded models and data are shared by every run."""
     capacity = 1
 
-    def __init__(self):
+    def __init__(self, worker: Worker):
+        self._worker = worker
         self._done: dict[int, Outcome] = {}
         self._ids = itertools.count()
 
     def submit(self, plan: Plan, job: Job) -> int:
         handle = next(self._ids)
-        self._done[handle] = run_job(plan, job)
+        self._done[handle] = self._worker(plan, job)
         return handle
 
     def wait(self, handles):
@@ -336,8 +235,8 @@ def _init_worker(env: dict[str, str]) -> None:
 class ProcessBackend:
     """N worker processes on this machine (spawned: TensorFlow is not fork-safe)."""
 
-    def __init__(self, jobs: int, cpus_per_job: int | None):
-        self.capacity = jobs
+    def __init__(self, jobs: int, cpus_per_job: int | None, worker: Worker):
+        self.capacity, self._worker = jobs, worker
         self._env = thread_env(cpus_per_job)
         self._pool: cf.ProcessPoolExecutor | None = None
         self._owner: dict[cf.Future, cf.ProcessPoolExecutor] = {}
@@ -346,7 +245,7 @@ class ProcessBackend:
         if self._pool is None:  # first use, or the last pool broke when a worker died
             self._pool = cf.ProcessPoolExecutor(self.capacity, mp_context=multiprocessing.get_context("spawn"),
                                                 initializer=_init_worker, initargs=(self._env,))
-        future = self._pool.submit(run_job, plan, job)
+        future = self._pool.submit(self._worker, plan, job)
         self._owner[future] = self._pool
         return future
 
@@ -364,7 +263,7 @@ class ProcessBackend:
                     pool.shutdown(wait=False, cancel_futures=True)
                 out.append((future, Outcome(False, "a worker process died", crashed=True)))
             except Exception as exc:
-                out.append((future, Outcome(False, _one_line(exc))))
+                out.append((future, Outcome(False, one_line(exc))))
         return out
 
     def close(self, abort: bool = False) -> None:
@@ -386,7 +285,7 @@ class RayBackend:
     """Each job a Ray task with declared CPU/GPU needs; Ray queues them, so everything ready is submitted."""
     capacity = 1 << 30
 
-    def __init__(self, address: str | None, cpus_per_job: int, gpus_per_job: float):
+    def __init__(self, address: str | None, cpus_per_job: int, gpus_per_job: float, worker: Worker):
         import ray
 
         self._ray = ray
@@ -403,10 +302,10 @@ class RayBackend:
                 ray.init(address=address or "local", **kwargs)
             except (ConnectionError, RuntimeError) as exc:
                 raise ExecutorError(f"cannot join the Ray cluster at {address or 'a new local instance'} "
-                                    f"({_one_line(exc)}); start one with 'ray start --head' and pass its "
+                                    f"({one_line(exc)}); start one with 'ray start --head' and pass its "
                                     f"address, or leave out --address for a local Ray") from None
         # Retries are the scheduler's (the same rule for every executor), so Ray's own are off.
-        self._remote = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=0)(run_job)
+        self._remote = ray.remote(num_cpus=cpus_per_job, num_gpus=gpus_per_job, max_retries=0)(worker)
 
     def submit(self, plan: Plan, job: Job):
         return self._remote.remote(plan, job)
@@ -418,8 +317,8 @@ class RayBackend:
         for ref in ready:
             try:
                 out.append((ref, ray.get(ref)))
-            except ray.exceptions.RayTaskError as exc:  # run_job itself raised: a bug, not a dead worker
-                out.append((ref, Outcome(False, _one_line(exc))))
+            except ray.exceptions.RayTaskError as exc:  # the worker itself raised: a bug, not a dead worker
+                out.append((ref, Outcome(False, one_line(exc))))
             except ray.exceptions.RayError as exc:      # worker or node died, object lost, ...
                 out.append((ref, Outcome(False, type(exc).__name__, crashed=True)))
         return out
@@ -429,10 +328,10 @@ class RayBackend:
             self._ray.shutdown()
 
 
-def make_backend(executor: str, jobs: int = 1, address: str | None = None, cpus_per_job: int | None = None,
-                 gpus_per_job: float = 0):
+def make_backend(executor: str, worker: Worker, jobs: int = 1, address: str | None = None,
+                 cpus_per_job: int | None = None, gpus_per_job: float = 0):
     if executor == "ray":
-        return RayBackend(address, cpus_per_job or 1, gpus_per_job)
+        return RayBackend(address, cpus_per_job or 1, gpus_per_job, worker)
     if jobs > 1:
-        return ProcessBackend(jobs, cpus_per_job or max(1, (os.cpu_count() or 1) // jobs))
-    return SerialBackend()
+        return ProcessBackend(jobs, cpus_per_job or max(1, (os.cpu_count() or 1) // jobs), worker)
+    return SerialBackend(worker)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 DEFAULT_GENERATOR = "cgan"   # the generator of the default arms (and of summaries that name none)
+FEW_SHOT_SYNTH = 0.1   # a few-shot cell's synthetic share: 6,000 digits (600 per class) beside the k real ones
 
 # Mode collapse: an unconditional DCGAN whose G takes 50x larger Adam steps than D, with little damping
 # (beta_1 0.9), so G keeps jumping to whatever few modes D currently rates highest. Probed at one epoch:

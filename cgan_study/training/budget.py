@@ -22,6 +22,10 @@ def full_data_epoch_steps(batch_size: int = 128, val_per_class: int = 100,
     return epoch_steps(TRAIN_IMAGES - CLASSES * val_per_class, batch_size, min_steps_per_epoch)
 
 
+# The few-shot rule's per-epoch minimum (the evidence: experiments/sweeps.py, results/low_data_budget).
+FULL_DATA_STEPS_PER_EPOCH = full_data_epoch_steps()   # 460
+
+
 def rule_label(min_steps_per_epoch: int, batch_size: int, val_per_class: int) -> str:
     """How a few-shot generator's per-epoch minimum reads in a budget table: the present rule, the old one, or
     neither (a budget-check point)."""
@@ -30,14 +34,3 @@ def rule_label(min_steps_per_epoch: int, batch_size: int, val_per_class: int) ->
     if min_steps_per_epoch == OLD_FEW_SHOT_MIN_STEPS:
         return " (old rule)"
     return ""
-
-
-def min_steps_key(generator: str) -> str | None:
-    """The dotted config key of a registered generator's per-epoch minimum ('cgan' -> 'gan.min_steps_per_epoch'), or
-    None for one trained without steps (PCA fits in closed form)."""
-    from cgan_study.config import Experiment
-    from cgan_study.generators import get
-
-    section = get(generator).section
-    has_minimum = hasattr(getattr(Experiment(), section, None), "min_steps_per_epoch")
-    return f"{section}.min_steps_per_epoch" if has_minimum else None

@@ -8,6 +8,7 @@ from pathlib import Path
 from cgan_study import config as C
 from cgan_study.data import dataset_name
 from cgan_study.runtime import executor as X
+from cgan_study.study.jobs import unused_sections
 from cgan_study.runtime import results
 from experiments.sweep import default_out, out_root
 
@@ -69,7 +70,8 @@ def test_a_run_that_predates_a_key_counts_as_having_had_its_old_behaviour(tmp_pa
     assert new["eval"]["train_reference"] == 10000
     # A scoring run from before the training reference: only eval.train_reference differs. It must be refused.
     run = _finished_with(tmp_path, _without(new, "eval.train_reference"))
-    reason = X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never, task="gan_eval")
+    reason = X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never,
+                       ignore=unused_sections(new, "gan_eval"))
     assert reason and "eval.train_reference" in reason
 
 
@@ -77,10 +79,12 @@ def test_a_change_in_a_section_the_task_never_reads_does_not_refuse_a_finished_r
     new = C.to_dict(C.Experiment())
     # A downstream-classifier run does not read eval: one from before the training reference is still done.
     run = _finished_with(tmp_path, _without(new, "eval.train_reference"))
-    assert X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never, task="augment") is None
+    assert X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never,
+                       ignore=unused_sections(new, "augment")) is None
     # ...but the classifier's own rule is read by it: a run that selected on validation digits is refused.
     old = {**new, "classifier": {**new["classifier"], "early_stopping_patience": 2}}
     old = _without(old, "classifier.selection")
     run = _finished_with(tmp_path / "b", old)
-    reason = X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never, task="augment")
+    reason = X.execute(run, "r", {"dataset_sha256": MNIST_SHA, "experiment": new}, _never,
+                       ignore=unused_sections(new, "augment"))
     assert reason and "classifier.selection" in reason

@@ -1,5 +1,6 @@
 """What a sweep costs before it starts: --dry-run's estimate from the run times its finished runs recorded."""
 from cgan_study.runtime import estimate, results
+from cgan_study.study.jobs import unused_sections
 
 
 def _finished(sweep_dir, name, overrides, strategy, generator, wall, **stages):
@@ -69,7 +70,8 @@ def test_a_run_finished_under_another_config_is_counted_as_to_run_and_named(tmp_
         run = results.Run(tmp_path / name)
         run.start({"experiment": experiment})
         run.finish({"wall_seconds": 60.0})
-    lines = estimate.summary(tmp_path, [("same", {}, new), ("older", {}, new)], task="augment")
+    lines = estimate.summary(tmp_path, [("same", {}, new), ("older", {}, new)],
+                            unused=lambda e: unused_sections(e, "augment"))
     assert lines[0].startswith("2 runs: 1 done, 1 to run")
     assert "1 of those to run finished under another config" in lines[1]
     assert "classifier.early_stopping_patience" in lines[1]

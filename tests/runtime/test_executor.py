@@ -132,13 +132,14 @@ def test_thread_env_pins_tensorflow_to_the_cpu_share():
 def test_plan_builds_each_missing_artifact_once_before_the_runs_that_need_it(tmp_path, mnist):
     from cgan_study import config as C
     from cgan_study.runtime.grid import name_runs
+    from cgan_study.study import jobs as J
     from cgan_study.study.stages import Context
     from experiments.sweeps import SWEEPS
 
     base = C.profile("smoke")
     runs = [(n, p, C.apply(base, p)) for n, p in name_runs(SWEEPS["mix_ratios"].grid("smoke"))]
     ctx = Context(mnist, tmp_path)
-    jobs = X.plan_jobs("augment", runs, [{}] * len(runs), ctx, tmp_path / "mix_ratios")
+    jobs = J.plan_jobs("augment", runs, [{}] * len(runs), ctx, tmp_path / "mix_ratios")
     artifacts = [j for j in jobs if j.artifact]
     # The scorer (coursework filter), the coursework generator and one low_data generator (k=5, seed 0).
     assert sorted(j.id.split("/")[0] for j in artifacts) == ["generator", "generator", "scorer"]
@@ -150,5 +151,5 @@ def test_plan_builds_each_missing_artifact_once_before_the_runs_that_need_it(tmp
     # Once built (or for finished runs) nothing is planned again.
     for job in artifacts:
         results.write_text(tmp_path / "_artifacts" / job.id / results.DONE, "")
-    assert not [j for j in X.plan_jobs("augment", runs, [{}] * len(runs), ctx, tmp_path / "mix_ratios")
+    assert not [j for j in J.plan_jobs("augment", runs, [{}] * len(runs), ctx, tmp_path / "mix_ratios")
                 if j.artifact]

@@ -97,6 +97,7 @@ def test_lock_excludes_a_second_process(tmp_path):
 
 def test_a_finished_run_with_another_config_is_refused_not_skipped(tmp_path, capsys):
     from cgan_study.runtime.executor import execute
+    from cgan_study.study.jobs import unused_sections
 
     def record(epochs, **extra):
         return {"run": "cgan-seed0", "experiment": {"seed": 0, "augment": {"generator": "cgan"},
@@ -110,8 +111,8 @@ def test_a_finished_run_with_another_config_is_refused_not_skipped(tmp_path, cap
     # A key added to the code since (eval.epoch_samples) or another generator's section does not count ...
     later = record(2, epoch_samples=0)
     later["experiment"]["diffusion"]["epochs"] = 10
-    assert execute(run, "[1/1]", later, never) is None
+    assert execute(run, "[1/1]", later, never, ignore=unused_sections(later["experiment"])) is None
     assert "done, skipped" in capsys.readouterr().out
     # ... a changed value of a key the run used does: an older sweep's run must not pass for the new one.
-    reason = execute(run, "[1/1]", record(3), never)
+    reason = execute(run, "[1/1]", record(3), never, ignore=unused_sections(record(3)["experiment"]))
     assert "finished with another config (changed: gan.epochs)" in reason and "delete the run directory" in reason

@@ -217,6 +217,12 @@ def validate(cfg: Experiment) -> None:
     if a.generator == "guided_cgan" and cfg.guide.width == cfg.scorer.width:
         raise ConfigError(f"the guided CGAN's guide must differ from the scorer (guide.width = scorer.width = "
                           f"{cfg.guide.width}); a generator steered by the scorer would be judged by it too")
+    if a.real_per_class > 0 and cfg.classifier.selection == "best_val":
+        # The evidence rule: a classifier given k labelled digits per class sees no other labelled digit.
+        raise ConfigError(f"augment.real_per_class={a.real_per_class} allows the classifier {a.real_per_class} labelled "
+                          f"digits per class, and classifier.selection=best_val would read the "
+                          f"{cfg.data.val_per_class} validation digits per class besides to pick its weights; use "
+                          "classifier.selection=final")
     if g.pack < 1:
         raise ConfigError(f"gan.pack={g.pack}: D judges at least one sample at a time; use 1 (off) or more")
     if g.pack > 1:
@@ -229,6 +235,9 @@ def validate(cfg: Experiment) -> None:
         if g.vbn == "gd":
             raise ConfigError("gan.pack > 1 with virtual batch norm in D is not supported; use gan.vbn=g or off")
     e = cfg.eval
+    if e.n_samples <= 0 or e.n_samples % 10:
+        raise ConfigError(f"eval.n_samples={e.n_samples} must be a positive multiple of 10 (n/10 samples per class); "
+                          "use e.g. eval.n_samples=1000")
     if e.epoch_samples % 10:
         raise ConfigError(f"eval.epoch_samples={e.epoch_samples} must be a multiple of 10 (n/10 per class)")
     if e.second_scorer_width and e.second_scorer_width == cfg.scorer.width and e.second_scorer_seed == 0 and \

@@ -196,6 +196,16 @@ def validate_arrays(arrays: dict[str, np.ndarray], where: str, expected_sizes: t
                         f"expected {expected_sizes[0]} / {expected_sizes[1]}")
 
 
+NAMED_SOURCES = ("keras", "mnist", "fashion_mnist")
+
+
+def check_source(source: str) -> None:
+    """A path source must exist (a named one is fetched or found by load): checked without reading it."""
+    if source not in NAMED_SOURCES and not Path(source).expanduser().exists():
+        raise DataError(f"dataset path '{Path(source).expanduser()}' does not exist; pass --data PATH (or set "
+                        f"{ENV_VAR}) to an MNIST .npz or a directory of IDX files, or use --data keras to download")
+
+
 def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
          expect_full_size: bool = False) -> MnistData:
     """Load and validate a dataset from a name ('keras', 'mnist', 'fashion_mnist'), .npz path or IDX directory."""
@@ -210,10 +220,8 @@ def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
             arrays, digest = _read_keras("fashion_mnist")
         name = "fashion_mnist"
     else:
+        check_source(source)
         path = Path(source).expanduser()
-        if not path.exists():
-            raise DataError(f"dataset path '{path}' does not exist; pass --data PATH (or set {ENV_VAR}) to an "
-                            "MNIST .npz or a directory of IDX files, or use --data keras to download")
         if path.is_dir():
             arrays, digest = _read_idx_dir(path)
         else:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from cgan_study import config as C
-from cgan_study.data import ENV_VAR, DataError, dataset_name, resolve_source
+from cgan_study.data import ENV_VAR, DataError, check_source, dataset_name, resolve_source
 from cgan_study.runtime.grid import name_runs
 from experiments.sweeps import SWEEPS
 
@@ -119,6 +119,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.tensorboard:
         os.environ["CGAN_STUDY_TENSORBOARD"] = str(Path(args.tensorboard).resolve())
     if args.dry_run:
+        # The data must exist as the real run would require (nothing is loaded: the dry run stays instant).
+        check_source(resolve_source(args.data or runs[0][2].data.source or None))
         for name, point, _ in runs:
             print(f"{name}  " + " ".join(f"{k}={v}" for k, v in point.items()))
         print(f"{len(runs)} runs of '{args.name}' at profile '{args.profile}' (dry run: nothing trained)")

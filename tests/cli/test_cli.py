@@ -126,6 +126,11 @@ def _bad(tmp_path, name, **arrays):
     (["mix_ratios", "--set", "gan.epochs"], "expects key=value"),
     (["mix_ratios", "--profile", "huge"], "unknown profile 'huge'"),
     (["mix_ratios", "--only", "zzz*"], "matches no run"),
+    (["mix_ratios", "--set", "eval.n_samples=0"], "eval.n_samples=0 must be a positive multiple of 10"),
+    (["mix_ratios", "--set", "classifier.selection=best_val"],
+     "augment.real_per_class=5 allows the classifier 5 labelled digits per class"),
+    (["mix_ratios", "--dry-run", "--data", "/nonexistent/mnist.npz"], "'/nonexistent/mnist.npz' does not exist"),
+    (["mix_ratios", "--dry-run", "--set", "eval.n_samples=0"], "eval.n_samples=0 must be"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, mnist_path, monkeypatch, capsys, args,
                                                          message):

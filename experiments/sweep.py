@@ -104,7 +104,7 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     except LookupError as exc:  # a sweep over another sweep's results that are not there yet
         raise UsageError(str(exc)) from None
     runs = []
-    for name, point in name_runs(grid):
+    for name, point in name_runs(grid, stable=spec.stable_names):
         if args.only and not fnmatch.fnmatch(name, args.only):
             continue
         runs.append((name, point, C.apply(base, point)))

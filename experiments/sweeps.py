@@ -19,6 +19,9 @@ class Sweep:
     # for a sweep declared over another sweep's outcome (the best search points).
     grids: dict[str, Grid | Callable[[Path], Grid]]
     profile_overrides: dict[str, dict] | None = None  # per-profile settings shared by every run
+    # Run names from each point's own keys (grid.stable_name) rather than from what varies in the grid. Turned on
+    # for a sweep once its committed runs are renamed (python -m tools.migrate_run_names SWEEP --apply).
+    stable_names: bool = False
 
     def grid(self, profile: str, results_root: Path | None = None) -> Grid:
         grid = self.grids[profile] if profile in self.grids else self.grids["quick"]

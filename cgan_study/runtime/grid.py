@@ -92,11 +92,18 @@ def run_name(point: dict[str, Any], keys: Iterable[str] | None = None) -> str:
     return "-".join(parts) or "default"
 
 
-def name_runs(grid: Grid) -> list[tuple[str, dict[str, Any]]]:
-    """Name every point by the keys whose values differ somewhere in the grid; names must be unique."""
+def stable_name(point: dict[str, Any]) -> str:
+    """A run's own name: every key its point declares, in key order (seed last). Nothing else in the grid enters
+    it, so adding a point to a sweep never renames another run (and never makes it run again)."""
+    return run_name(point, sorted(point))
+
+
+def name_runs(grid: Grid, stable: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """Name every point: by its own keys (stable), or, as the sweeps named before, by the keys whose values differ
+    somewhere in the grid (a new point can rename the others); names must be unique."""
     varying = [k for k in dict.fromkeys(k for p in grid for k in p)
                if len({repr(p.get(k, "<unset>")) for p in grid}) > 1]
-    named = [(run_name(p, varying), p) for p in grid]
+    named = [(stable_name(p) if stable else run_name(p, varying), p) for p in grid]
     seen: dict[str, dict] = {}
     for name, point in named:
         if name in seen:

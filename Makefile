@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-.PHONY: install system-packages study test test-fast smoke paper report bench
+.PHONY: install system-packages study test test-fast smoke paper report bench reproduce reproduce-plan
 install: $(STAMP)
 
 system-packages:
@@ -37,6 +37,14 @@ smoke: $(STAMP)
 
 report: system-packages $(STAMP)
 	$(PY) -m experiments.report
+
+# Every number of the paper: each sweep the report reads, in dependency order (resumable), then the report.
+# `make reproduce-plan` prints the plan with each sweep's estimate and the total, and runs nothing.
+reproduce: system-packages $(STAMP)
+	$(PY) -m experiments.reproduce --jobs $(JOBS)
+
+reproduce-plan: $(STAMP)
+	$(PY) -m experiments.reproduce --dry-run --jobs $(JOBS)
 
 bench: $(STAMP)
 	$(PY) -m experiments.bench gan --quick

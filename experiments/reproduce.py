@@ -1,0 +1,140 @@
+"""Rebuild every number of the paper: each sweep the report reads, in dependency order, into one results root
+(MNIST in it, Fashion-MNIST under <root>/fashion_mnist/), then the report. Resumable: a finished run is skipped,
+so running it again after a stop goes on where it stopped.
+
+    python -m experiments.reproduce --dry-run        # the plan, each sweep's estimate and the total
+    python -m experiments.reproduce --jobs 2         # run it (make reproduce)
+
+The estimates come from the run times the sweeps recorded under the root (else under the committed results of
+the same sweep); a sweep with none says "no record". Generators and scorers are built by the first sweep that needs
+them: their training is in that sweep's recorded run times only where a run built them.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+# Sweeps declared over another sweep's results (their grid reads them): they run after it.
+AFTER = {"gan_search_best": ("gan_search",), "gan_variants": ("gan_search",)}
+# Built first: the artifacts (the scorer, the coursework generators) every later sweep reuses from the cache.
+FIRST = ("scorer", "generators")
+# The second dataset: what the supplement shows of it (the report's SECOND_DATASET_TABLES), its scorer first.
+SECOND = {"fashion_mnist": ("scorer", "generators", "mix_ratios_budget", "replication")}
+
+
+def steps() -> list[tuple[str, str | None]]:
+    """(sweep, dataset or None for MNIST) in the order they run: FIRST, then every other MNIST sweep in declaration
+    order with each sweep after those it is declared over, then each second dataset's sweeps."""
+    from experiments.sweeps import SWEEPS
+
+    mnist = [name for name in SWEEPS if name != "replication"]  # replication is the second dataset's sweep
+    ordered: list[str] = []
+
+    def place(name: str) -> None:
+        for before in AFTER.get(name, ()):
+            place(before)
+        if name not in ordered:
+            ordered.append(name)
+
+    for name in [*FIRST, *mnist]:
+        place(name)
+    return [(name, None) for name in ordered] + [(name, data) for data, names in SECOND.items() for name in names]
+
+
+def sweep_args(name: str, dataset: str | None, root: Path, jobs: int) -> list[str]:
+    out = root if dataset is None else root / dataset
+    return [name, "--out", str(out), "--jobs", str(jobs)] + ([] if dataset is None else ["--data", dataset])
+
+
+def generator_seconds(sweep_dir: Path, artifacts_root: Path) -> dict[str, float]:
+    """Training seconds of each generator artifact the finished runs of a sweep used (their metrics name it)."""
+    from cgan_study.runtime import results
+
+    out = {}
+    for metrics in sorted(Path(sweep_dir).glob(f"*/{results.METRICS}")):
+        key = results.read_json(metrics).get("generator_artifact")
+        built = artifacts_root / "generator" / str(key) / results.METRICS
+        if key and key not in out and built.exists():
+            out[key] = float(results.read_json(built).get("train_seconds") or 0.0)
+    return out
+
+
+def estimate(name: str, dataset: str | None, root: Path, jobs: int) -> tuple[str, float | None, float | None,
+                                                                             dict[str, float]]:
+    """(one line for the plan, seconds to run what is not done, seconds of its runs from scratch, the training
+    seconds of the generators its recorded runs used); None: no record."""
+    from cgan_study import config as C
+    from cgan_study.runtime import estimate as E
+    from cgan_study.study.jobs import unused_sections
+    from experiments import sweep as S
+    from experiments.sweeps import SWEEPS
+
+    args = S.parse_args(sweep_args(name, dataset, root, jobs))
+    where = f"{name}" + (f" ({dataset})" if dataset else "")
+    try:
+        task, runs = S.plan(args)
+    except S.UsageError as exc:  # declared over results not there yet
+        return f"{where}: planned after {', '.join(AFTER.get(name, ()))} ({exc})", None, None, {}
+    sweep_dir = S.out_root(args, runs[0][2]) / name
+    committed = S.default_out("quick", dataset or "mnist") / name
+    planned = [(n, p, C.to_dict(e)) for n, p, e in runs]
+    done = {n for n, _, e in planned if (sweep_dir / n / "DONE").exists()
+            and not E.stale_keys(sweep_dir / n, e, unused_sections(e, SWEEPS[name].task))}
+    rec, source = E.recorded(sweep_dir), sweep_dir
+    if not rec.all and committed.resolve() != sweep_dir.resolve():
+        rec, source = E.recorded(committed), committed
+    generators = generator_seconds(source, source.parent / "_artifacts")
+    per_run = [E.run_seconds(rec, p, e) for _, p, e in planned]
+    head = f"{where}: {len(runs)} runs, {len(done)} done"
+    if not rec.all:
+        return f"{head}; no record", None, None, {}
+    scratch = sum(s for s, _ in per_run) / jobs
+    todo = sum(s for (n, _, _), (s, _) in zip(planned, per_run) if n not in done) / jobs
+    return f"{head}; to run ~{E.duration(todo)}, its runs from scratch ~{E.duration(scratch)}", todo, scratch, generators
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m experiments.reproduce", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default="results", type=Path, help="the results root (default results/)")
+    p.add_argument("--jobs", type=int, default=2, help="worker processes per sweep (default 2)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan with estimates; run nothing")
+    args = p.parse_args(argv)
+    if args.jobs < 1:
+        print(f"error: --jobs must be at least 1 (got {args.jobs})", file=sys.stderr)
+        return 2
+    plan = steps()
+    if args.dry_run:
+        todo_total, scratch_total, missing, built = 0.0, 0.0, [], {}
+        from cgan_study.runtime.estimate import duration
+
+        for i, (name, dataset) in enumerate(plan, start=1):
+            line, todo, scratch, generators = estimate(name, dataset, args.out, args.jobs)
+            new = {k: v for k, v in generators.items() if k not in built}  # a generator is trained once, first
+            built.update(new)
+            train = sum(new.values()) / args.jobs
+            print(f"{i:2d}. {line}" + (f"; + {len(new)} generators trained first, ~{duration(train)}" if new else ""))
+            if scratch is None:
+                missing.append(name if dataset is None else f"{name} ({dataset})")
+            else:
+                todo_total += todo
+                scratch_total += scratch + train
+        print(f"then: python -m experiments.report --out {args.out}")
+        print(f"total with --jobs {args.jobs}: ~{duration(todo_total)} to run now, ~{duration(scratch_total)} from "
+              "scratch (runs and the generators they use; scorers and synthetic sets not counted)"
+              + (f"; no record for {', '.join(missing)}: not counted" if missing else ""))
+        return 0
+    from experiments import report, sweep
+
+    for i, (name, dataset) in enumerate(plan, start=1):
+        print(f"reproduce: [{i}/{len(plan)}] {name}" + (f" ({dataset})" if dataset else ""), flush=True)
+        code = sweep.main(sweep_args(name, dataset, args.out, args.jobs))
+        if code != 0:
+            print(f"reproduce: {name} stopped with status {code}; fix it and run again (finished runs are kept)",
+                  file=sys.stderr)
+            return code
+    return report.main(["--out", str(args.out)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

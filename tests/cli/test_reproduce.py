@@ -1,0 +1,45 @@
+"""make reproduce: every sweep the paper reads, in dependency order, then the report; --dry-run prints the plan
+with each sweep's estimate (or "no record") and the total, and runs nothing."""
+from __future__ import annotations
+
+from experiments import reproduce as R
+from experiments.sweeps import SWEEPS
+
+
+def test_every_sweep_runs_once_after_the_sweeps_it_is_declared_over():
+    order = [name for name, dataset in R.steps() if dataset is None]
+    assert sorted(order) == sorted(n for n in SWEEPS if n != "replication") and len(order) == len(set(order))
+    assert order[:len(R.FIRST)] == list(R.FIRST)
+    for name, before in R.AFTER.items():
+        assert all(order.index(b) < order.index(name) for b in before)
+    # a sweep whose grid reads earlier results must say which (else it could run before them)
+    over_results = {n for n, s in SWEEPS.items() if any(callable(g) for g in s.grids.values())}
+    assert over_results <= set(R.AFTER), f"declare what these run after in reproduce.AFTER: {over_results - set(R.AFTER)}"
+    assert ("replication", "fashion_mnist") in R.steps()
+
+
+def test_dry_run_on_an_empty_root_says_no_record_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no committed results/ to borrow run times from
+    assert R.main(["--dry-run", "--out", str(tmp_path / "fresh")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    numbered = [line for line in out if line[:3].strip().rstrip(".").isdigit()]
+    assert len(numbered) == len(R.steps())
+    assert "1. scorer: 1 runs, 0 done; no record" in out[0]
+    assert any("gan_search_best: planned after gan_search" in line for line in numbered)
+    assert out[-1].startswith("total with --jobs 2: ~0 s to run now, ~0 s from scratch") and "no record for" in out[-1]
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_dry_run_estimates_a_sweep_from_its_recorded_runs(tmp_path, monkeypatch, capsys):
+    from cgan_study.runtime import results
+    from cgan_study.runtime.grid import name_runs
+
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "fresh"
+    (name, point), = name_runs(SWEEPS["analysis"].grid("quick"))  # one run: finished in 120 s
+    run = results.Run(root / "analysis" / name)
+    run.start({"overrides": point, "experiment": {}})
+    run.finish({"wall_seconds": 120.0})
+    R.main(["--dry-run", "--out", str(root), "--jobs", "1"])
+    line = next(l for l in capsys.readouterr().out.splitlines() if ". analysis:" in l)
+    assert line.endswith("analysis: 1 runs, 1 done; to run ~0 s, its runs from scratch ~2 min")

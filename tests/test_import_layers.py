@@ -62,7 +62,7 @@ def imports(source: str) -> list[tuple[int, str]]:
 def upward_imports(rel: str, source: str) -> list[str]:
     """The imports of one file (its repository path and text) that reach above its layer."""
     mine = layer_of(rel)
-    assert mine is not None, f"{rel} is in no layer: add it to LAYERS in tests/test_layers.py"
+    assert mine is not None, f"{rel} is in no layer: add it to LAYERS in tests/test_import_layers.py"
     found = []
     for line, module in imports(source):
         target = module_path(module)

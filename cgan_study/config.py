@@ -11,7 +11,7 @@ from typing import Any
 # The sections themselves live in sections.py; they are re-exported here, the one config API.
 from cgan_study.sections import (AugmentConfig, ClassifierConfig, CVAEConfig, DataConfig,  # noqa: F401
                                  DiffusionConfig, EBGANConfig, EvalConfig, Experiment, GANConfig, GuideConfig,
-                                 PCAConfig)
+                                 PCAConfig, SSLGANConfig)
 
 
 class ConfigError(ValueError):
@@ -52,7 +52,7 @@ def _choices(key: str) -> tuple[str, ...] | None:
 
 UNIT_INTERVAL = ("gan.label_smoothing", "augment.real_fraction", "augment.filter_threshold", "diffusion.p_uncond",
                  "diffusion.ema_decay", "diffusion.eta",
-                 "classifier.warmup", "scorer.warmup")
+                 "classifier.warmup", "scorer.warmup", "ssl_gan.dropout")
 
 
 # --------------------------------------------------------------------------- keys and values
@@ -249,6 +249,11 @@ def validate(cfg: Experiment) -> None:
         raise ConfigError(f"diffusion.width={d.width}: the U-Net's group norm uses 8 groups; use a multiple of 8")
     if not 1 <= d.sample_steps <= d.T:
         raise ConfigError(f"diffusion.sample_steps={d.sample_steps} must be between 1 and diffusion.T={d.T}")
+    s = cfg.ssl_gan
+    if min(s.labelled_batch, s.unlabelled_batch, s.steps_per_epoch) < 1 or s.dropout >= 1.0:
+        raise ConfigError("ssl_gan.labelled_batch, ssl_gan.unlabelled_batch and ssl_gan.steps_per_epoch must be >= 1 "
+                          f"and ssl_gan.dropout < 1; got {s.labelled_batch}, {s.unlabelled_batch}, "
+                          f"{s.steps_per_epoch} and {s.dropout}")
     for name, c in (("classifier", cfg.classifier), ("scorer", cfg.scorer)):
         if c.passes_per_epoch < 0 or (c.passes_per_epoch > 0 and c.steps_per_epoch == 0):
             raise ConfigError(f"{name}.passes_per_epoch={c.passes_per_epoch} must be >= 0, and only with "
@@ -276,6 +281,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "ebgan.d_width": 16, "guide.width": 12, "guide.epochs": 1,
         "diffusion.width": 8, "diffusion.epochs": 1, "diffusion.batch_size": 64, "diffusion.min_steps_per_epoch": 20,
         "diffusion.sample_steps": 10,
+        "ssl_gan.epochs": 1, "ssl_gan.steps_per_epoch": 20, "ssl_gan.g_width": 32, "ssl_gan.d_width": 16,
         "scorer.epochs": 1, "scorer.width": 8,
         "classifier.epochs": 1, "classifier.width": 8, "classifier.early_stopping_patience": 0,
         "classifier.steps_per_epoch": 40,

@@ -105,6 +105,10 @@ ENTRIES = (
     Entry("diffusion", f"{__name__}.diffusion", "diffusion", True,
           "conditional DDPM with classifier-free guidance, DDIM sampling (Ho et al. 2020; Song et al. 2021)",
           "diffusion", sampler_settings=True, progressive=True),
+    # Unconditional (G takes noise only): no success rate or CAS, and it cannot make labelled digits for augmentation.
+    # Its D is a classifier too (ssl_gan.SSLGANModel.predict_proba), which the semi-supervised protocol uses.
+    Entry("ssl_gan", f"{__name__}.ssl_gan", "ssl_gan", False,
+          "semi-supervised GAN: K-class D, feature matching (Salimans et al. 2016)", "SSL-GAN"),
 )
 
 REGISTRY: dict[str, Entry] = {}

@@ -67,7 +67,8 @@ def test_an_unconditional_generator_cannot_make_labelled_digits():
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("name", ["cgan", "acgan", "dcgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion"])
+@pytest.mark.parametrize("name", ["cgan", "acgan", "dcgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion",
+                                  "ssl_gan"])
 def test_each_registered_generator_builds_loads_and_samples_deterministically(name, mnist, tmp_path):
     exp = C.apply(C.profile("smoke"), {"augment.generator": name, "augment.strategy": "real"})
     ctx = stages.Context(mnist, tmp_path)

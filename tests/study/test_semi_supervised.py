@@ -128,6 +128,36 @@ def test_the_labelled_digits_are_the_few_shot_cells_own(mnist, tmp_path):
     assert not any(d.tobytes() in labelled for d in cell.unlabelled)
 
 
+class _Echo:
+    """A conditional generator that paints the requested label into each image."""
+    conditional = True
+
+    def generate(self, labels, seed, n=None):
+        y = np.asarray(labels, dtype=np.float32)
+        return np.broadcast_to((y.reshape(-1, 1, 1, 1) / 4.5 - 1.0), (len(y), 28, 28, 1)).copy()
+
+
+@pytest.mark.parametrize("strategy", ["fixmatch_mix", "mix"])
+def test_the_synthetic_arms_mix_the_pseudo_label_generators_digits_as_requested(mnist, tmp_path, monkeypatch, strategy):
+    # FixMatch + synthetic: the synthetic digits join the labelled ones and the pool stays the cell's; real + pseudo-
+    # label CGAN: the plain classifier on real + synthetic. Training recorded, not done.
+    from cgan_study.study import augment, fixmatch, semi_supervised, stages
+    from cgan_study.study import classifier as clf
+
+    calls = []
+    monkeypatch.setattr(fixmatch, "train_fixmatch", lambda cfg, fm, labelled, unlabelled, seed: calls.append(
+        ("fixmatch", np.bincount(labelled[1], minlength=10).tolist(), len(unlabelled))) or (object(), {}))
+    monkeypatch.setattr(clf, "train_classifier", lambda cfg, data, val, seed, **kw: calls.append(
+        ("classifier", np.bincount(data[1], minlength=10).tolist(), 0)) or (object(), {}))
+    monkeypatch.setattr(clf, "accuracy", lambda model, x, y: 0.5)
+    monkeypatch.setattr(semi_supervised, "get_generator", lambda exp, ctx: (_Echo(), {}, tmp_path / "gen"))
+    exp = _tiny(strategy, **{"augment.synth_per_class": 30, "seed": 3})
+    out = augment.run(exp, stages.Context(mnist, tmp_path))
+    assert out["n_synth"] == 300 and out["generator_artifact"] == "gen"
+    assert calls == [("fixmatch" if strategy == "fixmatch_mix" else "classifier", [35] * 10,
+                      550 if strategy == "fixmatch_mix" else 0)]
+
+
 # --------------------------------------------------------------------------- the FixMatch loss by hand
 
 

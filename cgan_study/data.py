@@ -284,9 +284,10 @@ MIN_UNLABELLED = 448
 
 
 def check_unlabelled_pool(data: MnistData, k: int, cap: int = 0, seed: int = 0) -> None:
-    """Fail early, before anything is written, if the semi-supervised protocol cannot serve k labelled digits per class:
-    k larger than the pool allows (per class, or leaving fewer than MIN_UNLABELLED unlabelled digits), or a training
-    pool (capped at `cap` per class with `seed`, as the pipeline caps it) holding a copy of a validation or test digit."""
+    """Fail early, before anything is written, if the semi-supervised protocol cannot serve k labelled digits per
+    class: k larger than the pool allows (per class, or leaving fewer than MIN_UNLABELLED unlabelled digits), or a
+    training pool (capped at `cap` per class with `seed`, as the pipeline caps it) holding a copy of a validation or
+    test digit."""
     check_per_class(data.train, k, cap)
     pool = cap_per_class(data.train, cap, seed=seed)
     left = len(pool) - k * NUM_CLASSES

@@ -649,7 +649,8 @@ ANALYSIS = Sweep(task="analysis",
                  grids={"quick": fixed("seed", 0)})
 
 SWEEPS: dict[str, Sweep] = {"mix_ratios": MIX_RATIOS, "mix_ratios_families": MIX_RATIOS_FAMILIES, "mix_ratios_budget": MIX_RATIOS_BUDGET,
-                            "few_shot_n10": FEW_SHOT_N10, "semi_supervised": SEMI_SUPERVISED_SWEEP,
+                            "few_shot_n10": FEW_SHOT_N10,
+                            "semi_supervised": SEMI_SUPERVISED_SWEEP,
                             "replication": REPLICATION,
                             "synth_amount": SYNTH_AMOUNT, "tricks": TRICKS, "gan_search": GAN_SEARCH,
                             "gan_search_best": GAN_SEARCH_BEST, "gan_variants": GAN_VARIANTS, "generators": GENERATORS,

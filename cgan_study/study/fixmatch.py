@@ -150,8 +150,9 @@ def datasets(x_l: np.ndarray, y_l: np.ndarray, x_u: np.ndarray, seed: int, batch
     weak_l, weak_u, strong = clf.affine_augmenter(seed), clf.affine_augmenter(seed + 100), strong_augmenter(seed + 200)
     # Sequential maps on purpose (classifier._dataset): each random layer advances one seed state per call.
     labelled = labelled.map(lambda a, b: (weak_l(a, training=True), b))
-    unlabelled = (tf.data.Dataset.from_tensor_slices(x_u).shuffle(len(x_u), seed=seed + 1, reshuffle_each_iteration=True)
-                  .repeat().batch(mu * batch, drop_remainder=True)
+    unlabelled = (tf.data.Dataset.from_tensor_slices(x_u)
+                  .shuffle(len(x_u), seed=seed + 1, reshuffle_each_iteration=True).repeat()
+                  .batch(mu * batch, drop_remainder=True)
                   .map(lambda img: (tf.cast(img, tf.float32) / 127.5 - 1.0)[..., None])
                   .map(lambda u: (weak_u(u, training=True), strong(u, training=True))))
     options = tf.data.Options()

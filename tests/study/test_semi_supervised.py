@@ -366,3 +366,12 @@ def test_the_smoke_sweep_runs_end_to_end_on_real_digits(tmp_path, mnist_path):
     assert generator == frame.loc["fixmatch_mix-semi_supervised-synth0.10", "generator_artifact"]
     spec = json.loads((tmp_path / "_artifacts" / "generator" / generator / "config.json").read_text())
     assert spec["baseline"] == baselines[0].name and spec["pool"] == "pseudo_labels" and spec["k_per_class"] == 5
+
+
+def test_the_fixmatch_budget_is_a_section_only_semi_supervised_runs_read():
+    # Changing fixmatch.* must not mark a finished real-only run as run with another config.
+    from cgan_study.runtime.executor import unused_sections
+
+    real = C.to_dict(C.apply(C.profile("quick"), {"augment.strategy": "real", "augment.real_per_class": 10}))
+    pool = C.to_dict(_tiny("fixmatch"))
+    assert "fixmatch" in unused_sections(real, "augment") and "fixmatch" not in unused_sections(pool, "augment")

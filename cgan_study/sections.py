@@ -161,12 +161,12 @@ class FixMatchConfig:
     # The semi-supervised baseline's step budget (study/fixmatch.py); its recipe (threshold 0.95, unlabelled ratio 7,
     # unlabelled weight 1, labelled batch 64: Sohn et al. 2020's published defaults) is fixed there as constants.
     # The network, learning rate and schedule are the downstream classifier's (classifier section). The budget is set
-    # from measured speed, never from accuracy. `python -m experiments.bench fixmatch --quick` (2 shared cores, load
-    # average 3.4: other work on the machine) measured a step (64 labelled + 448 unlabelled digits in two views, 960
-    # images through the network) at 0.85 s against 0.077 s for a downstream classifier step (batch 128): 11 classifier
-    # steps, 1,130 against 1,660 images/s; 1,416 steps fit the issue's 20 minutes per k = 10 run at that speed. 1,000
-    # steps (14 min there; the one-seed pilot's epochs took 50-145 s per 100 steps as the load varied) leave room
-    # for the pool's pseudo-labels (one forward pass over 59,000 digits) and a busier machine.
+    # from measured speed, never from accuracy. `python -m experiments.bench fixmatch` (2 cores shared with other
+    # work, load average 9-11; best of 2 interleaved rounds) measured a step (64 labelled + 448 unlabelled digits in
+    # two views, 960 images through the network) at 0.72 s against 0.051 s for a downstream classifier step (batch
+    # 128): 14 classifier steps, 1,340 against 2,520 images/s; 1,672 steps fit the issue's 20 minutes per k = 10 run.
+    # 1,000 steps (12 min at that speed) leave room for the pool's pseudo-labels (one forward pass over 59,000
+    # digits) and a busier machine: the one-seed pilot, niced beside tests, trained them in 23 min.
     epochs: int = 10                 # epochs only structure the log (loss and mask rate per epoch)
     steps_per_epoch: int = 100
 

@@ -375,3 +375,20 @@ def test_the_fixmatch_budget_is_a_section_only_semi_supervised_runs_read():
     real = C.to_dict(C.apply(C.profile("quick"), {"augment.strategy": "real", "augment.real_per_class": 10}))
     pool = C.to_dict(_tiny("fixmatch"))
     assert "fixmatch" in unused_sections(real, "augment") and "fixmatch" not in unused_sections(pool, "augment")
+
+
+def test_fixmatch_is_seeded(mnist):
+    # Same seed, same weights after a few steps (input order, both views' augmentation, dropout, initial weights);
+    # another seed, other weights.
+    from cgan_study.study.fixmatch import train_fixmatch
+
+    cfg, fm = C.profile("smoke").classifier, C.FixMatchConfig(epochs=1, steps_per_epoch=2)
+    labelled, pool = D.subset(mnist.train, k=2, seed=0), mnist.train.x[:500]
+
+    def weights(seed):
+        network, _ = train_fixmatch(cfg, fm, (labelled.x, labelled.y), pool, seed)
+        return network.get_weights()
+
+    first, again, other = weights(1), weights(1), weights(2)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other))

@@ -10,8 +10,8 @@ from typing import Any
 
 # The sections themselves live in sections.py; they are re-exported here, the one config API.
 from cgan_study.sections import (AugmentConfig, ClassifierConfig, CVAEConfig, DataConfig,  # noqa: F401
-                                 DiffusionConfig, EBGANConfig, EvalConfig, Experiment, GANConfig, GuideConfig,
-                                 PCAConfig, SSLGANConfig)
+                                 DiffusionConfig, EBGANConfig, EvalConfig, Experiment, FixMatchConfig, GANConfig,
+                                 GuideConfig, PCAConfig, SSLGANConfig)
 
 
 class ConfigError(ValueError):
@@ -32,7 +32,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "scorer.selection": ("best_val", "final"),
     "gan.vbn": ("off", "g", "gd"),
     "gan.d_norm": ("none", "batch", "spectral"),
-    "augment.protocol": ("coursework", "low_data"),
+    "augment.protocol": ("coursework", "low_data", "semi_supervised"),
 }
 
 
@@ -214,6 +214,7 @@ def validate(cfg: Experiment) -> None:
         conditional = ", ".join(name for name, e in REGISTRY.items() if e.conditional)
         raise ConfigError(f"augmentation needs labelled synthetic digits, and augment.generator={a.generator} is "
                           f"unconditional; use one of {conditional}")
+    _validate_protocol(cfg)
     if a.generator == "guided_cgan" and cfg.guide.width == cfg.scorer.width:
         raise ConfigError(f"the guided CGAN's guide must differ from the scorer (guide.width = scorer.width = "
                           f"{cfg.guide.width}); a generator steered by the scorer would be judged by it too")
@@ -266,6 +267,30 @@ def validate(cfg: Experiment) -> None:
     if cfg.augment.synth_fraction > 10:
         raise ConfigError(f"augment.synth_fraction={cfg.augment.synth_fraction} would mean more than 600,000 "
                           "synthetic digits; use a value in [0, 10]")
+
+
+def _validate_protocol(cfg: Experiment) -> None:
+    """What the semi-supervised protocol serves (study/semi_supervised.py), refused at config time."""
+    from cgan_study.study.strategies import PSEUDO_LABEL_GENERATORS, STRATEGIES
+    from cgan_study.study.strategies import SEMI_SUPERVISED_STRATEGIES as SEMI_SUPERVISED
+
+    a = cfg.augment
+    if STRATEGIES[a.strategy].uses_pool and a.protocol != "semi_supervised":
+        raise ConfigError(f"augment.strategy={a.strategy} trains on the unlabelled pool; set "
+                          "augment.protocol=semi_supervised")
+    if a.protocol != "semi_supervised":
+        return
+    if a.strategy not in SEMI_SUPERVISED:
+        raise ConfigError(f"augment.protocol=semi_supervised serves the strategies {', '.join(SEMI_SUPERVISED)}; "
+                          f"got augment.strategy={a.strategy}")
+    if a.real_per_class <= 0:
+        raise ConfigError("augment.protocol=semi_supervised needs the cell's labelled digits; set "
+                          "augment.real_per_class > 0")
+    wants_synthetic = a.synth_fraction > 0 or a.synth_per_class > 0
+    if STRATEGIES[a.strategy].uses_generator and wants_synthetic and a.generator not in PSEUDO_LABEL_GENERATORS:
+        raise ConfigError(f"augment.generator={a.generator} cannot serve augment.protocol=semi_supervised (its "
+                          f"generator trains on the pool labelled by FixMatch); use one of "
+                          f"{', '.join(PSEUDO_LABEL_GENERATORS)}")
 
 
 # --------------------------------------------------------------------------- profiles

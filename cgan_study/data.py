@@ -100,6 +100,16 @@ class MnistData:
         """The held-out test digits. Call this only to evaluate, never to train or select models."""
         return self.__test
 
+    def held_out_overlap(self, images: np.ndarray) -> dict[str, int]:
+        """How many of `images` are byte-identical copies of a validation or a test digit: what a semi-supervised
+        pool is checked against (it may hold neither). Compares images only; no label is read."""
+        def digests(x: np.ndarray) -> set[bytes]:
+            flat = np.ascontiguousarray(x).reshape(len(x), -1)
+            return {hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in flat}
+
+        pool = digests(images)
+        return {"validation": len(pool & digests(self.val.x)), "test": len(pool & digests(self.__test.x))}
+
     def describe(self) -> dict:
         return {"dataset": self.name, "source": self.source, "sha256": self.sha256,
                 "n_train": len(self.train), "n_val": len(self.val), "n_test": len(self.__test)}
@@ -274,6 +284,31 @@ def check_per_class(split: Split, k: int, cap: int = 0) -> None:
     if k > available:
         raise DataError(f"augment.real_per_class={k}: asked for {k} digits per class but the training pool has "
                         f"only {available} in its smallest class; use augment.real_per_class <= {available}")
+
+
+# The semi-supervised protocol's smallest unlabelled pool: one unlabelled batch of FixMatch (mu 7 x batch 64;
+# study/fixmatch.py checks that it matches its recipe).
+MIN_UNLABELLED = 448
+
+
+def check_unlabelled_pool(data: MnistData, k: int, cap: int = 0, seed: int = 0) -> None:
+    """Fail early, before anything is written, if the semi-supervised protocol cannot serve k labelled digits per
+    class: k larger than the pool allows (per class, or leaving fewer than MIN_UNLABELLED unlabelled digits), or a
+    training pool (capped at `cap` per class with `seed`, as the pipeline caps it) holding a copy of a validation or
+    test digit."""
+    check_per_class(data.train, k, cap)
+    pool = cap_per_class(data.train, cap, seed=seed)
+    left = len(pool) - k * NUM_CLASSES
+    if left < MIN_UNLABELLED:
+        largest = max((len(pool) - MIN_UNLABELLED) // NUM_CLASSES, 0)
+        raise DataError(f"augment.real_per_class={k} under augment.protocol=semi_supervised leaves {left} unlabelled "
+                        f"digits of {len(pool)}; the protocol needs at least {MIN_UNLABELLED} (one FixMatch batch): "
+                        f"use augment.real_per_class <= {largest} or a larger pool (data.train_per_class_cap)")
+    shared = data.held_out_overlap(pool.x)
+    if any(shared.values()):
+        raise DataError(f"the unlabelled pool of {data.source} holds {shared['validation']} copies of validation "
+                        f"digits and {shared['test']} of test digits; a semi-supervised pool may hold neither: "
+                        "remove the duplicates from the training images of the dataset file")
 
 
 def cap_per_class(split: Split, cap: int, seed: int) -> Split:

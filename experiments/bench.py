@@ -322,17 +322,69 @@ def bench_diffusion(quick: bool) -> dict:
     }
 
 
+def bench_fixmatch(quick: bool) -> dict:
+    """One FixMatch training step (64 labelled digits, 448 unlabelled ones in two views, the input pipeline's
+    augmentation included) against one step of the downstream classifier (batch 128, k = 10 real digits), the same
+    network, interleaved rounds; and the minutes a k = 10 FixMatch run takes at the configured step budget."""
+    from cgan_study import config as C
+    from cgan_study.data import load, resolve_source, subset
+    from cgan_study.training import classifier as clf
+    from cgan_study.study import fixmatch as F
+
+    steps, warmup, rounds = (15, 3, 1) if quick else (40, 5, 2)
+    exp = C.profile("quick")
+    data = load(resolve_source(None), val_per_class=exp.data.val_per_class, seed=0)
+    labelled = subset(data.train, k=10, seed=0)
+    pool = data.train.x  # as many images as a real k = 10 pool (labels unused)
+
+    def timed(train) -> float:
+        ends: list[float] = []
+        import keras
+
+        timer = keras.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs=None: ends.append(time.perf_counter()))
+        train(timer)
+        return steps / (ends[-1] - ends[warmup - 1])   # steps per second, the first `warmup` steps (tracing) left out
+
+    one_epoch = dataclasses.replace(exp.classifier, epochs=1, steps_per_epoch=warmup + steps)
+    measures = {
+        "fixmatch": lambda: timed(lambda cb: F.train_fixmatch(
+            exp.classifier, C.FixMatchConfig(epochs=1, steps_per_epoch=warmup + steps), (labelled.x, labelled.y), pool,
+            seed=0, callbacks=[cb])),
+        "classifier": lambda: timed(lambda cb: clf.train_classifier(one_epoch, (labelled.x, labelled.y), None, seed=0,
+                                                                    callbacks=[cb])),
+    }
+    seen = _best_of(rounds, measures)
+    best = {name: max(values) for name, values in seen.items()}
+    fixmatch_images = F.LABELLED_BATCH * (1 + 2 * F.MU)   # images through the network per step
+    budget = exp.fixmatch.epochs * exp.fixmatch.steps_per_epoch
+    return {
+        "rounds": rounds, "steps_timed": steps, "threads": os.environ.get("TF_NUM_INTRAOP_THREADS", "default"),
+        "fixmatch_steps_per_s_rounds": [round(v, 3) for v in seen["fixmatch"]],
+        "classifier_steps_per_s_rounds": [round(v, 3) for v in seen["classifier"]],
+        "fixmatch_seconds_per_step": round(1 / best["fixmatch"], 3),
+        "fixmatch_images_per_s": round(best["fixmatch"] * fixmatch_images, 1),
+        "classifier_seconds_per_step": round(1 / best["classifier"], 3),
+        "classifier_images_per_s": round(best["classifier"] * exp.classifier.batch_size, 1),
+        "fixmatch_step_cost_in_classifier_steps": round(best["classifier"] / best["fixmatch"], 2),
+        "fixmatch_budget_steps": budget,
+        "fixmatch_run_minutes_estimate": round(budget / best["fixmatch"] / 60, 1),
+        "steps_in_20_minutes": int(20 * 60 * best["fixmatch"]),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.bench", description=__doc__)
-    p.add_argument("what", choices=["gan", "sweep", "metrics", "classifier", "diffusion"],
+    p.add_argument("what", choices=["gan", "sweep", "metrics", "classifier", "diffusion", "fixmatch"],
                    help="gan: train-step speed; sweep: executors compared; metrics: scoring 10,000 samples; "
                         "classifier: a downstream run against a plain fit, and its overhead; diffusion: the DDPM's "
-                        "train and sampler-step speed against the matmul peak")
+                        "train and sampler-step speed against the matmul peak; fixmatch: a FixMatch step against a "
+                        "downstream classifier step, and a k = 10 run's minutes")
     p.add_argument("--quick", action="store_true", help="less work (gan: under a minute; sweep: the k5 runs only; "
                                                         "classifier: 2 epochs, one round)")
     args = p.parse_args(argv)
     result = {"gan": bench_gan, "sweep": bench_sweep, "metrics": bench_metrics,
-              "classifier": bench_classifier, "diffusion": bench_diffusion}[args.what](args.quick)
+              "classifier": bench_classifier, "diffusion": bench_diffusion,
+              "fixmatch": bench_fixmatch}[args.what](args.quick)
     for key, value in result.items():
         print(f"{key:34s} {value}")
     print(json.dumps(result, sort_keys=True))

@@ -151,8 +151,13 @@ def run_sweep(args: argparse.Namespace) -> int:
     if not args.out and dataset.name != dataset_name(source):  # the default results directory follows the path
         raise UsageError(f"{source} holds {dataset.name} (by its sha256) but its path reads as "
                          f"{dataset_name(source)}, whose default results directory it would share; pass --out DIR")
+    pools_checked = set()
     for _, _, exp in runs:  # infeasible subsets fail now, before any run directory exists
         D.check_per_class(dataset.train, exp.augment.real_per_class, exp.data.train_per_class_cap)
+        pool = (exp.augment.real_per_class, exp.data.train_per_class_cap)
+        if exp.augment.protocol == "semi_supervised" and pool not in pools_checked:
+            D.check_unlabelled_pool(dataset, *pool)   # k the pool allows; no validation or test digit in the pool
+            pools_checked.add(pool)
     # TensorFlow is imported only once there is work to do: --list, --dry-run and bad input stay instant.
     from cgan_study.runtime import executor as X
     if args.executor == "local" and args.jobs == 1:  # runs in this process: size its thread pools now

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "tests" / "data" / "recipe_lock.json"
 CLASSIFIER_MODULE = "cgan_study.training.classifier"
+FIXMATCH_MODULE = "cgan_study.study.fixmatch"   # the semi-supervised baseline: a cached classifier of its own
 DECLARED = ("RECIPE", "RECIPE_CODE")
 
 
@@ -36,7 +37,7 @@ def recipes() -> dict[str, str]:
     from cgan_study.generators import ENTRIES  # the package's own, not toys a test registered
 
     modules = dict.fromkeys(entry.module for entry in ENTRIES)
-    return {module.rsplit(".", 1)[-1]: module for module in [*modules, CLASSIFIER_MODULE]}
+    return {module.rsplit(".", 1)[-1]: module for module in [*modules, CLASSIFIER_MODULE, FIXMATCH_MODULE]}
 
 
 def module_file(module: str) -> Path:

@@ -37,6 +37,14 @@ from cgan_study.training.callbacks import (Checkpointable, DivergenceGuard, Faul
                                            StateCheckpoint, load_checkpoint)
 from cgan_study.training.fit import CHECKPOINT_FILE, GENERATOR_FILE, GRID_FILE
 
+# The recipe of this code's artifacts: bump RECIPE when a change to RECIPE_CODE alters what training produces (above 1
+# it enters the artifact key); a behaviour-neutral change is recorded as such (python -m tools.recipe_lock).
+RECIPE = 1
+RECIPE_CODE = ("cgan_study/generators/ssl_gan.py",
+               "cgan_study/generators/sampling.py",
+               "cgan_study/training/callbacks.py",
+               "cgan_study/training/fit.py")
+
 CLASSIFIER_FILE = "classifier.keras"
 FEATURE_LAYER = "features"   # the layer feature matching reads
 

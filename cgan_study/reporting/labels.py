@@ -72,7 +72,7 @@ def readable_setting(strategy: str, generator: str | None, protocol: str | None)
 
 
 # Protocols as a reader sees them (the config's identifiers stay in the CSVs).
-PROTOCOL_NAMES = {"coursework": "coursework", "low_data": "low-data"}
+PROTOCOL_NAMES = {"coursework": "coursework", "low_data": "low-data", "semi_supervised": "semi-supervised"}
 
 
 def protocol_name(protocol) -> str:

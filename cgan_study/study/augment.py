@@ -12,7 +12,7 @@ from cgan_study.config import Experiment
 from cgan_study.data import NUM_CLASSES, Split, subset
 from cgan_study.generators.sampling import balanced_labels, sample
 from cgan_study.training import classifier as clf
-from cgan_study.study import stages, synthetic
+from cgan_study.study import semi_supervised, stages, synthetic
 from cgan_study.study.strategies import STRATEGIES
 
 SYNTH_SEED_OFFSET = 50_000  # synthetic noise seeds never coincide with other seeds of the run
@@ -20,8 +20,10 @@ SYNTH_SEED_OFFSET = 50_000  # synthetic noise seeds never coincide with other se
 
 def real_training_set(exp: Experiment, ctx: stages.Context) -> Split:
     """The real digits a downstream classifier may train on: k per class, or a fraction of each class."""
-    pool = ctx.training_pool(exp)
     a = exp.augment
+    if a.protocol == semi_supervised.PROTOCOL:  # the same k digits, chosen where the pool's labels are last read
+        return semi_supervised.cell_data(exp, ctx).labelled
+    pool = ctx.training_pool(exp)
     if a.real_per_class > 0:
         return subset(pool, k=a.real_per_class, seed=exp.seed)
     return subset(pool, fraction=a.real_fraction, seed=exp.seed)
@@ -76,9 +78,12 @@ class CellPlan:
     generator: stages.Artifact | None       # the generator artifact they come from
     judge: str | None                       # filter: "scorer" (coursework) or "real_only_classifier" (low_data)
     problem: str | None = None              # why the cell cannot run (reported by the runner, not the planner)
+    baseline: stages.Artifact | None = None  # semi_supervised: the FixMatch baseline (the cell's model or its labels)
 
     def artifacts(self) -> list[stages.Artifact]:
-        return [a for a in (self.generator, stages.Artifact("scorer") if self.judge == "scorer" else None) if a]
+        # The baseline first: the pseudo-label generator trains on its labels.
+        return [a for a in (self.baseline, self.generator,
+                            stages.Artifact("scorer") if self.judge == "scorer" else None) if a]
 
 
 def plan(exp: Experiment, ctx: stages.Context) -> CellPlan:
@@ -96,6 +101,15 @@ def plan(exp: Experiment, ctx: stages.Context) -> CellPlan:
     if n_synth and a.protocol == "low_data" and a.real_per_class <= 0:
         return CellPlan(0, None, judge, "augment.protocol=low_data trains the generator on the classifier's k "
                                         "real digits per class; set augment.real_per_class > 0")
+    if a.protocol == semi_supervised.PROTOCOL:
+        if a.real_per_class <= 0:
+            return CellPlan(0, None, judge, "augment.protocol=semi_supervised needs the cell's labelled digits; set "
+                                            "augment.real_per_class > 0")
+        # The generator trains on the pool labelled by the baseline; the fixmatch cell is the baseline itself.
+        generator = semi_supervised.generator_artifact(exp) if n_synth else None
+        wants_baseline = bool(n_synth) or a.strategy == "fixmatch"
+        return CellPlan(n_synth, generator, judge, baseline=semi_supervised.baseline_artifact(exp) if wants_baseline
+                        else None)
     # Generator seed = run seed under both protocols: each seed of a cell draws from its own independently
     # trained generator, so a generator's training variance enters the cell's spread and intervals.
     generator = stages.Artifact("generator", k=generator_subset(exp), subset_seed=exp.seed,
@@ -147,8 +161,24 @@ def _filter(exp, ctx, real, synth, val):
     return model, info, {"filter_judge": judge_kind, "n_synth_kept": len(kept), "seconds_filtering": filtering}
 
 
+def _fixmatch(exp, ctx, real, synth, val):
+    # The cell's FixMatch classifier is the baseline artifact (trained once per seed and config, its pool labels
+    # kept for the pseudo-label generator): loaded here, its training time reported as the artifact recorded it.
+    model, info, path = semi_supervised.get_baseline(exp, ctx)
+    return model, info, {"baseline_artifact": path.name}
+
+
+def _fixmatch_mix(exp, ctx, real, synth, val):
+    from cgan_study.study import fixmatch
+
+    labelled = concat(real, synth) if synth is not None else real
+    model, info = fixmatch.train_fixmatch(exp.classifier, exp.fixmatch, (labelled.x, labelled.y),
+                                          semi_supervised.cell_data(exp, ctx).unlabelled, exp.seed)
+    return model, info, {}
+
+
 TRAIN = {"real": _real, "affine": _affine, "mix": _mix, "pretrain": _pretrain, "filter": _filter,
-         "synthetic_only": _synthetic_only}
+         "synthetic_only": _synthetic_only, "fixmatch": _fixmatch, "fixmatch_mix": _fixmatch_mix}
 assert set(TRAIN) == set(STRATEGIES), "every declared strategy needs its training here"
 
 
@@ -182,9 +212,12 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     synth = None
     if cell.generator is not None:
         with _timed(seconds, "generator"):
-            generator, gen_info, path = stages.get_generator(exp, ctx, k=cell.generator.k,
-                                                             subset_seed=cell.generator.subset_seed,
-                                                             seed=cell.generator.seed)
+            if cell.generator.pseudo_labels:
+                generator, gen_info, path = semi_supervised.get_generator(exp, ctx)
+            else:
+                generator, gen_info, path = stages.get_generator(exp, ctx, k=cell.generator.k,
+                                                                 subset_seed=cell.generator.subset_seed,
+                                                                 seed=cell.generator.seed)
         out["gan_train_seconds"] = gen_info.get("train_seconds")
         out["generator_artifact"] = path.name  # results/_artifacts/generator/<this>
         with _timed(seconds, "sampling"):

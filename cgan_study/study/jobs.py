@@ -26,6 +26,8 @@ def unused_sections(experiment: dict, task: str | None = None) -> tuple[str, ...
     if name == "guided_cgan":
         used.add("guide")
     sections = {entry.section for entry in REGISTRY.values()} | {"guide"}
+    if experiment.get("augment", {}).get("protocol") != "semi_supervised":
+        sections.add("fixmatch")   # the FixMatch baseline's budget: read only under the semi-supervised protocol
     return tuple(sorted((sections - used) | set(UNUSED_BY_TASK.get(task, ()))))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,12 +144,19 @@ def generator_path(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int =
 def get_generator(exp: Experiment, ctx: Context, k: int = 0, subset_seed: int = 0,
                   seed: int = ARTIFACT_SEED) -> tuple[Generator, dict, Path]:
     """The trained generator named by augment.generator: on all real training digits (k=0) or on k per class."""
+    return generator_of_spec(exp, ctx, generator_spec(exp, ctx, k, subset_seed, seed),
+                             lambda: gan_training_digits(exp, ctx, k, subset_seed), seed)
+
+
+def generator_of_spec(exp: Experiment, ctx: Context, spec: dict, digits: Callable[[], Split],
+                      seed: int) -> tuple[Generator, dict, Path]:
+    """The generator of augment.generator trained with `seed` on `digits()` (called only when it is not cached yet),
+    cached under the hash of `spec`: which must name everything those digits depend on."""
     entry = generator_entry(exp)
-    spec = generator_spec(exp, ctx, k, subset_seed, seed)
     key = stable_hash(spec)
 
     def build(work: Path) -> dict:
-        info = entry.train(exp, gan_training_digits(exp, ctx, k, subset_seed), work, seed)
+        info = entry.train(exp, digits(), work, seed)
         # TensorFlow's float reductions depend on its thread count, which the artifact's hash does not hold: the
         # same spec rebuilt with other threads can differ in its last bits (a committed CGAN did). Recorded here.
         return {**info, "tf_intra_op_threads": _intra_op_threads()}
@@ -173,14 +181,21 @@ def _intra_op_threads() -> int:
 @dataclass(frozen=True)
 class Artifact:
     """An expensive output a run needs (the scorer or one generator), so an executor can build it first."""
-    kind: str                 # scorer | second_scorer | generator
+    kind: str                 # scorer | second_scorer | generator | fixmatch_baseline
     k: int = 0                # generator: real digits per class it trains on (0 = all)
     subset_seed: int = 0      # generator: which k-per-class subset
     seed: int = ARTIFACT_SEED
+    # generator under the semi_supervised protocol: trained on the whole pool with the FixMatch baseline's labels
+    # (fixmatch_baseline: that baseline; both built by study/semi_supervised.py for the experiment's cell)
+    pseudo_labels: bool = False
 
     def path(self, exp: Experiment, ctx: Context) -> Path:
         if self.kind in ("scorer", "second_scorer"):
             return ctx.cache.path("scorer", scorer_key(exp, ctx, second=self.kind == "second_scorer"))
+        if self.kind == "fixmatch_baseline" or self.pseudo_labels:
+            from cgan_study.study import semi_supervised  # it builds on this module
+
+            return semi_supervised.artifact_path(self.kind, exp, ctx)
         return generator_path(exp, ctx, self.k, self.subset_seed, self.seed)
 
     def is_built(self, exp: Experiment, ctx: Context) -> bool:
@@ -190,6 +205,10 @@ class Artifact:
         if self.kind in ("scorer", "second_scorer"):
             get_scorer(exp, ctx, second=self.kind == "second_scorer")
             return self.path(exp, ctx)
+        if self.kind == "fixmatch_baseline" or self.pseudo_labels:
+            from cgan_study.study import semi_supervised
+
+            return semi_supervised.build_artifact(self.kind, exp, ctx)
         return get_generator(exp, ctx, self.k, self.subset_seed, self.seed)[2]
 
 

@@ -151,7 +151,8 @@ def _per_class(y) -> list[int]:
     return np.bincount(y.astype(int), minlength=10).tolist()
 
 
-@pytest.mark.parametrize("strategy", list(STRATEGIES))
+# The strategies on the unlabelled pool have their composition test in test_semi_supervised.py.
+@pytest.mark.parametrize("strategy", [s for s in STRATEGIES if not STRATEGIES[s].uses_pool])
 def test_every_strategys_training_sets_have_the_requested_per_class_composition(recorded, strategy):
     k, per_class = 7, 30
     out, calls = recorded(**{"augment.strategy": strategy, "augment.real_per_class": k,

@@ -102,13 +102,14 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
         "(chance: 10\\%).")
     cas_note = (f" CAS: trained on 60,000 synthetic {noun} alone, against all real {noun} (a family of its own, "
                 "no margin)." if (long["arm"] == "CAS").any() else "")
-    rule = family_caption(long["m"], ["CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]])
+    rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]])
     m_at_k = int(long.loc[long["family"] == f"k={k}", "m"].max()) if (long["family"] == f"k={k}").any() else 0
     save_table(out_dir, "families", long,
                f"Every generator at $k={k}$ real {noun} per class: paired difference in test accuracy (points) to "
                f"real only with the same $k$ and seed, one family of m = {m_at_k} arms. "
                f"{rule} Equivalence margin at $k={k}$: $\\pm${100 * few_shot_margin(k):g} "
-               f"points.{cas_note}{measured}", wide=True, shown=shown)
+               f"points.{cas_note}{measured}", wide=True, shown=shown,
+               column_format="ll" + "r" * 7 + "l" + "r" * (len(shown.columns) - 10))
     out = {"families": table, "families_long": long}
     if not success.empty:
         out["families_success"] = success.reset_index()

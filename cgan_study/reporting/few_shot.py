@@ -57,8 +57,8 @@ def paired_family(few: pd.DataFrame, order: list[str] | None = None) -> pd.DataF
     return family_table(diffs.reset_index(drop=True), ["k"], label="setting")
 
 
-def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str, str], what: str = "") \
-        -> pd.DataFrame:
+def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str, str], what: str = "",
+                label: str | None = None) -> pd.DataFrame:
     """The family as `name`.csv (numbers, every column) and .tex (readable: one row per k and setting); returns
     the readable table."""
     shown = shown_family(fam, {"k": list(fam["k"].astype(int)),
@@ -72,5 +72,5 @@ def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str,
                f"95\\% t-interval and the interval adjusted within its family. {rule} "
                f"Equivalence margins (points): {margins or 'none'}.")
     column_format = "rl" + "r" * 7 + "l" * (len(shown.columns) - 9)
-    save_table(out_dir, name, fam, caption, wide=True, shown=shown, column_format=column_format)
+    save_table(out_dir, name, fam, caption, wide=True, shown=shown, column_format=column_format, label=label)
     return shown

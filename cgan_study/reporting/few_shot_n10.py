@@ -25,5 +25,6 @@ def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     fam = paired_family(few)
     if fam.empty:
         return {}
-    shown = save_paired(sweep_dir, TABLE, fam, readable, what="The k = 10 arms at n = 10 seeds (few\\_shot\\_n10). ")
+    shown = save_paired(sweep_dir, TABLE, fam, readable, what="The $k=10$ arms at $n=10$ seeds (few\\_shot\\_n10). ",
+                        label="few_shot_n10_paired")   # beside mix_ratios' tab:few_shot_paired
     return {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown}

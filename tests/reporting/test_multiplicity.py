@@ -166,7 +166,7 @@ def test_the_n10_report_writes_the_paired_family_with_every_column(tmp_path):
     csv = pd.read_csv(tmp_path / "tables" / "few_shot_paired.csv")
     assert {"strategy", "protocol", "n", "mean_diff", "low", "high", "low_adjusted", "high_adjusted", "p_holm", "m",
             "verdict"} <= set(csv.columns)
-    assert (tmp_path / "tables" / "few_shot_paired.tex").exists()
+    assert "\\label{tab:few_shot_n10_paired}" in (tmp_path / "tables" / "few_shot_paired.tex").read_text()
     assert set(fam["n"]) == {10} and set(fam["m"]) == {2}
     assert fam.loc["affine", "verdict"] == M.HELPS and fam.loc["affine", "mean_diff"] == pytest.approx(0.02)
     # The mix: mean 0.005, sd = sqrt(10 * 0.005^2 / 9) = 0.0052705, se = 0.0016667.

@@ -100,3 +100,11 @@ def test_numbers_are_typeset_with_a_math_minus_and_never_as_minus_zero():
     tex = CL.claims_tex({"x/y": CL.Comparison("x/y", -0.0000001, -0.012, 0.0121, 3)})
     assert r"\csname cmp@x/y@diff\endcsname{\mbox{$+0.00$ [$-1.20$, $+1.21$]}}" in tex
     assert CL.signed(-0.004) == "+0.00" and CL.signed(-0.006) == "-0.01"
+
+
+def test_diffadj_prints_the_interval_the_verdict_reads():
+    tex = CL.claims_tex({"x/y": CL.Comparison("x/y", 0.01, 0.002, 0.018, 3, low_adjusted=-0.03, high_adjusted=0.05,
+                                              m=7)})
+    assert r"\csname cmp@x/y@diff\endcsname{\mbox{$+1.00$ [$+0.20$, $+1.80$]}}" in tex      # the 95% interval
+    assert r"\csname cmp@x/y@adj\endcsname{\mbox{$+1.00$ [$-3.00$, $+5.00$]}}" in tex       # the adjusted one
+    assert r"\newcommand{\diffadj}[1]{\cmpvalue{#1}{adj}}" in tex

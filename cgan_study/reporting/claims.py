@@ -11,9 +11,13 @@ its paired 95% interval (`comparisons`) and refuses the build, naming the claim,
 measured interval, when they disagree: so the text cannot silently go false when the results change.
 A directional word outside a claim is refused too (`unclaimed_directions`).
 
-Verdicts: better (the interval lies on the good side of 0: above for accuracy, below for FID), worse (the bad
-side), tied (it contains 0: the two cannot be told apart, which is not evidence that they are equal).
-Convergence checks have their own: converged / not converged.
+Verdicts follow multiplicity.py: a comparison in a family (one table at one k, every arm against one reference)
+is read from its Bonferroni-adjusted interval, one outside any family from its 95% interval (m = 1).
+better (the interval lies on the good side of 0: above for accuracy, below for FID), worse (the bad side),
+equivalent (two one-sided tests at the family's level place the difference within the margin fixed in advance:
+the only verdict the prose may write as "no effect"), inconclusive (neither: the two cannot be told apart, which
+is not evidence that they are equal). A claim of "equivalent" (or "no effect") for an inconclusive comparison is
+refused. Convergence checks have their own: converged / not converged.
 """
 from __future__ import annotations
 
@@ -25,11 +29,16 @@ from pathlib import Path
 import pandas as pd
 
 from cgan_study.reporting.labels import signed
+from cgan_study.reporting.multiplicity import EQUIVALENT as FAMILY_EQUIVALENT
+from cgan_study.reporting.multiplicity import family_table, few_shot_margin
 from cgan_study.reporting.stats import paired_differences
 
-BETTER, WORSE, TIED = "better", "worse", "tied"
+BETTER, WORSE, EQUIVALENT, INCONCLUSIVE = "better", "worse", "equivalent", "inconclusive"
 CONVERGED, NOT_CONVERGED = "converged", "not converged"
-VERDICTS = (BETTER, WORSE, TIED, CONVERGED, NOT_CONVERGED)
+VERDICTS = (BETTER, WORSE, EQUIVALENT, INCONCLUSIVE, CONVERGED, NOT_CONVERGED)
+ALIASES = {"no effect": EQUIVALENT}   # what the prose may call an equivalence
+RETIRED = {"tied": "'inconclusive' (the interval contains 0: cannot be told apart) or 'equivalent' (within the "
+                   "margin fixed in advance: no effect)"}
 # Words that state a direction; in the prose they may stand only inside a claim's text.
 DIRECTIONAL = re.compile(r"\b(helps?|helped|helping|hurts?|hurting|improves?|improved|improving|improvements?|"
                          r"better|worse|worsens?|outperforms?|outperformed|beats?|beaten|degrades?|degraded|"
@@ -39,7 +48,9 @@ CLAIM = re.compile(r"\\claim\{([^{}]*)\}\{([^{}]*)\}")
 
 @dataclass(frozen=True)
 class Comparison:
-    """A paired difference (arm minus reference, in the metric's own units) and its 95% interval."""
+    """A paired difference (arm minus reference, in the metric's own units), its 95% interval (what \\diff prints)
+    and, in a family of m, the Bonferroni-adjusted interval its direction is read from and whether two one-sided
+    tests at the family's level place it within the margin (`equivalent`)."""
     id: str
     mean: float
     low: float
@@ -48,22 +59,38 @@ class Comparison:
     scale: float = 100.0            # shown in points for accuracies, as is for FID
     lower_is_better: bool = False
     converged: bool | None = None   # set only for the budget check's doubling comparisons
+    low_adjusted: float | None = None   # None: no family (m = 1), the 95% interval decides
+    high_adjusted: float | None = None
+    m: int = 1
+    equivalent: bool = False        # TOST passed at 0.05 / m against the margin (never without a margin)
+
+    @property
+    def decides(self) -> tuple[float, float]:
+        """The interval the verdict reads: the adjusted one in a family, else the 95% one."""
+        if self.low_adjusted is None or self.high_adjusted is None:
+            return self.low, self.high
+        return self.low_adjusted, self.high_adjusted
 
     @property
     def verdict(self) -> str | None:
         if self.converged is not None:
             return CONVERGED if self.converged else NOT_CONVERGED
-        if self.n < 2 or not (math.isfinite(self.low) and math.isfinite(self.high)):
+        low, high = self.decides
+        if self.n < 2 or not (math.isfinite(low) and math.isfinite(high)):
             return None
-        if self.low > 0:
+        if low > 0:
             return WORSE if self.lower_is_better else BETTER
-        if self.high < 0:
+        if high < 0:
             return BETTER if self.lower_is_better else WORSE
-        return TIED
+        return EQUIVALENT if self.equivalent else INCONCLUSIVE
 
     def text(self) -> str:
-        return (f"{signed(self.scale * self.mean)} [{signed(self.scale * self.low)}, {signed(self.scale * self.high)}]"
-                f" (n={self.n})")
+        shown = (f"{signed(self.scale * self.mean)} [{signed(self.scale * self.low)}, {signed(self.scale * self.high)}]"
+                 f" (n={self.n})")
+        if self.low_adjusted is None or self.high_adjusted is None:
+            return shown
+        low, high = self.decides
+        return f"{shown}, adjusted over m={self.m}: [{signed(self.scale * low)}, {signed(self.scale * high)}]"
 
 
 def slug(text: str) -> str:
@@ -81,11 +108,18 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
     out: dict[str, Comparison] = {}
 
     def add(cid: str, row, **kw) -> None:
+        if "low_adjusted" in row and "m" in row and row["m"] == row["m"] and int(row["m"]) > 0:
+            # A row of a family (multiplicity.family_table): its adjusted interval and equivalence decide.
+            kw = {"low_adjusted": float(row["low_adjusted"]), "high_adjusted": float(row["high_adjusted"]),
+                  "m": int(row["m"]), "equivalent": row["verdict"] == FAMILY_EQUIVALENT, **kw}
         out[cid] = Comparison(cid, float(row["mean_diff"]), float(row["low"]), float(row["high"]),
                               int(row.get("n", row.get("n_pairs", 0))), **kw)
 
     for _, r in _rows(tables, "few_shot_paired_long"):
         add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
+    for _, r in _rows(tables, "few_shot_n10_paired_long"):
+        # The n = 10 sweep's k = 10 arms (few_shot_n10): their own family, beside the n = 3 ones.
+        add(f"fewshotn10/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
     runs = tables.get("few_shot_runs")
     if runs is not None and not runs.empty:
         # Each setting with synthetic digits against classical augmentation, same k and seed.
@@ -93,6 +127,8 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
         synthetic = runs[runs["generator"].notna() & (runs["strategy"] != "affine")]
         if not affine.empty and not synthetic.empty:
             diffs = paired_differences(synthetic, affine, ["k", "seed"], ["strategy", "generator", "protocol", "k"])
+            # One family per k: every synthetic setting against the same affine runs.
+            diffs = _family(diffs, ["k"])
             for _, r in diffs.iterrows():
                 add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-affine", r)
         # A changed training strategy (pretrain, filter) against plain mixing of the same generator's digits.
@@ -101,6 +137,8 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
         if not mix.empty and not changed.empty:
             match = ["generator", "protocol", "k", "seed"]
             diffs = paired_differences(changed, mix, match, ["strategy", "generator", "protocol", "k"])
+            # One family per reference: the changed strategies against the same generator's mixing at k.
+            diffs = _family(diffs, ["generator", "protocol", "k"])
             for _, r in diffs.iterrows():
                 add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-mix", r)
     for _, r in _rows(tables, "mix_grid_paired_long"):
@@ -115,9 +153,8 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
         out[out_id] = Comparison(out_id, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
                                  int(r["n"]), 1.0, bool(r["lower_is_better"]))   # already in points / FID
     for _, r in _rows(tables, "tricks_paired_long"):
-        cid = f"tricks/{r['variant']}/{r['metric']}"
-        out[cid] = Comparison(cid, float(r["mean_diff"]), float(r["low"]), float(r["high"]), int(r["n"]),
-                              float(r["scale"]), bool(r["lower_is_better"]))
+        add(f"tricks/{r['variant']}/{r['metric']}", r, scale=float(r["scale"]),
+            lower_is_better=bool(r["lower_is_better"]))
     for _, r in _rows(tables, "search_best_paired_long"):
         metric = r["metric"]
         add(f"searchbest/{slug(r['label'])}/{metric}", r, scale=1.0 if "fid" in metric else 100.0,
@@ -149,6 +186,13 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
     return out
 
 
+def _family(diffs: pd.DataFrame, family: list[str]) -> pd.DataFrame:
+    """A comparison table of the claims' own (no report table shows it) as a family, with the margin fixed for k."""
+    if diffs.empty:
+        return diffs
+    return family_table(diffs.assign(margin=[few_shot_margin(k) for k in diffs["k"]]), family, label="strategy")
+
+
 def _rows(tables: dict[str, pd.DataFrame], name: str):
     frame = tables.get(name)
     return [] if frame is None or frame.empty else frame.iterrows()
@@ -174,7 +218,12 @@ def check_claims(texts: dict[str, str], comps: dict[str, Comparison]) -> list[st
     problems = []
     for source, text in texts.items():
         for c in claims_in(text, source):
-            if c.asserted not in VERDICTS:
+            asserted = ALIASES.get(c.asserted, c.asserted)
+            if c.asserted in RETIRED:
+                problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}', a retired verdict; assert "
+                                f"{RETIRED[c.asserted]}")
+                continue
+            if asserted not in VERDICTS:
                 problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}'; a verdict is one of "
                                 f"{', '.join(VERDICTS)}")
                 continue
@@ -186,7 +235,11 @@ def check_claims(texts: dict[str, str], comps: dict[str, Comparison]) -> list[st
             elif comp.verdict is None:
                 problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}' but the comparison has no "
                                 f"interval (n={comp.n}): state it as exploratory, without a claim")
-            elif comp.verdict != c.asserted:
+            elif comp.verdict != asserted and asserted == EQUIVALENT and comp.verdict == INCONCLUSIVE:
+                problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}' but the comparison is "
+                                f"inconclusive: {comp.text()}; an interval over 0 is no evidence of no effect, only "
+                                "one within the margin is (say 'cannot be told apart', asserting 'inconclusive')")
+            elif comp.verdict != asserted:
                 problems.append(f"{c.where}: claim '{c.id}' asserts '{c.asserted}' but the results say "
                                 f"'{comp.verdict}': {comp.text()}")
     return problems
@@ -225,7 +278,8 @@ def unclaimed_directions(text: str, source: str = "") -> list[str]:
 
 
 def claims_tex(comps: dict[str, Comparison], strict: bool = True) -> str:
-    """\\claim prints its text; \\diff{id} and \\diffmean{id} print a comparison's numbers. An unknown id stops
+    """\\claim prints its text; \\diff{id} (95% interval), \\diffadj{id} (the interval the verdict reads) and
+    \\diffmean{id} print a comparison's numbers. An unknown id stops
     LaTeX with its name, or (not `strict`: results the prose was not written for) prints a dash."""
     missing = ("\\PackageError{claims}{no comparison '#1' in the results}{}" if strict else "--")
     lines = ["% Claims and their numbers: generated by python -m experiments.report from results/; do not edit.",
@@ -234,7 +288,9 @@ def claims_tex(comps: dict[str, Comparison], strict: bool = True) -> str:
              "\\newcommand{\\cmpvalue}[2]{\\ifcsname cmp@#1@#2\\endcsname\\csname cmp@#1@#2\\endcsname\\else"
              f"{missing}\\fi}}",
              "\\newcommand{\\diff}[1]{\\cmpvalue{#1}{diff}}",
-             "\\newcommand{\\diffmean}[1]{\\cmpvalue{#1}{mean}}"]
+             "\\newcommand{\\diffmean}[1]{\\cmpvalue{#1}{mean}}",
+             # The interval the verdict reads (adjusted within the comparison's family; the 95% one outside any).
+             "\\newcommand{\\diffadj}[1]{\\cmpvalue{#1}{adj}}"]
     for cid in sorted(comps):
         c = comps[cid]
         mean = _math(signed(c.scale * c.mean))
@@ -242,6 +298,10 @@ def claims_tex(comps: dict[str, Comparison], strict: bool = True) -> str:
         if c.n >= 2 and math.isfinite(c.low):
             lo, hi = _math(signed(c.scale * c.low)), _math(signed(c.scale * c.high))
             lines.append(f"\\expandafter\\def\\csname cmp@{cid}@diff\\endcsname{{\\mbox{{{mean} [{lo}, {hi}]}}}}")
+            low, high = c.decides
+            if math.isfinite(low) and math.isfinite(high):
+                lo, hi = _math(signed(c.scale * low)), _math(signed(c.scale * high))
+                lines.append(f"\\expandafter\\def\\csname cmp@{cid}@adj\\endcsname{{\\mbox{{{mean} [{lo}, {hi}]}}}}")
         else:
             lines.append(f"\\expandafter\\def\\csname cmp@{cid}@diff\\endcsname{{\\mbox{{{mean} (one seed)}}}}")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ difference the prose may claim, under `<dataset>/<id>` for the second dataset.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -45,8 +46,9 @@ DISPLAY = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 def prefixed(comparisons: dict[str, Comparison], dataset: str) -> dict[str, Comparison]:
     """A second dataset's comparisons under `<dataset>/<id>`, so the prose can claim them beside MNIST's."""
-    return {f"{dataset}/{cid}": Comparison(f"{dataset}/{cid}", c.mean, c.low, c.high, c.n, c.scale,
-                                           c.lower_is_better, c.converged) for cid, c in comparisons.items()}
+    # replace, not a fresh Comparison: the family fields (adjusted interval, m, equivalence) must travel too, or
+    # the second dataset's claims would be read from their unadjusted 95% intervals.
+    return {f"{dataset}/{cid}": replace(c, id=f"{dataset}/{cid}") for cid, c in comparisons.items()}
 
 
 def _cell(c: Comparison | None) -> str:

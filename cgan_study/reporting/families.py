@@ -1,7 +1,7 @@
-"""Every conditional generator side by side at one k: one row each, the paired difference to real only of mixing
-and of filtering its samples under both protocols, its classification accuracy score, and, for the question the
-low-data protocol asks (does any generator trained on the cell's own k digits per class help?), Holm-adjusted p
-over the generators compared, so a sentence naming the best of them can say of how many and how surely.
+"""Every conditional generator side by side at one k: one row per generator and arm, the paired difference to real
+only of mixing and of filtering its samples under both protocols, and its classification accuracy score. Every
+arm at k is one family (multiplicity.py: Bonferroni intervals, Holm p, four-way verdicts over all of them), so a
+sentence naming the best low-data generator can say of how many comparisons and how surely.
 
 It reads the long tables of mix_ratios (the CGAN) and mix_ratios_families (the others) concatenated: each arm is
 paired with its own sweep's real-only runs (same k, same seed), exactly as in those sweeps' tables.
@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from cgan_study.reporting.criteria import holm, p_from_interval
 from cgan_study.reporting.labels import (
     fmt,
-    fmt_difference,
     generator_macro,
     generator_order,
     protocol_name,
 )
+from cgan_study.reporting.multiplicity import family_caption, family_table, few_shot_margin, shown_family
 from cgan_study.reporting.tables import config_column, save_table
 
 ARMS = (("mix", "coursework"), ("mix", "low_data"), ("filter", "coursework"), ("filter", "low_data"))
@@ -32,32 +30,31 @@ def arm_column(strategy: str, protocol: str) -> str:
 
 
 def families_long(paired: pd.DataFrame, cas: pd.DataFrame | None, k: int) -> pd.DataFrame:
-    """One row per (generator, arm) at k, with the CAS as arm 'CAS'; Holm p over the generators for QUESTION."""
+    """One row per (generator, arm) at k, with the CAS as arm 'CAS'; two families (multiplicity.py): every arm at k
+    against real only at k (margin: the one fixed for k), and the CAS rows against real only on all digits (no
+    margin). An arm its own sweep found identical to another (`identical_to`) keeps that mark."""
     rows = []
     at_k = paired[(paired["k"] == k) & paired["strategy"].isin({s for s, _ in ARMS})]
     for strategy, protocol in ARMS:
         arm = at_k[(at_k["strategy"] == strategy) & (at_k["protocol"] == protocol)]
-        for r in arm.itertuples(index=False):
-            rows.append({"generator": r.generator, "arm": arm_column(strategy, protocol), "strategy": strategy,
-                         "protocol": protocol, "k": k, "mean_diff": r.mean_diff, "low": r.low, "high": r.high,
-                         "n": r.n})
+        for r in arm.to_dict("records"):
+            rows.append({"generator": r["generator"], "arm": arm_column(strategy, protocol), "strategy": strategy,
+                         "protocol": protocol, "k": k, "mean_diff": r["mean_diff"], "low": r["low"],
+                         "high": r["high"], "n": r["n"], "setting": r.get("setting", f"{strategy}, {r['generator']} "
+                                                                                     f"({protocol})"),
+                         "identical_to": r.get("identical_to") if isinstance(r.get("identical_to"), str) else None,
+                         "margin": few_shot_margin(k)})
     if cas is not None:
         for r in cas.itertuples(index=False):
             rows.append({"generator": r.generator, "arm": "CAS", "strategy": "synthetic_only", "protocol": None,
-                         "k": None, "mean_diff": r.mean_diff, "low": r.low, "high": r.high, "n": r.n})
+                         "k": None, "mean_diff": r.mean_diff, "low": r.low, "high": r.high, "n": r.n,
+                         "setting": f"synthetic_only, {r.generator}", "identical_to": None, "margin": float("nan")})
     out = pd.DataFrame(rows, columns=["generator", "arm", "strategy", "protocol", "k", "mean_diff", "low", "high",
-                                      "n"])
-    if out.empty:
-        return out.assign(p=[], p_holm=[], m=[])
+                                      "n", "setting", "identical_to", "margin"])
     if out.duplicated(["generator", "arm"]).any():
         raise ValueError("a generator's arm appears in two sweeps' tables; the families table would be ambiguous")
-    out["p"] = [p_from_interval(r.mean_diff, r.low, r.high, r.n) for r in out.itertuples(index=False)]
-    out["p_holm"], out["m"] = np.nan, 0
-    question = (out["arm"] == arm_column(*QUESTION)) & out["p"].notna()
-    if question.any():
-        out.loc[question, "p_holm"] = holm(out.loc[question, "p"].to_numpy())
-        out.loc[question, "m"] = int(question.sum())
-    return out
+    out["family"] = ["CAS" if a == "CAS" else f"k={k}" for a in out["arm"]]   # which reference each row is against
+    return family_table(out, ["family"], label="setting")
 
 
 SUCCESS = "low-data G success (%)"
@@ -77,42 +74,43 @@ def generator_success(runs: pd.DataFrame | None, k: int) -> pd.DataFrame:
 
 def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None, k: int = 10,
                    noun: str = "digits", low_data_runs: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """The wide table (generators down, arms across) as families.{csv,tex} in out_dir/tables, and its long form;
-    with `low_data_runs` (the low_data_generators sweep) a column of each low-data generator's success rate."""
+    """The table (one row per generator and arm, generators in registry order) as families.{csv,tex} in
+    out_dir/tables, and its long form; with `low_data_runs` (the low_data_generators sweep) each low-data
+    generator's success rate on its low-data mix row."""
     from cgan_study.generators import display_name
 
     long = families_long(paired, cas, k)
     if long.empty:
         return {}
-    arms = [arm_column(s, p) for s, p in ARMS] + (["CAS"] if (long["arm"] == "CAS").any() else [])
+    arms = [arm_column(s, p) for s, p in ARMS] + ["CAS"]
     order = generator_order(long["generator"])
+    long = long.iloc[sorted(range(len(long)), key=lambda i: (order.index(long["generator"].iloc[i]),
+                                                             arms.index(long["arm"].iloc[i])))].reset_index(drop=True)
     success = generator_success(low_data_runs, k)
     success = success[success["generator"].isin(order)].set_index("generator")   # only the table's generators
-    cells = long.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
-                              zip(long["mean_diff"], long["low"], long["high"], long["n"])])
-    wide = cells.pivot(index="generator", columns="arm", values="cell").reindex(index=order, columns=arms)
-    holm_p = long[long["arm"] == arm_column(*QUESTION)].set_index("generator")["p_holm"]
-    wide["Holm p"] = [f"{holm_p[g]:.3f}" if g in holm_p.index and pd.notna(holm_p[g]) else "--" for g in order]
-    wide.insert(list(wide.columns).index(arm_column(*QUESTION)) + 1, "Holm p", wide.pop("Holm p"))  # beside its arm
+    table = shown_family(long, {"generator": list(long["generator"]), "arm": list(long["arm"])})
     if not success.empty:
-        wide[SUCCESS] = [fmt(success.loc[g, "mean"], success.loc[g, "std"], int(success.loc[g, "n"]))
-                         if g in success.index else "--" for g in order]
-    wide = wide.fillna("--").reset_index()
-    m = int(long["m"].max())
-    shown = wide.assign(generator=[display_name(g) for g in wide["generator"]])
+        table[SUCCESS] = [fmt(success.loc[g, "mean"], success.loc[g, "std"], int(success.loc[g, "n"]))
+                          if g in success.index and a == arm_column(*QUESTION) else "--"
+                          for g, a in zip(long["generator"], long["arm"])]
+    shown = table.assign(generator=[display_name(g) for g in table["generator"]])
     samples = "" if low_data_runs is None or "n_samples" not in low_data_runs else \
         f" of {int(low_data_runs['n_samples'].max()):,} samples"
     measured = "" if success.empty else (
-        f" Low-data G success: the share{samples} of the generator trained on the cell's {k} {noun} per class "
-        "that the scorer reads as the requested class, mean $\\pm$ std over its seeds (chance: 10\\%).")
-    cas_note = f"; CAS: trained on 60,000 synthetic {noun} alone, against all real {noun}" if "CAS" in arms else ""
-    holm_note = (f" Holm p: the low-data mix arm's two-sided paired t-test, adjusted over the {m} generators with "
-                 "at least two seeds there." if m else "")
-    save_table(out_dir, "families", wide,
+        f" Low-data G success (on the low-data mix row): the share{samples} of the generator trained on the cell's "
+        f"{k} {noun} per class that the scorer reads as the requested class, mean $\\pm$ std over its seeds "
+        "(chance: 10\\%).")
+    cas_note = (f" CAS: trained on 60,000 synthetic {noun} alone, against all real {noun} (a family of its own, "
+                "no margin)." if (long["arm"] == "CAS").any() else "")
+    rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]])
+    m_at_k = int(long.loc[long["family"] == f"k={k}", "m"].max()) if (long["family"] == f"k={k}").any() else 0
+    save_table(out_dir, "families", long,
                f"Every generator at $k={k}$ real {noun} per class: paired difference in test accuracy (points) to "
-               f"real only with the same $k$ and seed, mean [95\\% t-interval], * where it excludes 0{cas_note}."
-               f"{holm_note}{measured}", wide=True, shown=shown)
-    out = {"families": wide, "families_long": long}
+               f"real only with the same $k$ and seed, one family of m = {m_at_k} arms. "
+               f"{rule} Equivalence margin at $k={k}$: $\\pm${100 * few_shot_margin(k):g} "
+               f"points.{cas_note}{measured}", wide=True, shown=shown,
+               column_format="ll" + "r" * 7 + "l" + "r" * (len(shown.columns) - 10))
+    out = {"families": table, "families_long": long}
     if not success.empty:
         out["families_success"] = success.reset_index()
     return out
@@ -145,5 +143,7 @@ def families_numbers(long: pd.DataFrame | None, success: pd.DataFrame | None = N
         return out
     best = question.loc[question["mean_diff"].idxmax()]
     out.update({holm_macro(r.generator): f"{r.p_holm:.2f}" for r in question.itertuples(index=False)})
-    return {**out, "familiesM": f"{int(best['m'])}", "familiesBestLowData": display_name(best["generator"]),
-            "familiesBestLowDataHolmP": f"{best['p_holm']:.2f}"}
+    # familiesM: how many generators the low-data mix compares; familiesFamilyM: the m their Holm p is adjusted
+    # over (every arm of the table at k, one family).
+    return {**out, "familiesM": f"{len(question)}", "familiesFamilyM": f"{int(best['m'])}",
+            "familiesBestLowData": display_name(best["generator"]), "familiesBestLowDataHolmP": f"{best['p_holm']:.2f}"}

@@ -11,10 +11,15 @@ from cgan_study.reporting.labels import (
     fmt,
     fmt_difference,
     generator_order,
-    readable_setting,
-    setting_label,
     setting_order,
-    uses_generator,
+)
+from cgan_study.reporting.few_shot import SETTING, paired_family, save_paired, with_settings
+from cgan_study.reporting.multiplicity import (
+    EQUIVALENCE_MARGINS_POINTS,
+    family_caption,
+    family_table,
+    mix_grid_margin,
+    shown_family,
 )
 from cgan_study.reporting.stats import (
     aggregate,
@@ -29,7 +34,6 @@ from cgan_study.study.presets import DEFAULT_GENERATOR
 K, REAL_F, SYNTH_F = (config_column(key) for key in ("augment.real_per_class", "augment.real_fraction",
                                                      "augment.synth_fraction"))
 PROTOCOL, SEED = config_column("augment.protocol"), config_column("seed")
-SETTING = ["setting", "strategy", "generator", "protocol"]   # a setting's label and the columns it is made from
 LOSS_TREND_KEY = "loss"  # generators trained on a likelihood-type loss (CVAE, diffusion) log it; GANs' losses
 # are a game's, whose level says nothing about convergence
 
@@ -79,14 +83,19 @@ def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFra
     save_table(sweep_dir, "mix_grid", wide, "Test accuracy (\\%) by real fraction (rows) and synthetic "
                                             "amount relative to 60,000 (columns); mean $\\pm$ std (n seeds).", wide=True)
     diffs = paired_differences(grid[grid[SYNTH_F] > 0], grid[grid[SYNTH_F] == 0], [REAL_F, SEED], [REAL_F, SYNTH_F])
-    out["mix_grid_paired_long"] = diffs.rename(columns={REAL_F: "real_fraction", SYNTH_F: "synth_fraction"})
-    if not diffs.empty:
-        paired = _by_fractions(diffs.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
-                                                  zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]))
-        out["mix_grid_paired"] = paired
-        save_table(sweep_dir, "mix_grid_paired", paired, "Paired difference in test accuracy (points) to the "
-                   f"same real fraction without synthetic {noun}, same seed: mean [95\\% t-interval]; "
-                   "* marks an interval that excludes 0.", wide=True)
+    diffs = diffs.rename(columns={REAL_F: "real_fraction", SYNTH_F: "synth_fraction"}).assign(margin=mix_grid_margin())
+    # The whole grid is one family: a reader scans every cell of the table, so the error rate is the table's.
+    fam = family_table(diffs, [], label="synth_fraction")
+    out["mix_grid_paired_long"] = fam
+    if not fam.empty:
+        shown = shown_family(fam, {f"real {noun}": [f"{v:.0%}" for v in fam["real_fraction"]],
+                                   "+ synthetic": [f"+{v:.0%}" for v in fam["synth_fraction"]]})
+        out["mix_grid_paired"] = shown
+        save_table(sweep_dir, "mix_grid_paired", fam, "Paired difference in test accuracy (points) to the same real "
+                   f"fraction without synthetic {noun}, same seed (synthetic amount relative to 60,000): mean, 95\% "
+                   "t-interval and the interval adjusted over the whole grid, one family. "
+                   f"{family_caption(fam['m'])} Equivalence margin: $\\pm${EQUIVALENCE_MARGINS_POINTS['mix_grid']:g} "
+                   "points.", wide=True, shown=shown)
     heat = agg.pivot(index=REAL_F, columns=SYNTH_F, values="mean") * 100
     fig, ax = figure(3.4, 2.4)
     import seaborn as sns
@@ -110,13 +119,7 @@ def _by_k(cells: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 def few_shot_tables(sweep_dir: Path, few: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Every setting at every k, against real-only with the same k and seed; the few-shot figures."""
-    synthetic = [uses_generator(s) for s in few["strategy"]]
-    # A setting without synthetic digits has no generator or protocol: its rows carry none.
-    few["generator"] = few["generator"].where(synthetic, None)
-    few["protocol"] = few[PROTOCOL].where(synthetic, None)
-    few["setting"] = [setting_label(s, g, p) for s, g, p in zip(few["strategy"], few["generator"], few["protocol"])]
-    readable = {r.setting: readable_setting(r.strategy, r.generator, r.protocol)
-                for r in few.drop_duplicates("setting").itertuples()}
+    few, readable = with_settings(few)
     out = {}
     agg = aggregate(few, [K, "setting"], "test_accuracy")
     out["few_shot_long"] = agg.rename(columns={K: "k"})
@@ -124,20 +127,14 @@ def few_shot_tables(sweep_dir: Path, few: pd.DataFrame) -> dict[str, pd.DataFram
     order = setting_order(few)
     wide = _by_k(agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])]), order)
     out["few_shot"] = wide
-    real = few["strategy"] == "real"
-    diffs = paired_differences(few[~real], few[real], [K, SEED], SETTING + [K])
-    out["few_shot_paired_long"] = diffs.rename(columns={K: "k"})
+    fam = paired_family(few, order)
+    out["few_shot_paired_long"] = fam
+    if not fam.empty:
+        out["few_shot_paired"] = save_paired(sweep_dir, "few_shot_paired", fam, readable)
 
     def shown(table: pd.DataFrame) -> pd.DataFrame:   # the paper names generators by their readable names
         return table.assign(**{table.columns[0]: [readable[s] for s in table[table.columns[0]]]})
 
-    if not diffs.empty:
-        paired = _by_k(diffs.assign(cell=[fmt_difference(m, lo, hi, n) for m, lo, hi, n in
-                                          zip(diffs["mean_diff"], diffs["low"], diffs["high"], diffs["n"])]), order)
-        out["few_shot_paired"] = paired
-        save_table(sweep_dir, "few_shot_paired", paired, "Paired difference in test accuracy (points) to "
-                   "real-only with the same k and seed: mean [95\\% t-interval]; * marks an interval that "
-                   "excludes 0.", wide=True, shown=shown(paired))
     save_table(sweep_dir, "few_shot", wide, f"Test accuracy (\\%) with k real {item_noun(few)} per class, by strategy, "
                                             "generator and protocol; mean $\\pm$ std (n seeds).", shown=shown(wide))
     few_shot_figures(sweep_dir, few, order, readable)

@@ -1,4 +1,5 @@
-"""The report's statistics: aggregates, Student-t intervals, paired differences and the verdict an interval gives.
+"""The report's statistics: aggregates, Student-t intervals and paired differences (the verdicts a family of them
+gives are multiplicity.py's).
 
 Pure functions over DataFrames and numbers; nothing here formats, draws or writes.
 """
@@ -7,8 +8,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
-HELPS, HURTS, NO_EFFECT, TOO_FEW = "helps", "hurts", "no detectable effect", "too few seeds"
 
 
 def aggregate(frame: pd.DataFrame, by: list[str], value: str) -> pd.DataFrame:
@@ -52,22 +51,6 @@ def paired_differences(frame: pd.DataFrame, baseline: pd.DataFrame, match: list[
         rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "mean_diff": mean, "low": low,
                      "high": high, "n": n, "excludes_zero": bool(low > 0 or high < 0) if n > 1 else False})
     return pd.DataFrame(rows, columns=by + ["mean_diff", "low", "high", "n", "excludes_zero"])
-
-
-def verdict(low: float, high: float, n: int) -> str:
-    """helps (interval above 0), hurts (below 0), no detectable effect (contains 0); too few seeds below n = 2."""
-    if n < 2 or low != low or high != high:
-        return TOO_FEW
-    if low > 0:
-        return HELPS
-    if high < 0:
-        return HURTS
-    return NO_EFFECT
-
-
-def improvement(judged: str, lower_is_better: bool) -> str:
-    """A verdict on a difference read as an improvement: where lower is better (FID), a rise hurts."""
-    return {HELPS: HURTS, HURTS: HELPS}.get(judged, judged) if lower_is_better else judged
 
 
 def loss_trend(losses) -> float:

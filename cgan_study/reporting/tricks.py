@@ -20,16 +20,15 @@ from cgan_study.reporting.labels import (
     variant_name,
 )
 from cgan_study.reporting.latex import ragged, wrapped_first_column
-from cgan_study.reporting.stats import (
+from cgan_study.reporting.multiplicity import (
     HELPS,
     HURTS,
     TOO_FEW,
-    collapse_caption,
-    flagged_collapse,
+    family_caption,
+    family_table,
     improvement,
-    paired_differences,
-    verdict,
 )
+from cgan_study.reporting.stats import collapse_caption, flagged_collapse, paired_differences
 from cgan_study.reporting.tables import (
     DEFAULT_VARIANT,
     config_column,
@@ -130,15 +129,20 @@ def paired_tricks_table(sweep_dir: Path, paired: pd.DataFrame) -> pd.DataFrame:
     cells = paired.pivot(index="variant", columns="metric_name", values="cell").reindex(variants)
     table = pd.DataFrame({"variant": list(first.loc[variants, "change"]),
                           "vs": list(first.loc[variants, "baseline_name"])})
+    m_by_variant = paired.groupby("variant", sort=False)["m"].max().reindex(variants)
+    table["m"] = [str(int(m)) if m else "--" for m in m_by_variant]
     for _, name, _, _, _ in PAIRED_METRICS:
         if name in cells:
             table[name] = list(cells[name])
     verdicts = trick_verdicts(paired)
     table["verdict"] = [verdicts[v] for v in variants]
     save_table(sweep_dir, "tricks_paired", table, "Each GAN variant minus its baseline (vs: the default "
-               "CGAN, the collapse setup for its mitigations, or the plain DCGAN) with the same seed: mean [95\\% "
-               "t-interval] (n seeds); * marks an interval that excludes 0. FID: lower is better. Verdict: the "
-               "metrics whose interval shows an improvement or a worsening.", wide=True,
+               "CGAN, the collapse setup for its mitigations, or the plain DCGAN) with the same seed: mean "
+               "[Bonferroni-adjusted t-interval] and Holm-adjusted p, n seeds; * marks an adjusted interval that "
+               f"excludes 0. A family: the variants against one baseline on one metric. {family_caption(paired['m'])} "
+               "No equivalence margin is declared for these metrics, so a difference is helps, hurts or "
+               "inconclusive. FID: lower is better. Verdict: the metrics whose adjusted interval shows an "
+               "improvement or a worsening.", wide=True,
                column_format=ragged("3.6cm") + "l" + "r" * (len(table.columns) - 3) + ragged("2.3cm"))
     return table
 
@@ -166,8 +170,9 @@ def trick_baselines(frame: pd.DataFrame) -> pd.Series:
 
 
 def trick_differences(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every variant minus its baseline seed by seed, per metric, with 95% t-intervals: one row per (variant,
-    metric) naming the variant, what it changes, its baseline and the metric's scale and direction."""
+    """Every variant minus its baseline seed by seed, per metric, with 95% t-intervals and the columns of its
+    family (multiplicity.family_table; a family: one baseline, one metric): one row per (variant, metric) naming the
+    variant, what it changes, its baseline and the metric's scale and direction; `cell` the shown text."""
     seed = config_column("seed")
     baselines = trick_baselines(frame)
     names: dict[str, VariantName] = {row["variant"]: variant_name(run_overrides(row))
@@ -187,22 +192,31 @@ def trick_differences(frame: pd.DataFrame) -> pd.DataFrame:
                              "change": names[r.variant].against(names[baseline]), "baseline": baseline,
                              "baseline_name": names[baseline].as_baseline, "metric": key,
                              "metric_name": metric_name, "scale": scale, "lower_is_better": lower_is_better,
-                             "mean_diff": r.mean_diff, "low": r.low, "high": r.high, "n": r.n,
-                             "cell": fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)})
-    return pd.DataFrame(rows, columns=["variant", "label", "change", "rank", "baseline", "baseline_name", "metric",
-                                       "metric_name", "scale", "lower_is_better", "mean_diff", "low", "high", "n",
-                                       "cell"])
+                             "mean_diff": r.mean_diff, "low": r.low, "high": r.high, "n": r.n})
+    long = pd.DataFrame(rows, columns=["variant", "label", "change", "rank", "baseline", "baseline_name", "metric",
+                                       "metric_name", "scale", "lower_is_better", "mean_diff", "low", "high", "n"])
+    if long.empty:
+        return long.assign(cell=[], verdict=[], m=[])
+    # One family per baseline and metric: every variant judged against the same reference on the same scale.
+    long = family_table(long, ["baseline", "metric"], label="variant", margin=None)
+    long["cell"] = [fmt_difference(r.mean_diff, r.low_adjusted, r.high_adjusted, r.n, scale=r.scale)
+                    + _holm_text(r.p_holm) for r in long.itertuples()]
+    return long
+
+
+def _holm_text(p: float) -> str:
+    return "" if p != p else " p<0.01" if p < 0.005 else f" p={p:.2f}"
 
 
 def trick_verdicts(paired: pd.DataFrame) -> dict[str, str]:
-    """Per variant, in words: which metrics its paired 95% intervals say it improves or worsens against its
-    baseline ('helps: FID, recall'; 'hurts: success'; 'mixed: ...'; 'indistinguishable'; 'one seed')."""
+    """Per variant, in words: which metrics its family-adjusted verdicts say it improves or worsens against its
+    baseline ('helps: FID, recall'; 'hurts: success'; 'mixed: ...'; 'inconclusive'; 'one seed')."""
     word = {key: short for key, _, _, _, short in PAIRED_METRICS}
     out = {}
     for variant, rows in paired.groupby("variant", sort=False):
         better, worse, judged = [], [], False
         for r in rows.itertuples():
-            v = verdict(r.low, r.high, int(r.n))
+            v = r.verdict
             if v == TOO_FEW:
                 continue
             judged = True
@@ -217,5 +231,5 @@ def trick_verdicts(paired: pd.DataFrame) -> dict[str, str]:
         elif worse:
             out[variant] = "hurts: " + ", ".join(worse)
         else:
-            out[variant] = "indistinguishable"
+            out[variant] = "inconclusive"
     return out

@@ -30,7 +30,7 @@ def _tables(tmp_path, low_data_shift):
 
 PROSE = r"""Mixing in the low-data generator's digits \claim{fewshot/mix/cgan/lowdata/k10}{worse}{lowers accuracy by
 \diff{fewshot/mix/cgan/lowdata/k10} points}, while the coursework generator's % a comment: better, helps
-\claim{fewshot/mix/cgan/coursework/k10}{tied}{cannot be told apart from real digits alone}.
+\claim{fewshot/mix/cgan/coursework/k10}{inconclusive}{cannot be told apart from real digits alone}.
 """
 
 
@@ -38,7 +38,7 @@ def test_verdicts_follow_the_interval_and_the_metric_direction():
     acc = dict(scale=100.0, lower_is_better=False)
     assert CL.Comparison("a", 0.02, 0.01, 0.03, 3, **acc).verdict == CL.BETTER
     assert CL.Comparison("a", -0.02, -0.03, -0.01, 3, **acc).verdict == CL.WORSE
-    assert CL.Comparison("a", 0.05, -0.01, 0.11, 3, **acc).verdict == CL.TIED    # a big mean is no finding
+    assert CL.Comparison("a", 0.05, -0.01, 0.11, 3, **acc).verdict == CL.INCONCLUSIVE   # a big mean is no finding
     fid = dict(scale=1.0, lower_is_better=True)
     assert CL.Comparison("f", -3.0, -5.0, -1.0, 3, **fid).verdict == CL.BETTER   # lower FID
     assert CL.Comparison("f", 3.0, 1.0, 5.0, 3, **fid).verdict == CL.WORSE
@@ -84,7 +84,7 @@ def test_unknown_comparisons_verdicts_and_one_seed_rows_are_refused(tmp_path):
             "\\claim{tricks/one-seed/fid}{worse}{z}")
     problems = CL.check_claims({"s.tex": text}, comps)
     assert "names no comparison" in problems[0] and "fewshot/mix/cgan/lowdata/k10" in problems[0]
-    assert "asserts 'helps'; a verdict is one of better, worse, tied" in problems[1]
+    assert "asserts 'helps'; a verdict is one of better, worse, equivalent, inconclusive" in problems[1]
     assert problems[2].startswith("s.tex:2:") and "no interval (n=1)" in problems[2]
 
 
@@ -100,3 +100,11 @@ def test_numbers_are_typeset_with_a_math_minus_and_never_as_minus_zero():
     tex = CL.claims_tex({"x/y": CL.Comparison("x/y", -0.0000001, -0.012, 0.0121, 3)})
     assert r"\csname cmp@x/y@diff\endcsname{\mbox{$+0.00$ [$-1.20$, $+1.21$]}}" in tex
     assert CL.signed(-0.004) == "+0.00" and CL.signed(-0.006) == "-0.01"
+
+
+def test_diffadj_prints_the_interval_the_verdict_reads():
+    tex = CL.claims_tex({"x/y": CL.Comparison("x/y", 0.01, 0.002, 0.018, 3, low_adjusted=-0.03, high_adjusted=0.05,
+                                              m=7)})
+    assert r"\csname cmp@x/y@diff\endcsname{\mbox{$+1.00$ [$+0.20$, $+1.80$]}}" in tex      # the 95% interval
+    assert r"\csname cmp@x/y@adj\endcsname{\mbox{$+1.00$ [$-3.00$, $+5.00$]}}" in tex       # the adjusted one
+    assert r"\newcommand{\diffadj}[1]{\cmpvalue{#1}{adj}}" in tex

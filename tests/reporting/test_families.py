@@ -36,16 +36,29 @@ def _rows_from(diffs_by_generator, strategy="mix", protocol="low_data", k=10):
     return out
 
 
-def test_holm_runs_over_the_low_data_mix_arm_of_every_generator_and_nothing_else():
+def test_holm_runs_over_every_arm_of_the_table_at_k_and_the_cas_apart():
     low = {"cgan": [-0.07, -0.075, -0.068], "pca": [0.01, 0.025, 0.015], "cvae": [-0.01, 0.005, 0.0]}
-    other = _rows_from({"cgan": [0.09, 0.10, 0.095], "pca": [0.1, 0.09, 0.11]}, protocol="coursework")
+    other = {"cgan": [0.09, 0.10, 0.095], "pca": [0.1, 0.09, 0.11]}
     at_100 = _rows_from({"pca": [0.5, 0.6, 0.55]}, k=100)   # another k: not in the table
-    long = families.families_long(_paired(_rows_from(low) + other + at_100), None, k=10)
-    question = long[long["arm"] == "mix, low-data"].set_index("generator")
-    expected = holm([stats.ttest_1samp(low[g], 0.0).pvalue for g in question.index])
-    np.testing.assert_allclose(question["p_holm"].to_numpy(), expected, rtol=1e-9)
-    assert set(question["m"]) == {3}
-    assert long[long["arm"] != "mix, low-data"]["p_holm"].isna().all()
+    cas = pd.DataFrame([{"generator": g, "mean_diff": m, "low": lo, "high": hi, "n": n}
+                        for g, (m, lo, hi, n) in {"cgan": t_interval([-0.04, -0.05, -0.045]),
+                                                  "pca": t_interval([-0.03, -0.02, -0.025])}.items()])
+    long = families.families_long(_paired(_rows_from(low) + _rows_from(other, protocol="coursework") + at_100),
+                                  cas, k=10)
+    # One family: the five arms at k = 10 (three low-data mixes, two coursework mixes), whatever their arm.
+    at_k = long[long["family"] == "k=10"]
+    diffs = [low[g] for g in at_k[at_k["arm"] == "mix, low-data"]["generator"]] + \
+        [other[g] for g in at_k[at_k["arm"] == "mix, coursework"]["generator"]]
+    expected = holm([stats.ttest_1samp(d, 0.0).pvalue for d in diffs])
+    ordered = pd.concat([at_k[at_k["arm"] == "mix, low-data"], at_k[at_k["arm"] == "mix, coursework"]])
+    np.testing.assert_allclose(ordered["p_holm"].to_numpy(), expected, rtol=1e-9)
+    assert set(at_k["m"]) == {5}
+    # The CAS rows are against another reference (real only on all digits): a family of two, no margin.
+    cas_rows = long[long["arm"] == "CAS"]
+    assert set(cas_rows["m"]) == {2} and cas_rows["margin"].isna().all()
+    np.testing.assert_allclose(cas_rows["p_holm"].to_numpy(), holm([stats.ttest_1samp(d, 0.0).pvalue for d in
+                                                                     ([-0.04, -0.05, -0.045], [-0.03, -0.02, -0.025])]),
+                               rtol=1e-9)
     assert (long["k"].dropna() == 10).all()
 
 
@@ -55,15 +68,18 @@ def test_the_table_has_a_row_per_generator_and_a_dash_where_an_arm_was_not_run(t
                       ("filter", "cgan", "coursework", 10, 0.1020, 0.0622, 0.1418)])
     cas = pd.DataFrame([{"generator": "cgan", "mean_diff": -0.0401, "low": -0.0488, "high": -0.0314, "n": 3}])
     out = families.families_table(tmp_path, paired, cas)
-    table = out["families"].set_index("generator")
-    assert list(table.index) == ["cgan", "pca"]          # registry order
-    assert table.loc["pca", "mix, low-data"] == "+1.67 [+0.42, +2.92]*"
-    assert table.loc["pca", "filter, coursework"] == "--" and table.loc["pca", "CAS"] == "--"
-    assert table.loc["cgan", "CAS"] == "-4.01 [-4.88, -3.14]*"
+    table = out["families"].set_index(["generator", "arm"])
+    # registry order, each generator's arms in the table's order; an arm not run has no row
+    assert list(table.index) == [("cgan", "mix, low-data"), ("cgan", "filter, coursework"), ("cgan", "CAS"),
+                                 ("pca", "mix, low-data")]
+    assert table.loc[("pca", "mix, low-data"), "95% interval"] == "[+0.42, +2.92]"
+    assert table.loc[("pca", "mix, low-data"), "m"] == "3" and table.loc[("cgan", "CAS"), "m"] == "1"
+    assert table.loc[("cgan", "CAS"), "verdict"] == "hurts"
     tex = (tmp_path / "tables" / "families.tex").read_text()
-    assert "PCA" in tex and "over the 2 generators with at least two seeds" in tex
+    assert "PCA" in tex and "one family of m = 3 arms" in tex
     numbers = families.families_numbers(out["families_long"])
     assert numbers["familiesBestLowData"] == "PCA" and numbers["familiesM"] == "2"
+    assert numbers["familiesFamilyM"] == "3"
     # Every generator's Holm-adjusted p is quotable, the best one's under both names.
     assert numbers["familiesHolmPPca"] == numbers["familiesBestLowDataHolmP"]
     assert set(numbers) >= {"familiesHolmPCgan", "familiesHolmPPca"}
@@ -82,7 +98,7 @@ def test_each_low_data_generators_success_rate_sits_beside_its_arms(tmp_path):
                          "cfg.experiment.augment.protocol": "low_data",
                          "success_rate": [0.09, 0.10, 0.11, 0.97, 0.98, 0.99, 0.5], "n_samples": 2000})
     table = families.families_table(tmp_path, paired, None, low_data_runs=runs)["families"].set_index("generator")
-    assert table.loc["ebgan", families.SUCCESS] == "10.00 ± 1.00 (n=3)"
+    assert table.loc["ebgan", families.SUCCESS] == "10.00 ± 1.00 (n=3)"   # on the low-data mix row
     assert table.loc["pca", families.SUCCESS] == "98.00 ± 1.00 (n=3)"
     assert "of 2,000 samples" in (tmp_path / "tables" / "families.tex").read_text()
     out = families.families_table(tmp_path, paired, None, low_data_runs=runs)

@@ -65,7 +65,7 @@ def test_each_budget_is_paired_with_the_next_smaller_one_seed_by_seed(tmp_path):
     comps = comparisons(out)   # claimable in the prose: a lower FID reads as better
     assert comps["genbudget/cgan/steps1200/success_rate"].verdict == "better"
     assert comps["genbudget/cgan/steps1200/fid_train"].verdict == "better"
-    assert comps["genbudget/ebgan/steps1200/success_rate"].verdict == "tied"
+    assert comps["genbudget/ebgan/steps1200/success_rate"].verdict == "inconclusive"
 
 
 def test_a_generator_with_one_budget_only_is_left_out(tmp_path):

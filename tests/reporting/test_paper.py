@@ -123,8 +123,9 @@ def test_the_layout_rules_catch_forbidden_text_and_uncited_floats(tmp_path):
 
 
 def test_flipping_one_comparisons_data_fails_the_build_naming_that_claim(tmp_path):
-    """The committed mix_ratios results with the low-data CGAN's k = 10 accuracies lowered by 6 points, seed by
-    seed: the prose's claim on that comparison (a tie) no longer holds, and the check names it with the interval."""
+    """The committed mix_ratios results with the low-data CGAN's k = 10 accuracies lowered by 15 points, seed by
+    seed (enough for the interval adjusted over the table's 7 arms at k = 10 to fall below 0): the prose's claim on
+    that comparison (inconclusive) no longer holds, and the check names it with the interval."""
     import pandas as pd
 
     from cgan_study.reporting import claims
@@ -143,11 +144,11 @@ def test_flipping_one_comparisons_data_fails_the_build_naming_that_claim(tmp_pat
     honest = claims.check_claims(texts, claims.comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
     assert not [p for p in honest if "'fewshot/mix/cgan/lowdata/k10'" in p]
     seeds = runs.loc[arm, c + "seed"]
-    assert (real.loc[seeds].to_numpy() - runs.loc[arm, "test_accuracy"]).max() < 0.06 - 0.03
-    runs.loc[arm, "test_accuracy"] = runs.loc[arm, "test_accuracy"] - 0.06   # every seed now below real only
+    assert (real.loc[seeds].to_numpy() - runs.loc[arm, "test_accuracy"]).max() < 0.15 - 0.1
+    runs.loc[arm, "test_accuracy"] = runs.loc[arm, "test_accuracy"] - 0.15   # every seed now far below real only
     runs.to_csv(tmp_path / "mix_ratios" / "summary.csv", index=False)
     flipped = claims.check_claims(texts, claims.comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
-    named = [p for p in flipped if "claim 'fewshot/mix/cgan/lowdata/k10' asserts 'tied'" in p]
+    named = [p for p in flipped if "claim 'fewshot/mix/cgan/lowdata/k10' asserts 'inconclusive'" in p]
     assert named and all("but the results say 'worse'" in p for p in named)
 
 

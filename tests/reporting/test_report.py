@@ -187,7 +187,8 @@ def test_each_trick_is_paired_with_its_own_baseline_seed_by_seed(tmp_path):
     tables = tricks.tricks_report(tmp_path)
     paired = tables["tricks_paired_long"].set_index(["variant", "metric"])
     assert paired.loc[("cgan-ls0.25", "success_rate"), "mean_diff"] == pytest.approx(0.02)
-    assert paired.loc[("cgan-ls0.25", "success_rate"), "cell"] == "+2.00 [+2.00, +2.00]*"
+    # Every seed +2 points: a zero-width interval (adjusted too), Holm p 0.
+    assert paired.loc[("cgan-ls0.25", "success_rate"), "cell"] == "+2.00 [+2.00, +2.00]* p<0.01"
     assert paired.loc[("cgan-ls0.25", "success_rate"), ["scale", "lower_is_better"]].tolist() == [100.0, False]
     assert paired.loc[("cgan-ls0.25", "fid"), ["scale", "lower_is_better"]].tolist() == [1.0, True]
     assert paired.loc[("cgan-ls0.25", "fid"), ["baseline", "change"]].tolist() == ["cgan", "one-sided label smoothing 0.25"]

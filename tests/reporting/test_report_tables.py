@@ -11,6 +11,7 @@ from cgan_study.reporting import (
     diffusion,
     generators,
     mix_ratios,
+    multiplicity,
     stats,
     tricks,
 )
@@ -47,10 +48,11 @@ def tables(tmp_path):
 
 
 def test_verdicts_follow_the_interval_not_the_mean():
-    assert stats.verdict(0.001, 0.02, 3) == stats.HELPS
-    assert stats.verdict(-0.02, -0.001, 3) == stats.HURTS
-    assert stats.verdict(-0.001, 0.5, 3) == stats.NO_EFFECT        # a large mean with an interval over 0 is no finding
-    assert stats.verdict(float("nan"), float("nan"), 1) == stats.TOO_FEW
+    assert multiplicity.four_way(0.001, 0.02, float("nan"), 1) == multiplicity.HELPS
+    assert multiplicity.four_way(-0.02, -0.001, float("nan"), 1) == multiplicity.HURTS
+    # a large mean with an interval over 0 is no finding
+    assert multiplicity.four_way(-0.001, 0.5, 0.4, 1) == multiplicity.INCONCLUSIVE
+    assert multiplicity.four_way(float("nan"), float("nan"), float("nan"), 0) == multiplicity.TOO_FEW
 
 
 def test_few_shot_paired_long_carries_each_arms_hand_computed_interval(tables):
@@ -65,7 +67,7 @@ def test_few_shot_paired_long_carries_each_arms_hand_computed_interval(tables):
     assert arm("mix", "cgan", "low_data") == pytest.approx((-0.05, -0.05 - half, -0.05 + half, 3))
     coursework = arm("mix", "cgan", "coursework")
     assert coursework[0] == pytest.approx(0.01) and coursework[1] < 0 < coursework[2]   # no detectable effect
-    assert stats.verdict(*coursework[1:]) == stats.NO_EFFECT
+    assert few.loc[("mix", "cgan", "coursework"), "verdict"] == multiplicity.INCONCLUSIVE
     affine = few.xs("affine", level="strategy").iloc[0]
     assert (affine["mean_diff"], affine["low"], affine["high"], affine["n"]) == \
         pytest.approx((0.06, 0.06 - half, 0.06 + half, 3))
@@ -98,11 +100,21 @@ def test_few_shot_runs_pair_two_arms_seed_by_seed(tables):
 
 
 def test_few_shot_paired_table_against_hand_computed_cells(tables):
-    paired = tables["few_shot_paired"].set_index("strategy, generator (protocol)")["k=10"]
+    paired = tables["few_shot_paired"]
+    paired = paired[paired["k"] == 10].set_index("strategy, generator (protocol)")
     half = T2 * 0.01 / 3 ** 0.5 * 100
-    assert paired["mix, cgan (low_data)"] == f"-5.00 [{-5 - half:+.2f}, {-5 + half:+.2f}]*"
-    assert paired["affine"] == f"+6.00 [{6 - half:+.2f}, {6 + half:+.2f}]*"
-    assert not paired["mix, cgan (coursework)"].endswith("*")
+    # Five arms against real only at k = 10: m = 5, Bonferroni two-sided tail 0.01 at 2 degrees of freedom:
+    # t = 0.99 * sqrt(2 / (0.01 * 1.99)) = 9.924843, so a one-point seed sd gives +-9.924843 / sqrt(3) = 5.73 points.
+    adjusted = 9.924843 * 0.01 / 3 ** 0.5 * 100
+    low_data = paired.loc["mix, CGAN (low-data)"]
+    assert (low_data["n"], low_data["m"], low_data["mean"]) == (3, "5", "-5.00")
+    assert low_data["95% interval"] == f"[{-5 - half:+.2f}, {-5 + half:+.2f}]"
+    assert low_data["adjusted interval"] == f"[{-5 - adjusted:+.2f}, {-5 + adjusted:+.2f}]"
+    assert low_data["verdict"] == "inconclusive"   # excluded from 0 at 95%, not over the family of five
+    assert paired.loc["affine", "adjusted interval"] == f"[{6 - adjusted:+.2f}, {6 + adjusted:+.2f}]"
+    assert paired.loc["affine", "verdict"] == "helps" and paired.loc["mix, PCA (low-data)", "verdict"] == "hurts"
+    assert paired.loc["mix, CGAN (coursework)", "verdict"] == "inconclusive"   # +-2 margin: far too wide to say
+    assert paired.loc["affine", "margin"] == "±2"
 
 
 def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
@@ -142,10 +154,15 @@ def test_trick_verdicts_judge_each_variant_by_its_paired_interval_and_the_metric
                            row("C", fid, 0.5, -1.0, 2.0, 3),
                            row("D", fid, -9.0, float("nan"), float("nan"), 1),   # one seed: no verdict
                            row("A", success, 0.01, -0.01, 0.03, 3)])
-    # A lowers FID (better; its success interval spans 0), B raises it (worse), C is inside noise, D is not judged.
-    assert tricks.trick_verdicts(paired) == {"a": "helps: FID", "b": "hurts: FID", "c": "indistinguishable",
+    paired = multiplicity.family_table(paired, ["baseline", "metric"], label="variant", margin=None)
+    # FID: a family of 3 (D has no interval). se = 1 / 4.302653 = 0.232415; Bonferroni t (tail 0.05/3, 2 df)
+    # = 7.648804, half-width 1.777699: A -2 -> [-3.78, -0.22] (lower FID: better), B its mirror, C inside noise.
+    assert list(paired["m"]) == [3, 3, 3, 0, 1]
+    assert paired.loc[0, "high_adjusted"] == pytest.approx(-2 + 1.777699, abs=1e-5)
+    assert tricks.trick_verdicts(paired) == {"a": "helps: FID", "b": "hurts: FID", "c": "inconclusive",
                                              "d": "one seed"}
-    assert stats.improvement(stats.HURTS, True) == stats.HELPS and stats.improvement(stats.HELPS, False) == stats.HELPS
+    assert multiplicity.improvement(multiplicity.HURTS, True) == multiplicity.HELPS
+    assert multiplicity.improvement(multiplicity.HELPS, False) == multiplicity.HELPS
 
 
 def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up():
@@ -168,7 +185,8 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
     half = 1.959964 * ((0.98 * 0.02 + 0.95 * 0.05) / 1000) ** 0.5
     assert vs.loc["S10", "speedup"] == pytest.approx(100.0)
     assert vs.loc["S10", "low"] == pytest.approx(-0.03 - half) and vs.loc["S10", "high"] == pytest.approx(-0.03 + half)
-    assert stats.verdict(vs.loc["S10", "low"], vs.loc["S10", "high"], 2) == stats.HURTS   # below DDPM's
+    # below DDPM's
+    assert multiplicity.four_way(vs.loc["S10", "low"], vs.loc["S10", "high"], float("nan"), 1) == multiplicity.HURTS
     # the same success rate: an interval around 0, 20 times faster
     assert vs.loc["S50", "speedup"] == pytest.approx(20.0) and vs.loc["S50", "diff"] == pytest.approx(0.0)
     assert vs.loc["S50", "low"] < 0 < vs.loc["S50", "high"]
@@ -179,7 +197,8 @@ def test_samplers_against_ddpm_use_the_binomial_interval_and_name_the_speed_up()
     assert list(guided.index) == ["S50w1"]
     assert guided.loc["S50w1", ["base_success", "base_fid", "fid", "diff"]].tolist() == \
         pytest.approx([0.98, 8.0, 12.5, 0.01])
-    assert stats.verdict(guided.loc["S50w1", "low"], guided.loc["S50w1", "high"], 2) == stats.NO_EFFECT
+    assert multiplicity.four_way(guided.loc["S50w1", "low"], guided.loc["S50w1", "high"], float("nan"), 1) == \
+        multiplicity.INCONCLUSIVE
     assert vs.loc[vs["guidance"] == 0, "fid"].isna().all()
 
 
@@ -264,7 +283,7 @@ def test_cas_paired_long_pairs_each_generator_with_real_only_seed_by_seed(tmp_pa
     cas = tables["cas_paired_long"].set_index("generator")
     # CGAN digits alone: -4 points on every seed, a zero-width interval below 0
     assert cas.loc["cgan", ["mean_diff", "low", "high", "n"]].tolist() == pytest.approx([-0.04, -0.04, -0.04, 3])
-    assert stats.verdict(cas.loc["cgan", "low"], cas.loc["cgan", "high"], 3) == stats.HURTS
+    assert multiplicity.four_way(cas.loc["cgan", "low"], cas.loc["cgan", "high"], float("nan"), 1) == multiplicity.HURTS
     # diffusion: -2, -1, -2 points (mean -1.67), the highest of the three generators
     assert cas.loc["diffusion", "mean_diff"] == pytest.approx(-0.05 / 3) and cas["mean_diff"].idxmax() == "diffusion"
     assert cas.loc["pca", "mean_diff"] == pytest.approx(-0.03)

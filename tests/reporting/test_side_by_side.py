@@ -43,6 +43,13 @@ def test_a_second_datasets_comparisons_are_claimable_under_its_prefix():
     assert list(out) == ["fashion_mnist/cas/cgan"] and out["fashion_mnist/cas/cgan"].verdict == "worse"
 
 
+def test_a_second_datasets_comparison_keeps_its_family_so_its_verdict_reads_the_adjusted_interval():
+    # 95% interval [+0.05, +0.15] excludes 0, the family's adjusted one [-0.02, +0.22] (m = 5) does not: inconclusive.
+    c = Comparison("fewshot/affine/k10", 0.10, 0.05, 0.15, 3, low_adjusted=-0.02, high_adjusted=0.22, m=5)
+    out = datasets.prefixed({c.id: c}, "fashion_mnist")["fashion_mnist/fewshot/affine/k10"]
+    assert (out.low_adjusted, out.high_adjusted, out.m) == (-0.02, 0.22, 5) and out.verdict == "inconclusive"
+
+
 def test_long_tables_of_two_sweeps_of_one_dataset_are_concatenated_and_shown_tables_keep_the_first():
     into = {"few_shot_runs": pd.DataFrame({"a": [1]}), "few_shot": pd.DataFrame({"x": ["first"]})}
     merge_tables(into, {"few_shot_runs": pd.DataFrame({"a": [2]}), "few_shot": pd.DataFrame({"x": ["second"]})})

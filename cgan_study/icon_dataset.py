@@ -131,12 +131,14 @@ def pixel_hash(rgba: np.ndarray) -> str:
 
 
 def build(out: Path, packages: dict[str, str], size: int = 32, min_per_class: int = 30,
-          workers: int = 2, log=print) -> list[dict]:
+          workers: int = 2, log=print, merge: dict[str, str] | None = None,
+          contexts: tuple[str, ...] | None = None) -> list[dict]:
     """Render, deduplicate and write the dataset; returns the manifest rows (also written to OUT/manifest.csv).
 
     `packages` maps each package to its split (train, val or test). A context becomes a class when it has at least
     `min_per_class` images in both the training and the validation split (never looking at the test split);
-    the others are dropped, and the manifest says so.
+    the others are dropped, and the manifest says so. `merge` renames contexts first (categories -> apps);
+    `contexts`, when given, is the class set to consider (the others dropped): both chosen on train and val.
     """
     if out.exists() and any(out.iterdir()):
         raise DataError(f"{out} is not empty; pass a new --out directory (the dataset is written whole)")
@@ -155,7 +157,7 @@ def build(out: Path, packages: dict[str, str], size: int = 32, min_per_class: in
         for split in SPLITS:  # test first: a duplicate is kept where the held-out split has it
             for source, rgba in zip(sources[split], pool.map(lambda s: render(s, size), sources[split])):
                 row = {"package": source.package, "version": source.version, "file": source.file,
-                       "class": source.context, "theme": source.theme, "split": split, "source": source.kind,
+                       "class": (merge or {}).get(source.context, source.context), "theme": source.theme, "split": split, "source": source.kind,
                        "pixel_sha256": "", "image": "", "kept": "no", "why": ""}
                 if rgba is None:
                     row["why"] = "unreadable"
@@ -169,8 +171,8 @@ def build(out: Path, packages: dict[str, str], size: int = 32, min_per_class: in
                         row["kept"] = "yes"
                 rows.append(row)
     counts = Counter((r["split"], r["class"]) for r in rows if r["kept"] == "yes")
-    contexts = sorted({r["class"] for r in rows})
-    classes = [c for c in contexts if counts[("train", c)] >= min_per_class and counts[("val", c)] >= min_per_class]
+    classes = [c for c in sorted({r["class"] for r in rows}) if (contexts is None or c in contexts)
+               and counts[("train", c)] >= min_per_class and counts[("val", c)] >= min_per_class]
     if len(classes) < 2:
         raise DataError(f"only {len(classes)} context(s) have {min_per_class} images in both the training and "
                         "validation themes; add icon packages or lower --min-per-class")
@@ -180,7 +182,8 @@ def build(out: Path, packages: dict[str, str], size: int = 32, min_per_class: in
         if row["kept"] != "yes":
             continue
         if row["class"] not in classes:
-            row["kept"], row["why"] = "no", f"class dropped (under {min_per_class} train or val images)"
+            row["kept"], row["why"] = "no", ("class not chosen" if contexts and row["class"] not in contexts else
+                                             f"class dropped (under {min_per_class} train or val images)")
             continue
         stem = re.sub(r"[^A-Za-z0-9_.+-]", "_", f"{row['theme']}__{Path(row['file']).name.rsplit('.', 1)[0]}")
         rel = Path(row["split"]) / row["class"] / f"{stem}__{row['pixel_sha256'][:8]}.png"

@@ -116,3 +116,15 @@ def test_a_non_empty_output_directory_is_refused(tmp_path):
     (tmp_path / "out" / "x").write_text("")
     with pytest.raises(D.DataError, match="not empty"):
         I.build(tmp_path / "out", {}, size=32)
+
+
+def test_the_cli_refuses_a_used_output_directory_with_one_line_and_exit_2(tmp_path, capsys):
+    from experiments.data import main, split_of_packages
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "x").write_text("")
+    assert main(["icons", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not empty" in err[0]
+    splits = split_of_packages()
+    assert {s for s in splits.values()} == {"train", "val", "test"}  # every split has a whole package

@@ -130,6 +130,9 @@ def _check(root: Path, layouts: dict[str, dict[str, list[Path]]]) -> list[str]:
     """The class names (from the training split); a class with too few images fails naming the folder."""
     first = layouts["train"] if "train" in layouts else layouts["all"]
     names = sorted(first)
+    if not any(files for classes in layouts.values() for files in classes.values()):
+        raise DataError(f"{root}: no PNG/JPEG images and no MNIST IDX files; pass --data a folder of images (class "
+                        "subfolders, or flat), an IDX directory or an MNIST .npz")
     if len(names) > 255:
         raise DataError(f"{root}: {len(names)} class folders; at most 255 classes are supported")
     for split, classes in layouts.items():

@@ -173,3 +173,9 @@ def test_mnist_stays_28_by_28_greyscale(mnist):
     assert mnist.train.x.shape[1:] == (28, 28) and mnist.image_shape == (28, 28, 1) and mnist.num_classes == 10
     assert D.to_float(mnist.train.x[:2]).shape == (2, 28, 28, 1)
     assert D.to_uint8(D.to_float(mnist.train.x[:2])).shape == (2, 28, 28)
+
+
+def test_an_empty_directory_is_neither_images_nor_idx(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(D.DataError, match="no PNG/JPEG images and no MNIST IDX files"):
+        D.load(str(tmp_path / "empty"))

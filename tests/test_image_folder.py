@@ -112,6 +112,9 @@ def test_train_test_and_val_subfolders_are_the_splits(tmp_path):
     d = D.load(str(root), val_per_class=1)
     assert (len(d.train), len(d.val), len(d.evaluation_split())) == (8, 2, 6)
     assert d.classes == ("apps", "places")
+    # A subset keeps the dataset's class count (2, not MNIST's 10), even one lacking a class.
+    assert d.val.num_classes == 2 and D.subset(d.train, k=1).num_classes == 2
+    assert d.train.take(d.train.y == 0).num_classes == 2
 
 
 @pytest.mark.parametrize("break_it, names", [

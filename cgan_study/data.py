@@ -1,4 +1,9 @@
-"""MNIST-style data sources, validation, class-balanced subsets and tf.data pipelines; no training code."""
+"""Data sources (MNIST-style files, folders of images), validation, class-balanced subsets and tf.data pipelines.
+
+Images travel as uint8 arrays: (N, 28, 28) for the MNIST-format sources, as they always have, and
+(N, size, size, 3) for a folder of colour images (image_folder.py); `image_shape` gives (height, width,
+channels) of either, and is how networks learn the size and channel count they are built for. No training code.
+"""
 from __future__ import annotations
 
 import gzip
@@ -48,10 +53,17 @@ def class_names(sha256: str | None) -> tuple[str, ...]:
 
 
 def dataset_name(source: str) -> str:
-    """Which dataset a source holds, by name, without reading it ('mnist' or 'fashion_mnist'): what results
-    directories and labels follow. A file or directory is Fashion-MNIST when its path says so."""
+    """Which dataset a source holds, by name, without reading it ('mnist', 'fashion_mnist', or a folder of
+    images' own name): what results directories and labels follow. A file or IDX directory is Fashion-MNIST
+    when its path says so."""
     if source in ("keras", "mnist"):
         return "mnist"
+    path = Path(str(source)).expanduser()
+    if path.is_dir():
+        from cgan_study.image_folder import is_image_folder
+
+        if is_image_folder(path):
+            return path.resolve().name
     if source == "fashion_mnist" or "fashion" in str(source).lower():
         return "fashion_mnist"
     return "mnist"
@@ -67,27 +79,48 @@ def sha256_file(path: Path) -> str:
 
 @dataclass(frozen=True)
 class Split:
-    """Images (N, 28, 28) uint8 and labels (N,) uint8."""
+    """Images uint8, (N, 28, 28) greyscale or (N, size, size, 3) colour, and labels (N,) uint8 in
+    0..num_classes-1 (the dataset's class count, which a subset keeps even when it lacks a class)."""
     x: np.ndarray
     y: np.ndarray
+    num_classes: int = NUM_CLASSES
 
     def __len__(self) -> int:
         return len(self.y)
 
     def take(self, idx: np.ndarray) -> "Split":
-        return Split(self.x[idx], self.y[idx])
+        return Split(self.x[idx], self.y[idx], self.num_classes)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return image_shape(self.x)
+
+
+def image_shape(x: np.ndarray) -> tuple[int, int, int]:
+    """(height, width, channels) of a batch of images: (N, H, W) is greyscale, (N, H, W, C) has C channels."""
+    return (int(x.shape[1]), int(x.shape[2]), 1 if x.ndim == 3 else int(x.shape[3]))
 
 
 class MnistData:
     """A validated dataset. Training code sees `train`/`val`; the test split needs `evaluation_split()`."""
 
     def __init__(self, name: str, source: str, sha256: str, train: Split, test: Split,
-                 val_per_class: int = 0, seed: int = 0):
+                 val_per_class: int = 0, seed: int = 0, val: Split | None = None,
+                 classes: tuple[str, ...] | None = None, labelled: bool = True):
         self.name, self.source, self.sha256 = name, source, sha256
         self.full_train = train
-        # The validation split is carved from train once, by seed, so every stage sees the same one.
-        if val_per_class:
-            val_idx = class_balanced_indices(train.y, k=val_per_class, seed=seed + 10_000)
+        self.classes = classes or CLASS_NAMES.get(name, CLASS_NAMES["mnist"])
+        self.labelled = labelled            # False: a flat folder of images, every label 0 (unconditional)
+        self.num_classes = train.num_classes
+        self.image_shape = train.image_shape
+        # A dataset that brings its own validation split (an image folder's val/) keeps it; otherwise the
+        # validation split is carved from train once, by seed, so every stage sees the same one.
+        if val is not None:
+            # val_per_class still caps it (at most that many per class, fewer where a class has fewer).
+            self.train, self.val = train, cap_per_class(val, val_per_class, seed=seed + 10_000)
+        elif val_per_class:
+            val_idx = class_balanced_indices(train.y, k=val_per_class, seed=seed + 10_000,
+                                             num_classes=train.num_classes)
             keep = np.ones(len(train), bool)
             keep[val_idx] = False
             self.val = train.take(val_idx)
@@ -111,8 +144,11 @@ class MnistData:
         return {"validation": len(pool & digests(self.val.x)), "test": len(pool & digests(self.__test.x))}
 
     def describe(self) -> dict:
+        height, width, channels = self.image_shape
         return {"dataset": self.name, "source": self.source, "sha256": self.sha256,
-                "n_train": len(self.train), "n_val": len(self.val), "n_test": len(self.__test)}
+                "n_train": len(self.train), "n_val": len(self.val), "n_test": len(self.__test),
+                "image_size": height, "channels": channels, "num_classes": self.num_classes,
+                "labelled": self.labelled}
 
 
 # --------------------------------------------------------------------------- loading
@@ -217,9 +253,16 @@ def check_source(source: str) -> None:
 
 
 def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
-         expect_full_size: bool = False) -> MnistData:
-    """Load and validate a dataset from a name ('keras', 'mnist', 'fashion_mnist'), .npz path or IDX directory."""
+         expect_full_size: bool = False, image_size: int | None = None) -> MnistData:
+    """Load and validate a dataset from a name ('keras', 'mnist', 'fashion_mnist'), .npz path, IDX directory or
+    folder of images (resized to `image_size`, else $CGAN_STUDY_IMAGE_SIZE, else 32; see image_folder.py)."""
     source = resolve_source(source)
+    path = Path(source).expanduser()
+    if source not in ("keras", "mnist", "fashion_mnist") and path.is_dir():
+        from cgan_study import image_folder
+
+        if image_folder.is_image_folder(path):
+            return _load_folder(path, val_per_class, seed, image_folder.resolve_size(image_size))
     if source in ("keras", "mnist"):
         arrays, digest = _read_keras("mnist")
         name = "mnist"
@@ -246,10 +289,22 @@ def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
                      Split(arrays["x_test"], arrays["y_test"]), val_per_class=val_per_class, seed=seed)
 
 
+def _load_folder(path: Path, val_per_class: int, seed: int, size: int) -> MnistData:
+    from cgan_study.image_folder import read_folder
+
+    arrays, digest, classes, labelled = read_folder(path, size)
+    k = len(classes)
+    splits = {s: Split(arrays[f"x_{s}"], arrays[f"y_{s}"], k) for s in ("train", "val", "test")
+              if f"x_{s}" in arrays}
+    return MnistData(path.resolve().name, str(path.resolve()), digest, splits["train"], splits["test"],
+                     val_per_class=val_per_class, seed=seed, val=splits.get("val"), classes=classes,
+                     labelled=labelled)
+
+
 # --------------------------------------------------------------------------- subsets
 
 def class_balanced_indices(y: np.ndarray, k: int | None = None, fraction: float | None = None,
-                           seed: int = 0) -> np.ndarray:
+                           seed: int = 0, num_classes: int = NUM_CLASSES) -> np.ndarray:
     """Indices of `k` per class (or `fraction` of each class), chosen by seed, sorted.
 
     Each class is permuted once by the seed, and the first k are taken, so the k=5 subset of a seed is
@@ -262,7 +317,7 @@ def class_balanced_indices(y: np.ndarray, k: int | None = None, fraction: float 
     if k is not None and k < 0:
         raise DataError(f"k={k} per class must be >= 0")
     chosen = []
-    for c in range(NUM_CLASSES):
+    for c in range(num_classes):
         members = np.flatnonzero(y == c)
         if k is not None and k > len(members):
             raise DataError(f"asked for {k} digits of class {c} but the split has only {len(members)}; "
@@ -274,12 +329,13 @@ def class_balanced_indices(y: np.ndarray, k: int | None = None, fraction: float 
 
 
 def subset(split: Split, k: int | None = None, fraction: float | None = None, seed: int = 0) -> Split:
-    return split.take(class_balanced_indices(split.y, k=k, fraction=fraction, seed=seed))
+    return split.take(class_balanced_indices(split.y, k=k, fraction=fraction, seed=seed,
+                                             num_classes=split.num_classes))
 
 
 def check_per_class(split: Split, k: int, cap: int = 0) -> None:
     """Fail early if k digits per class are asked of a pool (capped at `cap` per class) that lacks them."""
-    available = int(np.bincount(split.y, minlength=NUM_CLASSES).min())
+    available = int(np.bincount(split.y, minlength=split.num_classes).min())
     available = min(available, cap) if cap else available
     if k > available:
         raise DataError(f"augment.real_per_class={k}: asked for {k} digits per class but the training pool has "
@@ -315,20 +371,26 @@ def cap_per_class(split: Split, cap: int, seed: int) -> Split:
     """At most `cap` digits per class (0 = no cap); the smoke profile trains on such subsets."""
     if cap <= 0:
         return split
-    counts = np.bincount(split.y, minlength=NUM_CLASSES)
+    counts = np.bincount(split.y, minlength=split.num_classes)
     return subset(split, k=min(cap, int(counts.min())), seed=seed)
 
 
 # --------------------------------------------------------------------------- tensors and pipelines
 
 def to_float(x: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], the range tanh generators produce."""
-    return (x.astype(np.float32) / 127.5 - 1.0)[..., None]
+    """uint8 (N, H, W) -> float32 (N, H, W, 1), or (N, H, W, C) -> (N, H, W, C), in [-1, 1] (tanh's range)."""
+    x = x.astype(np.float32) / 127.5 - 1.0
+    return x[..., None] if x.ndim == 3 else x
 
 
 def to_uint8(x: np.ndarray) -> np.ndarray:
-    """float images in [-1, 1] (any trailing channel) -> uint8 (N, 28, 28), 0 = background."""
-    x = np.asarray(x, np.float32).reshape(len(x), *IMAGE_SHAPE)
+    """float images in [-1, 1] -> uint8: one channel (N, H, W, 1) or flat (N, 784) -> (N, H, W) (MNIST's
+    layout, 0 = background); several channels (N, H, W, C) stay (N, H, W, C)."""
+    x = np.asarray(x, np.float32)
+    if x.ndim == 2:
+        x = x.reshape(len(x), *IMAGE_SHAPE)
+    elif x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
     return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
@@ -352,7 +414,9 @@ def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, shuffle: 
         ds = ds.repeat()
     ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     # Scaling a batch costs microseconds: one map call and two batches in flight keep any model fed.
-    ds = ds.map(lambda img, lab: ((tf.cast(img, tf.float32) / 127.5 - 1.0)[..., None], lab))
+    greyscale = x.ndim == 3  # (N, H, W) digits gain their one channel; colour images have theirs
+    ds = ds.map(lambda img, lab: ((tf.cast(img, tf.float32) / 127.5 - 1.0)[..., None] if greyscale
+                                  else tf.cast(img, tf.float32) / 127.5 - 1.0, lab))
     # No autotuning: with two training processes sharing the CPU, the autotuner stalls the input
     # (measured: of two concurrent classifier fits, one took 44 s instead of 25-26 s, its core half idle).
     options = tf.data.Options()

@@ -1,4 +1,9 @@
-"""CLI: N labelled samples (N/10 per class) from any registered generator as .npz, PNG/JPEG files, .tgz, .zip."""
+"""CLI: N samples from any registered generator as .npz, PNG/JPEG files, .tgz, .zip.
+
+A conditional generator gives N/K of each of its K classes (K = 10 on MNIST), an unconditional one N images.
+Greyscale models write greyscale files, colour models RGB. `--tgz out.tgz --format jpg` is the anime-face
+assignment's layout: 1.jpg ... N.jpg at the archive's top level, no folder.
+"""
 from __future__ import annotations
 
 import argparse
@@ -82,8 +87,11 @@ def describe_sampler(generator) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.sample", description=__doc__)
     p.add_argument("--run", required=True, type=Path, help="a generator artifact (results/_artifacts/generator/<hash>) or a run that used one")
-    p.add_argument("--n", type=int, default=1000, help="number of samples, a multiple of 10 (default 1000)")
-    p.add_argument("--out", required=True, type=Path, help="output .npz (x uint8 (N,28,28), y uint8)")
+    p.add_argument("--n", type=int, default=1000,
+                   help="number of samples (default 1000); a multiple of the class count for a conditional "
+                        "generator (10 on MNIST)")
+    p.add_argument("--out", required=True, type=Path,
+                   help="output .npz: x uint8 (N,28,28) on MNIST, (N,size,size,3) in colour; y uint8 (conditional)")
     p.add_argument("--png-dir", "--image-dir", dest="image_dir", type=Path,
                    help="also write 1.png ... N.png (or .jpg, see --format) here")
     p.add_argument("--tgz", type=Path, help="also write a .tgz holding only 1.png ... N.png at its top level")
@@ -100,16 +108,15 @@ def main(argv: list[str] | None = None) -> int:
                                                "per class (a generator's success rate)")
     args = p.parse_args(argv)
     try:
-        if args.n <= 0 or args.n % 10:
-            raise ValueError(f"--n {args.n} must be a positive multiple of 10 (N/10 samples per class)")
+        if args.n <= 0:
+            raise ValueError(f"--n {args.n} must be a positive number of samples")
         path = find_generator(args.run)
-        from cgan_study.generators import REGISTRY, entry_of_artifact, sampling
+        from cgan_study.generators import entry_of_artifact, sampling
 
         entry = entry_of_artifact(path)
-        if not entry.conditional:
-            conditional = ", ".join(name for name, e in REGISTRY.items() if e.conditional)
-            raise ValueError(f"{path} holds an unconditional generator ({entry.name}); labelled samples need "
-                             f"one of {conditional}")
+        if args.scorer and not entry.conditional:
+            raise ValueError(f"--scorer: {path} holds an unconditional generator ({entry.name}), whose samples "
+                             "have no requested class to score; leave --scorer out")
         exp = sampling_settings(args.sets)
         generator = entry.load(path)
         if entry.sampler_settings:  # diffusion: the study's sampler, not the one frozen at training time
@@ -122,8 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.scorer and not (args.scorer / SCORER_FILE).exists():
             raise FileNotFoundError(f"--scorer {args.scorer}: no {SCORER_FILE} there; pass a scorer artifact, e.g. "
                                     "results/_artifacts/scorer/<hash>")
-        labels = sampling.balanced_labels(args.n)
-        x = sampling.sample(generator, labels, seed=args.seed)
+        if entry.conditional:
+            classes = getattr(generator, "num_classes", 10)
+            if args.n % classes:
+                raise ValueError(f"--n {args.n} must be a multiple of {classes}, the generator's class count "
+                                 f"(N/{classes} samples per class)")
+            labels = sampling.balanced_labels(args.n, classes)
+        else:
+            labels = None
+        x = sampling.sample(generator, labels, seed=args.seed, n=args.n)
         sampling.export_npz(args.out, x, labels)
         if args.image_dir:
             sampling.export_images(args.image_dir, x, args.format)

@@ -25,8 +25,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--list", action="store_true", help="list the declared sweeps and exit")
     p.add_argument("--profile", default="quick", help="smoke | quick (default) | paper")
     p.add_argument("--data", default=None,
-                   help=f"dataset: keras (download, default), fashion_mnist, a .npz path or an IDX directory; "
-                        f"default ${ENV_VAR} if set")
+                   help=f"dataset: keras (download, default), fashion_mnist, a .npz path, an IDX directory or a "
+                        f"folder of PNG/JPEG images (class subfolders, or flat); default ${ENV_VAR} if set")
+    p.add_argument("--image-size", type=int, default=None, choices=(32, 64),
+                   help="a folder of images: the square size its images are resized to (default 32, or "
+                        "$CGAN_STUDY_IMAGE_SIZE); MNIST-format sources stay 28x28")
     p.add_argument("--out", default=None, help="results root (default: results/ for quick, results/PROFILE/ else)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key for every run, e.g. --set gan.epochs=5 (repeatable)")
@@ -143,6 +146,8 @@ def run_sweep(args: argparse.Namespace) -> int:
     from cgan_study.runtime import results
 
     exp0 = runs[0][2]
+    if args.image_size:  # through the environment, so that worker processes load the same size
+        os.environ["CGAN_STUDY_IMAGE_SIZE"] = str(args.image_size)
     # --data wins over --set data.source, which wins over $CGAN_STUDY_DATA and the Keras default.
     source = resolve_source(args.data or exp0.data.source or None)
     if Path(source).exists():  # workers may run in another directory or on another node

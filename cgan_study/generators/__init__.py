@@ -1,7 +1,8 @@
 """Every generator of the study behind one interface, and the registry that names them.
 
-A generator is conditional or not and turns (labels, seed) into images in [-1, 1] of shape (n, 28, 28, 1); the
-same inputs give the same images. It is trained into a directory and loaded back from it without pickle.
+A generator is conditional or not and turns (labels, seed) into images in [-1, 1] of shape (n, size, size,
+channels), (n, 28, 28, 1) on MNIST; the same inputs give the same images. `num_classes` says which labels it
+takes (0 .. num_classes - 1; the dataset's class count, 10 on MNIST). It is trained into a directory and loaded back from it without pickle.
 A registry entry names one generator, the config section holding its hyperparameters, and the module (one per
 family, in this package) that trains, loads and fingerprints it (`spec`: what of the config its cached artifact
 depends on).
@@ -22,6 +23,7 @@ import numpy as np
 
 class Generator(Protocol):
     conditional: bool
+    num_classes: int
 
     def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
         """Images in [-1, 1], (n, 28, 28, 1), for the requested labels (conditional) or n of them (not)."""
@@ -33,11 +35,22 @@ class KerasGenerator:
     def __init__(self, model, conditional: bool):
         self.model, self.conditional = model, conditional
         self.latent_dim = int(model.inputs[0].shape[-1])
+        # The label embedding's row count is the class count; an unconditional model has the one class.
+        embeddings = [layer for layer in _leaves(model) if type(layer).__name__ == "Embedding"]
+        self.num_classes = int(embeddings[0].input_dim) if conditional and embeddings else 1
 
     def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
         from cgan_study.generators.sampling import generate
 
         return generate(self.model, labels if self.conditional else None, self.latent_dim, seed=seed, n=n)
+
+
+def _leaves(model):
+    for layer in model.layers:
+        if hasattr(layer, "layers"):
+            yield from _leaves(layer)
+        else:
+            yield layer
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from keras import layers
 from cgan_study.config import CVAEConfig, to_dict
 from cgan_study.data import NUM_CLASSES
 from cgan_study.generators import KerasGenerator
+from cgan_study.generators.shapes import MNIST_SHAPE, base_size
 from cgan_study.generators.sampling import load_generator
 from cgan_study.training.callbacks import Checkpointable
 from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
@@ -34,30 +35,34 @@ RECIPE_CODE = ("cgan_study/generators/cvae.py",
 LABEL_EMBED = 16
 
 
-def _label_features(y, name: str):
-    return layers.Flatten()(layers.Embedding(NUM_CLASSES, LABEL_EMBED, name=name)(y))
+def _label_features(y, name: str, num_classes: int):
+    return layers.Flatten()(layers.Embedding(num_classes, LABEL_EMBED, name=name)(y))
 
 
-def build_encoder(cfg: CVAEConfig) -> keras.Model:
-    """(image in [-1, 1], label) -> (mean, log-variance) of q(z | x, y)."""
-    x_in, y_in = keras.Input((28, 28, 1), name="image"), keras.Input((1,), dtype="int32", name="label")
-    h = layers.Conv2D(cfg.width, 4, strides=2, padding="same", activation="relu", name="down14")(x_in)
-    h = layers.Conv2D(2 * cfg.width, 4, strides=2, padding="same", activation="relu", name="down7")(h)
-    h = layers.Concatenate()([layers.Flatten()(h), _label_features(y_in, "encoder_label")])
+def build_encoder(cfg: CVAEConfig, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                  num_classes: int = NUM_CLASSES) -> keras.Model:
+    """(image in [-1, 1] of image_shape, label) -> (mean, log-variance) of q(z | x, y)."""
+    base = base_size(image_shape)
+    x_in, y_in = keras.Input(tuple(image_shape), name="image"), keras.Input((1,), dtype="int32", name="label")
+    h = layers.Conv2D(cfg.width, 4, strides=2, padding="same", activation="relu", name=f"down{2 * base}")(x_in)
+    h = layers.Conv2D(2 * cfg.width, 4, strides=2, padding="same", activation="relu", name=f"down{base}")(h)
+    h = layers.Concatenate()([layers.Flatten()(h), _label_features(y_in, "encoder_label", num_classes)])
     h = layers.Dense(256, activation="relu", name="hidden")(h)
     mean = layers.Dense(cfg.latent_dim, name="z_mean")(h)
     log_var = layers.Dense(cfg.latent_dim, name="z_log_var")(h)
     return keras.Model([x_in, y_in], [mean, log_var], name="cvae_encoder")
 
 
-def build_decoder(cfg: CVAEConfig) -> keras.Model:
-    """(z, label) -> Bernoulli logits of the 28x28 pixels."""
+def build_decoder(cfg: CVAEConfig, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                  num_classes: int = NUM_CLASSES) -> keras.Model:
+    """(z, label) -> Bernoulli logits of every pixel and channel (28x28x1 by default)."""
+    base, size, channels = base_size(image_shape), int(image_shape[0]), int(image_shape[2])
     z_in, y_in = keras.Input((cfg.latent_dim,), name="z"), keras.Input((1,), dtype="int32", name="label")
-    h = layers.Concatenate(name="z_and_label")([z_in, _label_features(y_in, "decoder_label")])
-    h = layers.Dense(7 * 7 * 2 * cfg.width, activation="relu", name="project")(h)
-    h = layers.Reshape((7, 7, 2 * cfg.width))(h)
-    h = layers.Conv2DTranspose(cfg.width, 4, strides=2, padding="same", activation="relu", name="up14")(h)
-    logits = layers.Conv2DTranspose(1, 4, strides=2, padding="same", name="up28")(h)
+    h = layers.Concatenate(name="z_and_label")([z_in, _label_features(y_in, "decoder_label", num_classes)])
+    h = layers.Dense(base * base * 2 * cfg.width, activation="relu", name="project")(h)
+    h = layers.Reshape((base, base, 2 * cfg.width))(h)
+    h = layers.Conv2DTranspose(cfg.width, 4, strides=2, padding="same", activation="relu", name=f"up{2 * base}")(h)
+    logits = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name=f"up{size}")(h)
     return keras.Model([z_in, y_in], logits, name="cvae_decoder")
 
 
@@ -77,11 +82,13 @@ def negative_elbo(target01: tf.Tensor, logits: tf.Tensor, mean: tf.Tensor, log_v
 class CVAE(Checkpointable, keras.Model):
     """Encoder and decoder trained on (image, label) batches by the reparameterised ELBO under fit()."""
 
-    def __init__(self, cfg: CVAEConfig, seed: int = 0, **kwargs):
+    def __init__(self, cfg: CVAEConfig, seed: int = 0, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                 num_classes: int = NUM_CLASSES, **kwargs):
         super().__init__(**kwargs)
         self.cfg = cfg
         keras.utils.set_random_seed(seed)
-        self.encoder, self.decoder = build_encoder(cfg), build_decoder(cfg)
+        self.encoder = build_encoder(cfg, image_shape, num_classes)
+        self.decoder = build_decoder(cfg, image_shape, num_classes)
         self.sampler = build_sampler(self.decoder)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in ("loss", "recon", "kl", "elbo")}
@@ -126,7 +133,7 @@ def spec(entry, exp) -> dict:
 
 def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     cfg = exp.cvae
-    model = CVAE(cfg, seed)
+    model = CVAE(cfg, seed, digits.image_shape, digits.num_classes)
     model.compile()
     info = fit_resumable(model, model.sampler, digits, work_dir, seed, epochs=cfg.epochs, batch_size=cfg.batch_size,
                          min_steps_per_epoch=cfg.min_steps_per_epoch,

@@ -22,6 +22,7 @@ from keras import layers
 from cgan_study.config import DiffusionConfig, to_dict
 from cgan_study.data import NUM_CLASSES
 from cgan_study.generators.sampling import load_generator
+from cgan_study.generators.shapes import MNIST_SHAPE, base_size
 from cgan_study.runtime import results
 from cgan_study.training.callbacks import Checkpointable
 from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
@@ -37,7 +38,7 @@ RECIPE_CODE = ("cgan_study/generators/diffusion.py",
                "cgan_study/training/callbacks.py",
                "cgan_study/training/budget.py")
 
-NULL_LABEL = NUM_CLASSES          # the "no label" token of classifier-free guidance
+NULL_LABEL = NUM_CLASSES          # the "no label" token of classifier-free guidance on MNIST (num_classes in general)
 SAMPLER_FILE = "sampler.json"
 
 
@@ -140,26 +141,32 @@ def _res_block(x, cond, channels: int, name: str):
     return layers.Add()([skip, h])
 
 
-def build_unet(cfg: DiffusionConfig) -> keras.Model:
-    """(x_t in image space, t, label or NULL_LABEL) -> predicted noise; resolutions 28, 14, 7."""
+def build_unet(cfg: DiffusionConfig, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+               num_classes: int = NUM_CLASSES) -> keras.Model:
+    """(x_t in image space, t, label or the null label num_classes) -> predicted noise; resolutions size, size/2,
+    size/4 (28, 14, 7 on MNIST, the layer names carrying them)."""
     w = cfg.width
-    x_in = keras.Input((28, 28, 1), name="x_t")
+    q = base_size(image_shape)
+    s, h_ = 4 * q, 2 * q
+    x_in = keras.Input(tuple(image_shape), name="x_t")
     t_in = keras.Input((1,), dtype="int32", name="t")
     y_in = keras.Input((1,), dtype="int32", name="label")
     cond = layers.Dense(4 * w, activation="swish", name="time_mlp1")(SinusoidalEmbedding(w, name="time")(t_in))
     cond = layers.Dense(4 * w, name="time_mlp2")(cond)
-    cond = layers.Add()([cond, layers.Flatten()(layers.Embedding(NUM_CLASSES + 1, 4 * w, name="label_embedding")(y_in))])
+    cond = layers.Add()([cond, layers.Flatten()(layers.Embedding(num_classes + 1, 4 * w, name="label_embedding")(y_in))])
     cond = layers.Activation("swish")(cond)
-    h28 = _res_block(layers.Conv2D(w, 3, padding="same", name="stem")(x_in), cond, w, "d28")
-    h14 = _res_block(layers.Conv2D(2 * w, 3, strides=2, padding="same", name="down14")(h28), cond, 2 * w, "d14")
-    h7 = _res_block(layers.Conv2D(2 * w, 3, strides=2, padding="same", name="down7")(h14), cond, 2 * w, "d7")
-    h = _res_block(h7, cond, 2 * w, "mid")
-    h = layers.Conv2DTranspose(2 * w, 4, strides=2, padding="same", name="up14")(h)
-    h = _res_block(layers.Concatenate()([h, h14]), cond, 2 * w, "u14")
-    h = layers.Conv2DTranspose(w, 4, strides=2, padding="same", name="up28")(h)
-    h = _res_block(layers.Concatenate()([h, h28]), cond, w, "u28")
+    h_full = _res_block(layers.Conv2D(w, 3, padding="same", name="stem")(x_in), cond, w, f"d{s}")
+    h_half = _res_block(layers.Conv2D(2 * w, 3, strides=2, padding="same", name=f"down{h_}")(h_full), cond, 2 * w,
+                        f"d{h_}")
+    h_base = _res_block(layers.Conv2D(2 * w, 3, strides=2, padding="same", name=f"down{q}")(h_half), cond, 2 * w,
+                        f"d{q}")
+    h = _res_block(h_base, cond, 2 * w, "mid")
+    h = layers.Conv2DTranspose(2 * w, 4, strides=2, padding="same", name=f"up{h_}")(h)
+    h = _res_block(layers.Concatenate()([h, h_half]), cond, 2 * w, f"u{h_}")
+    h = layers.Conv2DTranspose(w, 4, strides=2, padding="same", name=f"up{s}")(h)
+    h = _res_block(layers.Concatenate()([h, h_full]), cond, w, f"u{s}")
     h = layers.Activation("swish")(layers.GroupNormalization(8, name="out_gn")(h))
-    eps = layers.Conv2D(1, 3, padding="same", name="eps", kernel_initializer="zeros")(h)
+    eps = layers.Conv2D(int(image_shape[2]), 3, padding="same", name="eps", kernel_initializer="zeros")(h)
     return keras.Model([x_in, t_in, y_in], eps, name="diffusion_unet")
 
 
@@ -168,11 +175,13 @@ def build_unet(cfg: DiffusionConfig) -> keras.Model:
 class DDPM(Checkpointable, keras.Model):
     """Epsilon-prediction training under fit(), label dropout for guidance, an EMA copy of the network."""
 
-    def __init__(self, cfg: DiffusionConfig, seed: int = 0, **kwargs):
+    def __init__(self, cfg: DiffusionConfig, seed: int = 0, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                 num_classes: int = NUM_CLASSES, **kwargs):
         super().__init__(**kwargs)
-        self.cfg = cfg
+        self.cfg, self.null_label = cfg, num_classes
         keras.utils.set_random_seed(seed)
-        self.network, self.ema_network = build_unet(cfg), build_unet(cfg)
+        self.network = build_unet(cfg, image_shape, num_classes)
+        self.ema_network = build_unet(cfg, image_shape, num_classes)
         self.ema_network.set_weights(self.network.get_weights())
         ab = schedule_of(cfg).alpha_bar
         self.sqrt_ab = tf.constant(np.sqrt(ab), tf.float32)
@@ -198,7 +207,7 @@ class DDPM(Checkpointable, keras.Model):
         labels = tf.reshape(tf.cast(labels, tf.int32), (-1, 1))
         # Classifier-free guidance: the same network also learns the unconditional model (label dropped).
         drop = keras.random.uniform((batch, 1), seed=self.seed_generator) < self.cfg.p_uncond
-        labels = tf.where(drop, tf.fill(tf.shape(labels), NULL_LABEL), labels)
+        labels = tf.where(drop, tf.fill(tf.shape(labels), self.null_label), labels)
         t = keras.random.randint((batch, 1), 1, self.cfg.T + 1, seed=self.seed_generator, dtype="int32")
         eps = keras.random.normal(tf.shape(x0), seed=self.seed_generator)
         idx = t[:, 0] - 1
@@ -241,6 +250,11 @@ class DiffusionGenerator:
                  eta: float = 0.0, guidance: float = 0.0, batch_size: int = 500):
         self.network, self.schedule = network, schedule
         self.sampler, self.steps, self.eta, self.guidance, self.batch_size = sampler, steps, eta, guidance, batch_size
+        # The label embedding has a row per class and one for "no label" (the last); the image shape is the input's.
+        # (No network: a test's stand-in epsilon, on MNIST's shape.)
+        self.num_classes = int(network.get_layer("label_embedding").input_dim) - 1 if network else NUM_CLASSES
+        self.null_label = self.num_classes
+        self.image_shape = tuple(int(d) for d in network.inputs[0].shape[1:]) if network else MNIST_SHAPE
         self._eps = tf.function(lambda x, t, y: network([x, t, y], training=False), reduce_retracing=True)
 
     def epsilon(self, x: np.ndarray, t: int, labels: np.ndarray) -> np.ndarray:
@@ -251,7 +265,7 @@ class DiffusionGenerator:
         if self.guidance == 0:
             return np.asarray(self._eps(tf.constant(x, tf.float32), tf.constant(tt), tf.constant(y)), np.float64)
         both = self._eps(tf.constant(np.concatenate([x, x]), tf.float32), tf.constant(np.concatenate([tt, tt])),
-                         tf.constant(np.concatenate([y, np.full_like(y, NULL_LABEL)])))
+                         tf.constant(np.concatenate([y, np.full_like(y, self.null_label)])))
         cond, uncond = np.split(np.asarray(both, np.float64), 2)
         return (1.0 + self.guidance) * cond - self.guidance * uncond
 
@@ -278,7 +292,7 @@ class DiffusionGenerator:
 
     def _sample(self, labels, rng, capture, trace):
         s = self.schedule
-        x = rng.standard_normal((len(labels), 28, 28, 1))
+        x = rng.standard_normal((len(labels), *self.image_shape))
         if self.sampler == "ddpm":
             steps = list(range(s.T, 0, -1))
         else:
@@ -300,9 +314,9 @@ def progressive_grid(generator: DiffusionGenerator, columns: int = 10, seed: int
                                                                                     generator.steps))
     capture = sorted({int(round(i)) for i in np.linspace(0, n_steps - 1, columns - 1)})
     trace: list = []
-    final = generator.generate(np.arange(NUM_CLASSES), seed=seed, capture=capture, trace=trace)
-    frames = np.stack(trace + [final], axis=1)          # (classes, columns, 28, 28, 1)
-    return frames.reshape(-1, 28, 28, 1)
+    final = generator.generate(np.arange(generator.num_classes), seed=seed, capture=capture, trace=trace)
+    frames = np.stack(trace + [final], axis=1)          # (classes, columns, size, size, channels)
+    return frames.reshape(-1, *generator.image_shape)
 
 
 def ddpm_step(s: Schedule, x_t, x0, t: int, rng) -> np.ndarray:
@@ -349,7 +363,7 @@ def _generator(network, cfg: DiffusionConfig) -> DiffusionGenerator:
 
 def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     cfg = exp.diffusion
-    model = DDPM(cfg, seed)
+    model = DDPM(cfg, seed, digits.image_shape, digits.num_classes)
     model.compile()
     # Per-epoch grids with a short DDIM run (cheap); the saved sampler settings are the config's.
     grids = DiffusionGenerator(model.ema_network, schedule_of(cfg), "ddim", 20, 0.0, cfg.guidance)

@@ -18,6 +18,7 @@ from cgan_study.config import EBGANConfig, GANConfig, to_dict
 from cgan_study.data import NUM_CLASSES
 from cgan_study.generators import KerasGenerator
 from cgan_study.generators.gan.networks import FAMILIES, build_generator, count_flops
+from cgan_study.generators.shapes import MNIST_SHAPE, base_size
 from cgan_study.generators.sampling import load_generator
 from cgan_study.training.callbacks import Checkpointable, DivergenceGuard
 from cgan_study.training.fit import GENERATOR_FILE, fit_resumable
@@ -41,20 +42,22 @@ CODE_DIM = 64
 LABEL_EMBED = 16
 
 
-def build_autoencoder(cfg: EBGANConfig) -> keras.Model:
+def build_autoencoder(cfg: EBGANConfig, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                      num_classes: int = NUM_CLASSES) -> keras.Model:
     """(image in [-1, 1], label) -> (reconstruction in [-1, 1], code): the energy function's two parts."""
-    x_in, y_in = keras.Input((28, 28, 1), name="image"), keras.Input((1,), dtype="int32", name="label")
+    base, size, channels = base_size(image_shape), int(image_shape[0]), int(image_shape[2])
+    x_in, y_in = keras.Input(tuple(image_shape), name="image"), keras.Input((1,), dtype="int32", name="label")
     w = cfg.d_width
-    h = layers.Conv2D(w, 4, strides=2, padding="same", name="down14")(x_in)
+    h = layers.Conv2D(w, 4, strides=2, padding="same", name=f"down{2 * base}")(x_in)
     h = layers.LeakyReLU(0.2)(h)
-    h = layers.Conv2D(2 * w, 4, strides=2, padding="same", name="down7")(h)
+    h = layers.Conv2D(2 * w, 4, strides=2, padding="same", name=f"down{base}")(h)
     h = layers.LeakyReLU(0.2)(h)
-    label = layers.Flatten()(layers.Embedding(NUM_CLASSES, LABEL_EMBED, name="label_embedding")(y_in))
+    label = layers.Flatten()(layers.Embedding(num_classes, LABEL_EMBED, name="label_embedding")(y_in))
     code = layers.Dense(CODE_DIM, name="code")(layers.Concatenate()([layers.Flatten()(h), label]))
-    h = layers.Dense(7 * 7 * 2 * w, activation="relu", name="project")(layers.Concatenate()([code, label]))
-    h = layers.Reshape((7, 7, 2 * w))(h)
-    h = layers.Conv2DTranspose(w, 4, strides=2, padding="same", activation="relu", name="up14")(h)
-    out = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="up28")(h)
+    h = layers.Dense(base * base * 2 * w, activation="relu", name="project")(layers.Concatenate()([code, label]))
+    h = layers.Reshape((base, base, 2 * w))(h)
+    h = layers.Conv2DTranspose(w, 4, strides=2, padding="same", activation="relu", name=f"up{2 * base}")(h)
+    out = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh", name=f"up{size}")(h)
     return keras.Model([x_in, y_in], [out, code], name="ebgan_autoencoder")
 
 
@@ -77,12 +80,13 @@ def generator_config(cfg: EBGANConfig) -> GANConfig:
 
 
 class EBGAN(Checkpointable, keras.Model):
-    def __init__(self, cfg: EBGANConfig, seed: int = 0, **kwargs):
+    def __init__(self, cfg: EBGANConfig, seed: int = 0, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                 num_classes: int = NUM_CLASSES, **kwargs):
         super().__init__(**kwargs)
-        self.cfg = cfg
+        self.cfg, self.num_classes = cfg, num_classes
         keras.utils.set_random_seed(seed)
-        self.generator = build_generator(generator_config(cfg), FAMILIES["cgan"], seed)
-        self.autoencoder = build_autoencoder(cfg)
+        self.generator = build_generator(generator_config(cfg), FAMILIES["cgan"], seed, image_shape, num_classes)
+        self.autoencoder = build_autoencoder(cfg, image_shape, num_classes)
         self.seed_generator = keras.random.SeedGenerator(seed)
         names = ("d_loss", "g_loss", "energy_real", "energy_fake", "pull_away")
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
@@ -120,7 +124,7 @@ class EBGAN(Checkpointable, keras.Model):
         self.d_optimizer.apply_gradients(zip(grads, self.autoencoder.trainable_variables))
 
         # As in the CGAN, G is asked for uniformly random classes.
-        g_labels = keras.random.randint((batch, 1), 0, NUM_CLASSES, seed=self.seed_generator, dtype="int32")
+        g_labels = keras.random.randint((batch, 1), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
         z = keras.random.normal((batch, cfg.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
             g_fake = self.generator([z, g_labels], training=True)
@@ -147,7 +151,7 @@ def spec(entry, exp) -> dict:
 
 def train(entry, exp, digits, work_dir: Path, seed: int) -> dict:
     cfg = exp.ebgan
-    model = EBGAN(cfg, seed)
+    model = EBGAN(cfg, seed, digits.image_shape, digits.num_classes)
     model.compile()
     # No D-accuracy guard: an energy has no decision threshold; NaN/Inf losses still stop training.
     guard = DivergenceGuard(patience=0)

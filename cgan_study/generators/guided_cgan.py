@@ -46,7 +46,8 @@ def train_guide(exp, digits, work_dir: Path, seed: int) -> tuple[keras.Model, di
         return keras.saving.load_model(path, compile=False), results.read_json(work_dir / "guide.json")
     g = exp.guide
     cfg = ClassifierConfig(width=g.width, epochs=g.epochs, steps_per_epoch=0, early_stopping_patience=0)
-    model, info = clf.train_classifier(cfg, (digits.x, digits.y), None, seed=seed + g.seed_offset)
+    model, info = clf.train_classifier(cfg, (digits.x, digits.y), None, seed=seed + g.seed_offset,
+                                       num_classes=digits.num_classes)
     info["train_accuracy"] = clf.accuracy(model, digits.x, digits.y)  # it may see nothing else (no test digits)
     results.save_keras_model(path, model)
     results.write_json(work_dir / "guide.json", info)

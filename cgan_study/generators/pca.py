@@ -28,10 +28,12 @@ class PCAGenerator:
     conditional = True
 
     def __init__(self, components: np.ndarray, mean: np.ndarray, class_means: np.ndarray,
-                 class_chols: np.ndarray):
+                 class_chols: np.ndarray, image_shape: tuple[int, int, int] = (28, 28, 1)):
         self.components, self.mean = components, mean
         self.class_means, self.class_chols = class_means, class_chols
         self.latent_dim = components.shape[0]
+        self.num_classes = len(class_means)
+        self.image_shape = tuple(int(d) for d in image_shape)
 
     @classmethod
     def fit(cls, train: Split, n_components: int = 40, ridge: float = 1e-3, seed: int = 0) -> "PCAGenerator":
@@ -41,21 +43,22 @@ class PCAGenerator:
         d = max(1, min(n_components, len(train) - 1))
         pca = PCA(n_components=d, svd_solver="randomized", random_state=seed).fit(x)
         codes = pca.transform(x)
-        means = np.zeros((NUM_CLASSES, d))
-        chols = np.zeros((NUM_CLASSES, d, d))
-        for c in range(NUM_CLASSES):
+        k = train.num_classes
+        means = np.zeros((k, d))
+        chols = np.zeros((k, d, d))
+        for c in range(k):
             member = codes[train.y == c]
             means[c] = member.mean(0)
             cov = np.cov(member, rowvar=False).reshape(d, d) if len(member) > 1 else np.zeros((d, d))
             # A ridge keeps the factorisation defined when a class has fewer digits than dimensions.
             chols[c] = np.linalg.cholesky(cov + ridge * np.eye(d))
-        return cls(pca.components_, pca.mean_, means, chols)
+        return cls(pca.components_, pca.mean_, means, chols, train.image_shape)
 
     def decode(self, z: np.ndarray, labels: np.ndarray) -> np.ndarray:
         labels = np.asarray(labels).reshape(-1).astype(int)
         codes = self.class_means[labels] + np.einsum("nij,nj->ni", self.class_chols[labels], z)
         images = codes @ self.components + self.mean
-        return np.clip(images, -1.0, 1.0).reshape(-1, 28, 28, 1).astype(np.float32)
+        return np.clip(images, -1.0, 1.0).reshape(-1, *self.image_shape).astype(np.float32)
 
     def generate(self, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
         if labels is None:
@@ -64,13 +67,16 @@ class PCAGenerator:
         return self.decode(z, labels)
 
     def save(self, path: Path) -> None:
+        # image_shape only off MNIST: a 28x28x1 model writes the file it always wrote.
+        shape = {} if self.image_shape == (28, 28, 1) else {"image_shape": np.asarray(self.image_shape, np.int64)}
         results.write_npz(path, components=self.components, mean=self.mean, class_means=self.class_means,
-                          class_chols=self.class_chols)
+                          class_chols=self.class_chols, **shape)
 
     @classmethod
     def read(cls, path: Path) -> "PCAGenerator":
         a = results.read_npz(path)
-        return cls(a["components"], a["mean"], a["class_means"], a["class_chols"])
+        shape = tuple(int(d) for d in a["image_shape"]) if "image_shape" in a else (28, 28, 1)
+        return cls(a["components"], a["mean"], a["class_means"], a["class_chols"], shape)
 
 
 def spec(entry, exp) -> dict:
@@ -81,7 +87,7 @@ def train(entry, exp, digits: Split, work_dir: Path, seed: int) -> dict:
     start = time.perf_counter()
     model = PCAGenerator.fit(digits, exp.pca.n_components, exp.pca.ridge, seed=seed)
     model.save(work_dir / MODEL_FILE)
-    labels = np.repeat(np.arange(NUM_CLASSES), 10)
+    labels = np.repeat(np.arange(NUM_CLASSES), 10) % digits.num_classes
     results.write_bytes(work_dir / "samples.png", grid_png(model.generate(labels, seed=1234), rows=10))
     return {"train_seconds": time.perf_counter() - start, "n_train": len(digits),
             "n_components": int(model.latent_dim)}

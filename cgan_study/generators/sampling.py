@@ -17,16 +17,17 @@ from cgan_study.images import encode_png
 from cgan_study.runtime import results
 
 
-def balanced_labels(n: int) -> np.ndarray:
-    """n labels, n/10 of each class, in class order (n must be a multiple of 10)."""
-    if n <= 0 or n % NUM_CLASSES:
-        raise ValueError(f"n={n} must be a positive multiple of 10 so every class gets n/10 samples")
-    return np.repeat(np.arange(NUM_CLASSES), n // NUM_CLASSES).astype(np.int32)
+def balanced_labels(n: int, num_classes: int = NUM_CLASSES) -> np.ndarray:
+    """n labels, n/num_classes of each class, in class order (n must be a multiple of num_classes, 10 on MNIST)."""
+    if n <= 0 or n % num_classes:
+        raise ValueError(f"n={n} must be a positive multiple of {num_classes} so every class gets "
+                         f"n/{num_classes} samples")
+    return np.repeat(np.arange(num_classes), n // num_classes).astype(np.int32)
 
 
 def generate(generator, labels: np.ndarray | None, latent_dim: int, seed: int, n: int | None = None,
              batch_size: int = 1000) -> np.ndarray:
-    """Images in [-1, 1], shape (n, 28, 28, 1); the same (generator, labels, seed) gives the same images.
+    """Images in [-1, 1], shape (n, size, size, channels); the same (generator, labels, seed) gives the same images.
 
     Noise comes from a NumPy generator seeded by `seed`, so sampling does not depend on TensorFlow's
     global RNG state or on how many samples were drawn before.
@@ -38,12 +39,13 @@ def generate(generator, labels: np.ndarray | None, latent_dim: int, seed: int, n
         zb = z[start:start + batch_size]
         inputs = zb if labels is None else [zb, labels[start:start + batch_size].reshape(-1, 1).astype(np.int32)]
         out.append(np.asarray(generator(inputs, training=False), np.float32))
-    return np.concatenate(out) if out else np.zeros((0, 28, 28, 1), np.float32)
+    return np.concatenate(out) if out else np.zeros((0, *generator.output_shape[1:]), np.float32)
 
 
-def sample(generator, labels: np.ndarray, seed: int) -> np.ndarray:
-    """uint8 digits (N, 28, 28), 0 = background, for the requested labels, from any registered Generator."""
-    return to_uint8(generator.generate(labels, seed=seed))
+def sample(generator, labels: np.ndarray | None, seed: int, n: int | None = None) -> np.ndarray:
+    """uint8 images for the requested labels (or n of them, unconditional) from any registered Generator:
+    (N, 28, 28), 0 = background, on MNIST; (N, size, size, 3) for colour."""
+    return to_uint8(generator.generate(labels, seed=seed, n=n))
 
 
 def load_generator(path: Path | str):
@@ -56,22 +58,26 @@ def load_generator(path: Path | str):
     return keras.saving.load_model(path, compile=False, safe_mode=True)
 
 
-def export_npz(path: Path | str, x: np.ndarray, y: np.ndarray) -> None:
-    results.write_npz(path, x=x.astype(np.uint8), y=y.astype(np.uint8))
+def export_npz(path: Path | str, x: np.ndarray, y: np.ndarray | None) -> None:
+    """x (uint8 images) and y (labels; left out for an unconditional generator's samples)."""
+    labels = {} if y is None else {"y": y.astype(np.uint8)}
+    results.write_npz(path, x=x.astype(np.uint8), **labels)
 
 
 IMAGE_FORMATS = ("png", "jpg")
 
 
 def encode_image(image: np.ndarray, fmt: str) -> bytes:
-    """PNG (lossless) or baseline JPEG at quality 95; neither holds a timestamp, so equal images give equal bytes."""
+    """PNG (lossless) or baseline JPEG at quality 95, greyscale (H, W) or RGB (H, W, 3); neither holds a
+    timestamp, so equal images give equal bytes."""
     if fmt == "png":
         return encode_png(image)
     if fmt == "jpg":
         from PIL import Image
 
         buffer = io.BytesIO()
-        Image.fromarray(image, mode="L").save(buffer, format="JPEG", quality=95, optimize=False)
+        Image.fromarray(image, mode="L" if image.ndim == 2 else "RGB").save(buffer, format="JPEG", quality=95,
+                                                                           optimize=False)
         return buffer.getvalue()
     raise ValueError(f"unknown image format '{fmt}'; use one of {', '.join(IMAGE_FORMATS)}")
 

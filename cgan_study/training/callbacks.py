@@ -24,7 +24,8 @@ class SampleGrid(keras.callbacks.Callback):
         super().__init__()
         self.generator = generator
         self.out_dir = Path(out_dir)
-        self.labels = np.repeat(np.arange(10), 10)
+        # Rows cycle through the classes when there are fewer than ten (a folder of images may have any number).
+        self.labels = np.repeat(np.arange(10), 10) % (getattr(generator, "num_classes", None) or 10)
         self.seed = seed
 
     def write(self, name: str) -> None:

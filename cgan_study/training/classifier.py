@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from cgan_study.config import ClassifierConfig
-from cgan_study.data import pipeline
+from cgan_study.data import NUM_CLASSES, image_shape, pipeline, to_float
 from cgan_study.training.callbacks import FaultPoint
 
 # The recipe of the classifiers this code trains (the scorer, the guide, the downstream models): bump RECIPE when
@@ -24,13 +24,15 @@ RECIPE_CODE = ("cgan_study/training/classifier.py",)
 PENULTIMATE = "penultimate"
 
 
-def build_classifier(cfg: ClassifierConfig, seed: int) -> keras.Model:
-    """The classifier of `cfg.arch`; both end in a PENULTIMATE feature layer and a softmax over the 10 classes."""
+def build_classifier(cfg: ClassifierConfig, seed: int, shape: tuple[int, int, int] = (28, 28, 1),
+                     num_classes: int = NUM_CLASSES) -> keras.Model:
+    """The classifier of `cfg.arch` for images of `shape` (height, width, channels); both end in a PENULTIMATE
+    feature layer and a softmax over the classes (MNIST's 28x28x1 and 10 by default)."""
     keras.utils.set_random_seed(seed)  # weight init is part of the seed's definition
     if cfg.arch == "gap":
-        return _build_gap(cfg)
+        return _build_gap(cfg, shape, num_classes)
     w = cfg.width
-    x_in = keras.Input((28, 28, 1), name="image")
+    x_in = keras.Input(tuple(shape), name="image")
     h = x_in
     for i, channels in enumerate((w, 2 * w)):
         h = keras.layers.Conv2D(channels, 3, padding="same", activation="relu", name=f"conv{i}a")(h)
@@ -39,16 +41,16 @@ def build_classifier(cfg: ClassifierConfig, seed: int) -> keras.Model:
     h = keras.layers.Flatten()(h)
     h = keras.layers.Dense(128, activation="relu", name=PENULTIMATE)(h)
     h = keras.layers.Dropout(cfg.dropout)(h)
-    out = keras.layers.Dense(10, activation="softmax", name="probs")(h)
+    out = keras.layers.Dense(num_classes, activation="softmax", name="probs")(h)
     model = keras.Model(x_in, out, name="classifier")
     return model
 
 
-def _build_gap(cfg: ClassifierConfig) -> keras.Model:
+def _build_gap(cfg: ClassifierConfig, shape: tuple[int, int, int], num_classes: int) -> keras.Model:
     """Another design for a second opinion: 5x5 convolutions with batch norm, strided downsampling and global
     average pooling as the feature layer (no dense layer, no max-pooling)."""
     w = cfg.width
-    x_in = keras.Input((28, 28, 1), name="image")
+    x_in = keras.Input(tuple(shape), name="image")
     h = x_in
     for i, (channels, stride) in enumerate(((w, 1), (2 * w, 2), (4 * w, 2))):
         h = keras.layers.Conv2D(channels, 5, strides=stride, padding="same", use_bias=False, name=f"conv{i}")(h)
@@ -56,7 +58,7 @@ def _build_gap(cfg: ClassifierConfig) -> keras.Model:
         h = keras.layers.Activation("relu")(h)
     h = keras.layers.GlobalAveragePooling2D(name=PENULTIMATE)(h)
     h = keras.layers.Dropout(cfg.dropout)(h)
-    out = keras.layers.Dense(10, activation="softmax", name="probs")(h)
+    out = keras.layers.Dense(num_classes, activation="softmax", name="probs")(h)
     return keras.Model(x_in, out, name="classifier_gap")
 
 
@@ -110,8 +112,8 @@ def _dataset(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int, repeat: b
 
 def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray],
                      val: tuple[np.ndarray, np.ndarray] | None, seed: int, affine: bool = False,
-                     model: keras.Model | None = None, callbacks: list | None = None
-                     ) -> tuple[keras.Model, dict]:
+                     model: keras.Model | None = None, callbacks: list | None = None,
+                     num_classes: int | None = None) -> tuple[keras.Model, dict]:
     """Train (or fine-tune `model`) on uint8 digits; returns (model, info).
 
     The budget rule is the same for every caller: `cfg.epochs` epochs of `cfg.steps_per_epoch` steps (or one
@@ -125,7 +127,10 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
     if cfg.selection == "final" and val is not None:
         raise ValueError("selection=final keeps the final weights and may not look at validation digits; pass "
                          "val=None (or set selection=best_val)")
-    model = model or build_classifier(cfg, seed)
+    # The network fits the images (size, channels) and the classes: `num_classes`, else 10 (MNIST's) unless the
+    # labels need more.
+    classes = num_classes or max(NUM_CLASSES, int(y.max()) + 1)
+    model = model or build_classifier(cfg, seed, image_shape(x), classes)
     # A fixed step count gives every cell of a sweep the same compute, unless a large cell needs more passes.
     steps = steps_per_epoch(cfg, len(y))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate(cfg, steps * cfg.epochs)),
@@ -155,7 +160,7 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
 
 
 def predict(model: keras.Model, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
-    """Class probabilities for uint8 (N, 28, 28) or float [-1, 1] (N, 28, 28, 1) images."""
+    """Class probabilities for uint8 (N, H, W[, C]) or float [-1, 1] (N, H, W, C) images."""
     return _forward(model, x, batch_size)
 
 
@@ -166,7 +171,7 @@ def features_and_probs(model: keras.Model, x: np.ndarray, batch_size: int = 1000
 
 def _forward(model: keras.Model, x: np.ndarray, batch_size: int):
     if x.dtype == np.uint8:
-        x = (x.astype(np.float32) / 127.5 - 1.0)[..., None]
+        x = to_float(x)
     outs = [model([x[i:i + batch_size]], training=False) for i in range(0, len(x), batch_size)]
     if isinstance(outs[0], (list, tuple)):
         return tuple(np.concatenate([np.asarray(o[j]) for o in outs]) for j in range(len(outs[0])))

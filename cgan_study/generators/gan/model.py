@@ -16,8 +16,10 @@ class GAN(Checkpointable, keras.Model):
     """Holds G and D and trains them adversarially under `fit((images, labels))`."""
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, cfg: GANConfig, family: Family,
-                 seed: int = 0, guide: keras.Model | None = None, guide_weight: float = 0.0, **kwargs):
+                 seed: int = 0, guide: keras.Model | None = None, guide_weight: float = 0.0,
+                 num_classes: int = NUM_CLASSES, **kwargs):
         super().__init__(**kwargs)
+        self.num_classes = num_classes  # the classes G is asked for (the dataset's)
         self.generator, self.discriminator, self.cfg, self.family = generator, discriminator, cfg, family
         # A frozen classifier whose cross-entropy on G's samples joins G's loss (classifier-guided CGAN).
         self.guide, self.guide_weight = guide, guide_weight
@@ -53,13 +55,15 @@ class GAN(Checkpointable, keras.Model):
         return self.generator([z, labels] if self.conditional else z, training=training)
 
     def _pack(self, images):
-        """PacGAN: (B, 28, 28, 1) -> (B / m, 28, 28, m), m consecutive samples as the channels of one D input.
-        Real batches hold real digits only and fake batches fake ones, so every pack is all real or all fake."""
+        """PacGAN: (B, H, W, C) -> (B / m, H, W, m C), m consecutive samples as the channels of one D input
+        (sample j's C channels at j C ..; with C = 1, channel j is sample j). Real batches hold real images only
+        and fake batches fake ones, so every pack is all real or all fake."""
         m = self.cfg.pack
         if m == 1:
             return images
-        packed = tf.reshape(images, (-1, m, images.shape[1], images.shape[2]))
-        return tf.transpose(packed, (0, 2, 3, 1))
+        height, width, channels = images.shape[1], images.shape[2], images.shape[3]
+        packed = tf.reshape(images, (-1, m, height, width, channels))
+        return tf.reshape(tf.transpose(packed, (0, 2, 3, 1, 4)), (-1, height, width, m * channels))
 
     def _d(self, images, labels, training):
         # Gradient penalties go through the packing too: their per-image norm is that image's share of the
@@ -112,7 +116,7 @@ class GAN(Checkpointable, keras.Model):
                     var.assign(tf.clip_by_value(var, -cfg.clip_value, cfg.clip_value))
 
         # G is asked for uniformly random classes, so every class gets gradient whatever the batch holds.
-        g_labels = keras.random.randint((batch,), 0, NUM_CLASSES, seed=self.seed_generator, dtype="int32")
+        g_labels = keras.random.randint((batch,), 0, self.num_classes, seed=self.seed_generator, dtype="int32")
         z = keras.random.normal((batch, cfg.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
             fake = self._g(z, g_labels, training=True)

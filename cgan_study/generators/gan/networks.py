@@ -17,6 +17,7 @@ from cgan_study.generators.gan.layers import (
     ProjectionLogit,
     VirtualBatchNormalization,
 )
+from cgan_study.generators.shapes import MNIST_SHAPE, base_size
 
 REFERENCE_SIZE = 64     # VBN reference batch
 LABEL_EMBED = 16        # generator label embedding width
@@ -50,12 +51,15 @@ def _norm(kind: str, ref_size: int, dtype: str, name: str):
     return None
 
 
-def build_generator(cfg: GANConfig, family: Family, seed: int = 0) -> keras.Model:
-    """z (+ label) -> 28x28x1 image in [-1, 1].
+def build_generator(cfg: GANConfig, family: Family, seed: int = 0,
+                    image_shape: tuple[int, int, int] = MNIST_SHAPE, num_classes: int = NUM_CLASSES) -> keras.Model:
+    """z (+ label) -> image (size, size, channels) in [-1, 1]; 28x28x1 by default.
 
-    Dense to 7x7 maps, then two stride-2 transposed convolutions: small enough to train on a laptop
-    CPU in minutes, large enough for sharp MNIST digits.
+    Dense to (size/4)^2 maps, then two stride-2 transposed convolutions: small enough to train on a laptop
+    CPU in minutes, large enough for sharp MNIST digits. The layer names carry the sizes (up14, up28 at 28).
     """
+    size, channels = int(image_shape[0]), int(image_shape[2])
+    base = base_size(image_shape)
     dtype = _policy(cfg)
     width = cfg.g_width
     conditional = family.conditional
@@ -72,41 +76,43 @@ def build_generator(cfg: GANConfig, family: Family, seed: int = 0) -> keras.Mode
         y = y_in
         if use_vbn:
             y = PrependReference((REFERENCE_SIZE, 1), dtype_name="int32", name="reference_label")(y)
-        emb = layers.Flatten()(layers.Embedding(NUM_CLASSES, LABEL_EMBED, name="label_embedding")(y))
+        emb = layers.Flatten()(layers.Embedding(num_classes, LABEL_EMBED, name="label_embedding")(y))
         h = layers.Concatenate(name="z_and_label")([z, emb])
     else:
         h = z
-    h = layers.Dense(7 * 7 * 2 * width, use_bias=False, name="project", dtype=dtype)(h)
+    h = layers.Dense(base * base * 2 * width, use_bias=False, name="project", dtype=dtype)(h)
     h = _norm(norm, REFERENCE_SIZE, dtype, "project_norm")(h)
     h = layers.ReLU(dtype=dtype)(h)
-    h = layers.Reshape((7, 7, 2 * width), dtype=dtype)(h)
-    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False, name="up14",
+    h = layers.Reshape((base, base, 2 * width), dtype=dtype)(h)
+    h = layers.Conv2DTranspose(width, 4, strides=2, padding="same", use_bias=False, name=f"up{2 * base}",
                                dtype=dtype)(h)
-    h = _norm(norm, REFERENCE_SIZE, dtype, "up14_norm")(h)
+    h = _norm(norm, REFERENCE_SIZE, dtype, f"up{2 * base}_norm")(h)
     h = layers.ReLU(dtype=dtype)(h)
-    h = layers.Conv2DTranspose(1, 4, strides=2, padding="same", name="up28", dtype=dtype)(h)
+    h = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name=f"up{size}", dtype=dtype)(h)
     out = layers.Activation("tanh", dtype="float32", name="image")(h)
     if use_vbn:
         out = DropReference(REFERENCE_SIZE, name="drop_reference")(out)
     model = keras.Model(inputs, out, name=f"{family.name}_generator")
     if use_vbn:
-        _init_reference(model, cfg, family, seed)
+        _init_reference(model, cfg, family, seed, num_classes)
     return model
 
 
-def _init_reference(generator: keras.Model, cfg: GANConfig, family: Family, seed: int) -> None:
+def _init_reference(generator: keras.Model, cfg: GANConfig, family: Family, seed: int,
+                    num_classes: int = NUM_CLASSES) -> None:
     """Fix the VBN reference noise (and balanced labels) once, at build time, by seed."""
     rng = np.random.default_rng([seed, 7])
     generator.get_layer("reference_z").reference.assign(
         rng.standard_normal((REFERENCE_SIZE, cfg.latent_dim)).astype(np.float32))
     if family.conditional:
-        labels = (np.arange(REFERENCE_SIZE) % NUM_CLASSES).reshape(-1, 1).astype(np.int32)
+        labels = (np.arange(REFERENCE_SIZE) % num_classes).reshape(-1, 1).astype(np.int32)
         generator.get_layer("reference_label").reference.assign(labels)
 
 
 def build_discriminator(cfg: GANConfig, family: Family, reference_images: np.ndarray | None = None,
-                        reference_labels: np.ndarray | None = None) -> keras.Model:
-    """28x28x1 image (+ label) -> realness logit (+ class logits for AC-GAN).
+                        reference_labels: np.ndarray | None = None, image_shape: tuple[int, int, int] = MNIST_SHAPE,
+                        num_classes: int = NUM_CLASSES) -> keras.Model:
+    """Image (size, size, channels; 28x28x1 by default) (+ label) -> realness logit (+ class logits for AC-GAN).
 
     CGAN conditions by projection (an inner product of a label embedding with the features), which
     is cheaper and stabler than concatenating ten label channels to the image.
@@ -120,18 +126,20 @@ def build_discriminator(cfg: GANConfig, family: Family, reference_images: np.nda
     def wrap(layer):
         return layers.SpectralNormalization(layer, dtype=dtype) if cfg.d_norm == "spectral" else layer
 
+    size, channels = int(image_shape[0]), int(image_shape[2])
+    base = base_size(image_shape)
     # PacGAN: D sees cfg.pack samples stacked as channels (gan.GAN._pack); 1 is the ordinary D.
-    x_in = keras.Input((28, 28, cfg.pack), name="image")
+    x_in = keras.Input((size, size, channels * cfg.pack), name="image")
     inputs = [x_in]
     x = x_in
     if use_vbn:
-        x = PrependReference((REFERENCE_SIZE, 28, 28, 1), name="reference_image")(x)
-    h = wrap(layers.Conv2D(width, 4, strides=2, padding="same", name="down14", dtype=dtype))(x)
+        x = PrependReference((REFERENCE_SIZE, size, size, channels), name="reference_image")(x)
+    h = wrap(layers.Conv2D(width, 4, strides=2, padding="same", name=f"down{2 * base}", dtype=dtype))(x)
     h = layers.LeakyReLU(0.2, dtype=dtype)(h)
-    h = wrap(layers.Conv2D(2 * width, 4, strides=2, padding="same", name="down7", dtype=dtype))(h)
+    h = wrap(layers.Conv2D(2 * width, 4, strides=2, padding="same", name=f"down{base}", dtype=dtype))(h)
     norm = "vbn" if use_vbn else ("batch" if cfg.d_norm == "batch" else None)
     if norm:
-        h = _norm(norm, REFERENCE_SIZE, dtype, "down7_norm")(h)
+        h = _norm(norm, REFERENCE_SIZE, dtype, f"down{base}_norm")(h)
     h = layers.LeakyReLU(0.2, dtype=dtype)(h)
     features = layers.Flatten(dtype=dtype)(h)
     if cfg.minibatch_discrimination:
@@ -144,14 +152,14 @@ def build_discriminator(cfg: GANConfig, family: Family, reference_images: np.nda
         y = y_in
         if use_vbn:
             y = PrependReference((REFERENCE_SIZE, 1), dtype_name="int32", name="reference_label")(y)
-        logit = layers.Add(dtype=dtype)([logit, ProjectionLogit(NUM_CLASSES, dtype=dtype, name="projection")(
+        logit = layers.Add(dtype=dtype)([logit, ProjectionLogit(num_classes, dtype=dtype, name="projection")(
             [features, y])])
     logit = layers.Activation("linear", dtype="float32", name="logit")(logit)
     if use_vbn:
         logit = DropReference(REFERENCE_SIZE, name="drop_reference")(logit)
     outputs.append(logit)
     if family.d_class_head:
-        cls = layers.Dense(NUM_CLASSES, name="class_head", dtype=dtype)(features)
+        cls = layers.Dense(num_classes, name="class_head", dtype=dtype)(features)
         cls = layers.Activation("linear", dtype="float32", name="class_logits")(cls)
         if use_vbn:
             cls = DropReference(REFERENCE_SIZE, name="drop_reference_cls")(cls)

@@ -28,18 +28,21 @@ def build_gan(cfg: GANConfig, family: Family, train: Split, seed: int, guide: ke
               guide_weight: float = 0.0) -> GAN:
     keras.utils.set_random_seed(seed)
     reference_images = reference_labels = None
+    k = train.num_classes
     if cfg.vbn == "gd":
-        per_class = math.ceil(REFERENCE_SIZE / 10)
-        counts = np.bincount(train.y, minlength=10)
-        idx = class_balanced_indices(train.y, k=min(per_class, int(counts.min())), seed=seed + 5)
+        per_class = math.ceil(REFERENCE_SIZE / k)
+        counts = np.bincount(train.y, minlength=k)
+        idx = class_balanced_indices(train.y, k=min(per_class, int(counts.min())), seed=seed + 5, num_classes=k)
         idx = np.resize(idx, REFERENCE_SIZE)  # repeats when the training set is tiny
         reference_images, reference_labels = to_float(train.x[idx]), train.y[idx]
-    generator = build_generator(cfg, family, seed)
-    discriminator = build_discriminator(cfg, family, reference_images, reference_labels)
+    # The networks take the images' size and channel count, and the class count, from the data.
+    generator = build_generator(cfg, family, seed, train.image_shape, k)
+    discriminator = build_discriminator(cfg, family, reference_images, reference_labels, train.image_shape, k)
     if cfg.init == "dcgan":
         dcgan_init(generator, seed)
         dcgan_init(discriminator, seed + 1)
-    gan = GAN(generator, discriminator, cfg, family, seed=seed, guide=guide, guide_weight=guide_weight)
+    gan = GAN(generator, discriminator, cfg, family, seed=seed, guide=guide, guide_weight=guide_weight,
+              num_classes=k)
     gan.compile()
     return gan
 

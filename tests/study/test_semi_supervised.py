@@ -25,7 +25,7 @@ class _GuardedSplit:
     check before it): any other read, anywhere downstream, fails the test."""
 
     def __init__(self, split: D.Split):
-        self.x, self._y = split.x, split.y
+        self.x, self._y, self.num_classes = split.x, split.y, split.num_classes
 
     def __len__(self) -> int:
         return len(self.x)
@@ -37,7 +37,7 @@ class _GuardedSplit:
         return self._y
 
     def take(self, idx):
-        return D.Split(self.x[idx], self.y[idx])
+        return D.Split(self.x[idx], self.y[idx], self.num_classes)
 
 
 class _GuardedData:

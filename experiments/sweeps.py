@@ -151,11 +151,10 @@ FEW_SHOT_N10 = Sweep(
 # the same digits (mix). At k = 100: real-only and FixMatch. Each seed its own subset, baseline, generator and
 # classifiers. k = 1 is left out: FixMatch at one label per class is known to be unstable (Sohn et al. 2020 report a
 # wide spread over label draws). The pseudo-label CGAN trains a full-data CGAN's budget (gan.epochs of 460 steps: the
-# pool is 59,000 digits), the few-shot grids' rule. Where the SSL-GAN family lands, its strategy (`ssl_gan`, a
-# classifier over the 10 classes on the labelled digits and the pool) joins SEMI_SUPERVISED_ARMS (see
-# strategies.SEMI_SUPERVISED_STRATEGIES for the hook).
+# pool is 59,000 digits), the few-shot grids' rule. The semi-supervised GAN (`ssl_gan`: Salimans et al. 2016, its
+# discriminator's K class logits as the classifier) is the GAN-as-classifier arm beside FixMatch.
 SEMI_SUPERVISED = {"augment.protocol": "semi_supervised"}
-SEMI_SUPERVISED_ARMS = ("fixmatch",)                       # the pool without a generator
+SEMI_SUPERVISED_ARMS = ("fixmatch", "ssl_gan")            # the pool without a generator's digits
 SEMI_SUPERVISED_SYNTH_ARMS = ("fixmatch_mix", "mix")       # with the pseudo-label CGAN's digits
 
 
@@ -181,8 +180,9 @@ SEMI_SUPERVISED_SMOKE = {"fixmatch.epochs": 2, "fixmatch.steps_per_epoch": 3}
 SEMI_SUPERVISED_SWEEP = Sweep(
     task="augment",
     description="k labelled digits per class plus every other training digit unlabelled: real-only, affine, FixMatch, "
-                "FixMatch + pseudo-label CGAN digits and real + those digits at k = 10 (10 seeds); real-only and "
-                "FixMatch at k = 100 (3 seeds). Does a generator add anything the unlabelled pool does not?",
+                "the semi-supervised GAN, FixMatch + pseudo-label CGAN digits and real + those digits at k = 10 (10 "
+                "seeds); real-only, FixMatch and the SSL-GAN at k = 100 (3 seeds). Does a generator add anything the "
+                "unlabelled pool does not?",
     grids={"smoke": _semi_supervised_grid(5, 1, smoke=True),
            "quick": chain(_semi_supervised_grid(10, SEMI_SUPERVISED_SEEDS[0]),
                           _semi_supervised_grid(100, SEMI_SUPERVISED_SEEDS[1], synthetic=False)),

@@ -177,8 +177,16 @@ def _fixmatch_mix(exp, ctx, real, synth, val):
     return model, info, {}
 
 
+def _ssl_gan(exp, ctx, real, synth, val):
+    # The SSL-GAN is trained once per seed and config (a generator artifact: its samples are scored by the generators
+    # table); its discriminator's softmax over the K class logits is the cell's classifier.
+    model, info, path = semi_supervised.get_ssl_gan(exp, ctx)
+    return model.classifier, {**info, "selection": "final"}, {"ssl_gan_artifact": path.name}
+
+
 TRAIN = {"real": _real, "affine": _affine, "mix": _mix, "pretrain": _pretrain, "filter": _filter,
-         "synthetic_only": _synthetic_only, "fixmatch": _fixmatch, "fixmatch_mix": _fixmatch_mix}
+         "synthetic_only": _synthetic_only, "fixmatch": _fixmatch, "fixmatch_mix": _fixmatch_mix,
+         "ssl_gan": _ssl_gan}
 assert set(TRAIN) == set(STRATEGIES), "every declared strategy needs its training here"
 
 

@@ -25,6 +25,8 @@ def unused_sections(experiment: dict, task: str | None = None) -> tuple[str, ...
     used = {REGISTRY[name].section} if name in REGISTRY else set()
     if name == "guided_cgan":
         used.add("guide")
+    if experiment.get("augment", {}).get("strategy") == "ssl_gan":
+        used.add("ssl_gan")   # the SSL-GAN arm's classifier is the family's discriminator
     sections = {entry.section for entry in REGISTRY.values()} | {"guide"}
     if experiment.get("augment", {}).get("protocol") != "semi_supervised":
         sections.add("fixmatch")   # the FixMatch baseline's budget: read only under the semi-supervised protocol

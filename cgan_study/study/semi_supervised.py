@@ -155,3 +155,33 @@ def baseline_artifact(exp: Experiment) -> stages.Artifact:
 def generator_artifact(exp: Experiment) -> stages.Artifact:
     return stages.Artifact("generator", k=exp.augment.real_per_class, subset_seed=exp.seed, seed=exp.seed,
                            pseudo_labels=True)
+
+
+# --------------------------------------------------------------------------- the semi-supervised GAN
+
+def ssl_gan_spec(exp: Experiment, ctx: stages.Context) -> dict:
+    """What the cell's SSL-GAN depends on: its section, the data, k, the subset (the pool follows from it) and the
+    seed, and its family's recipe version."""
+    from cgan_study.generators import REGISTRY
+
+    entry = REGISTRY["ssl_gan"]
+    return with_recipe({**entry.spec(exp), "data": ctx.data_part(exp), "k_per_class": exp.augment.real_per_class,
+                        "subset_seed": exp.seed, "seed": exp.seed, "pool": "unlabelled"}, entry.recipe())
+
+
+def get_ssl_gan(exp: Experiment, ctx: stages.Context):
+    """(the trained SSL-GAN, its build info, its artifact directory), trained once on the cell's labelled digits and
+    the pool's images (never its labels) and cached as a generator artifact."""
+    from cgan_study.generators import ssl_gan
+
+    spec = ssl_gan_spec(exp, ctx)
+    key = stable_hash(spec)
+
+    def build(work: Path) -> dict:
+        cell = cell_data(exp, ctx)
+        return ssl_gan.train_ssl_gan(cell.labelled, cell.unlabelled, exp.ssl_gan, work, exp.seed)
+
+    path = ctx.cache.get_or_build("generator", key, spec, build)
+    if key not in ctx._models:
+        ctx._models[key] = ssl_gan.load_ssl_gan(path)
+    return ctx._models[key], results.read_json(path / results.METRICS), path

@@ -29,17 +29,17 @@ STRATEGIES = {s.name: s for s in (
     Strategy("fixmatch", False, False, "FixMatch pseudo-labelling on the labelled digits and the unlabelled pool",
              uses_pool=True),
     Strategy("fixmatch_mix", True, True, "FixMatch with synthetic digits among the labelled ones", uses_pool=True),
+    Strategy("ssl_gan", False, False, "the semi-supervised GAN's discriminator (K class logits) as the classifier, "
+             "trained on the labelled digits and the unlabelled pool", uses_pool=True),
 )}
 
 
 # The semi-supervised protocol (study/semi_supervised.py), declared here where the config can read it without
 # TensorFlow. The strategies it serves: real and affine (the labelled digits only), fixmatch (labelled + pool), mix
 # (labelled + the pseudo-label generator's digits) and fixmatch_mix (FixMatch with those digits among the labelled
-# ones); pretrain, filter and synthetic_only are not given a form under it. The hook for an `ssl_gan` strategy (a
-# classifier over the K classes trained on the labelled digits and the pool): one Strategy record above with
-# uses_pool=True, its name here, and its training in augment.TRAIN, called with the cell's labelled digits and
-# unlabelled images (semi_supervised.cell_data) as `fixmatch_mix` calls FixMatch.
-SEMI_SUPERVISED_STRATEGIES = ("real", "affine", "fixmatch", "fixmatch_mix", "mix")
+# ones) and ssl_gan (the semi-supervised GAN's classifier, trained on the labelled digits and the pool); pretrain,
+# filter and synthetic_only are not given a form under it.
+SEMI_SUPERVISED_STRATEGIES = ("real", "affine", "fixmatch", "fixmatch_mix", "mix", "ssl_gan")
 # The generator families that serve the protocol: trained from (image, label) pairs on the pseudo-labelled pool. The
 # study's CGAN is the one issue 41 asks about; another family joins once a test has trained it on such a pool. PCA
 # (one Gaussian per class fitted in closed form) is not given a form here.

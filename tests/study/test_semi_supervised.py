@@ -82,7 +82,8 @@ def _tiny(strategy: str, **more) -> C.Experiment:
     return C.apply(C.profile("smoke"), {"augment.protocol": "semi_supervised", "augment.real_per_class": 5,
                                         "augment.strategy": strategy, "fixmatch.epochs": 1,
                                         "fixmatch.steps_per_epoch": 2, "classifier.steps_per_epoch": 3,
-                                        "gan.min_steps_per_epoch": 2, **more})
+                                        "gan.min_steps_per_epoch": 2, "ssl_gan.epochs": 1,
+                                        "ssl_gan.steps_per_epoch": 2, **more})
 
 
 def test_the_tripwire_fires_on_a_label_read_outside_the_selection(mnist, tmp_path, monkeypatch):
@@ -97,7 +98,8 @@ def test_the_tripwire_fires_on_a_label_read_outside_the_selection(mnist, tmp_pat
     assert isinstance(cell.unlabelled, np.ndarray)   # images only: no labels travel with the pool
 
 
-@pytest.mark.parametrize("strategy,synth", [("fixmatch", 0.0), ("fixmatch_mix", 0.1), ("mix", 0.1)])
+@pytest.mark.parametrize("strategy,synth", [("fixmatch", 0.0), ("fixmatch_mix", 0.1), ("mix", 0.1),
+                                            ("ssl_gan", 0.0)])
 def test_no_semi_supervised_cell_reads_the_pools_labels_after_the_selection(mnist, tmp_path, monkeypatch, strategy,
                                                                             synth):
     # The baseline's training and pool labels, the CGAN trained on the pseudo-labelled pool, its digits, the
@@ -110,6 +112,8 @@ def test_no_semi_supervised_cell_reads_the_pools_labels_after_the_selection(mnis
     assert out["n_synth"] == (60 if synth else 0)
     if strategy == "fixmatch":
         assert out["train_n_unlabelled"] == 550 and out["train_steps"] == 2
+    if strategy == "ssl_gan":   # the discriminator trained on the 50 labelled digits and the 550 pool images
+        assert out["train_n_labelled"] == 50 and out["train_n_pool"] == 550 and "ssl_gan_artifact" in out
 
 
 def test_the_labelled_digits_are_the_few_shot_cells_own(mnist, tmp_path):
@@ -343,8 +347,9 @@ def test_the_declared_sweep_has_the_issues_cells():
         cells[cell] = cells.get(cell, 0) + 1
     assert cells == {(10, "real", "coursework"): 10, (10, "affine", "coursework"): 10,
                      (10, "fixmatch", "semi_supervised"): 10, (10, "fixmatch_mix", "semi_supervised"): 10,
-                     (10, "mix", "semi_supervised"): 10, (100, "real", "coursework"): 3,
-                     (100, "fixmatch", "semi_supervised"): 3}
+                     (10, "mix", "semi_supervised"): 10, (10, "ssl_gan", "semi_supervised"): 10,
+                     (100, "real", "coursework"): 3, (100, "fixmatch", "semi_supervised"): 3,
+                     (100, "ssl_gan", "semi_supervised"): 3}
 
 
 @pytest.mark.slow

@@ -35,8 +35,9 @@ test-fast: $(STAMP)
 smoke: $(STAMP)
 	$(PY) -m experiments.sweep mix_ratios --profile smoke
 
+# AUTHORS="Name (ID); Name (ID)" names the paper's authors for this build (else paper/authors.tex's placeholder).
 report: system-packages $(STAMP)
-	$(PY) -m experiments.report
+	CGAN_STUDY_AUTHORS="$(AUTHORS)" $(PY) -m experiments.report
 
 # Every number of the paper: each sweep the report reads, in dependency order (resumable), then the report.
 # `make reproduce-plan` prints the plan with each sweep's estimate and the total, and runs nothing.

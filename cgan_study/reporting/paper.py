@@ -93,6 +93,39 @@ def write_stamp(paper_dir: Path) -> str:
     return digest
 
 
+# The authors of a build, without editing sources: $CGAN_STUDY_AUTHORS ("Name (ID); Name (ID)", `make report
+# AUTHORS=...`) is written to AUTHORS_OVERRIDE (git-ignored), which main.tex and supplement.tex read instead of the
+# committed placeholder in authors.tex; unset, the override is removed so the placeholder shows.
+AUTHORS_ENV = "CGAN_STUDY_AUTHORS"
+AUTHORS_OVERRIDE = "authors-override.tex"
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def authors_tex(authors: str) -> str:
+    """IEEEtran author blocks from "Name (ID); Name (ID)": one block per author, its ID below the name."""
+    blocks = []
+    for author in (a.strip() for a in authors.split(";")):
+        if not author:
+            continue
+        match = re.fullmatch(r"(.*?)\s*\(([^()]*)\)", author)
+        name, ident = (match.group(1), match.group(2)) if match else (author, "")
+        name, ident = (re.sub(r"[\\&%$#_{}~^]", lambda m: _LATEX_SPECIAL[m.group(0)], t) for t in (name, ident))
+        blocks.append(f"\\IEEEauthorblockN{{{name}}}" + (f"\n\\IEEEauthorblockA{{{ident}}}" if ident else ""))
+    if not blocks:
+        raise ValueError(f"${AUTHORS_ENV} names no author; write it as \"Name (ID); Name (ID)\"")
+    return ("% Written by the report from $" + AUTHORS_ENV + "; git-ignored.\n\\author{"
+            + "\n\\and\n".join(blocks) + "}\n")
+
+
+def write_authors(paper_dir: Path, authors: str | None) -> None:
+    override = Path(paper_dir) / AUTHORS_OVERRIDE
+    if authors and authors.strip():
+        results.write_text(override, authors_tex(authors))
+    elif override.exists():
+        override.unlink()
+
+
 def pdf_stamp(pdf: Path) -> str | None:
     """The /GeneratedInputs digest a PDF was built with, or None (built before the stamp existed)."""
     match = STAMP.search(Path(pdf).read_bytes())
@@ -106,6 +139,9 @@ def build(paper_dir: Path) -> list[Path]:
         raise RuntimeError("latexmk not found; install TeX (apt-get install latexmk texlive-latex-recommended "
                            "texlive-latex-extra texlive-publishers) to build paper/main.pdf")
     write_stamp(paper_dir)
+    import os
+
+    write_authors(paper_dir, os.environ.get(AUTHORS_ENV))
     pdfs = []
     for doc in DOCUMENTS:
         if not (Path(paper_dir) / f"{doc}.tex").exists():

@@ -60,3 +60,23 @@ def test_committed_pdf_was_built_from_the_committed_generated_files(doc):
     assert stamp is not None, f"paper/{doc}.pdf carries no /GeneratedInputs stamp; rebuild it with `make report`"
     assert stamp == paper.inputs_digest(REPO / "paper"), (
         f"paper/{doc}.pdf was built from other generated/ files than the committed ones; rebuild with `make report`")
+
+
+def test_the_authors_of_a_build_come_from_the_environment_and_are_escaped(tmp_path):
+    from cgan_study.reporting import paper
+
+    paper.write_authors(tmp_path, "Ada Lovelace (20201234); R&D Team_2 (x%y)")
+    tex = (tmp_path / paper.AUTHORS_OVERRIDE).read_text()
+    assert "\\IEEEauthorblockN{Ada Lovelace}\n\\IEEEauthorblockA{20201234}" in tex
+    assert "\\IEEEauthorblockN{R\\&D Team\\_2}\n\\IEEEauthorblockA{x\\%y}" in tex
+    assert tex.count("\\and") == 1 and tex.strip().endswith("}")
+    paper.write_authors(tmp_path, "")   # unset: the committed placeholder shows again
+    assert not (tmp_path / paper.AUTHORS_OVERRIDE).exists()
+    with pytest.raises(ValueError, match="names no author"):
+        paper.authors_tex(" ; ")
+
+
+def test_both_documents_read_the_authors_override_before_the_placeholder():
+    for doc in ("main.tex", "supplement.tex"):
+        text = (REPO / "paper" / doc).read_text()
+        assert "\\IfFileExists{authors-override.tex}{\\input{authors-override.tex}}{\\input{authors.tex}}" in text, doc

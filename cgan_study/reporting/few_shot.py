@@ -36,12 +36,12 @@ def with_settings(few: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
     return few, readable
 
 
-def paired_family(few: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+def paired_family(few: pd.DataFrame, order: list[str] | None = None, reference: str = "real") -> pd.DataFrame:
     """Every setting minus real only with the same k and seed (rows of `with_settings`), one family per k: the long
     table with k, the setting's columns, the 95% interval and multiplicity.FAMILY_COLUMNS; a setting identical to
     an earlier one (in `order`) on every seed names it in `identical_to` and is not counted in m."""
     order = order or setting_order(few)
-    real = few["strategy"] == "real"
+    real = few["setting"] == reference   # the family's one reference: real only, or another setting
     diffs = paired_differences(few[~real], few[real], [K, SEED], SETTING + [K]).rename(columns={K: "k"})
     if diffs.empty:
         return diffs
@@ -58,7 +58,7 @@ def paired_family(few: pd.DataFrame, order: list[str] | None = None) -> pd.DataF
 
 
 def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str, str], what: str = "",
-                label: str | None = None) -> pd.DataFrame:
+                label: str | None = None, reference: str = "real only") -> pd.DataFrame:
     """The family as `name`.csv (numbers, every column) and .tex (readable: one row per k and setting); returns
     the readable table."""
     shown = shown_family(fam, {"k": list(fam["k"].astype(int)),
@@ -68,7 +68,7 @@ def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str,
     margins = ", ".join(f"$\\pm${100 * m:g} at $k={int(k)}$" for k, m in
                         fam.drop_duplicates("k")[["k", "margin"]].itertuples(index=False) if m == m)
     rule = family_caption(fam["m"], [f"$k={int(k)}$" for k in fam["k"]])
-    caption = (f"{what}Paired difference in test accuracy (points) to real only with the same $k$ and seed: mean, "
+    caption = (f"{what}Paired difference in test accuracy (points) to {reference} with the same $k$ and seed: mean, "
                f"95\\% t-interval and the interval adjusted within its family. {rule} "
                f"Equivalence margins (points): {margins or 'none'}.")
     column_format = "rl" + "r" * 7 + "l" * (len(shown.columns) - 9)

@@ -23,6 +23,7 @@ from cgan_study.reporting.few_shot_n10 import few_shot_n10_report
 from cgan_study.reporting.generators import generators_report
 from cgan_study.reporting.mix_ratios import mix_ratio_report
 from cgan_study.reporting.search import search_best_report, search_report
+from cgan_study.reporting.semi_supervised import semi_supervised_report
 from cgan_study.reporting.synth_amount import synth_amount_report
 from cgan_study.reporting.tables import finished_runs
 from cgan_study.reporting.tricks import tricks_report
@@ -33,7 +34,7 @@ __all__ = ["REPORTS", "finished_runs", "report_sweep"]
 
 # mix_ratios_families and replication carry their own real-only baselines, so the mix_ratios report reads them.
 REPORTS = {"mix_ratios": mix_ratio_report, "mix_ratios_families": mix_ratio_report, "replication": mix_ratio_report,
-           "few_shot_n10": few_shot_n10_report,
+           "few_shot_n10": few_shot_n10_report, "semi_supervised": semi_supervised_report,
            "mix_ratios_budget": budget_report, "synth_amount": synth_amount_report,
            "tricks": tricks_report, "gan_search": search_report, "gan_search_best": search_best_report,
            "generators": generators_report, "diffusion_samplers": diffusion_samplers_report,

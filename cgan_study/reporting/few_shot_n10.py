@@ -12,8 +12,19 @@ import pandas as pd
 
 from cgan_study.reporting.few_shot import K, paired_family, save_paired, with_settings
 from cgan_study.reporting.tables import finished_runs
+from cgan_study.runtime import results
 
 TABLE = "few_shot_paired"   # results/few_shot_n10/tables/few_shot_paired.{csv,tex}
+N3_SWEEP = "mix_ratios"     # the same k = 10 arms at n = 3, seeds 0-2 (the same configs)
+COMPARED = ["mean_diff", "low", "high", "low_adjusted", "high_adjusted", "p_holm", "m", "verdict"]
+
+
+def n3_beside_n10(n10: pd.DataFrame, n3: pd.DataFrame) -> pd.DataFrame:
+    """Every k = 10 arm's paired difference at n = 3 (mix_ratios) beside n = 10 (this sweep): the same columns,
+    suffixed _n3 and _n10, one row per setting of the n = 10 family."""
+    n3 = n3[n3["k"] == 10].set_index("setting")[COMPARED + ["n"]].add_suffix("_n3")
+    n10 = n10.set_index("setting")[COMPARED + ["n"]].add_suffix("_n10")
+    return n10.join(n3, how="left").reset_index()
 
 
 def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -27,4 +38,10 @@ def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         return {}
     shown = save_paired(sweep_dir, TABLE, fam, readable, what="The $k=10$ arms at $n=10$ seeds (few\\_shot\\_n10). ",
                         label="few_shot_n10_paired")   # beside mix_ratios' tab:few_shot_paired
-    return {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown}
+    out = {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown}
+    n3_csv = sweep_dir.parent / N3_SWEEP / "tables" / f"{TABLE}.csv"
+    if n3_csv.exists():
+        side = n3_beside_n10(fam, pd.read_csv(n3_csv))
+        results.write_csv(sweep_dir / "tables" / "n3_vs_n10.csv", side)
+        out["few_shot_n3_vs_n10"] = side
+    return out

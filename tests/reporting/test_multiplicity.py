@@ -184,3 +184,16 @@ def test_the_n10_report_writes_the_paired_family_with_every_column(tmp_path):
     from cgan_study.reporting.report import REPORTS
 
     assert REPORTS["few_shot_n10"] is few_shot_n10.few_shot_n10_report
+
+
+def test_the_n10_arms_stand_beside_their_n3_intervals():
+    n10 = pd.DataFrame({"setting": ["affine", "mix, cgan (low_data)"], "k": [10, 10], "n": [10, 10],
+                        "mean_diff": [0.08, 0.02], "low": [0.06, 0.0], "high": [0.10, 0.04],
+                        "low_adjusted": [0.05, -0.01], "high_adjusted": [0.11, 0.05], "p_holm": [0.001, 0.2],
+                        "m": [2, 2], "verdict": [M.HELPS, M.INCONCLUSIVE]})
+    n3 = n10.assign(n=3, mean_diff=[0.0846, 0.0194], verdict=M.INCONCLUSIVE)
+    n3 = pd.concat([n3, n3.assign(k=1, mean_diff=9.9)])   # another k: not read
+    side = few_shot_n10.n3_beside_n10(n10, n3).set_index("setting")
+    assert side.loc["affine", "mean_diff_n10"] == 0.08 and side.loc["affine", "mean_diff_n3"] == 0.0846
+    assert side.loc["affine", "verdict_n10"] == M.HELPS and side.loc["affine", "verdict_n3"] == M.INCONCLUSIVE
+    assert list(side["n_n3"]) == [3, 3] and list(side["n_n10"]) == [10, 10]

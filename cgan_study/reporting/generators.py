@@ -110,7 +110,38 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                         "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
                         "confident_rate") if c in frame]
     runs = frame[keep].assign(seed=frame[config_column("seed")])
-    return {"generators": table, "generators_runs": runs, **per_class}
+    dependence = scorer_dependence(frame, order)
+    if not dependence.empty:
+        shown = dependence.assign(generator=dependence["generator"].map(name_of))
+        save_table(sweep_dir, "scorer_dependence", dependence,
+                   "Success rate (\\%) of each generator's samples by the scorer and by the second scorer (another "
+                   "design), the paired difference (second minus first, the same samples and seed) with its 95\\% "
+                   "t-interval, and each generator's rank by either: levels are scorer-relative; an ordering holds "
+                   "under both scorers where the ranks agree.", shown=shown)
+    return {"generators": table, "generators_runs": runs, "scorer_dependence": dependence, **per_class}
+
+
+def scorer_dependence(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Per generator with both scorers' success rates: the means (%), the paired difference second - first over seeds
+    (the same samples) with its 95% t-interval, and the generator's rank (1 = highest mean) by each scorer."""
+    if "success_rate_second" not in frame:
+        return pd.DataFrame()
+    both = frame.dropna(subset=["success_rate", "success_rate_second"])
+    rows = []
+    for name in [g for g in order if g in set(both["generator"])]:
+        runs = both[both["generator"] == name]
+        diff = (runs["success_rate_second"] - runs["success_rate"]) * 100
+        mean, low, high, n = t_interval(list(diff))
+        rows.append({"generator": name, "n": n, "success_scorer": 100 * runs["success_rate"].mean(),
+                     "success_second": 100 * runs["success_rate_second"].mean(), "diff": mean, "low": low,
+                     "high": high})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    for column, rank in (("success_scorer", "rank_scorer"), ("success_second", "rank_second")):
+        table[rank] = table[column].rank(ascending=False, method="min").astype(int)
+    table["same_rank"] = table["rank_scorer"] == table["rank_second"]
+    return table
 
 
 def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str, pd.DataFrame]:

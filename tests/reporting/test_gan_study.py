@@ -157,3 +157,23 @@ def test_scoring_every_epoch_refuses_an_artifact_without_snapshots_or_kept_score
     for other, seed in ((C.apply(C.Experiment(), {"eval.epoch_samples": 200}), 0), (exp, 1)):
         with pytest.raises(FileNotFoundError, match="no per-epoch snapshots"):
             stages.evaluate_epochs(get("cgan"), tmp_path, other, ctx=ctx, seed=seed)
+
+
+def test_scorer_dependence_pairs_both_scorers_per_seed_and_ranks_each():
+    import pandas as pd
+    import pytest
+
+    from cgan_study.reporting.generators import scorer_dependence
+
+    # CGAN: 0.98/0.97 and 0.99/0.97 (second - first = -1, -2 points); PCA: 0.92/0.45, 0.90/0.47 (-47, -43): PCA is
+    # second by the scorer and second by the other (2 generators), the differences' means -1.5 and -45.
+    frame = pd.DataFrame({"generator": ["cgan", "cgan", "pca", "pca", "cvae"],
+                          "success_rate": [0.98, 0.99, 0.92, 0.90, 0.95],
+                          "success_rate_second": [0.97, 0.97, 0.45, 0.47, None]})
+    table = scorer_dependence(frame, ["cgan", "cvae", "pca"]).set_index("generator")
+    assert list(table.index) == ["cgan", "pca"]   # the CVAE has no second opinion: left out
+    assert table.loc["cgan", "diff"] == pytest.approx(-1.5) and table.loc["pca", "diff"] == pytest.approx(-45.0)
+    # n = 2, sd of (-1, -2) = 0.7071, se = 0.5, t_(0.975, 1) = 12.706: -1.5 +- 6.353
+    assert (table.loc["cgan", "low"], table.loc["cgan", "high"]) == pytest.approx((-7.853, 4.853), abs=1e-3)
+    assert table.loc["cgan", "rank_scorer"] == 1 and table.loc["pca", "rank_second"] == 2
+    assert table["same_rank"].all()

@@ -34,10 +34,10 @@ def nearest_neighbour_accuracy(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def real_and_synthetic(data: MnistData, generator, n: int, seed: int = 0):
-    """n random real test digits and n synthetic digits (n/10 per class), with their labels."""
+    """n random real test digits and n synthetic digits (n/classes per class), with their labels."""
     test = data.evaluation_split()
     idx = np.random.default_rng(seed).choice(len(test), n, replace=False)
-    labels = balanced_labels(n)
+    labels = balanced_labels(n, data.num_classes)
     return test.x[idx], test.y[idx], sample(generator, labels, seed=seed + 1), labels
 
 
@@ -67,7 +67,7 @@ def compute(scorer, data: MnistData, generator, out_dir: Path, n_all: int = 10_0
     # Confidences: the coursework's 100 + 100 (the first 100 of each set above) and n_all of each.
     test = data.evaluation_split()
     n_all = min(n_all, len(test))
-    labels = np.random.default_rng([seed, 7]).permutation(balanced_labels(n_all))
+    labels = np.random.default_rng([seed, 7]).permutation(balanced_labels(n_all, data.num_classes))
     real_p = clf.predict(scorer, test.x[:n_all])
     synth_p = clf.predict(scorer, sample(generator, labels, seed=seed + 2))
     conf = pd.DataFrame({

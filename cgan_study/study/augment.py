@@ -30,19 +30,20 @@ def real_training_set(exp: Experiment, ctx: stages.Context) -> Split:
 
 
 def synthetic_count(exp: Experiment, ctx: stages.Context) -> int:
-    """synth_per_class x 10, else synth_fraction x the full real training set's size (60,000 for MNIST),
+    """synth_per_class x the classes, else synth_fraction x the full real training set's size (60,000 for MNIST),
     rounded to whole classes."""
+    classes = ctx.data.num_classes
     if exp.augment.synth_per_class > 0:
-        return exp.augment.synth_per_class * NUM_CLASSES
+        return exp.augment.synth_per_class * classes
     reference = len(ctx.data.full_train) if not exp.data.train_per_class_cap else \
-        exp.data.train_per_class_cap * NUM_CLASSES
-    return int(round(exp.augment.synth_fraction * reference / NUM_CLASSES)) * NUM_CLASSES
+        exp.data.train_per_class_cap * classes
+    return int(round(exp.augment.synth_fraction * reference / classes)) * classes
 
 
-def synthetic_set(generator, n: int, seed: int) -> Split:
-    """n class-balanced synthetic digits (n/10 per class) as uint8 with the labels G was asked for."""
-    labels = balanced_labels(n)
-    return Split(sample(generator, labels, seed=seed), labels.astype(np.uint8))
+def synthetic_set(generator, n: int, seed: int, num_classes: int = NUM_CLASSES) -> Split:
+    """n class-balanced synthetic images (n/num_classes per class) as uint8 with the labels G was asked for."""
+    labels = balanced_labels(n, num_classes)
+    return Split(sample(generator, labels, seed=seed), labels.astype(np.uint8), num_classes)
 
 
 def cell_synthetic_set(exp: Experiment, ctx: stages.Context, generator, artifact: Path, n: int
@@ -52,11 +53,11 @@ def cell_synthetic_set(exp: Experiment, ctx: stages.Context, generator, artifact
     Returns (set, its cache key, the info of the draw that made it)."""
     seed = exp.seed + SYNTH_SEED_OFFSET
     spec = synthetic.synthetic_spec(exp, ctx, artifact, generator, n, seed)
-    return synthetic.get_synthetic(ctx, spec, lambda: synthetic_set(generator, n, seed))
+    return synthetic.get_synthetic(ctx, spec, lambda: synthetic_set(generator, n, seed, ctx.data.num_classes))
 
 
 def concat(a: Split, b: Split) -> Split:
-    return Split(np.concatenate([a.x, b.x]), np.concatenate([a.y, b.y]))
+    return Split(np.concatenate([a.x, b.x]), np.concatenate([a.y, b.y]), max(a.num_classes, b.num_classes))
 
 
 def confidence_filter(judge, synth: Split, threshold: float) -> Split:
@@ -122,28 +123,35 @@ def needs(exp: Experiment, ctx: stages.Context) -> list[stages.Artifact]:
     return plan(exp, ctx).artifacts()
 
 
+def _train(exp: Experiment, ctx: stages.Context, data: Split, val, **kwargs):
+    """The downstream classifier on `data`, over the dataset's classes (10 on MNIST)."""
+    return clf.train_classifier(exp.classifier, (data.x, data.y), val, exp.seed, num_classes=ctx.data.num_classes,
+                                **kwargs)
+
+
 # Each strategy's training, given the real digits, the synthetic ones (or None) and the cell; returns the
 # trained model, fit info and extra metrics. Keys match strategies.STRATEGIES (checked below).
+
 def _real(exp, ctx, real, synth, val):
-    return (*clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed), {})
+    return (*_train(exp, ctx, real, val), {})
 
 
 def _affine(exp, ctx, real, synth, val):
-    return (*clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed, affine=True), {})
+    return (*_train(exp, ctx, real, val, affine=True), {})
 
 
 def _mix(exp, ctx, real, synth, val):
     mixed = concat(real, synth) if synth is not None else real
-    return (*clf.train_classifier(exp.classifier, (mixed.x, mixed.y), val, exp.seed), {})
+    return (*_train(exp, ctx, mixed, val), {})
 
 
 def _synthetic_only(exp, ctx, real, synth, val):
-    return (*clf.train_classifier(exp.classifier, (synth.x, synth.y), val, exp.seed), {"n_real": 0})
+    return (*_train(exp, ctx, synth, val), {"n_real": 0})
 
 
 def _pretrain(exp, ctx, real, synth, val):
-    model, pre = clf.train_classifier(exp.classifier, (synth.x, synth.y), val, exp.seed)
-    model, info = clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed, model=model)
+    model, pre = _train(exp, ctx, synth, val)
+    model, info = _train(exp, ctx, real, val, model=model)
     return model, info, {"pretrain_seconds": pre["train_seconds"]}
 
 
@@ -153,11 +161,11 @@ def _filter(exp, ctx, real, synth, val):
     if judge_kind == "scorer":
         judge, _ = stages.get_scorer(exp, ctx)
     else:
-        judge, _ = clf.train_classifier(exp.classifier, (real.x, real.y), val, exp.seed)
+        judge, _ = _train(exp, ctx, real, val)
     kept = confidence_filter(judge, synth, exp.augment.filter_threshold)
     filtering = time.perf_counter() - start  # the judge (loaded or trained) and its verdicts
     mixed = concat(real, kept)
-    model, info = clf.train_classifier(exp.classifier, (mixed.x, mixed.y), val, exp.seed)
+    model, info = _train(exp, ctx, mixed, val)
     return model, info, {"filter_judge": judge_kind, "n_synth_kept": len(kept), "seconds_filtering": filtering}
 
 

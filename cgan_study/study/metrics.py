@@ -62,7 +62,8 @@ def success_rate(probs: np.ndarray, requested: np.ndarray) -> dict:
     if len(requested) != len(probs):
         raise ValueError(f"{len(probs)} predictions for {len(requested)} requested labels")
     pred = probs.argmax(-1)
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES), np.int64)
+    classes = probs.shape[-1]   # the scorer's classes: 10 on MNIST, the folder's on an image folder
+    confusion = np.zeros((classes, classes), np.int64)
     np.add.at(confusion, (requested, pred), 1)
     per_class = np.diag(confusion) / np.maximum(confusion.sum(1), 1)
     return {"overall": float(np.mean(pred == requested)), "per_class": per_class.tolist(),
@@ -205,9 +206,10 @@ COLLAPSE_RECALL = 0.1
 def collapse_reasons(scores: dict) -> list[str]:
     """Why the one collapse rule holds for these scores (empty when it does not, or when neither input is there)."""
     covered, recall = scores.get("classes_covered"), scores.get("recall")
+    total = int(scores.get("classes_total", NUM_CLASSES))   # rows scored before the key existed: MNIST's 10
     reasons = []
-    if covered is not None and covered < NUM_CLASSES:
-        reasons.append(f"{int(covered)} of {NUM_CLASSES} classes covered")
+    if covered is not None and covered < total:
+        reasons.append(f"{int(covered)} of {total} classes covered")
     if recall is not None and recall < COLLAPSE_RECALL:
         reasons.append(f"recall {recall:.2f} < {COLLAPSE_RECALL}")
     return reasons
@@ -246,11 +248,12 @@ def class_coverage(probs: np.ndarray) -> dict:
     A collapsed generator puts most samples in few classes: low entropy, few classes covered.
     """
     probs = _check_probs(probs)
-    counts = np.bincount(probs.argmax(-1), minlength=NUM_CLASSES)
+    classes = probs.shape[-1]
+    counts = np.bincount(probs.argmax(-1), minlength=classes)
     share = counts / max(counts.sum(), 1)
     entropy = float(-np.sum(share[share > 0] * np.log(share[share > 0])))
-    covered = int(np.sum(share >= 0.1 / NUM_CLASSES))
-    return {"histogram": counts.tolist(), "entropy": entropy, "classes_covered": covered}
+    covered = int(np.sum(share >= 0.1 / classes))
+    return {"histogram": counts.tolist(), "entropy": entropy, "classes_covered": covered, "classes_total": classes}
 
 
 def confident_rate(probs: np.ndarray, threshold: float = CONFIDENT) -> float:
@@ -307,7 +310,8 @@ def _dc(inp: Inputs) -> dict:
 @register_metric("class_coverage")
 def _coverage(inp: Inputs) -> dict:
     c = class_coverage(inp.fake_probs)
-    return {"class_histogram": c["histogram"], "class_entropy": c["entropy"], "classes_covered": c["classes_covered"]}
+    return {"class_histogram": c["histogram"], "class_entropy": c["entropy"], "classes_covered": c["classes_covered"],
+            "classes_total": c["classes_total"]}
 
 
 @register_metric("confident_rate")

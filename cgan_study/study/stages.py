@@ -71,7 +71,7 @@ def get_scorer(exp: Experiment, ctx: Context, second: bool = False) -> tuple[ker
         pool = ctx.training_pool(exp)
         # The scorer may see every labelled training digit, the validation split included.
         val = (ctx.data.val.x, ctx.data.val.y) if cfg.selection == "best_val" else None
-        model, info = clf.train_classifier(cfg, (pool.x, pool.y), val, seed=seed)
+        model, info = clf.train_classifier(cfg, (pool.x, pool.y), val, seed=seed, num_classes=ctx.data.num_classes)
         test = ctx.data.evaluation_split()
         info["test_accuracy"] = clf.accuracy(model, test.x, test.y)
         results.save_keras_model(work / SCORER_FILE, model)
@@ -220,7 +220,7 @@ def evaluate(generator, exp: Experiment, ctx: Context, seed: int = 0) -> dict:
     conditional = generator.conditional
     # Random class order: inception-score splits and KID blocks are contiguous slices, and class-sorted
     # samples would make every slice a single class (IS near 1, inflated KID).
-    labels = np.random.default_rng([seed, 3]).permutation(balanced_labels(n)).astype(np.int32)
+    labels = np.random.default_rng([seed, 3]).permutation(balanced_labels(n, ctx.data.num_classes)).astype(np.int32)
     images = to_uint8(generator.generate(labels if conditional else None, seed=seed, n=n))
     scorer, scorer_info = get_scorer(exp, ctx)
     fake_features, fake_probs = clf.features_and_probs(scorer, images)
@@ -318,16 +318,17 @@ def validation_cas(exp: Experiment, ctx: Context, images: np.ndarray, labels: np
     samples, and on as many real training digits (a fixed, seeded subset), each scored on the validation digits.
     Final weights (selection=final): the validation digits only score, as the test digits do for the reported CAS."""
     cfg = dataclasses.replace(exp.classifier, selection="final")
-    model, info = clf.train_classifier(cfg, (images, labels), None, seed)
+    classes = ctx.data.num_classes
+    model, info = clf.train_classifier(cfg, (images, labels), None, seed, num_classes=classes)
     val = ctx.data.val
     out = {"cas_val": clf.accuracy(model, val.x, val.y), "cas_val_n_train": int(len(labels)),
            "cas_val_train_seconds": info["train_seconds"], "cas_val_n": int(len(val.y))}
     memo = f"cas-real-{stable_hash(classifier_part(cfg))}-{len(labels)}-{seed}"
     if memo not in ctx._reference:
         pool = ctx.training_pool(exp)
-        per_class = min(len(labels) // 10, int(np.bincount(pool.y, minlength=10).min()))
+        per_class = min(len(labels) // classes, int(np.bincount(pool.y, minlength=classes).min()))
         real = subset(pool, k=per_class, seed=seed)
-        real_model, _ = clf.train_classifier(cfg, (real.x, real.y), None, seed)
+        real_model, _ = clf.train_classifier(cfg, (real.x, real.y), None, seed, num_classes=classes)
         ctx._reference[memo] = {"cas_val_real": clf.accuracy(real_model, val.x, val.y)}
     out.update(ctx._reference[memo])
     out["cas_val_gap"] = out["cas_val_real"] - out["cas_val"]

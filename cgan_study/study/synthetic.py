@@ -81,4 +81,4 @@ def get_synthetic(ctx: stages.Context, spec: dict, draw: Callable[[], Split]) ->
 
     path = ctx.cache.get_or_build(KIND, key, spec, build)
     arrays = results.read_npz(path / SYNTHETIC_FILE)
-    return Split(arrays["x"], arrays["y"]), key, results.read_json(path / results.METRICS)
+    return Split(arrays["x"], arrays["y"], ctx.data.num_classes), key, results.read_json(path / results.METRICS)

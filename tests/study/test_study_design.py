@@ -113,7 +113,7 @@ def recorded(monkeypatch, mnist, tmp_path):
     calls: dict = {"train": [], "scorer": 0, "generator_seeds": []}
     scorer = object()
 
-    def train(cfg, data, val, seed, affine=False, model=None, callbacks=None):
+    def train(cfg, data, val, seed, affine=False, model=None, callbacks=None, num_classes=None):
         calls["train"].append({"y": np.asarray(data[1]), "affine": affine, "fine_tune": model is not None})
         return object(), {"train_seconds": 0.0}
 

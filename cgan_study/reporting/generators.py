@@ -105,7 +105,10 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         # Rows as even as they can be at up to 6 panels each (7 generators: 4 + 3, not 6 + 1).
         rows = -(-len(grids) // 6)
         # Rows are classes (row r asks for class r): named beside the first column, digits or garments alike.
-        grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows), row_labels=class_names(frame))
+        names = classes_named(frame, int(frame["classes_total"].max()) if "classes_total" in frame else 10)
+        # Grid row r asks for class r mod the class count (tasks.run_gan_evaluation).
+        grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows),
+                    row_labels=[names[r % len(names)] for r in range(10)])
     keep = [c for c in ("generator", "success_rate", "success_rate_second", "fid", "fid_train", "recall",
                         "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
                         "confident_rate") if c in frame]
@@ -144,6 +147,12 @@ def scorer_dependence(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return table
 
 
+def classes_named(frame: pd.DataFrame, classes: int) -> tuple[str, ...]:
+    """The dataset's class names (digits, garments) where they are known for this many classes, else "0", "1", ..."""
+    names = class_names(frame)
+    return tuple(names) if len(names) == classes else tuple(str(i) for i in range(classes))
+
+
 def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str, pd.DataFrame]:
     """Q2: one generator's success rate per requested class (mean ± std over its seeds) and the confusion matrix
     of requested against scorer-predicted class, summed over seeds, as CSV, booktabs and a heatmap."""
@@ -155,11 +164,11 @@ def per_class_tables(sweep_dir: Path, runs: pd.DataFrame, name: str) -> dict[str
     if not confusions:  # e.g. a summary without its run directories
         return {}
     rates = np.stack([c.diagonal() / np.maximum(c.sum(1), 1) for c in confusions])
-    n = len(rates)
-    names = class_names(runs)  # digits on MNIST, garments on Fashion-MNIST
+    n, classes = rates.shape
+    names = classes_named(runs, classes)
     table = pd.DataFrame({"class": list(names),
                           "success (%)": [fmt(m, s, n) for m, s in zip(rates.mean(0), rates.std(0, ddof=1)
-                                                                       if n > 1 else [float("nan")] * 10)],
+                                                                       if n > 1 else [float("nan")] * classes)],
                           "most confused with": [names[int(np.argsort(row)[-2])] for row in sum(confusions)]})
     save_table(sweep_dir, f"per_class_{name}", table, f"Success rate of the {name} per requested class (scorer "
                 f"on 1,000 samples per class and seed; mean $\\pm$ std over {n} seeds) and the class its misses "

@@ -101,7 +101,8 @@ def train_reference_digits(exp: Experiment, ctx: Context) -> Split:
     rewards memorisation no more than the test reference would reward it for a model this size.
     """
     pool = ctx.training_pool(exp)
-    per_class = min(exp.eval.train_reference // 10, int(np.bincount(pool.y, minlength=10).min()))
+    classes = ctx.data.num_classes
+    per_class = min(exp.eval.train_reference // classes, int(np.bincount(pool.y, minlength=classes).min()))
     return subset(pool, k=per_class, seed=ARTIFACT_SEED + 11)
 
 
@@ -346,7 +347,8 @@ def real_reference(exp: Experiment, ctx: Context, n: int) -> dict:
 def _real_reference(exp: Experiment, ctx: Context, n: int) -> dict:
     scorer, _ = get_scorer(exp, ctx)
     pool = ctx.training_pool(exp)
-    per_class = min(n // 10, int(np.bincount(pool.y, minlength=10).min()))
+    classes = ctx.data.num_classes
+    per_class = min(n // classes, int(np.bincount(pool.y, minlength=classes).min()))
     real = subset(pool, k=per_class, seed=ARTIFACT_SEED)
     feats, _ = clf.features_and_probs(scorer, real.x)
     test_feats, _ = test_features(exp, ctx)

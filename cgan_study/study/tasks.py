@@ -49,8 +49,9 @@ def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> d
     wanted = evaluated_generator(exp)
     generator, info, path = stages.get_generator(exp, ctx, k=wanted.k, subset_seed=wanted.subset_seed,
                                                  seed=wanted.seed)
-    # Row r = class r for conditional generators; the same noise seed as the training callback's final grid.
-    labels = np.repeat(np.arange(10), 10) if generator.conditional else None
+    # Row r = class r for conditional generators (classes cycle when there are fewer than 10: the training callback's
+    # rows); the same noise seed as that callback's final grid.
+    labels = np.repeat(np.arange(10), 10) % ctx.data.num_classes if generator.conditional else None
     results.write_bytes(run_dir / GRID_FILE, grid_png(generator.generate(labels, seed=GRID_SEED, n=100), rows=10))
     if stages.generator_entry(exp).progressive:  # diffusion: the x_0 estimate from noise to digit, a row per class
         results.write_bytes(run_dir / PROGRESSIVE_FILE, grid_png(generator.progressive(seed=GRID_SEED), rows=10))

@@ -14,21 +14,8 @@ import time
 from pathlib import Path
 
 MISSING = "--"   # a number whose experiment has no finished runs: a dash, never an invented value
-# Tables the paper and its supplement \\input, by the sweep that writes them.
-PAPER_TABLES = {"generators": ("generators", "per_class_cgan"),
-                "mix_ratios": ("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
-                "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",),
-                "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
-                "gan_search": ("search",), "gan_search_best": ("search_best",), "gan_variants": ("variants_paired",),
-                "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",),
-                "diffusion_recipes": ("recipes",), "low_data_budget": ("generator_budget",),
-                "low_data_budget_arms": ("arm_budget",), "low_data_budget_arms_k": ("arm_budget_k",)}
-SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
-                 "synth_amount": ("synth_amount.pdf",),
-                 "generators": ("generator_grids.png",),
-                 "gan_variants": ("variants_epochs.pdf",),
-                 "tricks": ("variant_grids.png", "collapse_main.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
-                 "diffusion_samplers": ("progressive.png", "guidance.pdf")}
+# The tables and figures the papers read of each sweep are declared with the sweep (cgan_study/sweeps/<name>.py:
+# paper_tables, supplement_tables, figures); the analysis sweep's figures are drawn here, from its files.
 ANALYSIS_FIGURES = ("embedding.pdf", "confidence.pdf", "confidence_all.pdf", "gan_training.pdf", "cgan_samples.png")
 
 
@@ -138,23 +125,22 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
 
 def collect(root: Path) -> tuple[dict, dict, dict]:
     """Every sweep's report: (all tables by name, the LaTeX tables the papers \\input, figures by file name)."""
-    from cgan_study.reporting.report import report_sweep
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import SWEEPS, report_sweep
 
     all_tables, tex_tables, figures = {}, {}, {}
-    for name in SWEEPS:
+    for name, sweep in SWEEPS.items():
         if name == "replication":   # the second dataset's sweep: read by second_datasets, from its own tree
             continue
         merge_tables(all_tables, report_sweep(name, root / name))
-        for table in PAPER_TABLES.get(name, ()):
+        for table in sweep.tables:
             path = root / name / "tables" / f"{table}.tex"
             if path.exists():
                 tex_tables[table] = path.read_text()
-        for fig in SWEEP_FIGURES.get(name, ()):
+        for fig in sweep.figures:
             if (root / name / "figures" / fig).exists():
                 figures[fig] = root / name / "figures" / fig
-    for tables in PAPER_TABLES.values():
-        for table in tables:
+    for name, sweep in SWEEPS.items():
+        for table in sweep.tables:
             tex_tables.setdefault(table, _missing_table(table, table.replace("_", " ")))
     return all_tables, tex_tables, figures
 
@@ -197,7 +183,7 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
     quotes: (comparisons, LaTeX tables, figures, numbers)."""
     from cgan_study.reporting import claims, datasets
     from cgan_study.reporting import paper_numbers as P
-    from cgan_study.reporting.report import report_sweep
+    from cgan_study.sweeps import report_sweep
 
     comparisons, tex, figures, numbers = {}, {}, {}, {}
     by_dataset = {"mnist": claims.comparisons(mnist_tables)}

@@ -15,8 +15,6 @@ import argparse
 import sys
 from pathlib import Path
 
-# Sweeps declared over another sweep's results (their grid reads them): they run after it.
-AFTER = {"gan_search_best": ("gan_search",), "gan_variants": ("gan_search",)}
 # Built first: the artifacts (the scorer, the coursework generators) every later sweep reuses from the cache.
 FIRST = ("scorer", "generators")
 # The second dataset: what the supplement shows of it (the report's SECOND_DATASET_TABLES), its scorer first.
@@ -24,15 +22,16 @@ SECOND = {"fashion_mnist": ("scorer", "generators", "mix_ratios_budget", "replic
 
 
 def steps() -> list[tuple[str, str | None]]:
-    """(sweep, dataset or None for MNIST) in the order they run: FIRST, then every other MNIST sweep in declaration
-    order with each sweep after those it is declared over, then each second dataset's sweeps."""
-    from experiments.sweeps import SWEEPS
+    """(sweep, dataset or None for MNIST) in the order they run: FIRST, then every other MNIST sweep in registry
+    order with each sweep after those whose results it reads (its declared depends_on), then each second
+    dataset's sweeps."""
+    from cgan_study.sweeps import SWEEPS
 
     mnist = [name for name in SWEEPS if name != "replication"]  # replication is the second dataset's sweep
     ordered: list[str] = []
 
     def place(name: str) -> None:
-        for before in AFTER.get(name, ()):
+        for before in SWEEPS[name].depends_on:
             place(before)
         if name not in ordered:
             ordered.append(name)
@@ -67,15 +66,15 @@ def estimate(name: str, dataset: str | None, root: Path, jobs: int) -> tuple[str
     from cgan_study import config as C
     from cgan_study.runtime import estimate as E
     from cgan_study.study.jobs import unused_sections
+    from cgan_study.sweeps import SWEEPS
     from experiments import sweep as S
-    from experiments.sweeps import SWEEPS
 
     args = S.parse_args(sweep_args(name, dataset, root, jobs))
     where = f"{name}" + (f" ({dataset})" if dataset else "")
     try:
         task, runs = S.plan(args)
     except S.UsageError as exc:  # declared over results not there yet
-        return f"{where}: planned after {', '.join(AFTER.get(name, ()))} ({exc})", None, None, {}
+        return f"{where}: planned after {', '.join(SWEEPS[name].depends_on)} ({exc})", None, None, {}
     sweep_dir = S.out_root(args, runs[0][2]) / name
     committed = S.default_out("quick", dataset or "mnist") / name
     planned = [(n, p, C.to_dict(e)) for n, p, e in runs]

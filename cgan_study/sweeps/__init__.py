@@ -19,6 +19,7 @@ from typing import Callable
 from cgan_study.runtime import results
 from cgan_study.runtime.grid import Grid
 
+PRIMARY = "mnist"   # the study's dataset: its sweeps under results/, another dataset's under results/<dataset>/
 Report = Callable[[Path], dict]   # sweep directory -> the report's tables by name (it writes tables/, figures/)
 
 
@@ -41,6 +42,9 @@ class Sweep:
     paper_tables: tuple[str, ...] = ()
     supplement_tables: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
+    # The datasets the paper reads it on: `reproduce` runs it on each, and the report reads each one's tree
+    # (a second dataset's beside MNIST's, never mixed into a cell).
+    datasets: tuple[str, ...] = (PRIMARY,)
 
     def grid(self, profile: str, results_root: Path | None = None) -> Grid:
         grid = self.grids[profile] if profile in self.grids else self.grids["quick"]
@@ -68,6 +72,11 @@ def register(name: str, sweep: Sweep) -> Sweep:
         raise ValueError(f"sweep '{name}' is registered twice: rename one of them")
     SWEEPS[name] = sweep
     return sweep
+
+
+def second_datasets() -> tuple[str, ...]:
+    """Every dataset other than MNIST that a sweep declares, in the order they are first declared."""
+    return tuple(dict.fromkeys(d for sweep in SWEEPS.values() for d in sweep.datasets if d != PRIMARY))
 
 
 def report_sweep(name: str, sweep_dir: Path | str) -> dict:

@@ -28,4 +28,5 @@ GENERATORS = register("generators", Sweep(
     paper_tables=("generators",),
     supplement_tables=("per_class_cgan",),
     figures=("generator_grids.png",),
+    datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST generators table
 ))

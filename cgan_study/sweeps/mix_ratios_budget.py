@@ -38,4 +38,5 @@ MIX_RATIOS_BUDGET = register("mix_ratios_budget", Sweep(
            "quick": budget_grid("quick", 3), "paper": budget_grid("paper", 5)},
     report=report,
     supplement_tables=("budget_check",),
+    datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST budget check
 ))

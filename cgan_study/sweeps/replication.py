@@ -48,4 +48,5 @@ REPLICATION = register("replication", Sweep(
                                   fixed("augment.synth_fraction", FEW_SHOT_SYNTH), seeds(1))),
            "quick": replication_grid((10, 100), 3), "paper": replication_grid((10, 100), 5)},
     report=report,
+    datasets=("fashion_mnist",),
 ))

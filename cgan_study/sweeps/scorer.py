@@ -6,4 +6,5 @@ from cgan_study.sweeps import Sweep, register
 
 SCORER = register("scorer", Sweep(task="scorer",
                                   description="Train (or reuse) the scoring CNN and record its test accuracy.",
-                                  grids={"quick": fixed("seed", 0)}))
+                                  grids={"quick": fixed("seed", 0)},
+                                  datasets=("mnist", "fashion_mnist")))

@@ -13,22 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from cgan_study.sweeps import second_datasets as second_dataset_names
+
 MISSING = "--"   # a number whose experiment has no finished runs: a dash, never an invented value
-# Tables the paper and its supplement \\input, by the sweep that writes them.
-PAPER_TABLES = {"generators": ("generators", "per_class_cgan"),
-                "mix_ratios": ("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
-                "synth_amount": ("synth_amount",), "mix_ratios_budget": ("budget_check",),
-                "tricks": ("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
-                "gan_search": ("search",), "gan_search_best": ("search_best",), "gan_variants": ("variants_paired",),
-                "diffusion_samplers": ("samplers",), "diffusion_guidance": ("guidance_target",),
-                "diffusion_recipes": ("recipes",), "low_data_budget": ("generator_budget",),
-                "low_data_budget_arms": ("arm_budget",), "low_data_budget_arms_k": ("arm_budget_k",)}
-SWEEP_FIGURES = {"mix_ratios": ("few_shot_curves.pdf", "mix_heatmap.pdf"),
-                 "synth_amount": ("synth_amount.pdf",),
-                 "generators": ("generator_grids.png",),
-                 "gan_variants": ("variants_epochs.pdf",),
-                 "tricks": ("variant_grids.png", "collapse_main.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
-                 "diffusion_samplers": ("progressive.png", "guidance.pdf")}
+# The tables and figures the papers read of each sweep are declared with the sweep (cgan_study/sweeps/<name>.py:
+# paper_tables, supplement_tables, figures); the analysis sweep's figures are drawn here, from its files.
 ANALYSIS_FIGURES = ("embedding.pdf", "confidence.pdf", "confidence_all.pdf", "gan_training.pdf", "cgan_samples.png")
 
 
@@ -138,23 +127,22 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
 
 def collect(root: Path) -> tuple[dict, dict, dict]:
     """Every sweep's report: (all tables by name, the LaTeX tables the papers \\input, figures by file name)."""
-    from cgan_study.reporting.report import report_sweep
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import PRIMARY, SWEEPS, report_sweep
 
     all_tables, tex_tables, figures = {}, {}, {}
-    for name in SWEEPS:
-        if name == "replication":   # the second dataset's sweep: read by second_datasets, from its own tree
+    for name, sweep in SWEEPS.items():
+        if PRIMARY not in sweep.datasets:   # a second dataset's sweep: read by second_datasets, from its own tree
             continue
         merge_tables(all_tables, report_sweep(name, root / name))
-        for table in PAPER_TABLES.get(name, ()):
+        for table in sweep.tables:
             path = root / name / "tables" / f"{table}.tex"
             if path.exists():
                 tex_tables[table] = path.read_text()
-        for fig in SWEEP_FIGURES.get(name, ()):
+        for fig in sweep.figures:
             if (root / name / "figures" / fig).exists():
                 figures[fig] = root / name / "figures" / fig
-    for tables in PAPER_TABLES.values():
-        for table in tables:
+    for name, sweep in SWEEPS.items():
+        for table in sweep.tables:
             tex_tables.setdefault(table, _missing_table(table, table.replace("_", " ")))
     return all_tables, tex_tables, figures
 
@@ -162,7 +150,7 @@ def collect(root: Path) -> tuple[dict, dict, dict]:
 # Long tables that two sweeps of one dataset both write (mix_ratios and mix_ratios_families share a report): their
 # rows are concatenated, so comparisons see every arm; a wide, shown table stays the first sweep's.
 MERGED = ("few_shot_runs", "few_shot_paired_long", "few_shot_long", "cas_paired_long", "arm_budget_long")
-SECOND_DATASETS = ("fashion_mnist",)   # results/<name>/: each read beside MNIST's, never mixed into a cell
+SECOND_DATASETS = second_dataset_names()   # results/<name>/: each read beside MNIST's, never mixed into a cell
 # What the supplement shows of a second dataset: (sweep, table), as generated/<table>_<dataset>.tex.
 SECOND_DATASET_TABLES = (("replication", "few_shot_paired"), ("replication", "cas"), ("generators", "generators"),
                          ("mix_ratios_budget", "budget_check"))
@@ -192,12 +180,12 @@ def _real_only_all(sweep_dir: Path):
 
 
 def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, dict]:
-    """Each second dataset's replication and generators reports from its own tree (results/<dataset>/), its
+    """The reports of the sweeps declared on each second dataset, from its own tree (results/<dataset>/), its
     comparisons under `<dataset>/<id>`, the side-by-side table and figure with MNIST, and the numbers the prose
     quotes: (comparisons, LaTeX tables, figures, numbers)."""
     from cgan_study.reporting import claims, datasets
     from cgan_study.reporting import paper_numbers as P
-    from cgan_study.reporting.report import report_sweep
+    from cgan_study.sweeps import SWEEPS, report_sweep
 
     comparisons, tex, figures, numbers = {}, {}, {}, {}
     by_dataset = {"mnist": claims.comparisons(mnist_tables)}
@@ -206,9 +194,8 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
     for name in SECOND_DATASETS:
         tree = root / name
         tables: dict = {}
-        merge_tables(tables, report_sweep("replication", tree / "replication"))
-        merge_tables(tables, report_sweep("generators", tree / "generators"))
-        merge_tables(tables, report_sweep("mix_ratios_budget", tree / "mix_ratios_budget"))
+        for sweep_name in (n for n, sweep in SWEEPS.items() if name in sweep.datasets):   # declared on it
+            merge_tables(tables, report_sweep(sweep_name, tree / sweep_name))
         if not tables:
             continue
         by_dataset[name] = claims.comparisons(tables)

@@ -15,31 +15,32 @@ import argparse
 import sys
 from pathlib import Path
 
-# Sweeps declared over another sweep's results (their grid reads them): they run after it.
-AFTER = {"gan_search_best": ("gan_search",), "gan_variants": ("gan_search",)}
 # Built first: the artifacts (the scorer, the coursework generators) every later sweep reuses from the cache.
 FIRST = ("scorer", "generators")
-# The second dataset: what the supplement shows of it (the report's SECOND_DATASET_TABLES), its scorer first.
-SECOND = {"fashion_mnist": ("scorer", "generators", "mix_ratios_budget", "replication")}
 
 
 def steps() -> list[tuple[str, str | None]]:
-    """(sweep, dataset or None for MNIST) in the order they run: FIRST, then every other MNIST sweep in declaration
-    order with each sweep after those it is declared over, then each second dataset's sweeps."""
-    from experiments.sweeps import SWEEPS
+    """(sweep, dataset or None for MNIST) in the order they run: for MNIST, then each second dataset, the sweeps
+    declared on it (their `datasets`), FIRST first, then in registry order with each sweep after those whose
+    results it reads (its declared depends_on)."""
+    from cgan_study.sweeps import PRIMARY, SWEEPS, second_datasets
 
-    mnist = [name for name in SWEEPS if name != "replication"]  # replication is the second dataset's sweep
-    ordered: list[str] = []
+    out: list[tuple[str, str | None]] = []
+    for dataset in (PRIMARY, *second_datasets()):
+        on = [name for name, sweep in SWEEPS.items() if dataset in sweep.datasets]
+        ordered: list[str] = []
+        for name in [*(n for n in FIRST if n in on), *on]:
+            _place(name, SWEEPS, ordered)
+        out += [(name, None if dataset == PRIMARY else dataset) for name in ordered]
+    return out
 
-    def place(name: str) -> None:
-        for before in AFTER.get(name, ()):
-            place(before)
-        if name not in ordered:
-            ordered.append(name)
 
-    for name in [*FIRST, *mnist]:
-        place(name)
-    return [(name, None) for name in ordered] + [(name, data) for data, names in SECOND.items() for name in names]
+def _place(name: str, sweeps: dict, ordered: list[str]) -> None:
+    """Append `name` to `ordered` after the sweeps it depends on (each once)."""
+    for before in sweeps[name].depends_on:
+        _place(before, sweeps, ordered)
+    if name not in ordered:
+        ordered.append(name)
 
 
 def sweep_args(name: str, dataset: str | None, root: Path, jobs: int) -> list[str]:
@@ -67,15 +68,15 @@ def estimate(name: str, dataset: str | None, root: Path, jobs: int) -> tuple[str
     from cgan_study import config as C
     from cgan_study.runtime import estimate as E
     from cgan_study.study.jobs import unused_sections
+    from cgan_study.sweeps import SWEEPS
     from experiments import sweep as S
-    from experiments.sweeps import SWEEPS
 
     args = S.parse_args(sweep_args(name, dataset, root, jobs))
     where = f"{name}" + (f" ({dataset})" if dataset else "")
     try:
         task, runs = S.plan(args)
     except S.UsageError as exc:  # declared over results not there yet
-        return f"{where}: planned after {', '.join(AFTER.get(name, ()))} ({exc})", None, None, {}
+        return f"{where}: planned after {', '.join(SWEEPS[name].depends_on)} ({exc})", None, None, {}
     sweep_dir = S.out_root(args, runs[0][2]) / name
     committed = S.default_out("quick", dataset or "mnist") / name
     planned = [(n, p, C.to_dict(e)) for n, p, e in runs]

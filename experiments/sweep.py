@@ -12,7 +12,7 @@ from pathlib import Path
 from cgan_study import config as C
 from cgan_study.data import ENV_VAR, DataError, check_source, dataset_name, resolve_source
 from cgan_study.runtime.grid import name_runs
-from experiments.sweeps import SWEEPS
+from cgan_study.sweeps import SWEEPS
 
 
 class UsageError(Exception):
@@ -194,7 +194,7 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     for line in estimate.stage_lines(estimate.recorded(sweep_dir)):
         print(line)
-    from cgan_study.reporting.report import report_sweep
+    from cgan_study.sweeps import report_sweep
 
     tables = report_sweep(args.name, sweep_dir)
     if tables:

@@ -8,7 +8,7 @@ own keys, runtime.grid.stable_name), without recomputing anything, and record ev
 Each moved run keeps its files; its config.json's "run" field takes the new name. The renames are recorded in
 <root>/run_names.csv (sweep, old, new; merged with earlier ones). Safe to run again: a run already moved is left
 alone, and a migration stopped half way finishes. After --apply, set stable_names=True on the sweep's declaration
-(experiments/sweeps.py) and rerun the report: a table that prints run names reads the new ones.
+(cgan_study/sweeps/<name>.py) and rerun the report: a table that prints run names reads the new ones.
 """
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--profile", default="quick")
     p.add_argument("--apply", action="store_true", help="move the directories (default: only say what would move)")
     args = p.parse_args(argv)
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import SWEEPS
 
     names = [n for n in SWEEPS if (args.root / n).is_dir()] if args.all else args.sweeps
     unknown = [n for n in names if n not in SWEEPS]
@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             if (sweep_dir / results.SUMMARY).exists():
                 results.write_summary(sweep_dir)
     if args.apply:
-        print(f"recorded in {args.root / MAPPING}; now set stable_names=True on the sweeps in experiments/sweeps.py "
-              "and rerun the report")
+        print(f"recorded in {args.root / MAPPING}; now set stable_names=True in each sweep's module "
+              "(cgan_study/sweeps/<name>.py) and rerun the report")
     return 0
 
 

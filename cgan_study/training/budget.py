@@ -22,7 +22,7 @@ def full_data_epoch_steps(batch_size: int = 128, val_per_class: int = 100,
     return epoch_steps(TRAIN_IMAGES - CLASSES * val_per_class, batch_size, min_steps_per_epoch)
 
 
-# The few-shot rule's per-epoch minimum (the evidence: experiments/sweeps.py, results/low_data_budget).
+# The few-shot rule's per-epoch minimum (the evidence: cgan_study/sweeps/common.py, results/low_data_budget).
 FULL_DATA_STEPS_PER_EPOCH = full_data_epoch_steps()   # 460
 
 

@@ -84,7 +84,7 @@ def test_dry_run_prints_runs_from_the_declared_grid(monkeypatch, capsys):
 
 
 def test_the_other_generators_have_their_own_sweep_with_their_baselines(monkeypatch, capsys):
-    from experiments.sweeps import OTHER_GENERATORS
+    from cgan_study.sweeps.common import OTHER_GENERATORS
 
     code, out, _ = run_main(monkeypatch, capsys, "mix_ratios_families", "--dry-run")
     assert code == 0

@@ -2,20 +2,25 @@
 with each sweep's estimate (or "no record") and the total, and runs nothing."""
 from __future__ import annotations
 
+from cgan_study.sweeps import SWEEPS
 from experiments import reproduce as R
-from experiments.sweeps import SWEEPS
 
 
 def test_every_sweep_runs_once_after_the_sweeps_it_is_declared_over():
     order = [name for name, dataset in R.steps() if dataset is None]
-    assert sorted(order) == sorted(n for n in SWEEPS if n != "replication") and len(order) == len(set(order))
+    assert sorted(order) == sorted(n for n in SWEEPS if "mnist" in SWEEPS[n].datasets) and len(order) == len(set(order))
     assert order[:len(R.FIRST)] == list(R.FIRST)
-    for name, before in R.AFTER.items():
-        assert all(order.index(b) < order.index(name) for b in before)
+    for name in order:
+        assert all(order.index(b) < order.index(name) for b in SWEEPS[name].depends_on), name
+    assert order.index("diffusion_recipes") < order.index("diffusion_guidance")   # its report reads the recipes
     # a sweep whose grid reads earlier results must say which (else it could run before them)
     over_results = {n for n, s in SWEEPS.items() if any(callable(g) for g in s.grids.values())}
-    assert over_results <= set(R.AFTER), f"declare what these run after in reproduce.AFTER: {over_results - set(R.AFTER)}"
-    assert ("replication", "fashion_mnist") in R.steps()
+    undeclared = {n for n in over_results if not SWEEPS[n].depends_on}
+    assert not undeclared, f"declare the sweeps these read in their module's depends_on: {undeclared}"
+    assert all(d in SWEEPS for s in SWEEPS.values() for d in s.depends_on)
+    # the second dataset: the sweeps declared on it (its scorer and generators first), under its own tree
+    assert [n for n, d in R.steps() if d == "fashion_mnist"] == ["scorer", "generators", "mix_ratios_budget",
+                                                                 "replication"]
 
 
 def test_dry_run_on_an_empty_root_says_no_record_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -145,7 +145,7 @@ def test_a_toy_generator_registered_in_one_place_runs_through_a_smoke_sweep(toy_
                                                                            monkeypatch, capsys):
     from cgan_study.runtime.grid import chain, fixed, product, sweep
     from experiments import sweep as cli
-    from experiments.sweeps import SWEEPS, Sweep
+    from cgan_study.sweeps import SWEEPS, Sweep
 
     cells = product(fixed("augment.generator", "toy"), fixed("augment.real_per_class", 5),
                     fixed("augment.synth_fraction", 0.1), sweep("augment.strategy", ("mix", "filter")),

@@ -14,7 +14,7 @@ from cgan_study.generators.gan.model import GAN
 from cgan_study.generators.gan.networks import FAMILIES, build_discriminator, build_generator
 from cgan_study.study import metrics as M
 from cgan_study.study import stages
-from experiments import sweeps
+from cgan_study.sweeps import gan_search as sweeps
 from experiments.sweep import plan as plan_sweep
 
 

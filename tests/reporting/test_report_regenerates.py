@@ -55,7 +55,7 @@ def _mirror_paper(src: Path, dst: Path) -> None:
 
 def _committed_outputs() -> dict[str, Path]:
     """Repository-relative name -> committed file: the quick profile's tables and the paper's generated .tex."""
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import SWEEPS
 
     roots = [RESULTS, *(RESULTS / name for name in SECOND_DATASETS)]
     files = [p for root in roots for name in SWEEPS for p in sorted((root / name / "tables").glob("*")) if p.is_file()]

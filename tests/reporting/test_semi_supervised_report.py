@@ -51,7 +51,10 @@ def test_the_report_pairs_every_arm_with_real_only_and_with_the_fixmatch_baselin
     assert (tmp_path / "tables" / "semi_supervised_paired.csv").exists()
 
 
-def test_the_report_is_registered():
-    from cgan_study.reporting.report import REPORTS
+def test_the_sweep_declares_this_report(monkeypatch, tmp_path):
+    from cgan_study.sweeps import SWEEPS
 
-    assert REPORTS["semi_supervised"] is semi_supervised.semi_supervised_report
+    called = []
+    monkeypatch.setattr(semi_supervised, "semi_supervised_report", lambda sweep_dir: called.append(sweep_dir) or {})
+    SWEEPS["semi_supervised"].report(tmp_path)
+    assert called == [tmp_path]

@@ -134,7 +134,7 @@ def test_plan_builds_each_missing_artifact_once_before_the_runs_that_need_it(tmp
     from cgan_study.runtime.grid import name_runs
     from cgan_study.study import jobs as J
     from cgan_study.study.stages import Context
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import SWEEPS
 
     base = C.profile("smoke")
     runs = [(n, p, C.apply(base, p)) for n, p in name_runs(SWEEPS["mix_ratios"].grid("smoke"))]

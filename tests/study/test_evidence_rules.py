@@ -214,7 +214,7 @@ def test_the_second_scorer_is_another_architecture_with_the_same_interface():
 
 
 def test_the_generators_sweep_asks_for_a_second_scorer_of_another_design(mnist):
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import SWEEPS
 
     overrides = SWEEPS["generators"].overrides("quick")
     assert overrides["eval.second_scorer_arch"] == "gap"

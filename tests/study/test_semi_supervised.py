@@ -336,7 +336,7 @@ def test_an_overlapping_pool_is_one_line_exit_2_and_writes_nothing(mnist, tmp_pa
 
 
 def test_the_declared_sweep_has_the_issues_cells():
-    from experiments.sweeps import SWEEPS
+    from cgan_study.sweeps import SWEEPS
 
     from cgan_study.runtime.grid import name_runs
 

@@ -1,0 +1,97 @@
+"""Every sweep of the study, one module each (cgan_study/sweeps/<name>.py), collected by one registry.
+
+A sweep module declares in one place what the rest of the project needs of it: its task and grid per profile,
+the sweeps whose results its grid or report reads, its report, and which of the report's tables and figures the
+paper and the supplement read. It registers itself on import (`register(name, Sweep(...))`, as stylegan2-ada's
+metric_main registers metrics); importing this package imports every module below, in the order the report and
+`reproduce` walk them. Adding a sweep is one new module plus its name in the import list at the end (and its
+\\input line in the paper).
+
+The layer: above reporting (a sweep names its report function and reads earlier results through
+reporting.tables), below experiments (the CLIs read the declarations). Nothing in reporting imports a sweep.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from cgan_study.runtime import results
+from cgan_study.runtime.grid import Grid
+
+PRIMARY = "mnist"   # the study's dataset: its sweeps under results/, another dataset's under results/<dataset>/
+Report = Callable[[Path], dict]   # sweep directory -> the report's tables by name (it writes tables/, figures/)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    task: str                          # which function runs one point: augment | gan_eval | scorer | analysis
+    description: str                   # what it answers, in a sentence or two (`experiments.sweep --list`)
+    # profile -> grid; a profile missing here uses "quick". A grid may be a function of the results directory,
+    # for a sweep declared over another sweep's outcome (the best search points).
+    grids: dict[str, Grid | Callable[[Path], Grid]]
+    profile_overrides: dict[str, dict] | None = None  # per-profile settings shared by every run
+    # Run names from each point's own keys (grid.stable_name) rather than from what varies in the grid. Turned on
+    # for a sweep once its committed runs are renamed (python -m tools.migrate_run_names SWEEP --apply).
+    stable_names: bool = False
+    # Sweeps whose results this one's grid or report reads: `reproduce` runs them first.
+    depends_on: tuple[str, ...] = ()
+    report: Report | None = None       # regenerates its tables and figures from its summary.csv
+    # Tables (tables/<name>.tex) the paper and the supplement \\input, and figures (figures/<file>) they include:
+    # the report copies them into paper/generated/ (a dash table where the sweep has no finished runs yet).
+    paper_tables: tuple[str, ...] = ()
+    supplement_tables: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    # The datasets the paper reads it on: `reproduce` runs it on each, and the report reads each one's tree
+    # (a second dataset's beside MNIST's, never mixed into a cell).
+    datasets: tuple[str, ...] = (PRIMARY,)
+
+    def grid(self, profile: str, results_root: Path | None = None) -> Grid:
+        grid = self.grids[profile] if profile in self.grids else self.grids["quick"]
+        if callable(grid):
+            if results_root is None:
+                raise ValueError("this sweep's grid depends on earlier results: give the results directory")
+            grid = grid(Path(results_root))
+        return grid
+
+    def overrides(self, profile: str) -> dict:
+        return dict((self.profile_overrides or {}).get(profile, {}))
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """Every table the papers read of this sweep: the paper's, then the supplement's."""
+        return self.paper_tables + self.supplement_tables
+
+
+SWEEPS: dict[str, Sweep] = {}
+
+
+def register(name: str, sweep: Sweep) -> Sweep:
+    """Declare a sweep under its name (the results directory results/<name>/ and the CLI's argument)."""
+    if name in SWEEPS and SWEEPS[name] is not sweep:
+        raise ValueError(f"sweep '{name}' is registered twice: rename one of them")
+    SWEEPS[name] = sweep
+    return sweep
+
+
+def second_datasets() -> tuple[str, ...]:
+    """Every dataset other than MNIST that a sweep declares, in the order they are first declared."""
+    return tuple(dict.fromkeys(d for sweep in SWEEPS.values() for d in sweep.datasets if d != PRIMARY))
+
+
+def report_sweep(name: str, sweep_dir: Path | str) -> dict:
+    """Regenerate the tables and figures of one sweep (if it has a report and finished runs) from its summary.csv."""
+    sweep = SWEEPS.get(name)
+    if sweep is None or sweep.report is None or not (Path(sweep_dir) / results.SUMMARY).exists():
+        return {}
+    return sweep.report(Path(sweep_dir))
+
+
+# Importing each module registers it; this order is the order the report collects tables in and `reproduce` runs
+# sweeps in (each after those it depends on).
+from cgan_study.sweeps import (  # noqa: E402,F401
+    mix_ratios, mix_ratios_families, mix_ratios_budget, few_shot_n10, semi_supervised, replication, synth_amount,
+    tricks, gan_search, gan_search_best, gan_variants, generators, low_data_generators, low_data_budget,
+    low_data_budget_arms, low_data_budget_arms_k, scorer, analysis, diffusion_samplers, diffusion_guidance,
+    diffusion_recipes,
+)

@@ -1,0 +1,42 @@
+"""gan_variants: the GAN comparison at the study's budget.
+
+The tricks sweep compares variants after 3 epochs ("early training"), where a trick that only speeds up the start
+looks like a better GAN. This sweep trains the default CGAN, the three variants with the largest 3-epoch effects
+and the two best search points (ranked on the training reference) for the study's own CGAN budget (gan.epochs of
+the profile: 6 in quick), 3 seeds each, scored at every epoch, paired with the default seed by seed. The default
+arm is the generators sweep's CGAN (same spec, same artifact); its per-epoch curve needs the artifact's epoch
+snapshots, which are not committed: rebuild those artifacts on the machine that runs this sweep."""
+from __future__ import annotations
+
+from cgan_study.runtime.grid import Grid, chain, fixed, product
+from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps.common import TRICKS_EVAL, seeds
+from cgan_study.sweeps.gan_search import best_search_points
+
+VARIANTS_SEARCH_POINTS = 2
+STUDY_VARIANTS = ({}, {"gan.vbn": "gd"}, {"gan.vbn": "g"}, {"gan.d_steps": 2})
+
+
+def variants_grid(root, n_seeds: int, search_points: int = VARIANTS_SEARCH_POINTS) -> Grid:
+    return product(fixed("augment.generator", "cgan"),
+                   chain(list(STUDY_VARIANTS), best_search_points(root, search_points)), seeds(n_seeds))
+
+
+def report(sweep_dir):
+    from cgan_study.reporting.variants import variants_report   # deferred: the CLIs start without pandas
+
+    return variants_report(sweep_dir)
+
+
+GAN_VARIANTS = register("gan_variants", Sweep(
+    task="gan_eval",
+    description="The default CGAN against the three largest early-training tricks (VBN in G and D, VBN in G, 2 D "
+                "steps) and the two best search points ranked on training digits, at the study's CGAN budget, 3 seeds each.",
+    grids={"quick": lambda root: variants_grid(root, 3), "smoke": lambda root: variants_grid(root, 1, 1)},
+    profile_overrides={"quick": TRICKS_EVAL, "paper": TRICKS_EVAL,
+                       "smoke": {"eval.epoch_samples": 100, "eval.second_scorer_width": 12}},
+    depends_on=("gan_search",),
+    report=report,
+    paper_tables=("variants_paired",),
+    figures=("variants_epochs.pdf",),
+))

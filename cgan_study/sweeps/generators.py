@@ -1,0 +1,32 @@
+"""generators (Q5 and beyond): every conditional registered generator trained under its own budget and scored
+with the same metrics (the coursework arms of the augmentation sweeps reuse these models from the cache)."""
+from __future__ import annotations
+
+from cgan_study.runtime.grid import product, sweep
+from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps.common import GENERATORS_EVAL, seeds
+
+
+def report(sweep_dir):
+    from cgan_study.reporting.generators import generators_report   # deferred: the CLIs start without pandas
+
+    return generators_report(sweep_dir)
+
+
+GENERATORS = register("generators", Sweep(
+    task="gan_eval",
+    description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA, diffusion) trained under its own budget "
+                "and scored with the same metrics.",
+    grids={
+        "smoke": sweep("augment.generator", ("cgan", "guided_cgan", "cvae", "ebgan", "pca", "diffusion")),
+        "quick": product(sweep("augment.generator", ("cgan", "acgan", "guided_cgan", "cvae", "ebgan", "pca",
+                                                     "diffusion")), seeds(3)),
+    },
+    profile_overrides={"quick": GENERATORS_EVAL, "paper": GENERATORS_EVAL,
+                       "smoke": {"eval.second_scorer_width": 8, "eval.second_scorer_arch": "gap"}},
+    report=report,
+    paper_tables=("generators",),
+    supplement_tables=("per_class_cgan",),
+    figures=("generator_grids.png",),
+    datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST generators table
+))

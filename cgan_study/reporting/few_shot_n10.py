@@ -14,7 +14,8 @@ from cgan_study.reporting.few_shot import K, paired_family, save_paired, with_se
 from cgan_study.reporting.tables import finished_runs
 from cgan_study.runtime import results
 
-TABLE = "few_shot_paired"   # results/few_shot_n10/tables/few_shot_paired.{csv,tex}
+TABLE = "few_shot_n10_paired"   # results/few_shot_n10/tables/few_shot_n10_paired.{csv,tex}, a name of its own
+N3_TABLE = "few_shot_paired"    # mix_ratios' table of the same arms at n = 3
 N3_SWEEP = "mix_ratios"     # the same k = 10 arms at n = 3, seeds 0-2 (the same configs)
 COMPARED = ["mean_diff", "low", "high", "low_adjusted", "high_adjusted", "p_holm", "m", "verdict"]
 
@@ -39,7 +40,7 @@ def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     shown = save_paired(sweep_dir, TABLE, fam, readable, what="The $k=10$ arms at $n=10$ seeds (few\\_shot\\_n10). ",
                         label="few_shot_n10_paired")   # beside mix_ratios' tab:few_shot_paired
     out = {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown}
-    n3_csv = sweep_dir.parent / N3_SWEEP / "tables" / f"{TABLE}.csv"
+    n3_csv = sweep_dir.parent / N3_SWEEP / "tables" / f"{N3_TABLE}.csv"
     if n3_csv.exists():
         side = n3_beside_n10(fam, pd.read_csv(n3_csv))
         results.write_csv(sweep_dir / "tables" / "n3_vs_n10.csv", side)

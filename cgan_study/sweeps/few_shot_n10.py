@@ -26,4 +26,5 @@ FEW_SHOT_N10 = register("few_shot_n10", Sweep(
     grids={"smoke": few_shot_grid((5,), 2, low_data_steps=None),
            "quick": few_shot_grid((10,), FEW_SHOT_N10_SEEDS), "paper": few_shot_grid((10,), FEW_SHOT_N10_SEEDS)},
     report=report,
+    supplement_tables=("few_shot_n10_paired",),
 ))

@@ -123,7 +123,7 @@ def test_the_k1_filter_that_keeps_every_digit_is_reported_identical_to_mix_and_l
     twin, dup = fam.loc["mix, cgan (low_data)"], fam.loc["filter, cgan (low_data)"]
     assert (dup["p_holm"], dup["low_adjusted"], dup["verdict"]) == (twin["p_holm"], twin["low_adjusted"],
                                                                     twin["verdict"])
-    csv = pd.read_csv(tmp_path / "tables" / "few_shot_paired.csv")
+    csv = pd.read_csv(tmp_path / "tables" / "few_shot_n10_paired.csv")
     assert {"m", "low_adjusted", "high_adjusted", "p_holm", "verdict", "identical_to"} <= set(csv.columns)
     tex = (tmp_path / "tables" / "few_shot_paired.tex").read_text()
     assert "identical to" in tex and "m = 3" in tex
@@ -164,10 +164,10 @@ def test_the_n10_report_writes_the_paired_family_with_every_column(tmp_path, mon
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
     out = few_shot_n10.few_shot_n10_report(tmp_path)
     fam = out["few_shot_n10_paired_long"].set_index("setting")
-    csv = pd.read_csv(tmp_path / "tables" / "few_shot_paired.csv")
+    csv = pd.read_csv(tmp_path / "tables" / "few_shot_n10_paired.csv")
     assert {"strategy", "protocol", "n", "mean_diff", "low", "high", "low_adjusted", "high_adjusted", "p_holm", "m",
             "verdict"} <= set(csv.columns)
-    assert "\\label{tab:few_shot_n10_paired}" in (tmp_path / "tables" / "few_shot_paired.tex").read_text()
+    assert "\\label{tab:few_shot_n10_paired}" in (tmp_path / "tables" / "few_shot_n10_paired.tex").read_text()
     assert set(fam["n"]) == {10} and set(fam["m"]) == {2}
     assert fam.loc["affine", "verdict"] == M.HELPS and fam.loc["affine", "mean_diff"] == pytest.approx(0.02)
     # The mix: mean 0.005, sd = sqrt(10 * 0.005^2 / 9) = 0.0052705, se = 0.0016667.

@@ -123,7 +123,7 @@ def test_the_k1_filter_that_keeps_every_digit_is_reported_identical_to_mix_and_l
     twin, dup = fam.loc["mix, cgan (low_data)"], fam.loc["filter, cgan (low_data)"]
     assert (dup["p_holm"], dup["low_adjusted"], dup["verdict"]) == (twin["p_holm"], twin["low_adjusted"],
                                                                     twin["verdict"])
-    csv = pd.read_csv(tmp_path / "tables" / "few_shot_n10_paired.csv")
+    csv = pd.read_csv(tmp_path / "tables" / "few_shot_paired.csv")
     assert {"m", "low_adjusted", "high_adjusted", "p_holm", "verdict", "identical_to"} <= set(csv.columns)
     tex = (tmp_path / "tables" / "few_shot_paired.tex").read_text()
     assert "identical to" in tex and "m = 3" in tex

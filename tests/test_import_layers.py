@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # sit in the layer of what they import (plotting writes through runtime's atomic files).
 LAYERS = (
     ("cgan_study/__init__.py", "cgan_study/quiet_tf.py", "cgan_study/sections.py", "cgan_study/config.py",
-     "cgan_study/data.py", "cgan_study/images.py", "cgan_study/image_folder.py", "cgan_study/icon_dataset.py"),
+     "cgan_study/data.py", "cgan_study/images.py", "cgan_study/image_folder.py", "cgan_study/icon_dataset.py",
+     "cgan_study/tensors.py"),
     ("cgan_study/runtime/", "cgan_study/plotting.py"),
     ("cgan_study/training/",),
     ("cgan_study/generators/",),

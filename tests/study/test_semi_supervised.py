@@ -362,7 +362,7 @@ def test_the_smoke_sweep_runs_end_to_end_on_real_digits(tmp_path, mnist_path):
               "--cpus-per-run", "1")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     frame = pd.read_csv(tmp_path / "semi_supervised" / "summary.csv").set_index("run")
-    assert set(frame["status"]) == {"done"} and len(frame) == 5
+    assert set(frame["status"]) == {"done"} and len(frame) == 6   # real, affine, fixmatch, ssl_gan and two with digits
     assert frame["test_accuracy"].between(0, 1).all()
     baselines = [p for p in (tmp_path / "_artifacts" / "fixmatch_baseline").iterdir() if not p.name.startswith(".")]
     assert len(baselines) == 1 and frame.loc["fixmatch-semi_supervised", "baseline_artifact"] == baselines[0].name
@@ -371,6 +371,10 @@ def test_the_smoke_sweep_runs_end_to_end_on_real_digits(tmp_path, mnist_path):
     assert generator == frame.loc["fixmatch_mix-semi_supervised-synth0.10", "generator_artifact"]
     spec = json.loads((tmp_path / "_artifacts" / "generator" / generator / "config.json").read_text())
     assert spec["baseline"] == baselines[0].name and spec["pool"] == "pseudo_labels" and spec["k_per_class"] == 5
+    # The SSL-GAN arm's classifier is its own artifact: trained on the cell's labelled digits and the unlabelled pool.
+    ssl = json.loads((tmp_path / "_artifacts" / "generator" / frame.loc["ssl_gan-semi_supervised", "ssl_gan_artifact"]
+                      / "config.json").read_text())
+    assert ssl["generator"] == "ssl_gan" and ssl["pool"] == "unlabelled" and ssl["k_per_class"] == 5
 
 
 def test_the_fixmatch_budget_is_a_section_only_semi_supervised_runs_read():

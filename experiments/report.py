@@ -346,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
             figures[name] = placeholder_figure(Path(tempfile.mkdtemp()) / name)
     paper.write_generated(args.paper_dir, numbers, tex_tables, figures,
                           claims.claims_tex(comparisons, strict=not args.unchecked_claims))
+    # The results root's README carries a generated index of the sweeps (declarations + finished runs).
+    from cgan_study.sweeps.index import update_readme
+
+    if update_readme(root / "README.md", root):
+        print(f"report: {root / 'README.md'}: sweep index updated")
     if args.no_pdf:
         print(f"report: generated/ in {args.paper_dir}/ (PDF not built)")
         return 0

@@ -63,11 +63,11 @@ def recipe() -> dict:
 
 
 class Cutout(keras.layers.Layer):
-    """A size x size square at a random place in each image set to -1 (the background), seeded."""
+    """A size x size square at a random place in each image set to `fill` (the background), seeded."""
 
-    def __init__(self, size: int, seed: int, **kwargs):
+    def __init__(self, size: int, seed: int, fill: float = -1.0, **kwargs):
         super().__init__(**kwargs)
-        self.size, self.seed_generator = size, keras.random.SeedGenerator(seed)
+        self.size, self.fill, self.seed_generator = size, fill, keras.random.SeedGenerator(seed)
 
     def call(self, x, training=True):
         if not training:
@@ -79,11 +79,12 @@ class Cutout(keras.layers.Layer):
         cols = ops.cast(ops.arange(w), "float32")[None, None, :]
         half = self.size / 2
         inside = (ops.abs(rows - centre[:, 0, None, None]) < half) & (ops.abs(cols - centre[:, 1, None, None]) < half)
-        return ops.where(inside[..., None], -1.0, x)
+        return ops.where(inside[..., None], self.fill, x)
 
 
-def strong_augmenter(seed: int) -> keras.Sequential:
-    fill = {"fill_mode": "constant", "fill_value": -1.0}
+def strong_augmenter(seed: int, background: float = -1.0) -> keras.Sequential:
+    """The strong view; uncovered and cut-out pixels take `background` (classifier.border_fill of the images)."""
+    fill = {"fill_mode": "constant", "fill_value": background}
     return keras.Sequential([
         keras.layers.RandomRotation(STRONG_ROTATION_DEGREES / 360, seed=seed, **fill),
         keras.layers.RandomShear(STRONG_SHEAR, STRONG_SHEAR, seed=seed + 1, **fill),
@@ -91,7 +92,7 @@ def strong_augmenter(seed: int) -> keras.Sequential:
         keras.layers.RandomZoom(STRONG_ZOOM, seed=seed + 3, **fill),
         keras.layers.RandomBrightness(STRONG_BRIGHTNESS, value_range=(-1.0, 1.0), seed=seed + 4),
         keras.layers.RandomContrast(STRONG_CONTRAST, value_range=(-1.0, 1.0), seed=seed + 5),
-        Cutout(CUTOUT, seed=seed + 6),
+        Cutout(CUTOUT, seed=seed + 6, fill=background),
     ], name="strong")
 
 
@@ -154,7 +155,9 @@ def datasets(x_l: np.ndarray, y_l: np.ndarray, x_u: np.ndarray, seed: int, batch
     from cgan_study.data import PREFETCH_BATCHES, pipeline
 
     labelled = pipeline(x_l, y_l, batch, seed, shuffle=True, repeat=True, drop_remainder=True)
-    weak_l, weak_u, strong = clf.affine_augmenter(seed), clf.affine_augmenter(seed + 100), strong_augmenter(seed + 200)
+    fill = clf.border_fill(x_l)   # the background, from the labelled images (-1 for digits, +1 for white icons)
+    weak_l, weak_u = clf.affine_augmenter(seed, fill), clf.affine_augmenter(seed + 100, fill)
+    strong = strong_augmenter(seed + 200, fill)
     # Sequential maps on purpose (classifier._dataset): each random layer advances one seed state per call.
     labelled = labelled.map(lambda a, b: (weak_l(a, training=True), b))
     unlabelled = (tf.data.Dataset.from_tensor_slices(x_u)

@@ -71,13 +71,22 @@ def feature_extractor(model: keras.Model) -> keras.Model:
 AFFINE_ROTATION_DEGREES, AFFINE_SHIFT, AFFINE_ZOOM = 10.0, 0.1, 0.1
 
 
-def affine_augmenter(seed: int) -> keras.Sequential:
-    """Classical augmentation: random shift (+-10%), rotation (+-10 degrees) and zoom (+-10%)."""
+def border_fill(x: np.ndarray) -> float:
+    """The value an augmentation fills uncovered pixels with, in the network's [-1, 1]: the median of the images'
+    outermost pixel ring. Digits on black give -1 exactly (what the fill always was); icons composited on white
+    give +1, so a shifted icon is not framed by black bars its class never has."""
+    ring = np.concatenate([x[:, 0].ravel(), x[:, -1].ravel(), x[:, :, 0].ravel(), x[:, :, -1].ravel()])
+    return float(np.median(ring)) / 127.5 - 1.0
+
+
+def affine_augmenter(seed: int, fill: float = -1.0) -> keras.Sequential:
+    """Classical augmentation: random shift (+-10%), rotation (+-10 degrees) and zoom (+-10%); uncovered pixels
+    take `fill` (border_fill of the training images)."""
     return keras.Sequential([
-        keras.layers.RandomRotation(AFFINE_ROTATION_DEGREES / 360, fill_mode="constant", fill_value=-1.0, seed=seed),
-        keras.layers.RandomTranslation(AFFINE_SHIFT, AFFINE_SHIFT, fill_mode="constant", fill_value=-1.0,
+        keras.layers.RandomRotation(AFFINE_ROTATION_DEGREES / 360, fill_mode="constant", fill_value=fill, seed=seed),
+        keras.layers.RandomTranslation(AFFINE_SHIFT, AFFINE_SHIFT, fill_mode="constant", fill_value=fill,
                                        seed=seed + 1),
-        keras.layers.RandomZoom(AFFINE_ZOOM, fill_mode="constant", fill_value=-1.0, seed=seed + 2),
+        keras.layers.RandomZoom(AFFINE_ZOOM, fill_mode="constant", fill_value=fill, seed=seed + 2),
     ], name="affine")
 
 
@@ -135,7 +144,7 @@ def train_classifier(cfg: ClassifierConfig, train: tuple[np.ndarray, np.ndarray]
     steps = steps_per_epoch(cfg, len(y))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate(cfg, steps * cfg.epochs)),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    augment = affine_augmenter(seed) if affine else None
+    augment = affine_augmenter(seed, border_fill(x)) if affine else None
     ds = _dataset(x, y, cfg.batch_size, seed, repeat=True, augment=augment)
     cbs = list(callbacks or [])
     val_ds = None

@@ -31,7 +31,10 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     agg["budget"] = agg[epochs].map(names)
     agg["steps"] = [int(frame.loc[(frame["cell"] == c) & (frame[epochs] == e), "steps"].median())
                     for c, e in zip(agg["cell"], agg[epochs])]
-    cells = list(dict.fromkeys(frame["cell"]))
+    # Rows in a declared order (real-only by real fraction, then the few-shot cells by k and protocol), never the
+    # run names' order.
+    keys = [config_column(k) for k in ("augment.real_per_class", "augment.real_fraction", "augment.protocol")]
+    cells = list(dict.fromkeys(frame.sort_values(keys, kind="stable")["cell"]))
     table = agg.assign(value=[fmt(m, s_, n) for m, s_, n in zip(agg["mean"], agg["std"], agg["n"])])
     order = [names[b] for b in budgets]
     wide = table.pivot(index="cell", columns="budget", values="value").loc[cells, order].reset_index()

@@ -153,3 +153,12 @@ def test_the_report_writes_the_arms_table(sweep):
     assert "yes (loss $-$6.0\\%)" in tex                    # the SSL-GAN: limited, its median reading
     assert "no (loss $-$3.0\\%, mask +0.0 pt)" in tex       # FixMatch: not limited
     assert "0.93 $\\pm$ 0.07" in tex and "[Salimans et al. 2016]" in tex
+
+
+def test_every_table_the_sweep_declares_is_written_by_its_report(sweep):
+    from cgan_study.sweeps import SWEEPS
+
+    declared = SWEEPS["semi_supervised"].tables
+    assert "semi_supervised_arms" in declared
+    SWEEPS["semi_supervised"].report(sweep)
+    assert [t for t in declared if not (sweep / "tables" / f"{t}.tex").exists()] == []

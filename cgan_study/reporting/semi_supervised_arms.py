@@ -121,7 +121,7 @@ def run_rows(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     for row in frame.to_dict("records"):
         metrics = _read(sweep_dir / str(row["run"]) / results.METRICS)
         strategy = row["strategy"]
-        reads_more = strategy in STRATEGIES and STRATEGIES[strategy].uses_pool or uses_generator(strategy)
+        reads_more = (strategy in STRATEGIES and STRATEGIES[strategy].uses_pool) or uses_generator(strategy)
         curve = run_curve(metrics, artifacts)
         check = curve_check(*curve) if curve else None
         rows.append({"protocol": row[PROTOCOL] if reads_more else None, "arm": strategy,
@@ -150,6 +150,8 @@ def arm_table(runs: pd.DataFrame) -> pd.DataFrame:
     order = list(STRATEGIES)
     rows = []
     keys = ["protocol", "arm", "generator", "k"]
+    if runs.empty:
+        return pd.DataFrame(columns=COLUMNS)
     for key, group in runs.groupby(keys, dropna=False, sort=False):
         acc = group["test_accuracy"]
         checked = group["budget_limited"].dropna()

@@ -162,3 +162,8 @@ def test_every_table_the_sweep_declares_is_written_by_its_report(sweep):
     assert "semi_supervised_arms" in declared
     SWEEPS["semi_supervised"].report(sweep)
     assert [t for t in declared if not (sweep / "tables" / f"{t}.tex").exists()] == []
+
+
+def test_no_run_at_k_above_zero_leaves_the_anchors_alone(tmp_path):
+    table = A.arms_table(tmp_path, pd.DataFrame(columns=["run", "strategy", "generator", "test_accuracy"]))
+    assert list(table["source"]) == [A.ANCHOR] * len(A.ANCHORS)

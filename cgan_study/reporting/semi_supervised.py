@@ -1,7 +1,8 @@
 """The semi-supervised sweep's report: k labelled digits per class plus the unlabelled pool. Two families per k, each
 with its one reference (multiplicity.py, the k's margin fixed before the runs): every arm minus real only, and every
 pool arm minus the FixMatch baseline (does a generator's digits, or the GAN as the classifier, add anything the pool
-already gives?). The protocol travels in its own column.
+already gives?). The protocol travels in its own column. Beside them, the per-arm absolute table with each arm's
+step-budget check, its wall time per run and the literature's anchors (semi_supervised_arms.py).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from cgan_study.reporting.few_shot import K, paired_family, save_paired, with_settings
+from cgan_study.reporting.semi_supervised_arms import arms_table, save_arms
 from cgan_study.reporting.tables import finished_runs
 
 BASELINE = "fixmatch"   # the semi-supervised baseline a generator must beat (its setting label)
@@ -21,7 +23,8 @@ def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if frame.empty:
         return {}
     few, readable = with_settings(frame[frame[K] > 0])
-    out = {}
+    out = {"semi_supervised_arms": arms_table(sweep_dir, frame[frame[K] > 0])}
+    save_arms(sweep_dir, out["semi_supervised_arms"])
     vs_real = paired_family(few)
     if not vs_real.empty:
         out["semi_supervised_paired_long"] = vs_real

@@ -58,4 +58,7 @@ SEMI_SUPERVISED_SWEEP = register("semi_supervised", Sweep(
                           semi_supervised_grid(100, SEMI_SUPERVISED_SEEDS[1], synthetic=False))},
     profile_overrides={"smoke": SEMI_SUPERVISED_SMOKE},
     report=report,
+    # The per-arm absolute table (accuracy, the budget check, wall time per run, the literature's anchors) and the
+    # two paired families: against real only, and against the FixMatch baseline.
+    supplement_tables=("semi_supervised_arms", "semi_supervised_paired", "semi_supervised_vs_fixmatch"),
 ))

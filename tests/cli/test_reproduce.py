@@ -20,7 +20,7 @@ def test_every_sweep_runs_once_after_the_sweeps_it_is_declared_over():
     assert all(d in SWEEPS for s in SWEEPS.values() for d in s.depends_on)
     # the second dataset: the sweeps declared on it (its scorer and generators first), under its own tree
     assert [n for n, d in R.steps() if d == "fashion_mnist"] == ["scorer", "generators", "mix_ratios_budget",
-                                                                 "replication"]
+                                                                 "replication", "semi_supervised_replication"]
 
 
 def test_dry_run_on_an_empty_root_says_no_record_and_writes_nothing(tmp_path, monkeypatch, capsys):

@@ -196,21 +196,26 @@ def label_pages(paper_dir: Path, doc: str = "main") -> dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"\\newlabel\{([^}]+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
 
 
-MAIN_TEXT_PAGES = 6          # the coursework's limit before the references
+PAGE_LIMIT = 6               # the coursework's limit (4-6 A4 pages), the references included
 A4_POINTS = (595, 842)
 # Config names and placeholders that must never reach a reader (pdftotext of both PDFs).
 FORBIDDEN_TEXT = ("low_data", "synth0.", "beta_1", "guided_cgan", "-0.00", "\u22120.00", "n/a", "??")
 
 
-def references_start_late(paper_dir: Path) -> list[str]:
-    """The references start on page MAIN_TEXT_PAGES + 1 at the latest (\\label{references-start} precedes them)."""
+def references_end_late(paper_dir: Path) -> list[str]:
+    """The references end by page PAGE_LIMIT (\\label{references-start} precedes them, \\label{references} follows)."""
     pages = label_pages(paper_dir)
     if "references-start" not in pages or "references" not in pages:
         raise ValueError("main.tex needs \\label{references-start} before \\bibliography and \\label{references} "
                          "after it")
-    start = pages["references-start"]
-    return [] if start <= MAIN_TEXT_PAGES + 1 else \
-        [f"the references start on page {start}: the main text must end by page {MAIN_TEXT_PAGES}"]
+    end = pages["references"]
+    return [] if end <= PAGE_LIMIT else \
+        [f"the references end on page {end}: the paper, references included, must end by page {PAGE_LIMIT}"]
+
+
+def page_limit_problems(pdf: Path, limit: int = PAGE_LIMIT) -> list[str]:
+    pages = page_count(pdf)
+    return [] if pages <= limit else [f"{pdf.name} has {pages} pages: at most {limit}, the references included"]
 
 
 def floats_after_bibliography(paper_dir: Path) -> list[str]:
@@ -254,12 +259,14 @@ def page_size_problems(pdf: Path) -> list[str]:
 def layout_problems(paper_dir: Path) -> list[str]:
     """Everything the layout rules forbid, in one list (empty: the papers pass)."""
     paper_dir = Path(paper_dir)
-    problems = [*log_problems(paper_dir), *references_start_late(paper_dir), *floats_after_bibliography(paper_dir),
+    problems = [*log_problems(paper_dir), *references_end_late(paper_dir), *floats_after_bibliography(paper_dir),
                 *unreferenced_floats(paper_dir)]
     for doc in DOCUMENTS:
         pdf = paper_dir / f"{doc}.pdf"
         if pdf.exists():
             problems += [*text_problems(pdf), *page_size_problems(pdf)]
+    if (paper_dir / "main.pdf").exists():
+        problems += page_limit_problems(paper_dir / "main.pdf")
     if (paper_dir / "supplement.log").exists():
         problems += log_problems(paper_dir, "supplement")
     return problems

@@ -207,7 +207,9 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
         for sweep, table in SECOND_DATASET_TABLES:   # a table not run yet gets its placeholder below
             path = tree / sweep / "tables" / f"{table}.tex"
             if path.exists():
-                tex[f"{table}_{name}"] = path.read_text().replace("\\label{tab:", f"\\label{{tab:{name}-", 1)
+                # Labelled apart, and captioned apart: the dataset's name opens the caption MNIST's table shares.
+                tex[f"{table}_{name}"] = path.read_text().replace("\\label{tab:", f"\\label{{tab:{name}-", 1).replace(
+                    "\\caption{", f"\\caption{{{datasets.DISPLAY.get(name, name)}. ", 1)
         grids = tree / "generators" / "figures" / "generator_grids.png"
         if grids.exists():
             figures[f"generator_grids_{name}.png"] = grids

@@ -251,9 +251,22 @@ def page_count(pdf: Path) -> int:
 
 
 def page_size_problems(pdf: Path) -> list[str]:
+    """A4: the paper upright; the supplement upright or on its side (one wide column holds its widest tables at
+    8 pt)."""
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     w, h = (round(float(v)) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
-    return [] if (w, h) == A4_POINTS else [f"{pdf.name} is {w} x {h} pt, not A4 {A4_POINTS[0]} x {A4_POINTS[1]}"]
+    allowed = {A4_POINTS} | ({A4_POINTS[::-1]} if Path(pdf).stem == "supplement" else set())
+    return [] if (w, h) in allowed else [f"{pdf.name} is {w} x {h} pt, not A4 {A4_POINTS[0]} x {A4_POINTS[1]}"]
+
+
+def repeated_captions(paper_dir: Path, doc: str) -> list[str]:
+    """Two floats of one document whose captions read alike (the first 120 characters): a reader cannot tell
+    them apart."""
+    captions = re.findall(r"\\caption\{(.{0,120})", re.sub(r"(?<!\\)%.*", "", expanded(paper_dir, doc)))
+    seen: dict[str, int] = {}
+    for caption in captions:
+        seen[caption] = seen.get(caption, 0) + 1
+    return [f"{doc}: {n} captions begin '{caption[:60]}...'" for caption, n in seen.items() if n > 1]
 
 
 def layout_problems(paper_dir: Path) -> list[str]:
@@ -267,6 +280,8 @@ def layout_problems(paper_dir: Path) -> list[str]:
             problems += [*text_problems(pdf), *page_size_problems(pdf)]
     if (paper_dir / "main.pdf").exists():
         problems += page_limit_problems(paper_dir / "main.pdf")
+    problems += [line for doc in DOCUMENTS if (paper_dir / f"{doc}.tex").exists()
+                 for line in repeated_captions(paper_dir, doc)]
     if (paper_dir / "supplement.log").exists():
         problems += log_problems(paper_dir, "supplement")
     return problems

@@ -43,3 +43,11 @@ def test_the_committed_paper_has_at_most_six_pages_with_its_references():
     aux = REPO / "paper" / "main.aux"
     if aux.exists():   # a local build: the references end by page 6 too
         assert paper.references_end_late(REPO / "paper") == []
+
+
+def test_no_two_floats_of_a_document_share_a_caption(tmp_path):
+    for doc in ("main", "supplement"):
+        assert paper.repeated_captions(REPO / "paper", doc) == []
+    (tmp_path / "main.tex").write_text("\\input{a}\n\\caption{Budget check: one.}\n% \\caption{Budget check: one.}\n")
+    (tmp_path / "a.tex").write_text("\\caption{Budget check: one.}\n\\caption{Budget check: two.}\n")
+    assert paper.repeated_captions(tmp_path, "main") == ["main: 2 captions begin 'Budget check: one.}...'"]

@@ -322,12 +322,15 @@ def main(argv: list[str] | None = None) -> int:
     tex_tables.update(more_tex)
     tex_tables.setdefault("side_by_side", _missing_table("side_by_side", "The headline comparisons on both datasets"))
     # The body's few-shot table: every arm at each k (n = 3) and the k = 10 arms at n = 10, one cell each.
-    from cgan_study.reporting.few_shot_compact import compact_table
+    from cgan_study.reporting.few_shot_compact import compact_table, pool_table
 
     tex_tables["few_shot_compact"] = compact_table(all_tables.get("few_shot_paired_long"),
                                                    all_tables.get("few_shot_n10_paired_long"),
                                                    all_tables.get("few_shot_long")) or \
         _missing_table("few_shot_compact", "The few-shot arms")
+    # The unlabelled-pool arms (semi_supervised): their table, or the same rows marked pending until the sweep lands.
+    tex_tables["semi_supervised_compact"] = pool_table(all_tables.get("semi_supervised_paired_long"),
+                                                       all_tables.get("semi_supervised_vs_fixmatch_long"))
     figures.update(more_figures)
     numbers.update(more_numbers)
     problems = check_prose(args.paper_dir, comparisons, strict=not args.unchecked_claims)

@@ -28,3 +28,23 @@ def test_cells_read_the_adjusted_interval_and_bold_only_an_established_direction
                                                                 "+1.0 [$-$1.0, +3.0] ($n=4$) \\\\"]
     assert lines["real only: accuracy (\\%)"] == "real only: accuracy (\\%) & 47.8 & 85.8 &  \\\\"
     assert "\\label{tab:few_shot_compact}" in tex and compact_table(None, n10, acc) == ""
+
+
+def test_the_pool_table_holds_its_rows_before_the_results_and_fills_them_after():
+    from cgan_study.reporting import claims
+    from cgan_study.reporting.few_shot_compact import POOL_ARMS, pool_table
+
+    pending = pool_table(None, None)
+    assert "\\label{tab:semi_supervised}" in pending and pending.count("pending") == 2 * len(POOL_ARMS)
+    vs_real = pd.DataFrame([_row("fixmatch", "fixmatch", None, None, 10, 0.30, 0.20, 0.40, "helps", n=10),
+                            _row("mix, cgan (semi_supervised)", "mix", "cgan", "semi_supervised", 10, 0.01, -0.02,
+                                 0.04, "inconclusive", n=10)]).assign(low=0.0, high=0.0, m=2)
+    vs_fix = pd.DataFrame([_row("mix, cgan (semi_supervised)", "mix", "cgan", "semi_supervised", 10, -0.29, -0.35,
+                                -0.23, "hurts", n=10)]).assign(low=0.0, high=0.0, m=1)
+    lines = [line for line in pool_table(vs_real, vs_fix).splitlines() if " & " in line][1:]
+    assert lines == ["FixMatch (labelled + pool) & \\textbf{+30.0 [+20.0, +40.0]} & -- \\\\",
+                     "real + CGAN digits & +1.0 [$-$2.0, +4.0] & \\textbf{$-$29.0 [$-$35.0, $-$23.0]} \\\\"]
+    # The prose may claim them: semisup/<setting>/k<k> against real only, .../vs-fixmatch against FixMatch.
+    comps = claims.comparisons({"semi_supervised_paired_long": vs_real, "semi_supervised_vs_fixmatch_long": vs_fix})
+    assert comps["semisup/fixmatch/k10"].verdict == claims.BETTER
+    assert comps["semisup/mix/cgan/semisupervised/k10/vs-fixmatch"].verdict == claims.WORSE

@@ -207,7 +207,9 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
         for sweep, table in SECOND_DATASET_TABLES:   # a table not run yet gets its placeholder below
             path = tree / sweep / "tables" / f"{table}.tex"
             if path.exists():
-                tex[f"{table}_{name}"] = path.read_text().replace("\\label{tab:", f"\\label{{tab:{name}-", 1)
+                # Labelled apart, and captioned apart: the dataset's name opens the caption MNIST's table shares.
+                tex[f"{table}_{name}"] = path.read_text().replace("\\label{tab:", f"\\label{{tab:{name}-", 1).replace(
+                    "\\caption{", f"\\caption{{{datasets.DISPLAY.get(name, name)}. ", 1)
         grids = tree / "generators" / "figures" / "generator_grids.png"
         if grids.exists():
             figures[f"generator_grids_{name}.png"] = grids
@@ -278,11 +280,12 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
 def check_prose(paper_dir: Path, comparisons: dict, strict: bool) -> list[str]:
     """The claims of the written prose against their intervals, and directional words outside a claim. Without
     `strict` (results other than the ones the prose was written for, e.g. a smoke run) only the lint counts."""
-    from cgan_study.reporting import claims
+    from cgan_study.reporting import claims, prose_lint
 
     texts = claims.paper_texts(paper_dir)
     lint = [line for source, text in texts.items() if source.startswith("sections/")
             for line in claims.unclaimed_directions(text, source)]
+    lint += prose_lint.crowded_sentences(prose_lint.body_sources(paper_dir))   # one decisive number a sentence
     problems = claims.check_claims(texts, comparisons)
     if not strict:
         for problem in problems:
@@ -318,6 +321,16 @@ def main(argv: list[str] | None = None) -> int:
     comparisons.update(more)
     tex_tables.update(more_tex)
     tex_tables.setdefault("side_by_side", _missing_table("side_by_side", "The headline comparisons on both datasets"))
+    # The body's few-shot table: every arm at each k (n = 3) and the k = 10 arms at n = 10, one cell each.
+    from cgan_study.reporting.few_shot_compact import compact_table, pool_table
+
+    tex_tables["few_shot_compact"] = compact_table(all_tables.get("few_shot_paired_long"),
+                                                   all_tables.get("few_shot_n10_paired_long"),
+                                                   all_tables.get("few_shot_long")) or \
+        _missing_table("few_shot_compact", "The few-shot arms")
+    # The unlabelled-pool arms (semi_supervised): their table, or the same rows marked pending until the sweep lands.
+    tex_tables["semi_supervised_compact"] = pool_table(all_tables.get("semi_supervised_paired_long"),
+                                                       all_tables.get("semi_supervised_vs_fixmatch_long"))
     figures.update(more_figures)
     numbers.update(more_numbers)
     problems = check_prose(args.paper_dir, comparisons, strict=not args.unchecked_claims)

@@ -120,6 +120,11 @@ def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
     for _, r in _rows(tables, "few_shot_n10_paired_long"):
         # The n = 10 sweep's k = 10 arms (few_shot_n10): their own family, beside the n = 3 ones.
         add(f"fewshotn10/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
+    for _, r in _rows(tables, "semi_supervised_paired_long"):
+        # The unlabelled-pool arms (semi_supervised): against real only, and against FixMatch (vs-fixmatch).
+        add(f"semisup/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
+    for _, r in _rows(tables, "semi_supervised_vs_fixmatch_long"):
+        add(f"semisup/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-fixmatch", r)
     runs = tables.get("few_shot_runs")
     if runs is not None and not runs.empty:
         # Each setting with synthetic digits against classical augmentation, same k and seed.

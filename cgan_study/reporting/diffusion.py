@@ -231,6 +231,7 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         line = {"recipe": arm, "train (min)": f"{row['train_minutes']:.0f}",
                 "s / 1,000": f"{row['sample_seconds_per_1000']:.1f}"}
         within = []
+        versus = {"recipe": "\\quad vs its baseline", "train (min)": "", "s / 1,000": ""}   # the paired row
         for column, name, scale, lower_better in RECIPE_METRICS:
             mean, low, high, _ = t_interval(group[column])
             row.update({column: mean, f"{column}_low": low, f"{column}_high": high})
@@ -238,8 +239,9 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             if arm != group["baseline"].iloc[0]:
                 d = paired_differences(group, base, [seed], ["arm"], value=column).iloc[0]
                 row.update({f"{column}_diff": d.mean_diff, f"{column}_diff_low": d.low, f"{column}_diff_high": d.high})
-                line[name] += " (" + fmt_difference(d.mean_diff, d.low, d.high, int(d.n), scale=scale,
-                                                    digits=1 if scale == 1.0 else 2) + ")"
+                # On a row of its own below the arm's: one cell each, so the table fits the text width at 8 pt.
+                versus[name] = fmt_difference(d.mean_diff, d.low, d.high, int(d.n), scale=scale,
+                                              digits=1 if scale == 1.0 else 2)
             if column in ("fid_train", "cas_val"):
                 _, t_low, t_high, _ = t_interval(today[column])
                 within.append(mean <= t_high if lower_better else mean >= t_low)
@@ -247,6 +249,8 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
             not (group[D + "guidance"] > 0).any()
         rows.append(row)
         shown.append(line)
+        if len(versus) > 3:
+            shown.append(versus)
     long = pd.DataFrame(rows)
     candidates = long[long["adoptable"]]
     long["adopted"] = False
@@ -259,7 +263,7 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     save_table(sweep_dir, "recipes", table,
                f"Diffusion recipes, {len(frame[seed].unique())} seeds each (each seed its own training), "
                f"{n_samples:,} samples per model. FID and recall against real training images, CAS on the "
-               "validation split (the test images only report). In brackets: the paired difference to the "
+               "validation split (the test images only report). Below a recipe: its paired difference to its "
                "baseline arm (today's recipe; for guided sampling, the same sampler unguided) "
                "[95\\% interval]. Minutes and seconds measured on 2 CPU cores shared by two runs.", wide=True)
     return {"recipes": table, "recipes_long": long}

@@ -17,10 +17,11 @@ def wrap_title(title: str, width: int = 24) -> str:
 
 
 def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: int, panel: float = 1.45,
-                title_size: float = 5.5, row_labels: tuple[str, ...] | None = None) -> None:
+                title_size: float = 5.5, row_labels: tuple[str, ...] | None = None,
+                label_size: float | None = None) -> None:
     """Sample-grid PNGs side by side, each titled, as one figure (`panel` inches a grid: a figure drawn at the width
     it is printed at keeps its titles at `title_size` points). `row_labels` names the grids' rows (a class each)
-    beside the panels of the first column."""
+    beside the panels of the first column, at `label_size` points (default: a point below the titles)."""
     import matplotlib.image as mpimg
 
     rows = -(-len(grids) // cols)
@@ -37,9 +38,10 @@ def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: i
             # Tick labels at the centre of each row of samples; the frame stays hidden.
             height = ax.get_images()[0].get_array().shape[0]
             ax.axis("on")
+            ax.grid(False)   # the paper style's grid would draw grey lines through the samples
             ax.set_xticks([])
             ax.set_yticks([height * (r + 0.5) / len(row_labels) for r in range(len(row_labels))], list(row_labels),
-                          fontsize=title_size - 1)
+                          fontsize=label_size or title_size - 1)
             ax.tick_params(length=0, pad=1)
             for spine in ax.spines.values():
                 spine.set_visible(False)

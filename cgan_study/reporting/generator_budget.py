@@ -184,8 +184,12 @@ def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[s
         return {}
     table = pd.DataFrame(rows)
     noun = item_noun(frame)
+    # The caption names the table's k and strategies first: two tables of this report (k = 10; k = 1 and 100) must
+    # not share a caption.
+    ks = " and ".join(str(int(k)) for k in sorted(frame["k"].unique()))
     save_table(sweep_dir, name, table,
-               f"The low-data CGAN arms (k real {noun} per class, 600 synthetic per class) with their generators "
+               f"At $k={ks}$, {', '.join(synthetic)}: "
+               f"the low-data CGAN arms (k real {noun} per class, 600 synthetic per class) with their generators "
                "trained at the old few-shot rule's steps and at more (the present rule: a full-data training's), "
                "same subsets and seeds; test accuracy mean $\\pm$ std (n), and paired differences (points) with their 95\\% t-interval, * where it excludes 0.", wide=True)
     return {name: table, "arm_budget_long": pd.DataFrame(long)}

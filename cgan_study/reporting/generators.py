@@ -15,10 +15,13 @@ from cgan_study.study.presets import DEFAULT_GENERATOR
 
 # Success by the scorer and by the second scorer of another design (levels are scorer-relative; rankings carry the
 # conclusions); the reference-dependent metrics against the test digits, as reported numbers.
-GENERATOR_COLUMNS = [("success_rate", "success (%)", 100), ("success_rate_second", "2nd scorer (%)", 100),
+GENERATOR_COLUMNS = [("success_rate", "success (%)", 100), ("success_rate_second", "2nd (%)", 100),
                      ("inception_score", "IS", 1), ("fid", "FID", 1),
                      ("precision", "prec. (%)", 100), ("recall", "rec. (%)", 100), ("density", "dens.", 1),
                      ("coverage", "cover. (%)", 100), ("classes_covered", "classes", 1)]
+
+
+GRID_PRINT_WIDTH_IN = 5.0   # the sample grids' printed width: 0.7 of the paper's text width
 
 
 def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -63,14 +66,14 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                      if len(elbo_values) else "")
         table = table.drop(columns=["ELBO"])
     second = frame["second_scorer_test_accuracy"].dropna() if "second_scorer_test_accuracy" in frame else []
-    second_text = (f"2nd scorer: the success rate by a classifier of another design (global average pooling; "
+    second_text = (f"2nd: the success rate by a second scorer, a classifier of another design (global average pooling; "
                    f"{100 * second.iloc[0]:.2f}\\% on the test {noun}); " if len(second) else "")
     save_table(sweep_dir, "generators", table, f"Every conditional generator scored by the scoring CNN on 10,000 "
                 f"samples (1,000 per class); mean $\\pm$ std over {n_text} seeds (each seed trains its own generator); "
                 f"{second_text}FID, precision, recall, density and coverage against the 10,000 test {noun}; "
                 f"{collapse_caption(frame, noun)}{'; ' + flat_text if flat_text else ''}. {elbo_text}"
                 + (f"ELBO: the CVAE's evidence lower bound on its training {noun} (nats per image)." if "ELBO" in table
-                   else ""), wide=True)
+                   else ""), wide=True, tabcolsep=2.5)   # 2.5 pt: the ten columns fit the text width at 8 pt
     import seaborn as sns
 
     name_of = {name: display_name(name) for name in order}
@@ -107,8 +110,11 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         # Rows are classes (row r asks for class r): named beside the first column, digits or garments alike.
         names = classes_named(frame, int(frame["classes_total"].max()) if "classes_total" in frame else 10)
         # Grid row r asks for class r mod the class count (tasks.run_gan_evaluation).
-        grid_panels(sweep_dir, "generator_grids", grids, cols=-(-len(grids) // rows),
-                    row_labels=[names[r % len(names)] for r in range(10)])
+        # Drawn at the width the paper prints it (0.7 of the text width, 5 in), so titles print at 7 pt and the
+        # row labels at 6.5 pt.
+        cols = -(-len(grids) // rows)
+        grid_panels(sweep_dir, "generator_grids", grids, cols=cols, panel=GRID_PRINT_WIDTH_IN / cols, title_size=7,
+                    row_labels=[names[r % len(names)] for r in range(10)], label_size=6.5)
     keep = [c for c in ("generator", "success_rate", "success_rate_second", "fid", "fid_train", "recall",
                         "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
                         "confident_rate") if c in frame]

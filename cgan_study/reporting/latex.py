@@ -10,7 +10,7 @@ MINUS = re.compile(r"(?<![\w.$])-(?=\d)")
 
 
 def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str | None = None,
-             wide: bool = False) -> str:
+             wide: bool = False, tabcolsep: float = 3.0) -> str:
     """A booktabs table (needs booktabs, adjustbox and array); '±' becomes $\\pm$; `wide` spans both columns."""
     cols = list(table.columns)
     column_format = column_format or "l" + "r" * (len(cols) - 1)
@@ -28,7 +28,7 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
     env = "table*" if wide else "table"
     # \\tablefont (the papers' preamble: footnotesize, 8 pt at 10 pt) keeps body tables readable.
     lines = [f"\\begin{{{env}}}[t]", "\\centering", "\\tablefont", f"\\caption{{{caption}}}", f"\\label{{{label}}}",
-             "\\setlength{\\tabcolsep}{3pt}",
+             f"\\setlength{{\\tabcolsep}}{{{tabcolsep:g}pt}}",
              # Shrinks a table wider than its column (long variant names) instead of overflowing the margin.
              "\\begin{adjustbox}{max width=\\linewidth}", f"\\begin{{tabular}}{{{column_format}}}", "\\toprule",
              " & ".join(esc(c) for c in cols) + " \\\\", "\\midrule"]

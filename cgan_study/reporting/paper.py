@@ -196,21 +196,26 @@ def label_pages(paper_dir: Path, doc: str = "main") -> dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"\\newlabel\{([^}]+)\}\{\{[^}]*\}\{(\d+)\}", aux)}
 
 
-MAIN_TEXT_PAGES = 6          # the coursework's limit before the references
+PAGE_LIMIT = 6               # the coursework's limit (4-6 A4 pages), the references included
 A4_POINTS = (595, 842)
 # Config names and placeholders that must never reach a reader (pdftotext of both PDFs).
 FORBIDDEN_TEXT = ("low_data", "synth0.", "beta_1", "guided_cgan", "-0.00", "\u22120.00", "n/a", "??")
 
 
-def references_start_late(paper_dir: Path) -> list[str]:
-    """The references start on page MAIN_TEXT_PAGES + 1 at the latest (\\label{references-start} precedes them)."""
+def references_end_late(paper_dir: Path) -> list[str]:
+    """The references end by page PAGE_LIMIT (\\label{references-start} precedes them, \\label{references} follows)."""
     pages = label_pages(paper_dir)
     if "references-start" not in pages or "references" not in pages:
         raise ValueError("main.tex needs \\label{references-start} before \\bibliography and \\label{references} "
                          "after it")
-    start = pages["references-start"]
-    return [] if start <= MAIN_TEXT_PAGES + 1 else \
-        [f"the references start on page {start}: the main text must end by page {MAIN_TEXT_PAGES}"]
+    end = pages["references"]
+    return [] if end <= PAGE_LIMIT else \
+        [f"the references end on page {end}: the paper, references included, must end by page {PAGE_LIMIT}"]
+
+
+def page_limit_problems(pdf: Path, limit: int = PAGE_LIMIT) -> list[str]:
+    pages = page_count(pdf)
+    return [] if pages <= limit else [f"{pdf.name} has {pages} pages: at most {limit}, the references included"]
 
 
 def floats_after_bibliography(paper_dir: Path) -> list[str]:
@@ -246,20 +251,37 @@ def page_count(pdf: Path) -> int:
 
 
 def page_size_problems(pdf: Path) -> list[str]:
+    """A4: the paper upright; the supplement upright or on its side (one wide column holds its widest tables at
+    8 pt)."""
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     w, h = (round(float(v)) for v in re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info).groups())
-    return [] if (w, h) == A4_POINTS else [f"{pdf.name} is {w} x {h} pt, not A4 {A4_POINTS[0]} x {A4_POINTS[1]}"]
+    allowed = {A4_POINTS} | ({A4_POINTS[::-1]} if Path(pdf).stem == "supplement" else set())
+    return [] if (w, h) in allowed else [f"{pdf.name} is {w} x {h} pt, not A4 {A4_POINTS[0]} x {A4_POINTS[1]}"]
+
+
+def repeated_captions(paper_dir: Path, doc: str) -> list[str]:
+    """Two floats of one document whose captions read alike (the first 120 characters): a reader cannot tell
+    them apart."""
+    captions = re.findall(r"\\caption\{(.{0,120})", re.sub(r"(?<!\\)%.*", "", expanded(paper_dir, doc)))
+    seen: dict[str, int] = {}
+    for caption in captions:
+        seen[caption] = seen.get(caption, 0) + 1
+    return [f"{doc}: {n} captions begin '{caption[:60]}...'" for caption, n in seen.items() if n > 1]
 
 
 def layout_problems(paper_dir: Path) -> list[str]:
     """Everything the layout rules forbid, in one list (empty: the papers pass)."""
     paper_dir = Path(paper_dir)
-    problems = [*log_problems(paper_dir), *references_start_late(paper_dir), *floats_after_bibliography(paper_dir),
+    problems = [*log_problems(paper_dir), *references_end_late(paper_dir), *floats_after_bibliography(paper_dir),
                 *unreferenced_floats(paper_dir)]
     for doc in DOCUMENTS:
         pdf = paper_dir / f"{doc}.pdf"
         if pdf.exists():
             problems += [*text_problems(pdf), *page_size_problems(pdf)]
+    if (paper_dir / "main.pdf").exists():
+        problems += page_limit_problems(paper_dir / "main.pdf")
+    problems += [line for doc in DOCUMENTS if (paper_dir / f"{doc}.tex").exists()
+                 for line in repeated_captions(paper_dir, doc)]
     if (paper_dir / "supplement.log").exists():
         problems += log_problems(paper_dir, "supplement")
     return problems

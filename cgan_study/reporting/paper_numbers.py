@@ -17,6 +17,8 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
     from cgan_study.study.metrics import COLLAPSE_RECALL
     from cgan_study.study.presets import FEW_SHOT_SYNTH
     from cgan_study.training.budget import FULL_DATA_STEPS_PER_EPOCH
+    from cgan_study.study import fixmatch
+    from cgan_study.reporting.multiplicity import EQUIVALENCE_MARGINS_POINTS as margins
 
     quick = C.profile(profile)
     c = quick.classifier
@@ -38,6 +40,12 @@ def method_numbers(profile: str = "quick") -> dict[str, str]:
         "lowDataGanSteps": f"{quick.gan.epochs * FULL_DATA_STEPS_PER_EPOCH:,}",
         "lowDataCvaeSteps": f"{quick.cvae.epochs * FULL_DATA_STEPS_PER_EPOCH:,}",
         "oldRuleGanSteps": f"{quick.gan.epochs * quick.gan.min_steps_per_epoch:,}",
+        # The formulas' constants, as the code fixes them: the guided CGAN's weight, FixMatch's recipe, the margins.
+        "guideWeight": f"{quick.guide.weight:g}",
+        "fixmatchThreshold": f"{fixmatch.THRESHOLD:g}", "fixmatchMu": f"{fixmatch.MU}",
+        "fixmatchWeight": f"{fixmatch.UNLABELLED_WEIGHT:g}", "fixmatchBatch": f"{fixmatch.LABELLED_BATCH}",
+        "marginKOne": f"{margins['k=1']:g}", "marginKTen": f"{margins['k=10']:g}",
+        "marginKHundred": f"{margins['k=100']:g}", "marginMixGrid": f"{margins['mix_grid']:g}",
     }
 
 
@@ -45,14 +53,20 @@ def generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
     """The CGAN's and PCA's success by both scorers and their recall, in percent (the generators sweep's runs)."""
     if runs is None or runs.empty:
         return {}
-    columns = [c for c in ("success_rate", "success_rate_second", "recall") if c in runs]
+    columns = [c for c in ("success_rate", "success_rate_second", "recall", "fid", "fid_train") if c in runs]
     means = runs.groupby("generator")[columns].mean()
     # (macro, generator, column, digits): a generator or column the runs lack (no second scorer yet) gives no macro.
     wanted = (("cganSuccess", "cgan", "success_rate", 2), ("cganSuccessSecond", "cgan", "success_rate_second", 2),
               ("cganRecall", "cgan", "recall", 1), ("pcaSuccess", "pca", "success_rate", 1),
               ("pcaSuccessSecond", "pca", "success_rate_second", 1), ("pcaRecall", "pca", "recall", 1))
-    return {name: f"{100 * means.loc[gen, column]:.{digits}f}" for name, gen, column, digits in wanted
-            if gen in means.index and column in means and not math.isnan(means.loc[gen, column])}
+    out = {name: f"{100 * means.loc[gen, column]:.{digits}f}" for name, gen, column, digits in wanted
+           if gen in means.index and column in means and not math.isnan(means.loc[gen, column])}
+    # FID on either reference (test digits: the table's; training digits: what choices use), not scaled.
+    for name, gen, column in (("cganFidTrain", "cgan", "fid_train"), ("diffusionFidTrain", "diffusion", "fid_train"),
+                              ("cganFidTest", "cgan", "fid"), ("diffusionFidTest", "diffusion", "fid")):
+        if gen in means.index and column in means and not math.isnan(means.loc[gen, column]):
+            out[name] = f"{means.loc[gen, column]:.2f}"
+    return out
 
 
 def search_numbers(ranked: pd.DataFrame | None, default_label: str | None) -> dict[str, str]:
@@ -142,10 +156,12 @@ def dcgan_numbers(means: pd.DataFrame | None) -> dict[str, str]:
     if "dcgan" in means.index:
         m = means.loc["dcgan"]
         out.update(dcganFid=f"{m['fid']:.1f}", dcganRecall=f"{100 * m['recall']:.1f}",
-                   dcganEntropy=f"{abs(m['class_entropy']):.2f}")
+                   dcganEntropy=f"{abs(m['class_entropy']):.2f}", dcganPrecision=f"{100 * m['precision']:.1f}",
+                   dcganIs=f"{m['inception_score']:.2f}")
     if "cgan" in means.index:
         m = means.loc["cgan"]
-        out.update(cganShortFid=f"{m['fid']:.1f}", cganShortRecall=f"{100 * m['recall']:.1f}")
+        out.update(cganShortFid=f"{m['fid']:.1f}", cganShortRecall=f"{100 * m['recall']:.1f}",
+                   cganShortPrecision=f"{100 * m['precision']:.1f}", cganShortIs=f"{m['inception_score']:.2f}")
     return out
 
 

@@ -84,9 +84,11 @@ def item_noun(frame: pd.DataFrame) -> str:
 
 
 def save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,
-               column_format: str | None = None, shown: pd.DataFrame | None = None, label: str | None = None) -> None:
+               column_format: str | None = None, shown: pd.DataFrame | None = None, label: str | None = None,
+               tabcolsep: float = 3.0) -> None:
     """The table as CSV, and as LaTeX (`shown`, where the paper shows it with readable labels, else the same);
     its LaTeX label tab:`label` (default: its name; two sweeps' tables of one name need two labels)."""
     results.write_csv(out_dir / "tables" / f"{name}.csv", table)
     results.write_text(out_dir / "tables" / f"{name}.tex", to_latex(table if shown is None else shown, caption,
-                                                                    f"tab:{label or name}", column_format, wide=wide))
+                                                                    f"tab:{label or name}", column_format, wide=wide,
+                                                                    tabcolsep=tabcolsep))

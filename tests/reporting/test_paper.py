@@ -1,5 +1,5 @@
 """The paper: macros escaped, every number the prose quotes defined, every direction a checked claim, and a smoke
-build that passes the layout rules (A4, references by page 7 and nothing after them, every float cited, no
+build that passes the layout rules (A4, references ending by page 6 and nothing after them, every float cited, no
 config string, '??', 'n/a' or '-0.00', no overfull box over 1 pt). The committed papers are checked for the same
 text problems."""
 import os
@@ -104,7 +104,7 @@ def test_report_is_deterministic(smoke_study, tmp_path):
 
 
 def test_the_committed_papers_pass_the_text_and_page_rules():
-    """A4, no config string or placeholder in either PDF, references by page 7 and nothing after them, every
+    """A4, no config string or placeholder in either PDF, references ending by page 6 and nothing after them, every
     figure and table of the paper cited."""
     _tools("pdfinfo", "pdftotext")
     for doc in ("main", "supplement"):

@@ -1,0 +1,50 @@
+"""The body's compact few-shot table: one row per CGAN setting, one cell per family (mean and adjusted interval in
+points), bold only where the adjusted interval excludes 0, a setting with fewer seeds than its column marked."""
+import pandas as pd
+
+from cgan_study.reporting.few_shot_compact import compact_table
+
+
+def _row(setting, strategy, generator, protocol, k, mean, low, high, verdict, n=3):
+    return dict(setting=setting, strategy=strategy, generator=generator, protocol=protocol, k=k, mean_diff=mean,
+                low_adjusted=low, high_adjusted=high, verdict=verdict, n=n)
+
+
+def test_cells_read_the_adjusted_interval_and_bold_only_an_established_direction():
+    n3 = pd.DataFrame([_row("affine", "affine", None, None, 1, 0.061, -0.366, 0.488, "inconclusive"),
+                       _row("mix, cgan (coursework)", "mix", "cgan", "coursework", 1, 0.4723, 0.2476, 0.6971, "helps"),
+                       _row("mix, pca (low_data)", "mix", "pca", "low_data", 1, 0.01, -0.1, 0.1, "inconclusive"),
+                       _row("affine", "affine", None, None, 10, -0.02, -0.03, -0.01, "hurts")])
+    n10 = pd.DataFrame([_row("affine", "affine", None, None, 10, 0.0795, 0.0627, 0.0964, "helps", n=10),
+                        _row("mix, cgan (coursework)", "mix", "cgan", "coursework", 10, 0.01, -0.01, 0.03,
+                             "inconclusive", n=4), _row("x", "real", None, None, 10, 0, 0, 0, "inconclusive", n=10)])
+    acc = pd.DataFrame({"k": [1, 10, 1], "setting": ["real", "real", "real"], "mean": [0.4778, 0.8579, 0.4778]})
+    tex = compact_table(n3, n10, acc)
+    lines = {line.split(" & ")[0]: line for line in tex.splitlines() if " & " in line}
+    assert "mix, PCA (low-data)" not in lines   # only the study's CGAN and the settings without a generator
+    assert lines["affine"] == ("affine & +6.1 [$-$36.6, +48.8] & \\textbf{$-$2.0 [$-$3.0, $-$1.0]} & "
+                               "\\textbf{+8.0 [+6.3, +9.6]} \\\\")
+    assert lines["mix, CGAN (coursework)"].split(" & ")[1:] == ["\\textbf{+47.2 [+24.8, +69.7]}", "--",
+                                                                "+1.0 [$-$1.0, +3.0] ($n=4$) \\\\"]
+    assert lines["real only: accuracy (\\%)"] == "real only: accuracy (\\%) & 47.8 & 85.8 &  \\\\"
+    assert "\\label{tab:few_shot_compact}" in tex and compact_table(None, n10, acc) == ""
+
+
+def test_the_pool_table_holds_its_rows_before_the_results_and_fills_them_after():
+    from cgan_study.reporting import claims
+    from cgan_study.reporting.few_shot_compact import POOL_ARMS, pool_table
+
+    pending = pool_table(None, None)
+    assert "\\label{tab:semi_supervised}" in pending and pending.count("pending") == 2 * len(POOL_ARMS)
+    vs_real = pd.DataFrame([_row("fixmatch", "fixmatch", None, None, 10, 0.30, 0.20, 0.40, "helps", n=10),
+                            _row("mix, cgan (semi_supervised)", "mix", "cgan", "semi_supervised", 10, 0.01, -0.02,
+                                 0.04, "inconclusive", n=10)]).assign(low=0.0, high=0.0, m=2)
+    vs_fix = pd.DataFrame([_row("mix, cgan (semi_supervised)", "mix", "cgan", "semi_supervised", 10, -0.29, -0.35,
+                                -0.23, "hurts", n=10)]).assign(low=0.0, high=0.0, m=1)
+    lines = [line for line in pool_table(vs_real, vs_fix).splitlines() if " & " in line][1:]
+    assert lines == ["FixMatch (labelled + pool) & \\textbf{+30.0 [+20.0, +40.0]} & -- \\\\",
+                     "real + CGAN digits & +1.0 [$-$2.0, +4.0] & \\textbf{$-$29.0 [$-$35.0, $-$23.0]} \\\\"]
+    # The prose may claim them: semisup/<setting>/k<k> against real only, .../vs-fixmatch against FixMatch.
+    comps = claims.comparisons({"semi_supervised_paired_long": vs_real, "semi_supervised_vs_fixmatch_long": vs_fix})
+    assert comps["semisup/fixmatch/k10"].verdict == claims.BETTER
+    assert comps["semisup/mix/cgan/semisupervised/k10/vs-fixmatch"].verdict == claims.WORSE

@@ -362,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     # The results root's README carries a generated index of the sweeps (declarations + finished runs).
     from cgan_study.sweeps.index import update_readme
 
-    if update_readme(root / "README.md", root):
+    if root.is_dir() and update_readme(root / "README.md", root):
         print(f"report: {root / 'README.md'}: sweep index updated")
     if args.no_pdf:
         print(f"report: generated/ in {args.paper_dir}/ (PDF not built)")

@@ -75,7 +75,7 @@ def test_dry_run_prints_runs_from_the_declared_grid(monkeypatch, capsys):
     code, out, _ = run_main(monkeypatch, capsys, "mix_ratios", "--dry-run")
     assert code == 0
     lines = out.strip().splitlines()
-    assert "mix-real0.10-synth0.50-seed1  augment.strategy=mix augment.real_fraction=0.1 " \
+    assert "real0.10-mix-synth0.50-seed1  augment.strategy=mix augment.real_fraction=0.1 " \
            "augment.synth_fraction=0.5 seed=1" in lines
     # The CGAN study alone: 60 mix-grid cells, 72 few-shot cells (k = 1, 10, 100: real and affine, and mix, pretrain
     # and filter under both protocols, 3 seeds) and the CGAN's CAS (3 seeds).
@@ -104,8 +104,8 @@ def test_the_replication_sweep_lands_in_the_datasets_own_directory(monkeypatch, 
 
 
 def test_only_filters_runs(monkeypatch, capsys):
-    code, out, _ = run_main(monkeypatch, capsys, "mix_ratios", "--dry-run", "--only", "real-k1-*")
-    assert code == 0 and out.splitlines()[0].startswith("real-k1-seed0")
+    code, out, _ = run_main(monkeypatch, capsys, "mix_ratios", "--dry-run", "--only", "k1-real-*")
+    assert code == 0 and out.splitlines()[0].startswith("k1-real-seed0")
 
 
 def _bad(tmp_path, name, **arrays):
@@ -162,13 +162,13 @@ def test_bad_dataset_is_one_line_exit_2_and_writes_nothing(tmp_path, monkeypatch
 
 @pytest.mark.integration
 def test_rerun_skips_finished_runs(tmp_path, mnist_path):
-    args = ("mix_ratios", "--profile", "smoke", "--out", str(tmp_path), "--only", "real-k5",
+    args = ("mix_ratios", "--profile", "smoke", "--out", str(tmp_path), "--only", "k5-real-seed0",
             "--data", str(mnist_path))
     first = cli(*args)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    assert "real-k5: done in" in first.stdout
-    done_marker = tmp_path / "mix_ratios" / "real-k5" / "DONE"
+    assert "k5-real-seed0: done in" in first.stdout
+    done_marker = tmp_path / "mix_ratios" / "k5-real-seed0" / "DONE"
     stamp = done_marker.stat().st_mtime_ns
     second = cli(*args)
-    assert second.returncode == 0 and "real-k5: done, skipped" in second.stdout
+    assert second.returncode == 0 and "k5-real-seed0: done, skipped" in second.stdout
     assert done_marker.stat().st_mtime_ns == stamp

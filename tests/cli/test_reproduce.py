@@ -41,7 +41,7 @@ def test_dry_run_estimates_a_sweep_from_its_recorded_runs(tmp_path, monkeypatch,
 
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "fresh"
-    (name, point), = name_runs(SWEEPS["analysis"].grid("quick"))  # one run: finished in 120 s
+    (name, point), = name_runs(SWEEPS["analysis"].grid("quick"), stable=True)  # one run: finished in 120 s
     run = results.Run(root / "analysis" / name)
     run.start({"overrides": point, "experiment": {}})
     run.finish({"wall_seconds": 120.0})

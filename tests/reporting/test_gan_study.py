@@ -59,7 +59,7 @@ def test_packing_leaves_the_hash_of_unpacked_gans_alone():
 # --------------------------------------------------------------------------- the declared study
 
 TRICKS_WITH_SEEDS = {"cgan", "acgan", "dcgan", "cgan-ls0.25", "cgan-vbn-g", "cgan-vbn-gd", "cgan-ls0.25-vbn-g",
-                     "cgan-dsteps2", "cgan-glr0.0001-dlr0.0004"}
+                     "cgan-dsteps2", "cgan-dlr0.0004-glr0.0001"}
 
 
 def test_the_quick_tricks_sweep_has_three_seeds_per_trick_every_loss_and_three_epochs():

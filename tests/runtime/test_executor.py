@@ -145,9 +145,9 @@ def test_plan_builds_each_missing_artifact_once_before_the_runs_that_need_it(tmp
     assert sorted(j.id.split("/")[0] for j in artifacts) == ["generator", "generator", "scorer"]
     assert jobs[:len(artifacts)] == artifacts  # artifacts first: a serial executor builds them before runs
     deps = {j.run: j.deps for j in jobs if j.run}
-    assert deps["real-k5"] == () and deps["mix-real0.50-synth0.00"] == ()
-    assert len(deps["filter-synth0.10-k5-coursework"]) == 2  # its generator and the scorer as judge
-    assert deps["mix-synth0.10-k5-low_data"] != deps["mix-synth0.10-k5-coursework"]
+    assert deps["k5-real-seed0"] == () and deps["real0.50-mix-synth0.00-seed0"] == ()
+    assert len(deps["coursework-k5-filter-synth0.10-seed0"]) == 2  # its generator and the scorer as judge
+    assert deps["low_data-k5-mix-synth0.10-seed0"] != deps["coursework-k5-mix-synth0.10-seed0"]
     # Once built (or for finished runs) nothing is planned again.
     for job in artifacts:
         results.write_text(tmp_path / "_artifacts" / job.id / results.DONE, "")

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from helpers import REPO, clean_env, cli, same_rows
 
-CHEAP = "[ra]*-k5"                       # real-k5 and affine-k5: no GAN, no scorer
-WITH_GAN = "mix-synth0.10-k5-coursework"  # needs the coursework generator built first
+CHEAP = "k5-[ra]*"                       # k5-real-seed0 and k5-affine-seed0: no GAN, no scorer
+WITH_GAN = "coursework-k5-mix-synth0.10-seed0"  # needs the coursework generator built first
 
 
 def _args(out: Path, data: Path, only: str, *extra: str) -> list[str]:
@@ -31,7 +31,7 @@ def _spawn(args: list[str], **env_extra) -> subprocess.Popen:
 # training epoch), between two runs, and mid-way through training the generator a run depends on.
 KILL_POINTS = {
     "before-any-run": (CHEAP, "*@job-start"),
-    "mid-run": (CHEAP, "real-k5@epoch-end"),
+    "mid-run": (CHEAP, "k5-real-seed0@epoch-end"),
     "between-runs": (CHEAP, "*@run-done"),
     "mid-artifact": (WITH_GAN, "generator/*@epoch-end"),
 }
@@ -57,11 +57,11 @@ def test_kill_9_at_a_named_phase_then_rerun_gives_the_uninterrupted_summary(poin
     phase = spec.split("@")[1]
     assert len(re.findall(rf"fault injection at {phase},", output)) == 1, output
     sweep = tmp_path / "mix_ratios"
-    states = sorted(_state(sweep, run) for run in ("real-k5", "affine-k5"))
+    states = sorted(_state(sweep, run) for run in ("k5-real-seed0", "k5-affine-seed0"))
     if point == "before-any-run":
         assert states == ["absent", "absent"]
     elif point == "mid-run":
-        assert _state(sweep, "real-k5") == "started" and "done in" not in output.split("real-k5: running")[1]
+        assert _state(sweep, "k5-real-seed0") == "started" and "done in" not in output.split("k5-real-seed0: running")[1]
     elif point == "between-runs":
         assert states == ["absent", "done"]
     else:  # the generator's first epoch is checkpointed in its unfinished build; no run has started
@@ -73,7 +73,7 @@ def test_kill_9_at_a_named_phase_then_rerun_gives_the_uninterrupted_summary(poin
     if point == "mid-artifact":  # the rebuilt generator continued from the killed build's checkpoint
         built = [json.loads(p.read_text()) for p in (tmp_path / "_artifacts" / "generator").glob("*/metrics.json")]
         assert [m["resumed_from_epoch"] for m in built] == [1]
-    runs = ["affine-k5", "real-k5"] if only == CHEAP else [WITH_GAN]
+    runs = ["k5-affine-seed0", "k5-real-seed0"] if only == CHEAP else [WITH_GAN]
     same_rows(sweep / "summary.csv", smoke_sweep[0] / "mix_ratios" / "summary.csv", runs)
     assert not list((tmp_path / "_artifacts").glob("*/_build-*"))  # no half-built artifact left behind
 
@@ -81,13 +81,13 @@ def test_kill_9_at_a_named_phase_then_rerun_gives_the_uninterrupted_summary(poin
 def test_a_fault_specification_with_an_unknown_phase_is_refused():
     from cgan_study.runtime import faults
 
-    assert faults.parse("real-k5:always@run-done") == ("real-k5", "always", "run-done")
-    assert faults.parse("real-k5") == ("real-k5", "", "run-started")
-    assert faults.parse("real-k5:hang@epoch-end") == ("real-k5", "hang", "epoch-end")
+    assert faults.parse("k5-real-seed0:always@run-done") == ("k5-real-seed0", "always", "run-done")
+    assert faults.parse("k5-real-seed0") == ("k5-real-seed0", "", "run-started")
+    assert faults.parse("k5-real-seed0:hang@epoch-end") == ("k5-real-seed0", "hang", "epoch-end")
     with pytest.raises(ValueError, match="GLOB"):
-        faults.parse("real-k5:sometimes")
+        faults.parse("k5-real-seed0:sometimes")
     with pytest.raises(ValueError, match="PHASE one of"):
-        faults.parse("real-k5@mid-run")
+        faults.parse("k5-real-seed0@mid-run")
 
 
 @pytest.mark.integration
@@ -95,35 +95,35 @@ def test_two_runners_on_one_directory_never_run_the_same_run_twice(tmp_path, mni
     procs = [_spawn(_args(tmp_path, mnist_path, CHEAP)) for _ in range(2)]
     outputs = [p.communicate(timeout=600)[0] for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
-    for run in ("real-k5", "affine-k5"):
+    for run in ("k5-real-seed0", "k5-affine-seed0"):
         assert sum(out.count(f"{run}: done in") for out in outputs) == 1, outputs
     summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv")
-    assert sorted(summary["run"]) == ["affine-k5", "real-k5"] and set(summary["status"]) == {"done"}
+    assert sorted(summary["run"]) == ["k5-affine-seed0", "k5-real-seed0"] and set(summary["status"]) == {"done"}
 
 
 @pytest.mark.integration
 def test_worker_processes_retry_a_run_whose_worker_died(tmp_path, mnist_path, smoke_sweep):
-    out = cli(*_args(tmp_path, mnist_path, CHEAP, "--jobs", "2"), env={"CGAN_STUDY_FAULT_INJECT": "affine-k5"})
+    out = cli(*_args(tmp_path, mnist_path, CHEAP, "--jobs", "2"), env={"CGAN_STUDY_FAULT_INJECT": "k5-affine-seed0"})
     assert out.returncode == 0, out.stdout[-3000:]
     assert "worker died" in out.stdout and "retry 1 of 2" in out.stdout
     same_rows(tmp_path / "mix_ratios" / "summary.csv", smoke_sweep[0] / "mix_ratios" / "summary.csv",
-              ["affine-k5", "real-k5"])
+              ["k5-affine-seed0", "k5-real-seed0"])
 
 
 @pytest.mark.integration
 def test_a_run_whose_worker_always_dies_is_failed_and_the_sweep_goes_on(tmp_path, mnist_path):
     out = cli(*_args(tmp_path, mnist_path, CHEAP, "--retries", "1"),
-              env={"CGAN_STUDY_FAULT_INJECT": "affine-k5:always"})
+              env={"CGAN_STUDY_FAULT_INJECT": "k5-affine-seed0:always"})
     # Serial executor: the dying "worker" is the runner itself, so this is kill -9 of the CLI mid-run.
     assert out.returncode == -signal.SIGKILL
     out = cli(*_args(tmp_path, mnist_path, CHEAP, "--jobs", "2", "--retries", "1"),
-              env={"CGAN_STUDY_FAULT_INJECT": "affine-k5:always"})
+              env={"CGAN_STUDY_FAULT_INJECT": "k5-affine-seed0:always"})
     assert out.returncode == 1, out.stdout[-3000:]
     last = out.stdout.strip().splitlines()[-1]
-    assert last.startswith("1 of 2 runs failed: affine-k5 (worker died on all 2 attempts"), last
+    assert last.startswith("1 of 2 runs failed: k5-affine-seed0 (worker died on all 2 attempts"), last
     summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv").set_index("run")
-    assert summary.loc["real-k5", "status"] == "done" and summary.loc["affine-k5", "status"] == "failed"
-    assert summary.loc["affine-k5", "failure"].startswith("worker died on all 2 attempts")
+    assert summary.loc["k5-real-seed0", "status"] == "done" and summary.loc["k5-affine-seed0", "status"] == "failed"
+    assert summary.loc["k5-affine-seed0", "failure"].startswith("worker died on all 2 attempts")
 
 
 def _alive(pid: int) -> bool:
@@ -160,13 +160,13 @@ def _all_gone(pids: set[int], seconds: float = 30) -> set[int]:
 
 @pytest.mark.integration
 def test_sigterm_to_the_runner_stops_its_worker_processes_mid_job(tmp_path, mnist_path):
-    # real-k5's worker hangs once its run has started, so it is mid-job whatever the machine's speed.
-    proc = _spawn(_args(tmp_path, mnist_path, CHEAP, "--jobs", "2"), CGAN_STUDY_FAULT_INJECT="real-k5:hang@run-started")
+    # k5-real-seed0's worker hangs once its run has started, so it is mid-job whatever the machine's speed.
+    proc = _spawn(_args(tmp_path, mnist_path, CHEAP, "--jobs", "2"), CGAN_STUDY_FAULT_INJECT="k5-real-seed0:hang@run-started")
     lines, worker, workers = [], None, set()
     try:
         for line in proc.stdout:
             lines.append(line)
-            found = re.search(r"real-k5: fault injection at run-started, worker (\d+) hangs", line)
+            found = re.search(r"k5-real-seed0: fault injection at run-started, worker (\d+) hangs", line)
             if found:
                 worker = int(found.group(1))
                 break
@@ -183,7 +183,7 @@ def test_sigterm_to_the_runner_stops_its_worker_processes_mid_job(tmp_path, mnis
         if proc.poll() is None:
             proc.kill()
     # The interrupted run resumes on the next invocation like any other.
-    assert _state(tmp_path / "mix_ratios", "real-k5") == "started"
+    assert _state(tmp_path / "mix_ratios", "k5-real-seed0") == "started"
     rerun = cli(*_args(tmp_path, mnist_path, CHEAP))
     assert rerun.returncode == 0, rerun.stdout[-3000:]
-    assert _state(tmp_path / "mix_ratios", "real-k5") == "done"
+    assert _state(tmp_path / "mix_ratios", "k5-real-seed0") == "done"

@@ -112,22 +112,22 @@ def test_ray_smoke_sweep_gives_the_local_executors_rows(tmp_path, mnist_path, ra
 
 @pytest.mark.integration
 def test_a_ray_worker_that_dies_mid_run_is_retried(tmp_path, mnist_path, ray_head, smoke_sweep):
-    out = _sweep(tmp_path, mnist_path, ray_head, "--only", "[ra]*-k5",
-                 env={"CGAN_STUDY_FAULT_INJECT": "real-k5"})
+    out = _sweep(tmp_path, mnist_path, ray_head, "--only", "k5-[ra]*",
+                 env={"CGAN_STUDY_FAULT_INJECT": "k5-real-seed0"})
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert "real-k5: worker died" in out.stdout and "retry 1 of 2" in out.stdout
+    assert "k5-real-seed0: worker died" in out.stdout and "retry 1 of 2" in out.stdout
     same_rows(tmp_path / "mix_ratios" / "summary.csv", smoke_sweep[0] / "mix_ratios" / "summary.csv",
-              ["affine-k5", "real-k5"])
+              ["k5-affine-seed0", "k5-real-seed0"])
 
 
 @pytest.mark.integration
 def test_a_ray_worker_that_always_dies_is_marked_failed(tmp_path, mnist_path, ray_head):
-    out = _sweep(tmp_path, mnist_path, ray_head, "--only", "[ra]*-k5", "--retries", "1",
-                 env={"CGAN_STUDY_FAULT_INJECT": "real-k5:always"})
+    out = _sweep(tmp_path, mnist_path, ray_head, "--only", "k5-[ra]*", "--retries", "1",
+                 env={"CGAN_STUDY_FAULT_INJECT": "k5-real-seed0:always"})
     assert out.returncode == 1, out.stdout[-3000:] + out.stderr[-3000:]
-    assert out.stdout.strip().splitlines()[-1].startswith("1 of 2 runs failed: real-k5 (worker died on all 2")
+    assert out.stdout.strip().splitlines()[-1].startswith("1 of 2 runs failed: k5-real-seed0 (worker died on all 2")
     summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv").set_index("run")
-    assert summary.loc["affine-k5", "status"] == "done" and summary.loc["real-k5", "status"] == "failed"
+    assert summary.loc["k5-affine-seed0", "status"] == "done" and summary.loc["k5-real-seed0", "status"] == "failed"
 
 
 def test_ray_only_flags_are_refused_with_the_local_executor(tmp_path, monkeypatch, capsys):

@@ -137,7 +137,7 @@ def test_plan_builds_each_missing_artifact_once_before_the_runs_that_need_it(tmp
     from cgan_study.sweeps import SWEEPS
 
     base = C.profile("smoke")
-    runs = [(n, p, C.apply(base, p)) for n, p in name_runs(SWEEPS["mix_ratios"].grid("smoke"))]
+    runs = [(n, p, C.apply(base, p)) for n, p in name_runs(SWEEPS["mix_ratios"].grid("smoke"), stable=True)]
     ctx = Context(mnist, tmp_path)
     jobs = J.plan_jobs("augment", runs, [{}] * len(runs), ctx, tmp_path / "mix_ratios")
     artifacts = [j for j in jobs if j.artifact]

@@ -272,6 +272,7 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     numbers.update(P.dcgan_numbers(all_tables.get("tricks_means")))
     numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))
     numbers.update(generator_budget_numbers(all_tables.get("generator_budget_means")))
+    numbers.update(P.pool_numbers(all_tables.get("semi_supervised_arms")))
     if "tricks_means" in all_tables:
         numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
     return numbers

@@ -165,6 +165,31 @@ def dcgan_numbers(means: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+POOL_MACROS = {"real": "Real", "affine": "Affine", "fixmatch": "Fixmatch", "ssl_gan": "Sslgan",
+               "fixmatch_mix": "FixmatchMix", "mix": "Mix"}
+
+
+def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
+    """The semi-supervised sweep's absolute numbers (its per-arm table, study rows only): mean test accuracy (%) and
+    seeds of each arm, as poolAcc<Arm> (k = 10) and poolAcc<Arm>Hundred (k = 100), poolN<Arm>; and the median
+    wall time per run with its builds, in minutes (poolMinutes<Arm>)."""
+    if arms is None or arms.empty:
+        return {}
+    from cgan_study.reporting.semi_supervised_arms import STUDY
+
+    out = {}
+    for _, r in arms[arms["source"] == STUDY].iterrows():
+        name = POOL_MACROS.get(r["arm"])
+        if name is None or int(r["k"]) not in (10, 100):
+            continue
+        suffix = "" if int(r["k"]) == 10 else "Hundred"
+        out[f"poolAcc{name}{suffix}"] = f"{100 * r['accuracy_mean']:.2f}"
+        out[f"poolN{name}{suffix}"] = f"{int(r['n'])}"
+        if r.get("seconds_with_builds") == r.get("seconds_with_builds"):   # not NaN
+            out[f"poolMinutes{name}{suffix}"] = f"{r['seconds_with_builds'] / 60:.0f}"
+    return out
+
+
 # --------------------------------------------------------------------------- a second dataset
 
 MACRO_PREFIX = {"fashion_mnist": "fashion"}   # LaTeX macro names take letters only

@@ -167,3 +167,15 @@ def test_every_table_the_sweep_declares_is_written_by_its_report(sweep):
 def test_no_run_at_k_above_zero_leaves_the_anchors_alone(tmp_path):
     table = A.arms_table(tmp_path, pd.DataFrame(columns=["run", "strategy", "generator", "test_accuracy"]))
     assert list(table["source"]) == [A.ANCHOR] * len(A.ANCHORS)
+
+
+def test_the_pool_macros_read_the_study_rows_only():
+    from cgan_study.reporting.paper_numbers import pool_numbers
+
+    arms = pd.DataFrame([
+        {"source": "this study", "arm": "fixmatch", "k": 10, "n": 3, "accuracy_mean": 0.9612, "seconds_with_builds": 600.0},
+        {"source": "this study", "arm": "real", "k": 100, "n": 3, "accuracy_mean": 0.9667, "seconds_with_builds": float("nan")},
+        {"source": "anchor", "arm": "fixmatch", "k": 10, "n": None, "accuracy_mean": 0.5, "seconds_with_builds": 1.0}])
+    assert pool_numbers(arms) == {"poolAccFixmatch": "96.12", "poolNFixmatch": "3", "poolMinutesFixmatch": "10",
+                                  "poolAccRealHundred": "96.67", "poolNRealHundred": "3"}
+    assert pool_numbers(None) == {}

@@ -40,8 +40,8 @@ LOW_DATA_BUDGET = register("low_data_budget", Sweep(stable_names=True,
     report=report,
     supplement_tables=("generator_budget",),
     table_notes={"generator_budget": TableNote(
-        "success rate by the scorer on 2,000 samples; FID and recall against training digits; each budget minus "
-        "the next smaller with the same seed.",
+        "success rate by the scorer on 2,000 samples; FID and recall against 10,000 training digits; each "
+        "budget minus the next smaller with the same seed.",
         "nothing in the table; its doubling check on these training-referenced metrics supports the low-data "
         "generators' step rule (a full-data training's steps).")},
 ))

@@ -69,7 +69,7 @@ TRICKS = register("tricks", Sweep(stable_names=True,
     # Its committed runs (3 epochs) predate the training reference: every reference-dependent metric is the test's.
     table_notes={
         "tricks": TableNote(
-            "success rate by the scorer (trained on training digits) on 10,000 samples; IS, FID, KID, precision, "
+            "success rate and IS by the scorer (trained on training digits) on 10,000 samples; FID, KID, precision, "
             "recall, density and coverage against the 10,000 test digits.",
             "nothing in the table; gan_variants took its three trick arms from these 3-epoch effects, i.e. from "
             "test-referenced FID."),

@@ -1,8 +1,9 @@
 """Every sweep of the study, one module each (cgan_study/sweeps/<name>.py), collected by one registry.
 
 A sweep module declares in one place what the rest of the project needs of it: its task and grid per profile,
-the sweeps whose results its grid or report reads, its report, and which of the report's tables and figures the
-paper and the supplement read. It registers itself on import (`register(name, Sweep(...))`, as stylegan2-ada's
+the sweeps whose results its grid or report reads, its report, which of the report's tables and figures the
+paper and the supplement read, and how to read each table its report writes (a TableNote: the split each metric
+reads and the rule that chose anything in it; results/README.md's table index is generated from these). It registers itself on import (`register(name, Sweep(...))`, as stylegan2-ada's
 metric_main registers metrics); importing this package imports every module below, in the order the report and
 `reproduce` walk them. Adding a sweep is one new module plus its name in the import list at the end (and its
 \\input line in the paper).
@@ -12,7 +13,7 @@ reporting.tables), below experiments (the CLIs read the declarations). Nothing i
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -21,6 +22,20 @@ from cgan_study.runtime.grid import Grid
 
 PRIMARY = "mnist"   # the study's dataset: its sweeps under results/, another dataset's under results/<dataset>/
 Report = Callable[[Path], dict]   # sweep directory -> the report's tables by name (it writes tables/, figures/)
+
+
+@dataclass(frozen=True)
+class TableNote:
+    """How to read one table a report writes (results/README.md's table index, generated from these): which split
+    each of its metrics reads, and the rule that chose anything in it. Words only, never a result's number: the
+    table holds those."""
+    reads: str   # the split (test, training, validation digits; a generator's own training data) each metric reads
+    chose: str   # the rule that chose anything in the table (a ranking, a filter, a default), or "nothing: ..."
+
+    def __post_init__(self):
+        if not self.reads.strip() or not self.chose.strip():
+            raise ValueError("a table note says both what its metrics read and what chose anything in it "
+                             "(\"nothing: reported only\" when nothing was chosen)")
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,9 @@ class Sweep:
     # The datasets the paper reads it on: `reproduce` runs it on each, and the report reads each one's tree
     # (a second dataset's beside MNIST's, never mixed into a cell).
     datasets: tuple[str, ...] = (PRIMARY,)
+    # Every table its report writes (the CSV stem under tables/) -> how to read it. A table the report writes without
+    # a note, or a note for a table it does not write, fails tests/sweeps/test_index.py, naming the table.
+    table_notes: dict[str, TableNote] = field(default_factory=dict)
 
     def grid(self, profile: str, results_root: Path | None = None) -> Grid:
         grid = self.grids[profile] if profile in self.grids else self.grids["quick"]
@@ -70,6 +88,9 @@ def register(name: str, sweep: Sweep) -> Sweep:
     """Declare a sweep under its name (the results directory results/<name>/ and the CLI's argument)."""
     if name in SWEEPS and SWEEPS[name] is not sweep:
         raise ValueError(f"sweep '{name}' is registered twice: rename one of them")
+    if sweep.table_notes and sweep.report is None:
+        raise ValueError(f"sweep '{name}' declares table notes ({', '.join(sorted(sweep.table_notes))}) but no "
+                         "report, so no report writes those tables: remove the notes or declare its report")
     SWEEPS[name] = sweep
     return sweep
 

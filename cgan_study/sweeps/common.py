@@ -1,15 +1,18 @@
 """The study's rules that several sweeps share: seeds, the few-shot arms and amounts, the low-data generators' step
-budget (with its evidence), the classification accuracy score and the scoring settings of the GAN sweeps."""
+budget (with its evidence), the classification accuracy score, the scoring settings of the GAN sweeps, and how to
+read the tables of the reports several sweeps share (their TableNotes)."""
 from __future__ import annotations
 
 from cgan_study.generators import min_steps_key
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
+from cgan_study.sweeps import TableNote
 from cgan_study.study.presets import FEW_SHOT_SYNTH
 from cgan_study.training.budget import FULL_DATA_STEPS_PER_EPOCH
 
-__all__ = ["FEW_SHOT_SYNTH", "FULL_DATA_STEPS_PER_EPOCH", "GENERATORS_EVAL", "LOW_DATA_CGAN_STEPS", "LOW_DATA_EVAL",
-           "OTHER_GENERATORS", "PROTOCOLS", "STRATEGIES_REAL", "STRATEGIES_SYNTH", "TRICKS_EVAL", "cas_grid",
-           "few_shot_grid", "low_data_arm_grid", "seeds", "with_low_data_steps"]
+__all__ = ["AUGMENT_NOTES", "FEW_SHOT_SYNTH", "FULL_DATA_STEPS_PER_EPOCH", "GENERATORS_EVAL", "LOSS_TREND_NOTE",
+           "LOW_DATA_CGAN_STEPS", "LOW_DATA_EVAL", "OTHER_GENERATORS", "PROTOCOLS", "SEMI_SUPERVISED_NOTES",
+           "STRATEGIES_REAL", "STRATEGIES_SYNTH", "TRICKS_EVAL", "cas_grid", "few_shot_grid", "low_data_arm_grid",
+           "seeds", "with_low_data_steps"]
 
 
 def seeds(n: int) -> Grid:
@@ -102,3 +105,52 @@ def low_data_arm_grid(ks, steps, n_seeds: int, changed: tuple = ()) -> Grid:
     others = product(sweep("augment.real_per_class", ks), sweep("augment.strategy", changed), low_data,
                      fixed("gan.min_steps_per_epoch", FULL_DATA_STEPS_PER_EPOCH), seeds(n_seeds)) if changed else []
     return chain(real, mix, others)
+
+
+# How to read the tables of the augmentation report (reporting/mix_ratios.py), which mix_ratios, mix_ratios_families
+# and replication share: every downstream classifier keeps its final weights and reads no validation image, so each
+# accuracy below is read once, on the test images, after everything was fixed.
+_FAMILY_RULE = ("verdicts from the interval Bonferroni-adjusted within its family, Holm p and TOST at the margin "
+                "fixed before the n = 10 runs (reporting/multiplicity.py)")
+AUGMENT_NOTES = {
+    "few_shot": TableNote(
+        "test accuracy of the final weights on the test images; a cell's classifier sees its k labelled images per "
+        "class (plus synthetic ones) and no other labelled image; a coursework arm's generator saw every labelled "
+        "training image (an upper bound).",
+        "the filter arms keep the synthetic images a judge classifies as requested (confidence at least "
+        "augment.filter_threshold): the scorer (training images) under coursework, a classifier trained on the "
+        "cell's k images under low-data; nothing else chosen."),
+    "few_shot_paired": TableNote(
+        "test accuracy, each arm minus real only with the same k and seed.",
+        f"nothing chosen: one family per k, {_FAMILY_RULE}; an arm identical to another is not counted."),
+    "mix_grid": TableNote(
+        "test accuracy of the final weights by real fraction and synthetic amount, mean over seeds.",
+        "nothing: reported only."),
+    "mix_grid_paired": TableNote(
+        "test accuracy, each cell minus the same real fraction without synthetic images, same seed.",
+        f"nothing chosen: the whole grid is one family, {_FAMILY_RULE}."),
+    "cas": TableNote(
+        "test accuracy of a classifier trained on 60,000 synthetic images alone, minus real only on all training "
+        "images (same seed).",
+        "nothing: reported only."),
+}
+# A generator's own training loss (CVAE and diffusion log a likelihood-type loss; a GAN's is a game's).
+LOSS_TREND_NOTE = TableNote(
+    "each generator artifact's training-loss history (its own training images): how fast the loss still fell at "
+    "the end of its budget.",
+    "nothing: reported only.")
+
+# The semi-supervised report (reporting/semi_supervised.py), which semi_supervised and its replication share.
+SEMI_SUPERVISED_NOTES = {
+    "semi_supervised_arms": TableNote(
+        "test accuracy of each arm's final weights; the budget check reads each run's training curves (FixMatch's "
+        "loss and mask rate, the SSL-GAN's classifier loss), no test image; the literature's anchors as published.",
+        "nothing chosen: FixMatch runs its paper's published recipe, fixed before any run; the pseudo-label CGAN "
+        "trains on the pool as the FixMatch baseline labels it (no pool label read)."),
+    "semi_supervised_paired": TableNote(
+        "test accuracy, each arm minus real only (the k labelled images alone) with the same k and seed.",
+        f"nothing chosen: one family per k, {_FAMILY_RULE}."),
+    "semi_supervised_vs_fixmatch": TableNote(
+        "test accuracy, each pool arm minus the FixMatch baseline with the same k and seed.",
+        f"nothing chosen: one family per k, {_FAMILY_RULE}."),
+}

@@ -6,7 +6,7 @@ its trained models are the generators sweep's (same seeds, the sampler is not pa
 from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product
-from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps import Sweep, TableNote, register
 from cgan_study.sweeps.common import seeds
 
 DIFFUSION_RECIPES_EVAL = {"eval.val_cas": True}
@@ -38,4 +38,15 @@ DIFFUSION_RECIPES = register("diffusion_recipes", Sweep(stable_names=True,
                        "smoke": {**DIFFUSION_RECIPES_EVAL, "eval.n_samples": 200}},
     report=report,
     supplement_tables=("recipes",),
+    table_notes={
+        "recipes": TableNote(
+            "FID and recall against 10,000 training digits, success rate by the scorer, CAS on the 1,000 validation "
+            "digits; each arm minus its baseline arm with the same seed; the test digits only report.",
+            "a cost candidate is adoptable when its mean training-referenced FID and validation CAS lie within "
+            "today's 95% interval or beyond it on the better side; the cheapest adoptable is adopted, a guided arm "
+            "never."),
+        "recipes_long": TableNote(
+            "the recipes table's numbers (training-referenced FID and recall, success, validation CAS) with each "
+            "arm's adoptable and adopted columns.",
+            "the same adoption rule as recipes.")},
 ))

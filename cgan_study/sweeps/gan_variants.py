@@ -9,7 +9,7 @@ snapshots, which are not committed: rebuild those artifacts on the machine that 
 from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product
-from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps import Sweep, TableNote, register
 from cgan_study.sweeps.common import TRICKS_EVAL, seeds
 from cgan_study.sweeps.gan_search import best_search_points
 
@@ -39,4 +39,18 @@ GAN_VARIANTS = register("gan_variants", Sweep(stable_names=True,
     report=report,
     paper_tables=("variants_paired",),
     figures=("variants_epochs.pdf",),
+    table_notes={
+        "variants_paired": TableNote(
+            "FID and recall against 10,000 training digits, success rate by the scorer, the test FID reported; each "
+            "arm minus the default CGAN with the same seed.",
+            "arms: the three largest 3-epoch tricks (tricks, test-referenced FID) and the two best search points "
+            "(training-referenced FID); verdicts from intervals Bonferroni-adjusted over the arms, Holm p."),
+        "study_cgan": TableNote(
+            "variants_paired's training-referenced FID and success rate.",
+            "an arm replaces the default only if it lowers training-referenced FID beyond its adjusted interval "
+            "without losing success rate beyond its interval (reporting/variants.py)."),
+        "variants_epochs": TableNote(
+            "each arm's 2,000 samples after every epoch: FID, precision and recall against both training and test "
+            "digits, success rate by the scorer.",
+            "nothing: reported only.")},
 ))

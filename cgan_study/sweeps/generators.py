@@ -3,7 +3,7 @@ with the same metrics (the coursework arms of the augmentation sweeps reuse thes
 from __future__ import annotations
 
 from cgan_study.runtime.grid import product, sweep
-from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps import Sweep, TableNote, register
 from cgan_study.sweeps.common import GENERATORS_EVAL, seeds
 
 
@@ -29,4 +29,20 @@ GENERATORS = register("generators", Sweep(stable_names=True,
     supplement_tables=("per_class_cgan",),
     figures=("generator_grids.png",),
     datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST generators table
+    table_notes={
+        "generators": TableNote(
+            "success rate by the scorer and the second scorer on 10,000 samples; FID, precision, recall, density "
+            "and coverage against the 10,000 test images (reported only).",
+            "only the collapse mark: the one rule (fewer than 10 classes covered or recall below 0.1) read against "
+            "10,000 training images."),
+        "per_class_cgan": TableNote(
+            "the CGAN's samples per requested class: success rate by the scorer and its most confused class.",
+            "nothing: reported only."),
+        "confusion_cgan": TableNote(
+            "the scorer's predicted class of the CGAN's samples per requested class, counted over seeds.",
+            "nothing: reported only."),
+        "scorer_dependence": TableNote(
+            "success rate of the same samples by both scorers (each trained on training images), their paired "
+            "difference and each generator's rank by either.",
+            "nothing: reported only.")},
 ))

@@ -2,7 +2,7 @@
 training's only (a sweep of its own, so the k = 10 runs of low_data_budget_arms keep their names)."""
 from __future__ import annotations
 
-from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps import Sweep, TableNote, register
 from cgan_study.sweeps.common import low_data_arm_grid
 
 
@@ -20,4 +20,8 @@ LOW_DATA_BUDGET_ARMS_K = register("low_data_budget_arms_k", Sweep(stable_names=T
            "quick": low_data_arm_grid((1, 100), (100, 460), 3), "paper": low_data_arm_grid((1, 100), (100, 460), 5)},
     report=report,
     supplement_tables=("arm_budget_k",),
+    table_notes={"arm_budget_k": TableNote(
+        "test accuracy of the final weights at k = 1 and 100, each arm minus real only, affine and the old rule's "
+        "generators with the same seed.",
+        "nothing: reported only.")},
 ))

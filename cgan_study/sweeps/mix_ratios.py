@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
 from cgan_study.sweeps import Sweep, register
-from cgan_study.sweeps.common import cas_grid, few_shot_grid, seeds
+from cgan_study.sweeps.common import AUGMENT_NOTES, cas_grid, few_shot_grid, seeds
 
 REAL_FRACTIONS = (0.1, 0.2, 0.5, 1.0)
 SYNTH_FRACTIONS = (0.0, 0.1, 0.2, 0.5, 1.0)
@@ -39,4 +39,5 @@ MIX_RATIOS = register("mix_ratios", Sweep(stable_names=True,
     # are the supplement's.
     supplement_tables=("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
     figures=("few_shot_curves.pdf", "mix_heatmap.pdf"),
+    table_notes={t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "mix_grid_paired", "cas")},
 ))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
-from cgan_study.sweeps import Sweep, register
+from cgan_study.sweeps import Sweep, TableNote, register
 from cgan_study.sweeps.common import FEW_SHOT_SYNTH, PROTOCOLS, seeds, with_low_data_steps
 
 # The classifier budget rule's epochs (x classifier.steps_per_epoch steps) per profile: halved, the rule, doubled.
@@ -38,5 +38,10 @@ MIX_RATIOS_BUDGET = register("mix_ratios_budget", Sweep(stable_names=True,
            "quick": budget_grid("quick", 3), "paper": budget_grid("paper", 5)},
     report=report,
     supplement_tables=("budget_check",),
+    table_notes={"budget_check": TableNote(
+        "test accuracy of the final weights on the test images, each cell at the rule's steps, halved and doubled "
+        "(paired by seed).",
+        "the convergence criterion (reporting/criteria.py) judges the classifier's budget rule; the rule's passes "
+        "per epoch for large cells and the noisy-cell branch were set from this table, that is on test accuracy.")},
     datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST budget check
 ))

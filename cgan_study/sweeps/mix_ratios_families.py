@@ -3,8 +3,16 @@ accuracy score, beside their real-only baselines; read beside mix_ratios (the re
 from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
-from cgan_study.sweeps import Sweep, register
-from cgan_study.sweeps.common import FEW_SHOT_SYNTH, OTHER_GENERATORS, PROTOCOLS, seeds, with_low_data_steps
+from cgan_study.sweeps import Sweep, TableNote, register
+from cgan_study.sweeps.common import (
+    AUGMENT_NOTES,
+    FEW_SHOT_SYNTH,
+    LOSS_TREND_NOTE,
+    OTHER_GENERATORS,
+    PROTOCOLS,
+    seeds,
+    with_low_data_steps,
+)
 
 
 def generators_grid(k: int, n_seeds: int) -> Grid:
@@ -42,4 +50,12 @@ MIX_RATIOS_FAMILIES = register("mix_ratios_families", Sweep(stable_names=True,
                             fixed("augment.strategy", "mix"), sweep("augment.generator", ("pca", "cvae")), seeds(1)),
            "quick": families_grid(10, 3), "paper": families_grid(10, 5)},
     report=report,
+    table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas")},
+                 "generator_loss_trend": LOSS_TREND_NOTE,
+                 # Written by experiments.report (reporting/families.py) beside this sweep's own tables.
+                 "families": TableNote(
+                     "test accuracy at k = 10, each generator's arm minus its own sweep's real only (same seed), the "
+                     "CAS rows, and each low-data generator's success rate by the scorer (low_data_generators).",
+                     "nothing chosen: every arm at k = 10 is one family and the CAS rows another; verdicts from "
+                     "the Bonferroni-adjusted interval, Holm p and TOST at the k = 10 margin.")},
 ))

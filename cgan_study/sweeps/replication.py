@@ -5,7 +5,9 @@ from __future__ import annotations
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
 from cgan_study.sweeps import Sweep, register
 from cgan_study.sweeps.common import (
+    AUGMENT_NOTES,
     FEW_SHOT_SYNTH,
+    LOSS_TREND_NOTE,
     PROTOCOLS,
     STRATEGIES_REAL,
     cas_grid,
@@ -48,5 +50,7 @@ REPLICATION = register("replication", Sweep(stable_names=True,
                                   fixed("augment.synth_fraction", FEW_SHOT_SYNTH), seeds(1))),
            "quick": replication_grid((10, 100), 3), "paper": replication_grid((10, 100), 5)},
     report=report,
+    table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas")},
+                 "generator_loss_trend": LOSS_TREND_NOTE},
     datasets=("fashion_mnist",),
 ))

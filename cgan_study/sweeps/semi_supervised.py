@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product, sweep
 from cgan_study.sweeps import Sweep, register
-from cgan_study.sweeps.common import FEW_SHOT_SYNTH, FULL_DATA_STEPS_PER_EPOCH, STRATEGIES_REAL, seeds
+from cgan_study.sweeps.common import (
+    FEW_SHOT_SYNTH,
+    FULL_DATA_STEPS_PER_EPOCH,
+    SEMI_SUPERVISED_NOTES,
+    STRATEGIES_REAL,
+    seeds,
+)
 
 SEMI_SUPERVISED = {"augment.protocol": "semi_supervised"}
 SEMI_SUPERVISED_ARMS = ("fixmatch", "ssl_gan")            # the pool without a generator's digits
@@ -61,4 +67,5 @@ SEMI_SUPERVISED_SWEEP = register("semi_supervised", Sweep(
     # The per-arm absolute table (accuracy, the budget check, wall time per run, the literature's anchors) and the
     # two paired families: against real only, and against the FixMatch baseline.
     supplement_tables=("semi_supervised_arms", "semi_supervised_paired", "semi_supervised_vs_fixmatch"),
+    table_notes=SEMI_SUPERVISED_NOTES,
 ))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cgan_study.runtime.grid import Grid, chain, fixed, product
 from cgan_study.sweeps import Sweep, register
-from cgan_study.sweeps.common import FEW_SHOT_SYNTH, FULL_DATA_STEPS_PER_EPOCH, seeds
+from cgan_study.sweeps.common import FEW_SHOT_SYNTH, FULL_DATA_STEPS_PER_EPOCH, SEMI_SUPERVISED_NOTES, seeds
 from cgan_study.sweeps.semi_supervised import SEMI_SUPERVISED, SEMI_SUPERVISED_SMOKE
 
 REPLICATION_K, REPLICATION_SEEDS = 10, 3
@@ -45,5 +45,6 @@ SEMI_SUPERVISED_REPLICATION = register("semi_supervised_replication", Sweep(
            "paper": replication_grid(REPLICATION_K, REPLICATION_SEEDS)},
     profile_overrides={"smoke": SEMI_SUPERVISED_SMOKE},
     report=report,
+    table_notes=SEMI_SUPERVISED_NOTES,   # its report is semi_supervised's
     datasets=("fashion_mnist",),
 ))

@@ -1,11 +1,25 @@
-"""The sweep index of results/README.md: generated from the declarations and the finished runs, never typed."""
+"""The sweep index of results/README.md: generated from the declarations and the finished runs, never typed; and its
+table index: a declared note (what its metrics read, what chose anything in it) for every table, a table for every
+note."""
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
-from cgan_study.sweeps import SWEEPS
-from cgan_study.sweeps.index import BEGIN, END, render, rows, update_readme
+import pytest
+
+from cgan_study.sweeps import SWEEPS, Sweep, TableNote, register
+from cgan_study.sweeps.index import (
+    BEGIN,
+    END,
+    check_table_notes,
+    render,
+    rows,
+    undeclared_tables,
+    unwritten_notes,
+    update_readme,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,3 +76,76 @@ def test_the_committed_results_readme_carries_the_current_index():
     assert BEGIN in text, "results/README.md lost its sweep index: run python -m experiments.report"
     committed = BEGIN + text.split(BEGIN, 1)[1].split(END, 1)[0] + END
     assert committed == render(ROOT / "results"), "results/README.md's sweep index is stale: python -m experiments.report"
+
+
+# --------------------------------------------------------------------------- the table index: a note per table
+
+def _table(root: Path, sweep: str, name: str) -> None:
+    (root / sweep / "tables").mkdir(parents=True, exist_ok=True)
+    (root / sweep / "tables" / f"{name}.csv").write_text("x\n1\n")
+
+
+def test_every_table_under_the_committed_results_has_a_note():
+    missing = undeclared_tables(ROOT / "results")
+    assert not missing, "\n".join(missing)
+
+
+def test_every_table_the_papers_read_has_a_note():
+    # Also the tables of a sweep that has not run yet (semi_supervised): the papers read them once it has.
+    missing = [f"{name}: {t}" for name, spec in SWEEPS.items() for t in spec.tables if t not in spec.table_notes]
+    assert not missing, f"declare a table note for: {', '.join(missing)}"
+
+
+def test_a_table_without_a_note_is_named_and_its_row_says_so(tmp_path):
+    _table(tmp_path, "synth_amount", "synth_amount")
+    _table(tmp_path, "synth_amount", "an_undeclared_table")
+    assert undeclared_tables(tmp_path) == [
+        "synth_amount/tables/an_undeclared_table.csv has no table note: declare what its metrics read and what chose "
+        "anything in it in cgan_study/sweeps/synth_amount.py (table_notes)"]
+    line = next(l for l in render(tmp_path).splitlines() if l.startswith("| `an_undeclared_table` |"))
+    assert line.count("**no note**: declare one in cgan_study/sweeps/synth_amount.py") == 2
+
+
+def test_a_note_for_a_table_no_report_writes_is_refused(tmp_path, monkeypatch):
+    # A sweep without a report writes no table: its notes are refused when it registers (and nothing registers).
+    with pytest.raises(ValueError, match="declares table notes \\(orphan\\) but no report"):
+        register("toy_without_report", Sweep(task="augment", description="toy", grids={"quick": []},
+                                             table_notes={"orphan": TableNote("test accuracy.", "nothing.")}))
+    assert "toy_without_report" not in SWEEPS
+    # A sweep whose report wrote its tables: a note naming a table it did not write is refused, by name.
+    spec = SWEEPS["synth_amount"]
+    monkeypatch.setitem(SWEEPS, "synth_amount", replace(spec, table_notes={
+        **spec.table_notes, "synth_amount_typo": TableNote("test accuracy.", "nothing.")}))
+    _table(tmp_path, "synth_amount", "synth_amount")
+    assert unwritten_notes(tmp_path) == [
+        "cgan_study/sweeps/synth_amount.py declares a table note for 'synth_amount_typo', a table its report does not "
+        "write (no synth_amount/tables/synth_amount_typo.csv under the results root): remove the note or fix its name"]
+    with pytest.raises(ValueError, match="synth_amount_typo"):
+        check_table_notes(tmp_path)
+    # A sweep that has not run is not judged: nothing under the root says what its report writes.
+    assert unwritten_notes(tmp_path / "empty") == []
+
+
+def test_the_committed_results_have_a_note_for_every_table_and_a_table_for_every_note():
+    check_table_notes(ROOT / "results")
+
+
+def test_a_note_says_both_what_it_reads_and_what_chose():
+    with pytest.raises(ValueError, match="nothing: reported only"):
+        TableNote("test accuracy.", " ")
+
+
+def test_the_row_of_a_hand_made_sweep_dir_shows_its_note(tmp_path):
+    _table(tmp_path, "synth_amount", "synth_amount")
+    (tmp_path / "fashion_mnist" / "generators" / "tables").mkdir(parents=True)
+    (tmp_path / "fashion_mnist" / "generators" / "tables" / "generators.csv").write_text("x\n")
+    note = SWEEPS["synth_amount"].table_notes["synth_amount"]
+    text = render(tmp_path)
+    table_index = text.split("| table | sweep | what its metrics read | what it chose (rule) |", 1)[1]
+    lines = [l for l in table_index.splitlines() if l.startswith("| `")]
+    assert lines[0] == f"| `synth_amount` | [`synth_amount`](synth_amount/tables/) | {note.reads} | {note.chose} |"
+    # A second dataset's table names its dataset; one row per table present, nothing else.
+    generators = SWEEPS["generators"].table_notes["generators"]
+    assert lines[1] == (f"| `generators` | [`generators` (fashion_mnist)](fashion_mnist/generators/tables/) | "
+                        f"{generators.reads} | {generators.chose} |")
+    assert len(lines) == 2

@@ -124,6 +124,10 @@ def few_shot_tables(sweep_dir: Path, few: pd.DataFrame) -> dict[str, pd.DataFram
     agg = aggregate(few, [K, "setting"], "test_accuracy")
     out["few_shot_long"] = agg.rename(columns={K: "k"})
     out["few_shot_runs"] = few.rename(columns={K: "k", SEED: "seed"})[SETTING + ["k", "seed", "test_accuracy"]]
+    if "n_synth_kept" in few:   # how many synthetic digits each filter cell's judge kept (the prose quotes it)
+        kept = few[few["strategy"] == "filter"].rename(columns={K: "k", SEED: "seed"})
+        results.write_csv(Path(sweep_dir) / "tables" / "filter_kept.csv",
+                          kept[SETTING + ["k", "seed", "n_synth_kept"]].sort_values(SETTING + ["k", "seed"]))
     order = setting_order(few)
     wide = _by_k(agg.assign(cell=[fmt(m, s, n) for m, s, n in zip(agg["mean"], agg["std"], agg["n"])]), order)
     out["few_shot"] = wide

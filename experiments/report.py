@@ -121,6 +121,15 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
                "confidentReal": f"{100 * info['confident_real']:.1f}", "confidenceN": f"{info['confidence_n']:,}",
                "confidentSyntheticCoursework": f"{100 * info['confident_synthetic_coursework']:.0f}",
                "confidentRealCoursework": f"{100 * info['confident_real_coursework']:.0f}"}
+    # The same numbers as a table of the results, so that each one the prose quotes traces to a CSV.
+    results.write_csv(root / "analysis" / "tables" / "analysis.csv", pd.DataFrame(
+        [("embedded digits per set", info["embed_n"]), ("1-NN two-sample accuracy", info["nn_two_sample_accuracy"]),
+         ("confidence threshold", info["confident_threshold"]),
+         ("confident share, 100 real (coursework)", info["confident_real_coursework"]),
+         ("confident share, 100 CGAN (coursework)", info["confident_synthetic_coursework"]),
+         ("digits per set (confidence)", info["confidence_n"]),
+         ("confident share, real", info["confident_real"]), ("confident share, CGAN", info["confident_synthetic"])],
+        columns=["quantity", "value"]))
     figures = {name: out_dir / name for name in ANALYSIS_FIGURES if (out_dir / name).exists()}
     return numbers, figures
 
@@ -273,6 +282,10 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))
     numbers.update(generator_budget_numbers(all_tables.get("generator_budget_means")))
     numbers.update(P.pool_numbers(all_tables.get("semi_supervised_arms")))
+    numbers.update(P.budget_numbers(all_tables.get("budget_check_paired_long")))
+    numbers.update(P.mix_grid_numbers(all_tables.get("mix_grid_paired_long")))
+    numbers.update(P.power_numbers(all_tables.get("few_shot_paired_long"), all_tables.get("few_shot_n10_paired_long")))
+    numbers.update(P.collapse_onset_numbers(all_tables.get("collapse_onset_long")))
     if "tricks_means" in all_tables:
         numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
     return numbers

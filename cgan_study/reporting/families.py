@@ -102,7 +102,8 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
         "(chance: 10\\%).")
     cas_note = (f" CAS: trained on 60,000 synthetic {noun} alone, against all real {noun} (a family of its own, "
                 "no margin)." if (long["arm"] == "CAS").any() else "")
-    rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]])
+    rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]],
+                          ref="tab:few_shot_paired")   # the few-shot table states the rule once
     m_at_k = int(long.loc[long["family"] == f"k={k}", "m"].max()) if (long["family"] == f"k={k}").any() else 0
     save_table(out_dir, "families", long,
                f"Every generator at $k={k}$ real {noun} per class: paired difference in test accuracy (points) to "

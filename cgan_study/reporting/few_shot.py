@@ -58,7 +58,7 @@ def paired_family(few: pd.DataFrame, order: list[str] | None = None, reference: 
 
 
 def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str, str], what: str = "",
-                label: str | None = None, reference: str = "real only") -> pd.DataFrame:
+                label: str | None = None, reference: str = "real only", rule_ref: str | None = None) -> pd.DataFrame:
     """The family as `name`.csv (numbers, every column) and .tex (readable: one row per k and setting); returns
     the readable table."""
     shown = shown_family(fam, {"k": list(fam["k"].astype(int)),
@@ -67,7 +67,7 @@ def save_paired(out_dir: Path, name: str, fam: pd.DataFrame, readable: dict[str,
         shown["identical to"] = [readable.get(v, v) for v in shown["identical to"]]
     margins = ", ".join(f"$\\pm${100 * m:g} at $k={int(k)}$" for k, m in
                         fam.drop_duplicates("k")[["k", "margin"]].itertuples(index=False) if m == m)
-    rule = family_caption(fam["m"], [f"$k={int(k)}$" for k in fam["k"]])
+    rule = family_caption(fam["m"], [f"$k={int(k)}$" for k in fam["k"]], ref=rule_ref)
     caption = (f"{what}Paired difference in test accuracy (points) to {reference} with the same $k$ and seed: mean, "
                f"95\\% t-interval and the interval adjusted within its family. {rule} "
                f"Equivalence margins (points): {margins or 'none'}.")

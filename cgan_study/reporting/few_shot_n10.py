@@ -38,7 +38,7 @@ def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     if fam.empty:
         return {}
     shown = save_paired(sweep_dir, TABLE, fam, readable, what="The $k=10$ arms at $n=10$ seeds (few\\_shot\\_n10). ",
-                        label="few_shot_n10_paired")   # beside mix_ratios' tab:few_shot_paired
+                        label="few_shot_n10_paired", rule_ref="tab:few_shot_paired")   # beside mix_ratios' table
     out = {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown}
     n3_csv = sweep_dir.parent / N3_SWEEP / "tables" / f"{N3_TABLE}.csv"
     if n3_csv.exists():

@@ -26,6 +26,14 @@ def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: i
 
     rows = -(-len(grids) // cols)
     title_lines = max(wrap_title(title).count("\n") + 1 for _, title in grids)
+    if row_labels is None:
+        # Titles wrapped to the panel's width at their size (about 0.55 em a character), so neighbours never touch.
+        chars = max(8, int(panel * 72 / (0.55 * title_size)))
+        grids = [(path, wrap_title(title, chars)) for path, title in grids]
+        title_lines = max(title.count("\n") + 1 for _, title in grids)
+        fig = _grid_rows(grids, cols, rows, panel, title_size, title_lines)
+        save_figure(out_dir, name, fig)
+        return
     # Room for the longest title above every panel (5.5 pt lines), so titles never run into the grid above.
     fig, _ = figure(width=panel * cols, height=rows * (panel + title_size / 42 * title_lines))
     fig.clf()
@@ -48,6 +56,28 @@ def grid_panels(out_dir: Path, name: str, grids: list[tuple[Path, str]], cols: i
     # Off axes do not count in tight_layout's spacing, so the row gap is set to hold a title explicitly.
     fig.tight_layout(pad=0.3, h_pad=0.6 + 0.5 * title_lines)
     save_figure(out_dir, name, fig)
+
+
+def _grid_rows(grids: list[tuple[Path, str]], cols: int, rows: int, panel: float, title_size: float,
+               title_lines: int):
+    """The grids placed by hand: each square image `panel` inches wide less a small gap, its title's lines above it
+    and nothing else, so the figure has no blank band that tight_layout would leave around square images."""
+    import matplotlib.image as mpimg
+
+    gap = 0.04 * panel                                     # between neighbouring grids
+    side = panel - gap
+    title_h = title_lines * title_size * 1.2 / 72 + 0.03   # the title's lines and their pad, inches
+    width, height = panel * cols, rows * (side + title_h) + 0.02
+    fig, _ = figure(width=width, height=height)
+    fig.clf()
+    for i, (path, title) in enumerate(grids):
+        r, c = divmod(i, cols)
+        bottom = height - (r + 1) * (side + title_h)
+        ax = fig.add_axes(((c * panel + gap / 2) / width, bottom / height, side / width, side / height))
+        ax.imshow(mpimg.imread(path), cmap="gray", interpolation="nearest", aspect="auto")
+        ax.set_title(title, fontsize=title_size, pad=2)
+        ax.axis("off")
+    return fig
 
 
 def placeholder_figure(path: Path) -> Path:

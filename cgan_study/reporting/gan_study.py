@@ -90,21 +90,57 @@ def epoch_curves(sweep_dir: Path, scores: pd.DataFrame) -> None:
         save_figure(sweep_dir, f"epochs_{group}", fig)
 
 
-def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """Per variant: the first epoch with fewer than 10 classes covered or recall < 0.1, seed by seed, or none."""
-    rows = []
+def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per variant and seed: the first epoch the collapse rule holds, and the onset (the first epoch from which it
+    holds at every later epoch, metrics.collapse_onset), both read from the per-epoch scores where the runs have
+    them (a run's stored onset may follow an older definition), else the stored onset; none: never."""
+    from cgan_study.study import metrics as M
+
     if "collapse_onset_epoch" not in frame:
         return pd.DataFrame()
+    first, onset = collapse_epochs(frame, scores)
+    rows = []
     for variant, group in frame.groupby("variant", sort=False):
-        onsets = [str(v) for v in group["collapse_onset_epoch"].fillna("--")]
-        rows.append({"variant": group["label"].iloc[0], "collapse onset (epoch, per seed)": ", ".join(onsets),
+        rows.append({"variant": group["label"].iloc[0],
+                     "first epoch under the rule (per seed)": ", ".join(first[r] for r in group["run"]),
+                     "collapse onset (per seed)": ", ".join(onset[r] for r in group["run"]),
                      "epochs": int(group[config_column("gan.epochs")].iloc[0]), "n": len(group)})
     table = pd.DataFrame(rows)
     if not table.empty:
-        save_table(sweep_dir, "collapse_onset", table, "The first epoch at which a GAN covers fewer than 10 classes "
-                    "or its recall falls below 0.1 (2,000 samples scored after every epoch), per seed; none: never "
-                    "within the budget.", column_format=wrapped_first_column(table, "4.2cm"))
+        save_table(sweep_dir, "collapse_onset", table, "Collapse over epochs (2,000 samples scored after every "
+                   f"epoch), per seed: the first epoch at which a GAN covers fewer than 10 classes or its recall "
+                   f"falls below {M.COLLAPSE_RECALL:g}, and the onset, the first epoch from which that holds at every "
+                   "later epoch; none: never within the budget.", column_format=wrapped_first_column(table, "4.2cm"))
     return table
+
+
+def collapse_epochs(frame: pd.DataFrame, scores: pd.DataFrame | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Per run: (the first epoch under the collapse rule, the persistent onset), as text ('none': never)."""
+    from cgan_study.study import metrics as M
+
+    first, onset = {}, {}
+    for r in frame.itertuples():
+        part = scores[scores["run"] == r.run] if scores is not None and not scores.empty else pd.DataFrame()
+        if part.empty:   # no per-epoch scores: the stored onset is all there is
+            stored = getattr(r, "collapse_onset_epoch")
+            first[r.run] = onset[r.run] = _epoch_text(stored)
+            continue
+        rows = [{k: v for k, v in row.items() if v == v} for row in part.sort_values("epoch").to_dict("records")]
+        under = [int(row["epoch"]) for row in rows if M.is_collapsed(row)]
+        at = M.collapse_onset(rows)
+        first[r.run] = str(under[0]) if under else "none"
+        onset[r.run] = str(at) if at is not None else "none"
+    return first, onset
+
+
+def _epoch_text(value) -> str:
+    """A stored onset as the table prints it: an epoch number (a CSV column may read it as 2.0), or 'none'."""
+    if value is None or value != value or str(value) == "none":
+        return "none"
+    try:
+        return str(int(float(value)))
+    except ValueError:
+        return str(value)
 
 
 def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
@@ -156,12 +192,14 @@ def gan_study_extras(sweep_dir: Path, frame: pd.DataFrame) -> dict[str, pd.DataF
     if not scores.empty:
         epoch_curves(sweep_dir, scores)
         out["epoch_scores"] = scores
-    onset = collapse_onset_table(sweep_dir, frame)
+    onset = collapse_onset_table(sweep_dir, frame, scores)
     if not onset.empty:
         out["collapse_onset"] = onset
+        first, at = collapse_epochs(frame, scores)
         out["collapse_onset_long"] = frame[["run", "variant", "label", "change", "collapse", "group",
-                                            "collapse_onset_epoch", config_column("gan.epochs")]].rename(
-            columns={config_column("gan.epochs"): "epochs"})
+                                            config_column("gan.epochs")]].rename(
+            columns={config_column("gan.epochs"): "epochs"}).assign(
+            first_collapsed_epoch=frame["run"].map(first), collapse_onset_epoch=frame["run"].map(at))
     agreement = scorer_agreement(sweep_dir, frame)
     if not agreement.empty:
         out["scorer_agreement_long"] = agreement

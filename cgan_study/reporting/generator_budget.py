@@ -186,7 +186,7 @@ def arm_budget_report(sweep_dir: Path | str, name: str = "arm_budget") -> dict[s
     noun = item_noun(frame)
     # The caption names the table's k and strategies first: two tables of this report (k = 10; k = 1 and 100) must
     # not share a caption.
-    ks = " and ".join(str(int(k)) for k in sorted(frame["k"].unique()))
+    ks = "$ and $".join(str(int(k)) for k in sorted(frame["k"].unique()))   # "and" in text, not in math
     save_table(sweep_dir, name, table,
                f"At $k={ks}$, {', '.join(synthetic)}: "
                f"the low-data CGAN arms (k real {noun} per class, 600 synthetic per class) with their generators "

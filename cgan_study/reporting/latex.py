@@ -20,7 +20,9 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
             return str(value)  # already LaTeX
         if str(value).strip().lower() in ("nan", "none", ""):
             return "--"  # a missing number is a dash, never 'nan'
-        text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%")
+        # '<' and '>' typeset in text mode are other glyphs (OT1's ¡ and ¿): math ones.
+        text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%").replace(
+            "<", "$<$").replace(">", "$>$")
         # A negative number gets a math minus (a hyphen is shorter and may be broken after).
         text = MINUS.sub("$-$", text)
         return text.replace(" (n=", "\\,(").replace("β1", "$\\beta_1$")

@@ -169,9 +169,10 @@ def family_table(long: pd.DataFrame, family: list[str], label: str, margin: str 
     return out
 
 
-def family_caption(m_values, families=None) -> str:
+def family_caption(m_values, families=None, ref: str | None = None) -> str:
     """The caption's words for the rule, naming m: one m, or each family's ('m = 6 at $k=1$, 7 at $k=10$') where
-    `families` names the family of each value."""
+    `families` names the family of each value; with `ref` (a table label), the rule is that table's, cited rather
+    than repeated (captions that read alike cannot be told apart)."""
     pairs = [(int(m), f) for m, f in zip(m_values, families if families is not None else [None] * len(m_values))
              if m and m == m]
     ms = sorted({m for m, _ in pairs})
@@ -179,6 +180,8 @@ def family_caption(m_values, families=None) -> str:
         which = "m = " + (", ".join(str(m) for m in ms) or "0") + ("" if len(ms) <= 1 else " by family")
     else:
         which = "m = " + ", ".join(f"{m} at {f}" for m, f in dict.fromkeys(pairs))
+    if ref:
+        return f"Families, adjustment and verdicts as in Table~\\ref{{{ref}}} ({which})."
     return (f"Within each family (one table at one $k$: every arm against the same reference; {which}): "
             "Bonferroni-adjusted interval (level $1-0.05/m$), Holm-adjusted $p$, and the verdict read from the "
             "adjusted interval: helps / hurts where it excludes 0, else equivalent where two one-sided tests at "

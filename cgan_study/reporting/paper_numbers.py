@@ -221,7 +221,19 @@ def _read_readme(path: str) -> str | None:
     return gzip.decompress(p.read_bytes()).decode("utf-8", "replace") if p.suffix == ".gz" else p.read_text()
 
 
-SECOND_DATASET_SUFFIXES = ("ScorerAccuracy", "PublishedLow", "PublishedHigh", "PublishedN", "RealOnly")
+SECOND_DATASET_SUFFIXES = ("ScorerAccuracy", "PublishedLow", "PublishedHigh", "PublishedN", "RealOnly",
+                           "BudgetCells", "BudgetUnconverged")
+
+
+def budget_numbers(paired: pd.DataFrame | None, prefix: str = "") -> dict[str, str]:
+    """The classifier's budget check: how many cells it doubles, and how many of them are not converged."""
+    if paired is None or paired.empty or "converged" not in paired:
+        return {}
+    doubled = paired[paired["converged"].notna()]
+    cells, unconverged = f"{len(doubled)}", f"{int((~doubled['converged'].astype(bool)).sum())}"
+    if prefix:   # a second dataset's (SECOND_DATASET_SUFFIXES)
+        return {f"{prefix}BudgetCells": cells, f"{prefix}BudgetUnconverged": unconverged}
+    return {"budgetCells": cells, "budgetUnconverged": unconverged}
 
 
 def second_dataset_macros(name: str) -> set[str]:
@@ -252,6 +264,7 @@ def second_dataset_numbers(name: str, tables: dict, real_only: pd.Series | None,
                     f"{p}PublishedN": f"{len(accs)}"})
     if real_only is not None and len(real_only):
         out[f"{p}RealOnly"] = f"{100 * real_only.mean():.2f}"
+    out.update(budget_numbers(tables.get("budget_check_paired_long"), p))
     runs = tables.get("generators_runs")
     if runs is not None and not runs.empty:
         means = runs.groupby("generator")[["success_rate", "fid"]].mean()
@@ -271,3 +284,45 @@ def recipe_numbers(long: pd.DataFrame | None) -> dict[str, str]:
     return {"recipeSteps": f"{int(adopted['sample_steps'])}", "recipeBaseSteps": f"{int(base['sample_steps'])}",
             "recipeSpeedup": f"{base['sample_seconds_per_1000'] / adopted['sample_seconds_per_1000']:.1f}",
             "recipeModels": f"{int(adopted['n'])}"}
+
+
+def mix_grid_numbers(paired: pd.DataFrame | None) -> dict[str, str]:
+    """The fraction grid's cells with 10-20% of the real digits: how many, and how many lose accuracy by mean."""
+    if paired is None or paired.empty:
+        return {}
+    low = paired[paired["real_fraction"] <= 0.2]
+    return {"mixGridLowCells": f"{len(low)}", "mixGridLowNegative": f"{int((low['mean_diff'] < 0).sum())}"}
+
+
+def power_numbers(n3: pd.DataFrame | None, n10: pd.DataFrame | None) -> dict[str, str]:
+    """What n = 3 can detect at k = 10: the median half-width (points) of the family's adjusted intervals and the
+    family's size; and the n = 10 rerun's family size and seeds."""
+    out: dict[str, str] = {}
+    if n3 is not None and not n3.empty:
+        # The body's family (the compact table's: affine and the CGAN's arms), not the other generators' families
+        # that the same long table carries.
+        k10 = n3[(n3["k"] == 10) & (n3["generator"].isna() | (n3["generator"] == "cgan"))]
+        if len(k10):
+            half = 100 * ((k10["high_adjusted"] - k10["low_adjusted"]) / 2).median()
+            out.update(halfWidthKTen=f"{half:.1f}", armsKTen=f"{int(k10['m'].max())}",
+                       seedsKTen=f"{int(k10['n'].max())}")
+    if n10 is not None and not n10.empty:
+        out.update(nTenArms=f"{int(n10['m'].max())}", nTenSeeds=f"{int(n10['n'].max())}")
+    return out
+
+
+def collapse_onset_numbers(long: pd.DataFrame | None) -> dict[str, str]:
+    """The plain DCGAN's seeds over epochs (how many fall under the collapse rule at some epoch, how many stay
+    collapsed to the end: an onset) and the collapse setup's onset (gan_study.collapse_epochs)."""
+    if long is None or long.empty or "first_collapsed_epoch" not in long:
+        return {}
+    out = {}
+    plain = long[long["variant"] == "dcgan"]
+    if len(plain):
+        out.update(dcganSeeds=f"{len(plain)}",
+                   dcganUnderRuleSeeds=f"{int((plain['first_collapsed_epoch'] != 'none').sum())}",
+                   dcganOnsetSeeds=f"{int((plain['collapse_onset_epoch'] != 'none').sum())}")
+    setup = long[long["collapse"] == "setup"]
+    if len(setup):
+        out["setupOnset"] = str(setup["collapse_onset_epoch"].iloc[0])
+    return out

@@ -36,6 +36,7 @@ from cgan_study.reporting.tables import (
     run_overrides,
     save_table,
 )
+from cgan_study.runtime import results
 
 TRICK_METRICS = [("success_rate", "success (%)", 100), ("inception_score", "IS", 1), ("fid", "FID", 1),
                  ("kid", "KID", 1), ("precision", "prec.", 100), ("recall", "rec.", 100),
@@ -98,6 +99,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     means["label"] = by_variant["label"].first()
     means["label_in_sentence"] = by_variant["label_in_sentence"].first()
     means["epochs"] = by_variant[config_column("gan.epochs")].first()
+    # Every mean the prose quotes of a variant (class entropy included, which the table has no column for).
+    results.write_csv(Path(sweep_dir) / "tables" / "tricks_means.csv", means.reset_index())
     extras = gan_study_extras(sweep_dir, frame)
     return {"tricks": table, "reference": reference, "tricks_means": means, "tricks_paired_long": paired,
             "tricks_first_seeds": first,
@@ -112,13 +115,13 @@ def collapse_figure(sweep_dir: Path, uncond: pd.DataFrame) -> None:
     if plain.empty or setup.empty or mitigations.empty:
         return
     best = mitigations.sort_values("recall").iloc[-1]
-    panels = [(plain.iloc[0], "DCGAN"), (setup.iloc[0], "unbalanced DCGAN"),
-              (best, f"unbalanced + {best['change']}")]
+    panels = [(plain.iloc[0], "DCGAN"), (setup.iloc[0], "unbalanced"),
+              (best, "+ " + str(best['change']).replace("discrimination", "discr."))]   # the caption names it in full
     grids = [(sweep_dir / r["run"] / "samples.png",
               f"{title}\n{r['classes_covered']:.0f}/10 classes, recall {100 * r['recall']:.0f}%")
              for r, title in panels]
     if all(path.exists() for path, _ in grids):
-        grid_panels(sweep_dir, "collapse_main", grids, cols=3, panel=3.4 / 3, title_size=6.5)  # column width
+        grid_panels(sweep_dir, "collapse_main", grids, cols=3, panel=3.4 / 3, title_size=7.5)  # column width
 
 
 def paired_tricks_table(sweep_dir: Path, paired: pd.DataFrame) -> pd.DataFrame:

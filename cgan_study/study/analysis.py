@@ -115,20 +115,24 @@ def spread_labels(points: np.ndarray, min_dist: float, iterations: int = 200) ->
 
 def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
     """t-SNE and PCA side by side, real and synthetic in two colours (≥ 1,000 points each)."""
-    import seaborn as sns
 
-    fig, _ = figure(3.4, 1.9)
+    # Drawn at the column width it is printed at, every label at 7 pt or more.
+    fig, _ = figure(3.4, 1.6)
     fig.clf()
+    colours = {"real": "tab:blue", "synthetic": "tab:orange"}
     for i, (method, name) in enumerate((("tsne", "t-SNE"), ("pca", "PCA"))):
         ax = fig.add_subplot(1, 2, i + 1)
-        sns.scatterplot(data=frame, x=f"{method}_1", y=f"{method}_2", hue="source", hue_order=["real", "synthetic"],
-                        palette={"real": "tab:blue", "synthetic": "tab:orange"}, s=2, alpha=0.5, linewidth=0,
-                        ax=ax, legend=i == 1, rasterized=True)
+        # The synthetic digits first and the real ones on top, small and translucent: where the two overlap the
+        # reader still sees both (the real cloud is the reference the synthetic one is read against).
+        for source in ("synthetic", "real"):
+            part = frame[frame["source"] == source]
+            ax.scatter(part[f"{method}_1"], part[f"{method}_2"], s=1.2, alpha=0.35, linewidths=0,
+                       color=colours[source], label=source, rasterized=True)
         ax.set_xlabel(f"{name} 1")
         ax.set_ylabel(f"{name} 2")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"({'ab'[i]}) {name}", fontsize=7)
+        ax.set_title(f"({'ab'[i]}) {name}", fontsize=7.5)
         # Each digit at the median of its real examples, so the reader sees which cluster is which digit. Where
         # clusters overlap (PCA), labels are spread apart and joined to their median by a thin line.
         groups = list(frame[frame["source"] == "real"].groupby("digit"))
@@ -138,12 +142,16 @@ def plot_embeddings(frame: pd.DataFrame, out_dir: Path) -> None:
         placed = lo + spread_labels((centres - lo) / span, min_dist=0.1) * span
         for (digit, _), centre, at in zip(groups, centres, placed):
             moved = not np.allclose(centre, at)
-            ax.annotate(str(int(digit)), centre, xytext=at, fontsize=6, fontweight="bold", ha="center",
+            ax.annotate(str(int(digit)), centre, xytext=at, fontsize=7, fontweight="bold", ha="center",
                         va="center", bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
                         arrowprops={"arrowstyle": "-", "linewidth": 0.4, "color": "0.3"} if moved else None)
         if i == 1:
-            ax.legend(fontsize=6, markerscale=3, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0,
-                      title=None)
+            handles, labels = ax.get_legend_handles_labels()   # real first, opaque markers
+            order = [labels.index("real"), labels.index("synthetic")]
+            legend = ax.legend([handles[j] for j in order], [labels[j] for j in order], fontsize=7, markerscale=4,
+                               loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, handletextpad=0.2)
+            for handle in legend.legend_handles:
+                handle.set_alpha(1)
     fig.tight_layout(pad=0.3)
     save_figure(out_dir, "embedding", fig)
 
@@ -156,7 +164,7 @@ def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
     n_all = int((conf["source"] == "real").sum())
     for name, part, label in (("confidence", conf[conf["coursework_sample"]], f"{COURSEWORK_N} digits"),
                               ("confidence_all", conf, f"{n_all:,} digits")):
-        fig, _ = figure(3.4, 1.45)
+        fig, _ = figure(3.4, 1.25)   # printed at column width: labels at 7 pt or more
         fig.clf()
         for c, source in enumerate(("real", "synthetic")):
             ax = fig.add_subplot(1, 2, c + 1)
@@ -166,7 +174,7 @@ def plot_confidences(conf: pd.DataFrame, out_dir: Path) -> None:
                     edgecolor="white", linewidth=0.3)
             ax.set_xlim(0, 1)
             ax.set_ylim(0.5, 2 * len(values))
-            ax.set_title(f"({'ab'[c]}) {label}, {source}", fontsize=7)
+            ax.set_title(f"({'ab'[c]}) {label}, {source}", fontsize=7.5)
             ax.set_xlabel("top-class confidence")
             ax.set_ylabel("count (log)" if c == 0 else "")
         fig.tight_layout(pad=0.3)

@@ -373,15 +373,9 @@ def main(argv: list[str] | None = None) -> int:
             figures[name] = placeholder_figure(Path(tempfile.mkdtemp()) / name)
     paper.write_generated(args.paper_dir, numbers, tex_tables, figures,
                           claims.claims_tex(comparisons, strict=not args.unchecked_claims))
-    # The results root's README carries a generated index of the sweeps (declarations + finished runs).
-    from cgan_study.sweeps.index import undeclared_tables, update_readme
+    from cgan_study.sweeps.index import refresh_readme
 
-    if root.is_dir() and update_readme(root / "README.md", root):
-        print(f"report: {root / 'README.md'}: sweep index updated")
-    # A table without a note reads "no note" in the index; say which here. (A note without its table is checked on the
-    # committed results by tests/sweeps/test_index.py only: a smoke run's report writes fewer tables.)
-    for problem in undeclared_tables(root) if root.is_dir() else []:
-        print(f"report: warning: {problem}", file=sys.stderr)
+    refresh_readme(root)   # results/README.md's generated sweep and table index
     if args.no_pdf:
         print(f"report: generated/ in {args.paper_dir}/ (PDF not built)")
         return 0

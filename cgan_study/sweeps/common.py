@@ -113,6 +113,10 @@ def low_data_arm_grid(ks, steps, n_seeds: int, changed: tuple = ()) -> Grid:
 _FAMILY_RULE = ("verdicts from the interval Bonferroni-adjusted within its family, Holm p and TOST at the margin "
                 "fixed before the n = 10 runs (reporting/multiplicity.py)")
 AUGMENT_NOTES = {
+    "filter_kept": TableNote(
+        "how many of each filter arm's synthetic images its judge kept, per k, protocol and seed (no accuracy).",
+        "the judge's confidence threshold (augment.filter_threshold, fixed in the config); the judge reads training "
+        "images only (the scorer under coursework, a classifier of the cell's k labelled images under low_data)."),
     "few_shot": TableNote(
         "test accuracy of the final weights on the test images; a cell's classifier sees its k labelled images per "
         "class (plus synthetic ones) and no other labelled image; a coursework arm's generator saw every labelled "

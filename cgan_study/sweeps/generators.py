@@ -30,6 +30,10 @@ GENERATORS = register("generators", Sweep(stable_names=True,
     figures=("generator_grids.png",),
     datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST generators table
     table_notes={
+        "generators_means": TableNote(
+            "each generator's means over its seeds (the generators table's numbers, unformatted), FID and recall "
+            "against both the test images (reported) and 10,000 training images (fid_train, recall_train).",
+            "nothing: reported only (the paper quotes the training-referenced FID from here)."),
         "generators": TableNote(
             "success rate by the scorer and the second scorer on 10,000 samples; FID, precision, recall, density "
             "and coverage against the 10,000 test images (reported only).",

@@ -39,5 +39,5 @@ MIX_RATIOS = register("mix_ratios", Sweep(stable_names=True,
     # are the supplement's.
     supplement_tables=("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),
     figures=("few_shot_curves.pdf", "mix_heatmap.pdf"),
-    table_notes={t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "mix_grid_paired", "cas")},
+    table_notes={t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "mix_grid_paired", "cas", "filter_kept")},
 ))

@@ -50,7 +50,7 @@ MIX_RATIOS_FAMILIES = register("mix_ratios_families", Sweep(stable_names=True,
                             fixed("augment.strategy", "mix"), sweep("augment.generator", ("pca", "cvae")), seeds(1)),
            "quick": families_grid(10, 3), "paper": families_grid(10, 5)},
     report=report,
-    table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas")},
+    table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas", "filter_kept")},
                  "generator_loss_trend": LOSS_TREND_NOTE,
                  # Written by experiments.report (reporting/families.py) beside this sweep's own tables.
                  "families": TableNote(

@@ -50,7 +50,7 @@ REPLICATION = register("replication", Sweep(stable_names=True,
                                   fixed("augment.synth_fraction", FEW_SHOT_SYNTH), seeds(1))),
            "quick": replication_grid((10, 100), 3), "paper": replication_grid((10, 100), 5)},
     report=report,
-    table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas")},
+    table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas", "filter_kept")},
                  "generator_loss_trend": LOSS_TREND_NOTE},
     datasets=("fashion_mnist",),
 ))

@@ -68,6 +68,10 @@ TRICKS = register("tricks", Sweep(stable_names=True,
     figures=("variant_grids.png", "collapse_main.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
     # Its committed runs (3 epochs) predate the training reference: every reference-dependent metric is the test's.
     table_notes={
+        "tricks_means": TableNote(
+            "each variant's means over its seeds (the tricks table's numbers, unformatted): scorer metrics on 10,000 "
+            "samples, reference metrics against the 10,000 test digits.",
+            "nothing: reported only."),
         "tricks": TableNote(
             "success rate and IS by the scorer (trained on training digits) on 10,000 samples; FID, KID, precision, "
             "recall, density and coverage against the 10,000 test digits.",

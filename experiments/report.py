@@ -282,6 +282,7 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))
     numbers.update(generator_budget_numbers(all_tables.get("generator_budget_means")))
     numbers.update(P.pool_numbers(all_tables.get("semi_supervised_arms")))
+    numbers.update(P.doubling_numbers(all_tables.get("fixmatch_doubling")))
     numbers.update(P.budget_numbers(all_tables.get("budget_check_paired_long")))
     numbers.update(P.mix_grid_numbers(all_tables.get("mix_grid_paired_long")))
     numbers.update(P.power_numbers(all_tables.get("few_shot_paired_long"), all_tables.get("few_shot_n10_paired_long")))

@@ -190,6 +190,18 @@ def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+def doubling_numbers(doubling: pd.DataFrame | None) -> dict[str, str]:
+    """The FixMatch budget's doubling pilot (reporting/doubling.py): steps at the budget and doubled, the share of the
+    pool relabelled (%), the relative fall of the final training loss (%) and whether the rule calls it converged."""
+    if doubling is None or doubling.empty:
+        return {}
+    r = doubling.iloc[0]
+    return {"poolDoublingSteps": f"{int(r['steps_budget']):,}", "poolDoubledSteps": f"{int(r['steps_doubled']):,}",
+            "poolDoublingChanged": f"{100 * r['labels_changed']:.1f}",
+            "poolDoublingLossFall": f"{-100 * r['loss_change_relative']:.0f}",
+            "poolDoublingVerdict": "converged" if bool(r["converged"]) else "budget-limited"}
+
+
 # --------------------------------------------------------------------------- a second dataset
 
 MACRO_PREFIX = {"fashion_mnist": "fashion"}   # LaTeX macro names take letters only

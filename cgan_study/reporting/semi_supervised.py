@@ -14,7 +14,8 @@ from cgan_study.reporting.few_shot import K, paired_family, save_paired, with_se
 from cgan_study.reporting.semi_supervised_arms import arms_table, save_arms
 from cgan_study.reporting.tables import finished_runs
 
-BASELINE = "fixmatch"   # the semi-supervised baseline a generator must beat (its setting label)
+BASELINE = "fixmatch"
+DOUBLING = "fixmatch_doubling"   # the semi-supervised baseline a generator must beat (its setting label)
 
 
 def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
@@ -39,4 +40,8 @@ def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out["semi_supervised_vs_fixmatch"] = save_paired(
             sweep_dir, "semi_supervised_vs_fixmatch", vs_baseline, readable, label="semi_supervised_vs_fixmatch",
             what="Beyond the unlabelled pool (semi\\_supervised). ", reference="the FixMatch baseline")
+    # The budget's doubling pilot (reporting/doubling.py, one seed, written by its CLI beside the report's tables).
+    doubling = sweep_dir / "tables" / f"{DOUBLING}.csv"
+    if doubling.exists():
+        out[DOUBLING] = pd.read_csv(doubling)
     return out

@@ -40,3 +40,16 @@ def test_the_cli_writes_one_row_and_refuses_a_different_pool(tmp_path, capsys):
     assert doubling.main([str(a), str(c)]) == 2
     assert "not the same cell" in capsys.readouterr().err
     assert doubling.main([str(a), str(tmp_path / "none")]) == 2
+
+
+def test_the_doubling_macros_say_what_the_rule_says():
+    import pandas as pd
+
+    from cgan_study.reporting.paper_numbers import doubling_numbers
+
+    row = {"steps_budget": 1000, "steps_doubled": 2000, "labels_changed": 0.0234, "loss_change_relative": -0.184,
+           "converged": False}
+    assert doubling_numbers(pd.DataFrame([row])) == {
+        "poolDoublingSteps": "1,000", "poolDoubledSteps": "2,000", "poolDoublingChanged": "2.3",
+        "poolDoublingLossFall": "18", "poolDoublingVerdict": "budget-limited"}
+    assert doubling_numbers(None) == {}

@@ -169,24 +169,30 @@ POOL_MACROS = {"real": "Real", "affine": "Affine", "fixmatch": "Fixmatch", "ssl_
                "fixmatch_mix": "FixmatchMix", "mix": "Mix"}
 
 
+POOL_MACRO_KINDS = ("Acc", "N", "Minutes")
+
+
+def pool_macro(kind: str, arm: str, k: int) -> str:
+    """poolAcc<Arm> (k = 10) or poolAcc<Arm>Hundred (k = 100); kinds Acc, N, Minutes."""
+    return f"pool{kind}{POOL_MACROS[arm]}{'' if k == 10 else 'Hundred'}"
+
+
 def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
     """The semi-supervised sweep's absolute numbers (its per-arm table, study rows only): mean test accuracy (%) and
-    seeds of each arm, as poolAcc<Arm> (k = 10) and poolAcc<Arm>Hundred (k = 100), poolN<Arm>; and the median
-    wall time per run with its builds, in minutes (poolMinutes<Arm>)."""
+    seeds of each arm (pool_macro), and the median wall time per run with its builds, in minutes."""
     if arms is None or arms.empty:
         return {}
     from cgan_study.reporting.semi_supervised_arms import STUDY
 
     out = {}
     for _, r in arms[arms["source"] == STUDY].iterrows():
-        name = POOL_MACROS.get(r["arm"])
-        if name is None or int(r["k"]) not in (10, 100):
+        arm, k = r["arm"], int(r["k"])
+        if arm not in POOL_MACROS or k not in (10, 100):
             continue
-        suffix = "" if int(r["k"]) == 10 else "Hundred"
-        out[f"poolAcc{name}{suffix}"] = f"{100 * r['accuracy_mean']:.2f}"
-        out[f"poolN{name}{suffix}"] = f"{int(r['n'])}"
+        out[pool_macro("Acc", arm, k)] = f"{100 * r['accuracy_mean']:.2f}"
+        out[pool_macro("N", arm, k)] = f"{int(r['n'])}"
         if r.get("seconds_with_builds") == r.get("seconds_with_builds"):   # not NaN
-            out[f"poolMinutes{name}{suffix}"] = f"{r['seconds_with_builds'] / 60:.0f}"
+            out[pool_macro("Minutes", arm, k)] = f"{r['seconds_with_builds'] / 60:.0f}"
     return out
 
 

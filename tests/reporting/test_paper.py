@@ -35,6 +35,8 @@ def test_the_prose_quotes_only_numbers_the_report_defines():
     defined |= wanted & set().union(*(paper_numbers.second_dataset_macros(n) for n in report.SECOND_DATASETS))
     defined |= wanted & {families.success_macro(name) for name in REGISTRY}
     defined |= wanted & {families.holm_macro(name) for name in REGISTRY}
+    defined |= wanted & {paper_numbers.pool_macro(kind, arm, k) for kind in paper_numbers.POOL_MACRO_KINDS
+                         for arm in paper_numbers.POOL_MACROS for k in (10, 100)}
     assert wanted - defined == set()
     assert {"nSeeds", "clfSteps", "scorerAccuracy", "nnAccuracy", "cganSuccess"} <= wanted
     assert report.MISSING != "n/a"

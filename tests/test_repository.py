@@ -49,7 +49,7 @@ def test_checkpoints_snapshots_and_builds_are_ignored(tracked, path):
 def _artifact_dirs(tracked: list[str]) -> set[Path]:
     return {Path(*Path(p).parts[:Path(p).parts.index("_artifacts") + 3]) for p in tracked
             if "_artifacts" in Path(p).parts and Path(p).parts[Path(p).parts.index("_artifacts") + 1] in
-            ("generator", "scorer")}
+            ("generator", "scorer", "fixmatch_baseline")}
 
 
 def test_committed_artifacts_are_exactly_those_the_committed_runs_used(tracked):
@@ -64,7 +64,8 @@ def test_committed_artifacts_are_exactly_those_the_committed_runs_used(tracked):
             continue
         metrics = json.loads((REPO / path).read_text())
         root = Path(*parts[:-3])  # results root / sweep / run / metrics.json
-        for key, kind in (("generator_artifact", "generator"), ("artifact", "scorer")):
+        for key, kind in (("generator_artifact", "generator"), ("ssl_gan_artifact", "generator"),
+                          ("baseline_artifact", "fixmatch_baseline"), ("artifact", "scorer")):
             if metrics.get(key) and (key != "artifact" or parts[-3] == "scorer"):
                 used.add(root / "_artifacts" / kind / metrics[key])
     assert not used - committed, f"artifacts committed runs used but missing: {sorted(used - committed)[:10]}"

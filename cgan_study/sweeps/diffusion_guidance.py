@@ -17,7 +17,7 @@ def report(sweep_dir):
     return diffusion_guidance_report(sweep_dir)
 
 
-DIFFUSION_GUIDANCE = register("diffusion_guidance", Sweep(stable_names=True, 
+DIFFUSION_GUIDANCE = register("diffusion_guidance", Sweep(stable_names=True,
     task="gan_eval",
     description="The study's diffusion models (generators sweep) sampled 10,000 times with classifier-free guidance "
                 "(DDIM-20, eta 1): success rate and FID against the unguided rows.",

@@ -28,7 +28,7 @@ def report(sweep_dir):
     return diffusion_recipes_report(sweep_dir)
 
 
-DIFFUSION_RECIPES = register("diffusion_recipes", Sweep(stable_names=True, 
+DIFFUSION_RECIPES = register("diffusion_recipes", Sweep(stable_names=True,
     task="gan_eval",
     description="Diffusion at a cost the study can pay: today's recipe (width 32, DDIM-20) against DDIM-10 on the "
                 "same models, guided DDIM-10 and a half-width U-Net, 3 seeds, judged on training-referenced FID, "

@@ -27,7 +27,7 @@ def report(sweep_dir):
     return diffusion_samplers_report(sweep_dir)
 
 
-DIFFUSION_SAMPLERS = register("diffusion_samplers", Sweep(stable_names=True, 
+DIFFUSION_SAMPLERS = register("diffusion_samplers", Sweep(stable_names=True,
     task="gan_eval",
     description="One trained conditional diffusion model sampled by DDPM (T steps) and DDIM (10-100 steps, eta, "
                 "guidance): quality by the scorer and seconds per 1,000 digits, plus the progressive figure.",

@@ -19,7 +19,7 @@ def report(sweep_dir):
     return few_shot_n10_report(sweep_dir)
 
 
-FEW_SHOT_N10 = register("few_shot_n10", Sweep(
+FEW_SHOT_N10 = register("few_shot_n10", Sweep(stable_names=True,
     task="augment",
     description="The k = 10 few-shot arms of mix_ratios (real-only, affine; CGAN mix, pretrain and filter under both "
                 "protocols) at n = 10 seeds, so the close arms can be ranked; test accuracy of the final weights.",

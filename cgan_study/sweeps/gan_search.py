@@ -57,7 +57,7 @@ def report(sweep_dir):
     return search_report(sweep_dir)
 
 
-GAN_SEARCH = register("gan_search", Sweep(stable_names=True, 
+GAN_SEARCH = register("gan_search", Sweep(stable_names=True,
     task="gan_eval",
     description="CGAN architecture and learning-rate search: 13 points (G/D width, latent size, learning rates), "
                 "one seed each at the tricks budget, ranked by FID against training digits, then success rate.",

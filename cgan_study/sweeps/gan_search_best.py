@@ -30,7 +30,7 @@ def report(sweep_dir):
     return search_best_report(sweep_dir)
 
 
-GAN_SEARCH_BEST = register("gan_search_best", Sweep(stable_names=True, 
+GAN_SEARCH_BEST = register("gan_search_best", Sweep(stable_names=True,
     task="gan_eval",
     description="The three best gan_search points by training-referenced FID and the default point, re-run with "
                 "three fresh seeds (1-3) and paired with the default seed by seed.",

@@ -28,7 +28,7 @@ def report(sweep_dir):
     return variants_report(sweep_dir)
 
 
-GAN_VARIANTS = register("gan_variants", Sweep(stable_names=True, 
+GAN_VARIANTS = register("gan_variants", Sweep(stable_names=True,
     task="gan_eval",
     description="The default CGAN against the three largest early-training tricks (VBN in G and D, VBN in G, 2 D "
                 "steps) and the two best search points ranked on training digits, at the study's CGAN budget, 3 seeds each.",

@@ -13,7 +13,7 @@ def report(sweep_dir):
     return generators_report(sweep_dir)
 
 
-GENERATORS = register("generators", Sweep(stable_names=True, 
+GENERATORS = register("generators", Sweep(stable_names=True,
     task="gan_eval",
     description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA, diffusion) trained under its own budget "
                 "and scored with the same metrics.",

@@ -26,7 +26,7 @@ def report(sweep_dir):
     return generator_budget_report(sweep_dir)
 
 
-LOW_DATA_BUDGET = register("low_data_budget", Sweep(stable_names=True, 
+LOW_DATA_BUDGET = register("low_data_budget", Sweep(stable_names=True,
     task="gan_eval",
     description="Budget check of the low-data generators: the CGAN and EBGAN on k = 10 digits per class at the "
                 "old rule's steps (600) and at more (EBGAN twice as many; the CGAN up to 9.2 times), scored alike (success "

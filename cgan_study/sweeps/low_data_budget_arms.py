@@ -12,7 +12,7 @@ def report(sweep_dir):
     return arm_budget_report(sweep_dir)
 
 
-LOW_DATA_BUDGET_ARMS = register("low_data_budget_arms", Sweep(stable_names=True, 
+LOW_DATA_BUDGET_ARMS = register("low_data_budget_arms", Sweep(stable_names=True,
     task="augment",
     description="The headline low-data arm (k = 10, CGAN mix) with its generators trained at the old rule's steps (600), "
                 "twice as many, a full-data training's and twice that, against real only and affine augmentation: "

@@ -12,7 +12,7 @@ def report(sweep_dir):
     return arm_budget_report(sweep_dir, "arm_budget_k")
 
 
-LOW_DATA_BUDGET_ARMS_K = register("low_data_budget_arms_k", Sweep(stable_names=True, 
+LOW_DATA_BUDGET_ARMS_K = register("low_data_budget_arms_k", Sweep(stable_names=True,
     task="augment",
     description="The low-data CGAN mix arm at k = 1 and 100 with its generators trained at the old rule's steps and a "
                 "full-data training's, against real only and affine augmentation.",

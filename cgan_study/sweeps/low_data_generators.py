@@ -20,7 +20,7 @@ def low_data_generators_grid(k: int, generators, n_seeds: int,
     return with_low_data_steps(grid, low_data_steps)
 
 
-LOW_DATA_GENERATORS = register("low_data_generators", Sweep(stable_names=True, 
+LOW_DATA_GENERATORS = register("low_data_generators", Sweep(stable_names=True,
     task="gan_eval",
     description="The generators the low-data arms draw from (k = 10 real digits per class, one per seed: the same "
                 "models), scored like the generators sweep's: does each produce the requested digits at its budget?",

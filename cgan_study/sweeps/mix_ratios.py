@@ -22,7 +22,7 @@ def report(sweep_dir):
     return mix_ratio_report(sweep_dir)
 
 
-MIX_RATIOS = register("mix_ratios", Sweep(stable_names=True, 
+MIX_RATIOS = register("mix_ratios", Sweep(stable_names=True,
     task="augment",
     description="Does CGAN synthetic data help an MNIST classifier? Real x synthetic mixes, few-real-per-class "
                 "strategies (k = 1, 10, 100) under two protocols, and the CGAN's classification accuracy score: the "

@@ -28,7 +28,7 @@ def report(sweep_dir):
     return budget_report(sweep_dir)
 
 
-MIX_RATIOS_BUDGET = register("mix_ratios_budget", Sweep(stable_names=True, 
+MIX_RATIOS_BUDGET = register("mix_ratios_budget", Sweep(stable_names=True,
     task="augment",
     description="Budget check of the downstream classifier: the rule's step budget halved and doubled on "
                 "real-only (10% and 100% real) and the k = 10 mix arm; converged means doubling moves each "

@@ -41,7 +41,7 @@ def report(sweep_dir):
     return mix_ratio_report(sweep_dir)
 
 
-MIX_RATIOS_FAMILIES = register("mix_ratios_families", Sweep(stable_names=True, 
+MIX_RATIOS_FAMILIES = register("mix_ratios_families", Sweep(stable_names=True,
     task="augment",
     description="Every other conditional generator (AC-GAN, guided CGAN, CVAE, EBGAN, PCA, diffusion) used like the "
                 "CGAN at k = 10 (mix and filter, both protocols) and in the classification accuracy score, beside "

@@ -41,7 +41,7 @@ def report(sweep_dir):
     return mix_ratio_report(sweep_dir)
 
 
-REPLICATION = register("replication", Sweep(stable_names=True, 
+REPLICATION = register("replication", Sweep(stable_names=True,
     task="augment",
     description="Does the answer hold beyond digits? The headline cells of mix_ratios and mix_ratios_families "
                 "(k = 10 and 100; CGAN, CVAE and PCA; both protocols; CAS) for a second dataset: run it with "

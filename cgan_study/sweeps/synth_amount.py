@@ -22,7 +22,7 @@ def report(sweep_dir):
     return synth_amount_report(sweep_dir)
 
 
-SYNTH_AMOUNT = register("synth_amount", Sweep(stable_names=True, 
+SYNTH_AMOUNT = register("synth_amount", Sweep(stable_names=True,
     task="augment",
     description="How many synthetic digits help? k = 10 real digits per class plus 10, 100, 600 or 6,000 CGAN "
                 "digits per class, under both protocols, against real-only at k = 10.",

@@ -51,7 +51,7 @@ def report(sweep_dir):
     return tricks_report(sweep_dir)
 
 
-TRICKS = register("tricks", Sweep(stable_names=True, 
+TRICKS = register("tricks", Sweep(stable_names=True,
     task="gan_eval",
     description="DCGAN vs CGAN vs AC-GAN, the stabilisation tricks (3 seeds each), every GAN loss and a "
                 "mode-collapse study with four mitigations, scored by two scorers at every epoch.",

@@ -91,8 +91,9 @@ def pool_table(vs_real: pd.DataFrame | None, vs_fixmatch: pd.DataFrame | None) -
     else:
         rows = []
         for _, r in vs_real.iterrows():
-            name = POOL_ARMS.get(r["strategy"], str(r["strategy"])) + (f", $k={int(r['k'])}$" if int(r["k"]) != 10
-                                                                       else "")
+            name = POOL_ARMS.get(r["strategy"], str(r["strategy"]))
+            if int(r["k"]) != 10:   # the short name: the row must fit the column
+                name = name.split(" (")[0] + f", $k={int(r['k'])}$"
             match = pd.DataFrame() if vs_fixmatch is None or vs_fixmatch.empty else \
                 vs_fixmatch[(vs_fixmatch["setting"] == r["setting"]) & (vs_fixmatch["k"] == r["k"])]
             rows.append(f"{name} & {cell(r)} & {cell(match.iloc[0]) if len(match) else '--'} \\\\")

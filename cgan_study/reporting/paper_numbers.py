@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from cgan_study.reporting.criteria import CONVERGED_POINTS, NOISY_SD
+from cgan_study.reporting.doubling import MAX_CHANGED
 
 
 def method_numbers(profile: str = "quick") -> dict[str, str]:
@@ -193,6 +194,9 @@ def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
         out[pool_macro("N", arm, k)] = f"{int(r['n'])}"
         if r.get("seconds_with_builds") == r.get("seconds_with_builds"):   # not NaN
             out[pool_macro("Minutes", arm, k)] = f"{r['seconds_with_builds'] / 60:.0f}"
+    anchors = arms[arms["source"] != STUDY]["accuracy_mean"]
+    if len(anchors):   # the published anchors' range of test accuracy (%)
+        out.update(poolAnchorLow=f"{100 * anchors.min():.1f}", poolAnchorHigh=f"{100 * anchors.max():.1f}")
     return out
 
 
@@ -205,7 +209,8 @@ def doubling_numbers(doubling: pd.DataFrame | None) -> dict[str, str]:
     return {"poolDoublingSteps": f"{int(r['steps_budget']):,}", "poolDoubledSteps": f"{int(r['steps_doubled']):,}",
             "poolDoublingChanged": f"{100 * r['labels_changed']:.1f}",
             "poolDoublingLossFall": f"{-100 * r['loss_change_relative']:.0f}",
-            "poolDoublingVerdict": "converged" if bool(r["converged"]) else "budget-limited"}
+            "poolDoublingVerdict": "converged" if bool(r["converged"]) else "budget-limited",
+            "poolDoublingMax": f"{100 * MAX_CHANGED:g}"}
 
 
 # --------------------------------------------------------------------------- a second dataset

@@ -51,7 +51,7 @@ def report(sweep_dir):
     return semi_supervised_report(sweep_dir)
 
 
-SEMI_SUPERVISED_SWEEP = register("semi_supervised", Sweep(
+SEMI_SUPERVISED_SWEEP = register("semi_supervised", Sweep(stable_names=True,
     task="augment",
     description="k labelled digits per class plus every other training digit unlabelled: real-only, affine, FixMatch, "
                 "the semi-supervised GAN, FixMatch + pseudo-label CGAN digits and real + those digits at k = 10 (10 "

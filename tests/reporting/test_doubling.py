@@ -51,5 +51,5 @@ def test_the_doubling_macros_say_what_the_rule_says():
            "converged": False}
     assert doubling_numbers(pd.DataFrame([row])) == {
         "poolDoublingSteps": "1,000", "poolDoubledSteps": "2,000", "poolDoublingChanged": "2.3",
-        "poolDoublingLossFall": "18", "poolDoublingVerdict": "budget-limited"}
+        "poolDoublingLossFall": "18", "poolDoublingVerdict": "budget-limited", "poolDoublingMax": "1"}
     assert doubling_numbers(None) == {}

@@ -75,7 +75,8 @@ POOL_ARMS = {"affine": "affine (labelled only)", "fixmatch": "FixMatch (labelled
              "fixmatch_mix": "FixMatch + CGAN digits", "mix": "real + CGAN digits", "ssl_gan": "semi-supervised GAN"}
 POOL_CAPTION = ("$k$ labelled digits per class plus the unlabelled pool: mean paired difference in test accuracy "
                 "(points) to real only and to FixMatch with the same $k$ and seed, and the interval adjusted within its "
-                "family (one per reference and $k$). Bold: the adjusted interval excludes 0.")
+                "family (one per reference and $k$). Bold: the adjusted interval excludes 0; $^\\dagger$: equivalent "
+                "within the margin fixed in advance (two one-sided tests).")
 
 
 def pool_table(vs_real: pd.DataFrame | None, vs_fixmatch: pd.DataFrame | None) -> str:

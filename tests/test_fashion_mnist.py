@@ -22,7 +22,7 @@ def fashion_mnist_installed():
         pytest.fail(f"Fashion-MNIST is not installed at {FASHION_MNIST_DIR}: apt-get install dataset-fashion-mnist "
                     "(tools/system-packages.sh, run by `make test`, does it)")
 
-CELLS = "mix-synth0.10-k5-low_data"   # trains a (smoke) CGAN on 5 images per class and a classifier beside it
+CELLS = "low_data-k5-mix-synth0.10-seed0"   # trains a (smoke) CGAN on 5 images per class and a classifier beside it
 
 
 def test_a_smoke_cell_runs_on_fashion_mnist_and_an_mnist_run_is_never_reused_for_it(tmp_path):

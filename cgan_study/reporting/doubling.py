@@ -6,7 +6,8 @@ doubles, and how much lower the final training loss and higher the confident (ma
 before the pilot ran: the budget is converged when doubling changes the label of fewer than 1% of the pool digits;
 otherwise the method is budget-limited at that budget (reported so, in the table and the paper).
 
-    python -m cgan_study.reporting.doubling ARTIFACT_AT_BUDGET ARTIFACT_AT_TWICE [--out FILE.csv]
+    python -m cgan_study.reporting.doubling ARTIFACT_AT_BUDGET ARTIFACT_AT_TWICE \
+        [--out results/semi_supervised/pilots/fixmatch_doubling.csv]   (the semi-supervised report reads it there)
 """
 from __future__ import annotations
 

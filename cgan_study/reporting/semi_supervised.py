@@ -40,8 +40,9 @@ def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out["semi_supervised_vs_fixmatch"] = save_paired(
             sweep_dir, "semi_supervised_vs_fixmatch", vs_baseline, readable, label="semi_supervised_vs_fixmatch",
             what="Beyond the unlabelled pool (semi\\_supervised). ", reference="the FixMatch baseline")
-    # The budget's doubling pilot (reporting/doubling.py, one seed, written by its CLI beside the report's tables).
-    doubling = sweep_dir / "tables" / f"{DOUBLING}.csv"
+    # The budget's doubling pilot (reporting/doubling.py, one seed): an input the report reads, written by its CLI
+    # under pilots/ (tables/ holds only what the report writes).
+    doubling = sweep_dir / "pilots" / f"{DOUBLING}.csv"
     if doubling.exists():
         out[DOUBLING] = pd.read_csv(doubling)
     return out

@@ -177,5 +177,6 @@ def test_the_pool_macros_read_the_study_rows_only():
         {"source": "this study", "arm": "real", "k": 100, "n": 3, "accuracy_mean": 0.9667, "seconds_with_builds": float("nan")},
         {"source": "anchor", "arm": "fixmatch", "k": 10, "n": None, "accuracy_mean": 0.5, "seconds_with_builds": 1.0}])
     assert pool_numbers(arms) == {"poolAccFixmatch": "96.12", "poolNFixmatch": "3", "poolMinutesFixmatch": "10",
-                                  "poolAccRealHundred": "96.67", "poolNRealHundred": "3"}
+                                  "poolAccRealHundred": "96.67", "poolNRealHundred": "3",
+                                  "poolAnchorLow": "50.0", "poolAnchorHigh": "50.0"}   # the anchor row: range only
     assert pool_numbers(None) == {}

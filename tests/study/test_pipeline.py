@@ -75,9 +75,9 @@ def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(smoke_sweep
     assert sorted(b.split("/")[0] for b in built) == ["generator", "generator", "scorer"], first.stdout
     assert len(set(built)) == 3
     assert first.stdout.rindex(": building") < first.stdout.index(": running")  # artifacts before runs
-    mix = summary.set_index("run").loc["mix-real0.50-synth0.50"]
+    mix = summary.set_index("run").loc["real0.50-mix-synth0.50-seed0"]
     assert mix["n_synth"] == 300 and mix["n_real"] == 300
-    cas = summary.set_index("run").loc["synthetic_only-synth1.00"]
+    cas = summary.set_index("run").loc["synthetic_only-synth1.00-seed0"]
     assert cas["n_real"] == 0 and cas["n_synth"] == 600
     for table in ("mix_grid", "few_shot", "cas"):
         assert (tmp_path / "mix_ratios" / "tables" / f"{table}.tex").exists()
@@ -120,7 +120,7 @@ def test_tricks_smoke_sweep_scores_every_family(smoke_tricks):
     tmp_path, out = smoke_tricks
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-4000:]
     summary = pd.read_csv(tmp_path / "tricks" / "summary.csv").set_index("run")
-    packed = "dcgan-glr0.005-dlr0.0001-b1-0.90-pack2"   # the collapse setup with PacGAN2
+    packed = "dcgan-b1-0.90-dlr0.0001-glr0.005-pack2"   # the collapse setup with PacGAN2
     assert set(summary.index) == {"dcgan", "cgan", "acgan", packed}
     for column in ("inception_score", "fid", "kid", "precision", "recall", "classes_covered", "confident_rate",
                    "fid_real_reference", "scorer_test_accuracy"):

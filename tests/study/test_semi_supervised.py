@@ -340,7 +340,7 @@ def test_the_declared_sweep_has_the_issues_cells():
 
     from cgan_study.runtime.grid import name_runs
 
-    runs = [point for _, point in name_runs(SWEEPS["semi_supervised"].grid("quick"))]
+    runs = [point for _, point in name_runs(SWEEPS["semi_supervised"].grid("quick"), stable=True)]
     cells = {}
     for p in runs:
         cell = (p["augment.real_per_class"], p["augment.strategy"], p.get("augment.protocol", "coursework"))
@@ -365,14 +365,14 @@ def test_the_smoke_sweep_runs_end_to_end_on_real_digits(tmp_path, mnist_path):
     assert set(frame["status"]) == {"done"} and len(frame) == 6   # real, affine, fixmatch, ssl_gan and two with digits
     assert frame["test_accuracy"].between(0, 1).all()
     baselines = [p for p in (tmp_path / "_artifacts" / "fixmatch_baseline").iterdir() if not p.name.startswith(".")]
-    assert len(baselines) == 1 and frame.loc["fixmatch-semi_supervised", "baseline_artifact"] == baselines[0].name
+    assert len(baselines) == 1 and frame.loc["semi_supervised-k5-fixmatch-seed0", "baseline_artifact"] == baselines[0].name
     # The pseudo-label CGAN is keyed by the baseline that labelled its pool, and both synthetic arms share it.
-    generator = frame.loc["mix-semi_supervised-synth0.10", "generator_artifact"]
-    assert generator == frame.loc["fixmatch_mix-semi_supervised-synth0.10", "generator_artifact"]
+    generator = frame.loc["semi_supervised-k5-mix-synth0.10-seed0", "generator_artifact"]
+    assert generator == frame.loc["semi_supervised-k5-fixmatch_mix-synth0.10-seed0", "generator_artifact"]
     spec = json.loads((tmp_path / "_artifacts" / "generator" / generator / "config.json").read_text())
     assert spec["baseline"] == baselines[0].name and spec["pool"] == "pseudo_labels" and spec["k_per_class"] == 5
     # The SSL-GAN arm's classifier is its own artifact: trained on the cell's labelled digits and the unlabelled pool.
-    ssl = json.loads((tmp_path / "_artifacts" / "generator" / frame.loc["ssl_gan-semi_supervised", "ssl_gan_artifact"]
+    ssl = json.loads((tmp_path / "_artifacts" / "generator" / frame.loc["semi_supervised-k5-ssl_gan-seed0", "ssl_gan_artifact"]
                       / "config.json").read_text())
     assert ssl["generator"] == "ssl_gan" and ssl["pool"] == "unlabelled" and ssl["k_per_class"] == 5
 

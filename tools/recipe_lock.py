@@ -44,13 +44,22 @@ def module_file(module: str) -> Path:
     return Path(importlib.util.find_spec(module).origin)
 
 
+def _constant(node: ast.expr, path: Path):
+    """An int or a tuple of strings, read from the syntax tree itself (no string is evaluated)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str)):
+        return node.value
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return tuple(_constant(element, path) for element in node.elts)
+    raise ValueError(f"{path}: RECIPE and RECIPE_CODE must be written as plain literals (an int, a tuple of strings)")
+
+
 def declared(path: Path) -> tuple[int, tuple[str, ...]]:
     """(RECIPE, RECIPE_CODE) of a module, read from its source (nothing imported, so no TensorFlow)."""
     found = {}
     for node in ast.parse(Path(path).read_text()).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             if node.targets[0].id in DECLARED:
-                found[node.targets[0].id] = ast.literal_eval(node.value)
+                found[node.targets[0].id] = _constant(node.value, path)
     missing = [name for name in DECLARED if name not in found]
     if missing:
         raise ValueError(f"{path} declares no {' and no '.join(missing)}; a recipe's module states RECIPE = 1 and "

@@ -24,8 +24,11 @@ JOBS ?= 2
 study: $(STAMP)
 	$(PY) -m experiments.sweep mix_ratios --jobs $(JOBS)
 
+# Two pytest workers (one per core of a CI machine); --dist loadgroup keeps the tests of one shared fixture on one
+# worker (tests/conftest.py), so the smoke study is built once. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: system-packages $(STAMP)
-	$(PY) -m pytest -q --durations=20
+	$(PY) -m pytest -q --durations=20 -n $(TEST_WORKERS) --dist loadgroup
 
 # Every test that trains nothing heavier than a few steps and spawns no cluster: under 2 minutes on 2 cores.
 # It installs no system package: a test that reads the PDFs skips, saying so, where poppler is missing.

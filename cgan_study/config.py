@@ -224,6 +224,10 @@ def validate(cfg: Experiment) -> None:
                           f"digits per class, and classifier.selection=best_val would read the "
                           f"{cfg.data.val_per_class} validation digits per class besides to pick its weights; use "
                           "classifier.selection=final")
+    if a.real_per_class > 0 and cfg.eval.val_accuracy:
+        raise ConfigError(f"eval.val_accuracy scores the classifier on the {cfg.data.val_per_class} labelled validation "
+                          f"digits per class, and augment.real_per_class={a.real_per_class} allows it only its "
+                          f"{a.real_per_class}; drop eval.val_accuracy (a few-shot cell keeps its a-priori budget)")
     if g.pack < 1:
         raise ConfigError(f"gan.pack={g.pack}: D judges at least one sample at a time; use 1 (off) or more")
     if g.pack > 1:
@@ -345,7 +349,8 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 ADDED_LATER: dict[str, Any] = {"classifier.selection": "best_val", "classifier.arch": "cnn",
                                "scorer.selection": "best_val", "scorer.arch": "cnn", "eval.train_reference": 0,
                                "eval.second_scorer_arch": "cnn", "classifier.passes_per_epoch": 0.0,
-                               "scorer.passes_per_epoch": 0.0, "eval.val_cas": False}
+                               "scorer.passes_per_epoch": 0.0, "eval.val_cas": False,
+                               "eval.val_accuracy": False}
 
 # Classifier keys added after scorer artifacts were first committed: they enter an artifact's hash only when set
 # away from these values (the behaviour the artifacts were built with), so a committed scorer keeps its hash.

@@ -236,6 +236,10 @@ class EvalConfig:
     # rule, final weights) trains on the n_samples scored samples and is scored on the validation split (cas_val),
     # beside the same classifier trained on as many real training digits (cas_val_real): a CAS that may choose.
     val_cas: bool = False
+    # True: an augmentation cell also scores its downstream classifier on the validation split (val_accuracy), so a
+    # budget check can judge convergence without the test digits. Full-data cells only: a few-shot cell may read no
+    # labelled digit beyond its k per class (config refuses it).
+    val_accuracy: bool = False
     metrics: tuple[str, ...] = ("success_rate", "inception_score", "fid", "kid",
                                 "precision_recall", "density_coverage", "class_coverage", "confident_rate")
 

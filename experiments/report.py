@@ -374,9 +374,9 @@ def main(argv: list[str] | None = None) -> int:
             figures[name] = placeholder_figure(Path(tempfile.mkdtemp()) / name)
     paper.write_generated(args.paper_dir, numbers, tex_tables, figures,
                           claims.claims_tex(comparisons, strict=not args.unchecked_claims))
-    from cgan_study.sweeps.index import refresh_readme
+    from cgan_study.sweeps.readme import refresh_readme
 
-    refresh_readme(root)   # results/README.md's generated sweep and table index
+    refresh_readme(root)   # results/README.md, generated whole (the sweep and table index, a section per sweep)
     if args.no_pdf:
         print(f"report: generated/ in {args.paper_dir}/ (PDF not built)")
         return 0

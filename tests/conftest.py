@@ -12,11 +12,31 @@ from helpers import DEFAULT_MNIST, cli
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+# Under pytest-xdist (`make test` runs two workers, one per core) a session fixture is built once per worker: the
+# tests that read the smoke study's results share one worker, so its sweeps run once; the Ray tests share another
+# group, so two clusters never start at once on two cores. Without xdist the marks do nothing.
+SHARED_FIXTURE_GROUPS = {"smoke_sweep": "smoke-study", "smoke_tricks": "smoke-study", "smoke_study": "smoke-study"}
+
+
+def xdist_group_of(item) -> str | None:
+    """The worker group of a test: the smoke study's if it reads it (directly or through another fixture), the
+    Ray group for a test of the Ray executor, else none (xdist places it anywhere)."""
+    for fixture, group in SHARED_FIXTURE_GROUPS.items():
+        if fixture in getattr(item, "fixturenames", ()):
+            return group
+    if item.path.name == "test_ray.py":
+        return "ray"
+    return None
+
+
 def pytest_collection_modifyitems(items):
     """An integration test is a slow one: `make test-fast` (-m "not slow") leaves both out."""
     for item in items:
         if item.get_closest_marker("integration") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+        group = xdist_group_of(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture

@@ -11,12 +11,22 @@ from cgan_study.reporting.stats import aggregate, paired_differences
 from cgan_study.reporting.tables import config_column, finished_runs, item_noun, save_table
 
 
-def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
-    """Each cell at the rule's budget, halved and doubled: mean +/- std (n), and paired changes against the rule."""
+# The split each budget check reads: the table it writes and the words its caption uses.
+SPLITS = {"test_accuracy": ("budget_check", "test accuracy"),
+          "val_accuracy": ("budget_check_val", "accuracy on the validation digits")}
+
+
+def budget_report(sweep_dir: Path | str, metric: str = "test_accuracy") -> dict[str, pd.DataFrame]:
+    """Each cell at the rule's budget, halved and doubled: mean +/- std (n), and paired changes against the rule,
+    on the test digits (mix_ratios_budget, reported) or the validation digits (budget_check_val: a check that
+    reads no test digit)."""
     sweep_dir = Path(sweep_dir)
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
+    name, words = SPLITS[metric]
+    if metric not in frame:
+        raise ValueError(f"{sweep_dir}: its runs recorded no {metric}; run them with eval.val_accuracy=true")
     epochs, seed = config_column("classifier.epochs"), config_column("seed")
     noun = item_noun(frame)
     frame["cell"] = [budget_cell_label(k, f, s, p, noun) for k, f, s, p in zip(
@@ -27,7 +37,7 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     names = dict(zip(budgets, ("halved", "rule", "doubled")))
     # Each cell's own steps, as its runs recorded them: the rule gives a large cell more steps than a small one.
     frame["steps"] = _steps(frame) * frame[epochs]
-    agg = aggregate(frame, ["cell", epochs], "test_accuracy")
+    agg = aggregate(frame, ["cell", epochs], metric)
     agg["budget"] = agg[epochs].map(names)
     agg["steps"] = [int(frame.loc[(frame["cell"] == c) & (frame[epochs] == e), "steps"].median())
                     for c, e in zip(agg["cell"], agg[epochs])]
@@ -42,7 +52,7 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     steps = agg[agg[epochs] == rule].set_index("cell")["steps"]
     wide.insert(1, "steps at the rule", [int(steps[c]) for c in cells])
     diffs = paired_differences(frame[frame[epochs] != rule], frame[frame[epochs] == rule], ["cell", seed],
-                               ["cell", epochs])
+                               ["cell", epochs], value=metric)
     diffs["budget"] = diffs[epochs].map(names)
     # The budget rule of reporting/criteria.py, in points, on each cell's doubling: a small move, or (a noisy cell)
     # an interval containing 0 and a move under a quarter of the cell's seed sd at the rule's budget.
@@ -63,19 +73,20 @@ def budget_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     wide["converged"] = [("yes" if doubled.loc[c, "converged"] else "no") + f" ({doubled.loc[c, 'branch']})"
                          if c in doubled.index else "--" for c in wide["cell"]]
     found = int(doubled["converged"].astype(bool).sum())
+    out = {name: wide, f"{name}_long": agg, f"{name}_paired_long": diffs}
     if item_noun(frame) != "digits":   # a second dataset's check: MNIST's table states the rule once
-        save_table(sweep_dir, "budget_check", wide, "Budget check on this dataset's classifier: columns and the "
+        save_table(sweep_dir, name, wide, "Budget check on this dataset's classifier: columns and the "
                    "convergence rule as in Table~\\ref{tab:budget_check}. "
                    f"{found} of {len(doubled)} cells converged.", wide=True)
-        return {"budget_check": wide, "budget_check_long": agg, "budget_check_paired_long": diffs}
-    save_table(sweep_dir, "budget_check", wide, "Budget check: test accuracy (\\%) at each cell's step budget under "
+        return out
+    save_table(sweep_dir, name, wide, f"Budget check: {words} (\\%) at each cell's step budget under "
                 "the rule (the fixed steps, or its passes over a large cell's images), halved and doubled; "
                 "mean $\\pm$ std (n seeds), and the paired change to the rule (points, "
                 f"95\\% t-interval). Converged: doubling moves the cell's mean by less than {CONVERGED_POINTS} "
                 f"points, or, where its seed sd exceeds {NOISY_SD} points, the doubling's interval contains 0 and "
                 f"the move is under {NOISY_FRACTION:g} of that sd. {found} of {len(doubled)} cells converged.",
                wide=True)
-    return {"budget_check": wide, "budget_check_long": agg, "budget_check_paired_long": diffs}
+    return out
 
 
 def _steps(frame: pd.DataFrame) -> pd.Series:

@@ -210,6 +210,30 @@ def recipe_arms(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+# The guidance rule, fixed before the guided arm ran (issue 42): classifier-free guidance is adopted for the study
+# only if, paired by trained model against the same sampler unguided, it raises the validation CAS (the paired 95%
+# interval above 0: the downstream use of the digits) without raising the training-referenced FID (that interval
+# not above 0). Otherwise the study samples unguided (w = 0, its default since before any run). It reads the
+# choosing metrics' paired columns only: no test-referenced column exists among them.
+GUIDANCE_RULE_COLUMNS = ("cas_val_diff_low", "fid_train_diff_low")
+
+
+def guidance_choice(long: pd.DataFrame) -> dict:
+    """The guidance scale the rule adopts from the recipes' paired rows: {'guidance', 'arm', 'reason'}; w = 0
+    when no guided arm has run or none passes. Reads only GUIDANCE_RULE_COLUMNS of the guided rows."""
+    guided = long[long["guidance"] > 0] if "guidance" in long else long.iloc[0:0]
+    if guided.empty:
+        return {"guidance": 0.0, "arm": None, "reason": "no guided arm has run: the default, w = 0"}
+    passing = guided[(guided["cas_val_diff_low"] > 0) & ~(guided["fid_train_diff_low"] > 0)]
+    if passing.empty:
+        return {"guidance": 0.0, "arm": None,
+                "reason": "no guided arm raises the validation CAS (paired interval above 0) without raising the "
+                          "training-referenced FID: w = 0 stays"}
+    best = passing.sort_values("cas_val_diff_low", ascending=False).iloc[0]
+    return {"guidance": float(best["guidance"]), "arm": best["arm"],
+            "reason": "raises the validation CAS (paired interval above 0) without raising the training-referenced FID"}
+
+
 def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     """Each recipe's cost (training minutes, seconds per 1,000 samples) and quality on the choosing metrics, paired
     by seed against its baseline arm; a cost candidate is adoptable when its mean FID (training reference) and
@@ -259,11 +283,14 @@ def diffusion_recipes_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         long.loc[cost.idxmin(), "adopted"] = True
     table = pd.DataFrame(shown)
     n_samples = int(frame["n_samples"].iloc[0])
+    choice = guidance_choice(long)
+    long["guidance_adopted"] = [bool(choice["arm"] == arm) for arm in long["arm"]]
     results.write_csv(sweep_dir / "tables" / "recipes_long.csv", long)
     save_table(sweep_dir, "recipes", table,
                f"Diffusion recipes, {len(frame[seed].unique())} seeds each (each seed its own training), "
                f"{n_samples:,} samples per model. FID and recall against real training images, CAS on the "
                "validation split (the test images only report). Below a recipe: its paired difference to its "
                "baseline arm (today's recipe; for guided sampling, the same sampler unguided) "
-               "[95\\% interval]. Minutes and seconds measured on 2 CPU cores shared by two runs.", wide=True)
+               "[95\\% interval]. Minutes and seconds measured on 2 CPU cores shared by two runs. Guidance: "
+               f"w = {choice['guidance']:g} ({choice['reason']}).", wide=True)
     return {"recipes": table, "recipes_long": long}

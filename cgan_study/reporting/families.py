@@ -102,6 +102,10 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
         "(chance: 10\\%).")
     cas_note = (f" CAS: trained on 60,000 synthetic {noun} alone, against all real {noun} (a family of its own, "
                 "no margin)." if (long["arm"] == "CAS").any() else "")
+    # An arm a generator lacks is named, never left out silently (its reason: the sweep's table note).
+    missing = {g: [a for a in arms if not ((long["generator"] == g) & (long["arm"] == a)).any()] for g in order}
+    not_run = "; ".join(f"{display_name(g)}: {', '.join(a)}" for g, a in missing.items() if a)
+    not_run = f" Not run: {not_run} (why: the table note in results/README.md)." if not_run else ""
     rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]],
                           ref="tab:few_shot_paired")   # the few-shot table states the rule once
     m_at_k = int(long.loc[long["family"] == f"k={k}", "m"].max()) if (long["family"] == f"k={k}").any() else 0
@@ -109,7 +113,7 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
                f"Every generator at $k={k}$ real {noun} per class: paired difference in test accuracy (points) to "
                f"real only with the same $k$ and seed, one family of m = {m_at_k} arms. "
                f"{rule} Equivalence margin at $k={k}$: $\\pm${100 * few_shot_margin(k):g} "
-               f"points.{cas_note}{measured}", wide=True, shown=shown,
+               f"points.{cas_note}{measured}{not_run}", wide=True, shown=shown,
                column_format="ll" + "r" * 7 + "l" + "r" * (len(shown.columns) - 10))
     out = {"families": table, "families_long": long}
     if not success.empty:

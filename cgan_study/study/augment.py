@@ -249,6 +249,8 @@ def run(exp: Experiment, ctx: stages.Context) -> dict:
     with _timed(seconds, "evaluation"):
         test = ctx.data.evaluation_split()
         out["test_accuracy"] = clf.accuracy(model, test.x, test.y)  # one batched pass over the test digits
+        if exp.eval.val_accuracy:   # full-data cells only (config): the budget check's split, read after training
+            out["val_accuracy"] = clf.accuracy(model, ctx.data.val.x, ctx.data.val.y)
     out["selection"] = exp.classifier.selection
     out.update({f"train_{k}": v for k, v in info.items()})
     out.update({f"seconds_{stage}": value for stage, value in seconds.items()})

@@ -44,9 +44,11 @@ DIFFUSION_RECIPES = register("diffusion_recipes", Sweep(stable_names=True,
             "digits; each arm minus its baseline arm with the same seed; the test digits only report.",
             "a cost candidate is adoptable when its mean training-referenced FID and validation CAS lie within "
             "today's 95% interval or beyond it on the better side; the cheapest adoptable is adopted, a guided arm "
-            "never."),
+            "never as a cost candidate. Guidance by its own rule (reporting/diffusion.guidance_choice, fixed before "
+            "the guided arm ran): adopted only if its paired validation-CAS interval lies above 0 and its paired "
+            "training-FID interval not above 0; else the study's w = 0 stays."),
         "recipes_long": TableNote(
             "the recipes table's numbers (training-referenced FID and recall, success, validation CAS) with each "
-            "arm's adoptable and adopted columns.",
-            "the same adoption rule as recipes.")},
+            "arm's adoptable, adopted and guidance_adopted columns.",
+            "the same adoption and guidance rules as recipes.")},
 ))

@@ -43,6 +43,6 @@ DIFFUSION_SAMPLERS = register("diffusion_samplers", Sweep(stable_names=True,
     table_notes={"samplers": TableNote(
         "one model's 1,000 samples per sampler: success rate by the scorer; FID, precision and recall against the "
         "10,000 test digits.",
-        "the study's unguided sampling (guidance 0) was read from here, on test-referenced FID and recall of one "
-        "model; diffusion_recipes' guided arm, on the training reference, has not run.")},
+        "nothing: exploratory, one model, test-referenced. The study's guidance (w = 0, its default) is decided by "
+        "diffusion_recipes' guided arm on the training reference and the validation CAS, never here.")},
 ))

@@ -7,13 +7,12 @@ results is counted from them); its finished runs (a DONE marker); the run time i
 measured with other jobs beside it when they were, so an upper bound of a run's own cost); and the tables its
 report writes. Below it, one row per table present under the results root: which split each of its metrics reads
 and the rule that chose anything in it, from the sweep's `table_notes` (cgan_study/sweeps/<name>.py).
-`python -m experiments.report` rewrites the block between the two markers; tests check the committed README against
-the committed results, and that every table present has a note and every note a table.
+readme.py writes it into results/README.md between the two markers (the whole file is generated); tests check the
+committed README against the committed results, and that every table present has a note and every note a table.
 """
 from __future__ import annotations
 
 import csv
-import sys
 from pathlib import Path
 
 from cgan_study.runtime.grid import name_runs
@@ -168,32 +167,3 @@ def render(root: Path) -> str:
                      f"{_cell(note.chose) if note else missing} |")
     lines += ["", END]
     return "\n".join(lines)
-
-
-def update_readme(readme: Path, root: Path) -> bool:
-    """Replace the block between the markers (or append it); True when the file changed."""
-    text = readme.read_text() if readme.exists() else ""
-    block = render(root)
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        new = head + block + rest.split(END, 1)[1]
-    else:
-        new = text.rstrip("\n") + "\n\n" + block + "\n"
-    if new == text:
-        return False
-    tmp = readme.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    tmp.replace(readme)
-    return True
-
-
-def refresh_readme(root: Path) -> None:
-    """Rewrite the index of root/README.md (an existing results root only) and name every table without a note: it
-    reads "no note" in the index. (A note without its table is checked on the committed results by
-    tests/sweeps/test_index.py only: a smoke run's report writes fewer tables.)"""
-    if not root.is_dir():
-        return
-    if update_readme(root / "README.md", root):
-        print(f"report: {root / 'README.md'}: sweep index updated")
-    for problem in undeclared_tables(root):
-        print(f"report: warning: {problem}", file=sys.stderr)

@@ -57,5 +57,9 @@ MIX_RATIOS_FAMILIES = register("mix_ratios_families", Sweep(stable_names=True,
                      "test accuracy at k = 10, each generator's arm minus its own sweep's real only (same seed), the "
                      "CAS rows, and each low-data generator's success rate by the scorer (low_data_generators).",
                      "nothing chosen: every arm at k = 10 is one family and the CAS rows another; verdicts from "
-                     "the Bonferroni-adjusted interval, Holm p and TOST at the k = 10 margin.")},
+                     "the Bonferroni-adjusted interval, Holm p and TOST at the k = 10 margin. The caption names "
+                     "every arm not run. Diffusion's low-data arms and its CAS were not run, for cost: each low-data "
+                     "seed trains a diffusion model for the rule's full-data step count (as long as a generators-"
+                     "sweep model, recorded there), and a CAS draws 60,000 samples per seed; its coursework arms "
+                     "use the generators sweep's models and ran.")},
 ))

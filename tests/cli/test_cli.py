@@ -129,6 +129,7 @@ def _bad(tmp_path, name, **arrays):
     (["mix_ratios", "--set", "eval.n_samples=0"], "eval.n_samples=0 must be a positive multiple of 10"),
     (["mix_ratios", "--set", "classifier.selection=best_val"],
      "augment.real_per_class=5 allows the classifier 5 labelled digits per class"),
+    (["mix_ratios", "--set", "eval.val_accuracy=true"], "eval.val_accuracy scores the classifier on the"),
     (["mix_ratios", "--dry-run", "--data", "/nonexistent/mnist.npz"], "'/nonexistent/mnist.npz' does not exist"),
     (["mix_ratios", "--dry-run", "--set", "eval.n_samples=0"], "eval.n_samples=0 must be"),
 ])

@@ -77,6 +77,9 @@ def test_the_table_has_a_row_per_generator_and_a_dash_where_an_arm_was_not_run(t
     assert table.loc[("cgan", "CAS"), "verdict"] == "hurts"
     tex = (tmp_path / "tables" / "families.tex").read_text()
     assert "PCA" in tex and "one family of m = 3 arms" in tex
+    # the arms not run are named in the caption, per generator, never left out silently
+    assert "Not run: CGAN: mix, coursework, filter, low-data; PCA: mix, coursework, filter, coursework, filter, " \
+        "low-data, CAS" in tex
     numbers = families.families_numbers(out["families_long"])
     assert numbers["familiesBestLowData"] == "PCA" and numbers["familiesM"] == "2"
     assert numbers["familiesFamilyM"] == "3"

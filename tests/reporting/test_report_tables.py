@@ -142,6 +142,31 @@ def test_budget_report_marks_convergence_from_the_doubled_budget(tmp_path):
     assert "1 of 1 cells converged" in (tmp_path / "tables" / "budget_check.tex").read_text()
 
 
+def test_the_validation_budget_check_judges_validation_accuracy_and_never_the_test_digits(tmp_path):
+    """mix_ratios_budget_val: the same rule on val_accuracy. The test accuracies here say 'not converged' (doubling
+    gains 0.5 points); the validation ones converge (+0.05): the verdict must follow the validation column."""
+    rows = []
+    for seed in range(3):
+        for epochs, test_acc, val_acc in ((3, 0.980, 0.970), (6, 0.985, 0.980), (12, 0.990, 0.9805)):
+            row = _row("mix", "cgan", "coursework", 0, test_acc, seed, synth=0.0)
+            row.update({"run": f"e{epochs}-{seed}", f"{P}classifier.epochs": epochs, "val_accuracy": val_acc,
+                        f"{P}classifier.steps_per_epoch": 200})
+            rows.append(row)
+    pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+    tables = budget.budget_report(tmp_path, metric="val_accuracy")
+    paired = tables["budget_check_val_paired_long"].set_index(f"{P}classifier.epochs")
+    assert paired.loc[12, "mean_diff"] == pytest.approx(0.0005, abs=1e-9) and bool(paired.loc[12, "converged"])
+    assert paired.loc[3, "mean_diff"] == pytest.approx(-0.010, abs=1e-9)
+    assert list(tables["budget_check_val"]["rule budget"]) == ["98.00 ± 0.00 (n=3)"]
+    assert "validation digits" in (tmp_path / "tables" / "budget_check_val.tex").read_text()
+    assert not (tmp_path / "tables" / "budget_check.tex").exists()
+    on_test = budget.budget_report(tmp_path)   # the same runs judged on the test digits: not converged
+    assert not bool(on_test["budget_check_paired_long"].set_index(f"{P}classifier.epochs").loc[12, "converged"])
+    pd.DataFrame(rows).drop(columns="val_accuracy").to_csv(tmp_path / "summary.csv", index=False)
+    with pytest.raises(ValueError, match="eval.val_accuracy"):
+        budget.budget_report(tmp_path, metric="val_accuracy")
+
+
 def test_trick_verdicts_judge_each_variant_by_its_paired_interval_and_the_metrics_direction():
     fid = {"metric": "fid", "scale": 1.0, "lower_is_better": True}
     success = {"metric": "success_rate", "scale": 100.0, "lower_is_better": False}
@@ -321,3 +346,33 @@ def test_diffusion_recipes_adopt_the_cheapest_candidate_within_todays_interval(t
     assert long["adoptable"].to_dict() == {today: False, ddim10: True, small: False, guided: False}
     assert long["adopted"].to_dict() == {today: False, ddim10: True, small: False, guided: False}
     assert (tmp_path / "tables" / "recipes.tex").exists()
+
+
+def test_the_guidance_rule_reads_the_validation_cas_and_training_fid_never_a_test_column(tmp_path):
+    """w = 0.5 on the same models: CAS +2.0, +2.1, +2.2 points (interval above 0). With FID (training reference) 0.5
+    lower on every model it is adopted; with FID 2 higher it is not. The test-referenced FID and recall columns, set
+    to say the opposite each time, change nothing."""
+    def runs(fid_change, test_fid):
+        rows = []
+        for seed in range(3):
+            base = _recipe(seed, 32, 10, 0.0, 7.0 + seed, 0.95)
+            guided = _recipe(seed, 32, 10, 0.5, 7.0 + seed + fid_change, 0.97 + 0.001 * seed)
+            base.update(fid=20.0, recall=0.9)
+            guided.update(fid=test_fid, recall=0.1 if fid_change < 0 else 0.99)
+            rows += [_recipe(seed, 32, 20, 0.0, 6.0 + seed, 0.95, sample=60), base, guided]
+        pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)
+        return diffusion.diffusion_recipes_report(tmp_path)["recipes_long"].set_index("arm")
+
+    guided = "U-Net 32, 10 ep., DDIM-10, w 0.5"
+    adopted = runs(-0.5, test_fid=90.0)   # the test digits would say "much worse"
+    assert diffusion.guidance_choice(adopted.reset_index())["guidance"] == 0.5
+    assert adopted["guidance_adopted"].to_dict()[guided] and adopted["guidance_adopted"].sum() == 1
+    assert "w = 0.5" in (tmp_path / "tables" / "recipes.tex").read_text()
+    refused = runs(+2.0, test_fid=1.0)   # the test digits would say "much better"
+    choice = diffusion.guidance_choice(refused.reset_index())
+    assert choice["guidance"] == 0.0 and "w = 0 stays" in choice["reason"]
+    assert not refused["guidance_adopted"].any()
+    # the rule's inputs are the paired choosing columns only
+    assert set(diffusion.GUIDANCE_RULE_COLUMNS) <= {f"{m}_diff_low" for m, *_ in diffusion.RECIPE_METRICS}
+    assert not any(c.startswith(("fid_diff", "recall_diff", "test")) for c in diffusion.GUIDANCE_RULE_COLUMNS)
+    assert diffusion.guidance_choice(refused.reset_index().query("guidance == 0"))["guidance"] == 0.0

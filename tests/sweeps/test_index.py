@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cgan_study.sweeps import SWEEPS, Sweep, TableNote, register
+from cgan_study.sweeps.readme import markdown_table, render_readme, write_readme
 from cgan_study.sweeps.index import (
     BEGIN,
     END,
@@ -18,7 +19,6 @@ from cgan_study.sweeps.index import (
     rows,
     undeclared_tables,
     unwritten_notes,
-    update_readme,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,21 +61,40 @@ def test_every_declared_sweep_has_a_row_and_a_further_dataset_only_when_it_ran(t
     assert [l.split("|")[1].strip() for l in text.splitlines() if "| fashion_mnist |" in l] == alone
 
 
-def test_update_replaces_only_the_block_between_the_markers(tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# notes above\n\n{BEGIN}\nstale\n{END}\n\nnotes below\n")
-    assert update_readme(readme, tmp_path)
-    text = readme.read_text()
-    assert text.startswith("# notes above\n\n" + BEGIN) and text.endswith(END + "\n\nnotes below\n")
-    assert "stale" not in text
-    assert not update_readme(readme, tmp_path)  # a second pass changes nothing
+def test_the_readme_is_written_whole_with_a_section_per_sweep_that_ran(tmp_path):
+    sweep = tmp_path / "synth_amount"
+    _run(sweep / "a", done=True)
+    with (sweep / "summary.csv").open("w", newline="") as f:
+        w = csv.DictWriter(f, ["run", "wall_seconds"])
+        w.writeheader()
+        w.writerow({"run": "a", "wall_seconds": 3600})
+    (sweep / "tables").mkdir()
+    table = SWEEPS["synth_amount"].tables[0]
+    (sweep / "tables" / f"{table}.csv").write_text("arm,acc,diff\nmix,0.912345678,nan\n")
+    assert write_readme(tmp_path)
+    text = (tmp_path / "README.md").read_text()
+    assert text.startswith("# Committed results") and BEGIN in text and END in text
+    assert "## `synth_amount`" in text and "## `mix_ratios`" not in text   # only a sweep with finished runs
+    assert "`python -m experiments.sweep synth_amount --jobs 1`" in text and "1.0 h of recorded run time" in text
+    assert f"### `{table}`" in text and "| mix | 0.9123 | -- |" in text
+    assert SWEEPS["synth_amount"].table_notes[table].reads in text
+    assert not write_readme(tmp_path)   # a second pass changes nothing
 
 
-def test_the_committed_results_readme_carries_the_current_index():
+def test_a_long_table_shows_its_first_rows_and_counts_the_rest(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n" + "".join(f"{i},x|y\n" for i in range(5)))
+    lines = markdown_table(path, max_rows=3)
+    assert lines[:3] == ["| a | b |", "|---|---|", "| 0 | x\\|y |"] and len(lines) == 6
+    assert "(2 more rows in [t.csv](t.csv))" in lines[-1]
+
+
+def test_the_committed_results_readme_is_what_the_committed_results_give():
     text = (ROOT / "results" / "README.md").read_text()
     assert BEGIN in text, "results/README.md lost its sweep index: run python -m experiments.report"
     committed = BEGIN + text.split(BEGIN, 1)[1].split(END, 1)[0] + END
     assert committed == render(ROOT / "results"), "results/README.md's sweep index is stale: python -m experiments.report"
+    assert text == render_readme(ROOT / "results"), "results/README.md is stale: python -m experiments.report"
 
 
 # --------------------------------------------------------------------------- the table index: a note per table

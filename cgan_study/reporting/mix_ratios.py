@@ -16,6 +16,10 @@ from cgan_study.reporting.labels import (
 from cgan_study.reporting.few_shot import SETTING, paired_family, save_paired, with_settings
 from cgan_study.reporting.multiplicity import (
     EQUIVALENCE_MARGINS_POINTS,
+    EQUIVALENT,
+    HELPS,
+    HURTS,
+    INCONCLUSIVE,
     family_caption,
     family_table,
     mix_grid_margin,
@@ -96,17 +100,40 @@ def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFra
                    "t-interval and the interval adjusted over the whole grid, one family. "
                    f"{family_caption(fam['m'])} Equivalence margin: $\\pm${EQUIVALENCE_MARGINS_POINTS['mix_grid']:g} "
                    "points.", wide=True, shown=shown)
-    heat = agg.pivot(index=REAL_F, columns=SYNTH_F, values="mean") * 100
-    fig, ax = figure(3.4, 2.4)
+    if not fam.empty:
+        mix_heatmap(sweep_dir, agg, fam, noun)
+    return out
+
+
+# A cell's verdict as the heatmap marks it (the table carries the intervals): up/down an adjusted interval above/below
+# 0, "=" equivalence inside the grid's margin, nothing when inconclusive.
+VERDICT_MARKS = {HELPS: "\u25b2", HURTS: "\u25bc", EQUIVALENT: "=", INCONCLUSIVE: ""}
+
+
+def heatmap_cells(agg: pd.DataFrame, fam: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """The heatmap's content: the paired mean difference (points) per real fraction (rows) and synthetic amount
+    (columns), each cell's annotation (the difference and its verdict mark), and each row's real-only accuracy (%)."""
+    diff = fam.pivot(index="real_fraction", columns="synth_fraction", values="mean_diff") * 100
+    marks = fam.assign(text=[f"{100 * d:+.2f}{VERDICT_MARKS[v]}" for d, v in zip(fam["mean_diff"], fam["verdict"])])
+    text = marks.pivot(index="real_fraction", columns="synth_fraction", values="text").loc[diff.index, diff.columns]
+    real = agg[agg[SYNTH_F] == 0].set_index(REAL_F)["mean"] * 100
+    return diff, text, real.reindex(diff.index)
+
+
+def mix_heatmap(sweep_dir: Path, agg: pd.DataFrame, fam: pd.DataFrame, noun: str) -> None:
     import seaborn as sns
 
-    sns.heatmap(heat, annot=True, fmt=".2f", cmap="viridis", ax=ax, cbar_kws={"label": "test accuracy (%)"},
-                xticklabels=[f"+{c:.0%}" for c in heat.columns], yticklabels=[f"{r:.0%}" for r in heat.index])
-    ax.set_xlabel(f"synthetic {noun} (relative to 60,000)")
-    ax.set_ylabel(f"real training {noun} used")
+    diff, text, real = heatmap_cells(agg, fam)
+    bound = max(float(diff.abs().max().max()), 1e-9)
+    fig, ax = figure(3.4, 2.4)
+    sns.heatmap(diff, annot=text.to_numpy(), fmt="", cmap="RdBu", center=0, vmin=-bound, vmax=bound, ax=ax,
+                annot_kws={"fontsize": 7}, cbar_kws={"label": "change vs real only (points)"},
+                xticklabels=[f"+{c:.0%}" for c in diff.columns],
+                yticklabels=[f"{r:.0%} ({a:.2f}%)" for r, a in zip(diff.index, real)])
+    ax.set_xlabel(f"synthetic {noun} added (relative to 60,000)")
+    ax.set_ylabel(f"real {noun} used (real-only accuracy)")
     ax.invert_yaxis()
     save_figure(sweep_dir, "mix_heatmap", fig)
-    return out
 
 
 def _by_k(cells: pd.DataFrame, order: list[str]) -> pd.DataFrame:

@@ -314,7 +314,8 @@ def mix_grid_numbers(paired: pd.DataFrame | None) -> dict[str, str]:
     if paired is None or paired.empty:
         return {}
     low = paired[paired["real_fraction"] <= 0.2]
-    return {"mixGridLowCells": f"{len(low)}", "mixGridLowNegative": f"{int((low['mean_diff'] < 0).sum())}"}
+    return {"mixGridLowCells": f"{len(low)}", "mixGridLowNegative": f"{int((low['mean_diff'] < 0).sum())}",
+            "mixGridM": f"{int(paired['m'].max())}"}
 
 
 def power_numbers(n3: pd.DataFrame | None, n10: pd.DataFrame | None) -> dict[str, str]:

@@ -21,7 +21,16 @@ DEFAULT = "default"
 DECIDES = ("fid_train", True, 1.0)
 GUARDS = ("success_rate", False, 100.0)
 REPORTED = (DECIDES, GUARDS, ("recall_train", False, 100.0), ("fid", True, 1.0))
-VARIANT_KEYS = ("gan.vbn", "gan.d_steps", "gan.g_width", "gan.d_width", "gan.latent_dim", "gan.g_lr", "gan.d_lr")
+VARIANT_KEYS = ("gan.label_smoothing", "gan.vbn", "gan.d_steps", "gan.g_width", "gan.d_width", "gan.latent_dim",
+                "gan.g_lr", "gan.d_lr")
+GENERATOR = "cfg.experiment.augment.generator"
+STUDY_GENERATOR = "cgan"   # the generator whose default the decision rule may replace; the DCGAN's arms only report
+
+
+def generator_of(row: pd.Series) -> str:
+    """The GAN a run trained (the CGAN where the summary has no generator column)."""
+    value = row.get(GENERATOR)
+    return value if isinstance(value, str) and value else STUDY_GENERATOR
 
 
 def variant_of(row: pd.Series) -> str:
@@ -38,13 +47,19 @@ def variant_of(row: pd.Series) -> str:
     return ", ".join(f"{k}={changed[k]}" for k in VARIANT_KEYS if k in changed) or DEFAULT
 
 
-WORDS = {"gan.vbn=g": "VBN in G", "gan.vbn=gd": "VBN in G and D", "gan.d_steps=2": "2 D steps per G step"}
+WORDS = {"gan.vbn=g": "VBN in G", "gan.vbn=gd": "VBN in G and D", "gan.d_steps=2": "2 D steps per G step",
+         "gan.label_smoothing=0.25": "label smoothing 0.25"}
 
 
-def readable(variant: str) -> str:
-    """A variant's name for figures and tables, made from its overrides (output only, never parsed back)."""
+def readable(variant: str, generator: str = STUDY_GENERATOR) -> str:
+    """A variant's name for figures and tables, made from its overrides (output only, never parsed back); another
+    generator's arms carry its name ("DCGAN + VBN in G")."""
+    from cgan_study.generators import display_name
+
     if variant == DEFAULT:
-        return "default CGAN"
+        return f"default {display_name(generator)}"
+    if generator != STUDY_GENERATOR:
+        return f"{display_name(generator)} + {readable(variant)}"
     if variant in WORDS:
         return WORDS[variant]
     parts = dict(item.split("=", 1) for item in variant.split(", "))
@@ -57,26 +72,41 @@ def readable(variant: str) -> str:
 
 
 def paired_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (variant, metric): mean difference to the default with the same seed, 95% interval, paired-t p,
-    Holm-adjusted p over the variants (per metric), and whether the difference is an improvement."""
+    """One row per (variant, metric): mean difference to its generator's default with the same seed, 95% interval,
+    paired-t p, Holm-adjusted p over that generator's variants (per metric: one family per generator and metric),
+    and whether the difference is an improvement."""
+    frame = frame.assign(variant=[variant_of(row) for _, row in frame.iterrows()], seed=frame["cfg.experiment.seed"],
+                         generator=[generator_of(row) for _, row in frame.iterrows()])
+    order = list(dict.fromkeys([STUDY_GENERATOR] + list(frame["generator"])))
+    rows = []
+    for generator in order:
+        runs = frame[frame["generator"] == generator]
+        if (runs["variant"] == DEFAULT).any():
+            rows.extend(_family(runs, generator))
+    return pd.DataFrame(rows)
+
+
+def _family(frame: pd.DataFrame, generator: str) -> list[dict]:
+    """The paired rows of one generator's variants against its default (seed by seed), adjusted over them."""
     from scipy import stats
 
-    frame = frame.assign(variant=[variant_of(row) for _, row in frame.iterrows()], seed=frame["cfg.experiment.seed"])
     base = frame[frame["variant"] == DEFAULT].set_index("seed")
     rows = []
     for metric, lower_is_better, scale in REPORTED:
-        if metric not in frame:
+        if metric not in frame or base[metric].isna().all():   # an unconditional GAN has no success rate
             continue
         block, diffs_by_variant = [], {}
         for variant, group in frame[frame["variant"] != DEFAULT].groupby("variant", sort=False):
             paired = group.set_index("seed")[metric].dropna()
             paired = paired[paired.index.isin(base.index)]
+            if paired.empty:
+                continue
             diff = (paired - base.loc[paired.index, metric]) * scale
             mean, low, high, n = t_interval(diff)
             diffs_by_variant[variant] = diff
             p = float(stats.ttest_1samp(diff, 0.0).pvalue) if n >= 2 and diff.std() > 0 else float("nan")
-            block.append({"variant": variant, "label": readable(variant), "baseline": DEFAULT, "metric": metric,
-                          "scale": scale,
+            block.append({"variant": variant, "generator": generator, "label": readable(variant, generator),
+                          "baseline": readable(DEFAULT, generator), "metric": metric, "scale": scale,
                           "lower_is_better": lower_is_better, "mean_diff": mean, "low": low, "high": high, "n": n,
                           "p": p})
         if block:
@@ -94,7 +124,7 @@ def paired_table(frame: pd.DataFrame) -> pd.DataFrame:
                 r.update({"p_holm": a, "m": m, "low_adjusted": low_adj, "high_adjusted": high_adj,
                           "direction": "better" if better else "worse" if worse else "cannot be told apart"})
             rows.extend(block)
-    return pd.DataFrame(rows)
+    return rows
 
 
 def study_cgan(paired: pd.DataFrame) -> dict:
@@ -103,6 +133,8 @@ def study_cgan(paired: pd.DataFrame) -> dict:
     several, the lowest mean FID difference. Otherwise the default stands, and the reason says what n and m
     demand of an effect."""
     metric, _, _ = DECIDES
+    if "generator" in paired:
+        paired = paired[paired["generator"] == STUDY_GENERATOR]
     fid = paired[paired["metric"] == metric]
     success = paired[paired["metric"] == GUARDS[0]].set_index("variant")
     m = int(fid["m"].max()) if len(fid) else 0
@@ -130,7 +162,8 @@ def epoch_curves(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
         path = Path(sweep_dir) / row["run"] / results.EPOCH_SCORES
         if path.exists():
             for record in results.read_jsonl(path):
-                rows.append({"variant": variant_of(row), "seed": row["cfg.experiment.seed"], **record})
+                rows.append({"variant": variant_of(row), "generator": generator_of(row), "seed": row["cfg.experiment.seed"],
+                             **record})
     return pd.DataFrame(rows)
 
 
@@ -142,9 +175,12 @@ def curves_figure(sweep_dir: Path, curves: pd.DataFrame) -> None:
               if m in curves]
     for i, (metric, title) in enumerate(panels, start=1):
         ax = fig.add_subplot(1, len(panels), i)
-        for variant, group in curves.groupby("variant", sort=False):
+        for (generator, variant), group in curves.groupby(["generator", "variant"], sort=False):
             mean = group.groupby("epoch")[metric].mean()
-            ax.plot(mean.index, mean.values, marker="o", markersize=2.5, linewidth=1.0, label=readable(variant))
+            if mean.isna().all():   # the DCGAN's success panel: an unconditional GAN has no requested class
+                continue
+            ax.plot(mean.index, mean.values, marker="o", markersize=2.5, linewidth=1.0,
+                    linestyle="-" if generator == STUDY_GENERATOR else "--", label=readable(variant, generator))
         ax.set_xlabel("epoch")
         ax.set_title(title, fontsize=8)
         if metric == "fid_train":
@@ -193,12 +229,16 @@ def variants_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     paired = paired_table(frame)
     decision = pd.DataFrame([study_cgan(paired)])
     n = int(paired["n"].min()) if len(paired) else 0
-    arms = int(paired["m"].max()) if len(paired) else 0
-    save_table(sweep_dir, "variants_paired", paired, f"Each variant minus the default CGAN at the study's budget, "
-               f"seed by seed (n = {n}): mean difference $\\pm$ the half-width of its 95\\% interval adjusted "
-               f"over the {arms} variants (Bonferroni); Holm-adjusted p of the paired t-test on FID. FID and recall "
-               "against 10,000 training digits, the reference every choice uses; success rate and recall in "
-               "points; * marks an adjusted interval that excludes 0.", shown=shown_table(paired))
+    families = paired.groupby("generator")["m"].max() if len(paired) else pd.Series(dtype=int)
+    from cgan_study.generators import display_name
+
+    arms = ", ".join(f"{int(m)} {display_name(g)} variants" for g, m in families.items())
+    save_table(sweep_dir, "variants_paired", paired, "Each variant minus its generator's default (the CGAN's or the "
+               f"DCGAN's) at the study's budget, seed by seed (n = {n}): mean difference $\\pm$ the half-width of "
+               f"its 95\\% interval adjusted over its generator's variants ({arms}; Bonferroni); Holm-adjusted p of "
+               "the paired t-test on FID. FID and recall against 10,000 training digits, the reference every choice "
+               "uses; success rate (conditional GANs only) and recall in points; * marks an adjusted interval that "
+               "excludes 0.", shown=shown_table(paired))
     save_table(sweep_dir, "study_cgan", decision, "The CGAN the study uses, by the decision rule.")
     out = {"variants_paired": paired, "study_cgan": decision}
     curves = epoch_curves(sweep_dir, frame)

@@ -9,9 +9,9 @@ from cgan_study.reporting import paper_numbers as P
 
 def test_the_mix_grid_counts_the_low_real_cells_and_their_negative_means():
     paired = pd.DataFrame({"real_fraction": [0.1, 0.1, 0.2, 0.5, 1.0],
-                           "mean_diff": [-0.01, 0.002, -0.003, -0.02, -0.01]})
+                           "mean_diff": [-0.01, 0.002, -0.003, -0.02, -0.01], "m": 5})
     # Three cells at 10-20% real; two of them lose accuracy by mean (the 50% and 100% rows do not count).
-    assert P.mix_grid_numbers(paired) == {"mixGridLowCells": "3", "mixGridLowNegative": "2"}
+    assert P.mix_grid_numbers(paired) == {"mixGridLowCells": "3", "mixGridLowNegative": "2", "mixGridM": "5"}
     assert P.mix_grid_numbers(None) == {}
 
 

@@ -376,3 +376,19 @@ def test_the_guidance_rule_reads_the_validation_cas_and_training_fid_never_a_tes
     assert set(diffusion.GUIDANCE_RULE_COLUMNS) <= {f"{m}_diff_low" for m, *_ in diffusion.RECIPE_METRICS}
     assert not any(c.startswith(("fid_diff", "recall_diff", "test")) for c in diffusion.GUIDANCE_RULE_COLUMNS)
     assert diffusion.guidance_choice(refused.reset_index().query("guidance == 0"))["guidance"] == 0.0
+
+
+def test_the_heatmap_shows_each_cells_paired_difference_with_its_verdict_and_the_rows_real_only_accuracy():
+    from cgan_study.reporting.mix_ratios import REAL_F, SYNTH_F, heatmap_cells
+
+    agg = pd.DataFrame({REAL_F: [0.1, 0.1, 0.1, 1.0, 1.0, 1.0], SYNTH_F: [0.0, 0.1, 1.0] * 2,
+                        "mean": [0.98, 0.981, 0.975, 0.994, 0.9941, 0.993]})
+    fam = pd.DataFrame({"real_fraction": [0.1, 0.1, 1.0, 1.0], "synth_fraction": [0.1, 1.0, 0.1, 1.0],
+                        "mean_diff": [0.001, -0.005, 0.0001, 0.002],
+                        "verdict": ["inconclusive", "hurts", "equivalent", "helps"]})
+    diff, text, real = heatmap_cells(agg, fam)
+    assert list(diff.index) == [0.1, 1.0] and list(diff.columns) == [0.1, 1.0]
+    assert diff.loc[0.1, 1.0] == pytest.approx(-0.5)
+    assert text.loc[0.1, 0.1] == "+0.10" and text.loc[0.1, 1.0] == "-0.50\u25bc"
+    assert text.loc[1.0, 0.1] == "+0.01=" and text.loc[1.0, 1.0] == "+0.20\u25b2"
+    assert real.tolist() == pytest.approx([98.0, 99.4])

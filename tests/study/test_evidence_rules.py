@@ -309,6 +309,31 @@ def test_the_papers_variants_table_shows_adjusted_intervals_in_the_metrics_units
     assert (comp.low, comp.high) == (pytest.approx(fid["low_adjusted"]), pytest.approx(fid["high_adjusted"]))
 
 
+def test_the_dcgans_arms_pair_with_the_default_dcgan_form_their_own_family_and_never_choose_the_study_cgan():
+    from cgan_study.reporting.variants import paired_table, study_cgan
+
+    cgan = _variants_frame({"default": [10.0, 11.0, 12.0], "vbn": [10.5, 10.0, 13.0]}, {"default": [0.98] * 3,
+                                                                                      "vbn": [0.97] * 3})
+    dcgan = pd.DataFrame([{"run": f"dcgan-{v}-seed{s}", "cfg.experiment.seed": s, "fid_train": fid,
+                           "success_rate": float("nan"), "cfg.experiment.augment.generator": "dcgan", **o}
+                          for v, o, fids in (("default", {}, [60.0, 70.0, 80.0]),
+                                             ("ls", {"cfg.overrides.gan.label_smoothing": 0.25}, [40.0, 50.1, 59.9]),
+                                             ("d2", {"cfg.overrides.gan.d_steps": 2}, [61.0, 69.0, 81.0]))
+                          for s, fid in enumerate(fids)])
+    paired = paired_table(pd.concat([cgan.assign(**{"cfg.experiment.augment.generator": "cgan"}), dcgan]))
+    fid = paired[paired["metric"] == "fid_train"].set_index("label")
+    # each DCGAN arm minus the default DCGAN of its seed (not the CGAN's): label smoothing -20, -19.9, -20.1
+    assert fid.loc["DCGAN + label smoothing 0.25", "mean_diff"] == pytest.approx(-20.0)
+    assert fid.loc["DCGAN + label smoothing 0.25", "baseline"] == "default DCGAN"
+    assert fid.loc["DCGAN + label smoothing 0.25", "direction"] == "better"
+    assert fid.loc["DCGAN + 2 D steps per G step", "mean_diff"] == pytest.approx(1 / 3)
+    # two families: the CGAN's one arm (m = 1) and the DCGAN's two (m = 2); no success rate for the DCGAN
+    assert fid.loc["VBN in G and D", "m"] == 1 and fid.loc["DCGAN + label smoothing 0.25", "m"] == 2
+    assert set(paired.loc[paired["generator"] == "dcgan", "metric"]) == {"fid_train"}
+    # the decision rule reads the CGAN's family only: the DCGAN's large FID gain chooses nothing
+    assert study_cgan(paired)["study_cgan"] == "default" and study_cgan(paired)["arms_compared"] == 1
+
+
 def test_recall_compares_as_many_real_as_generated_samples(rng):
     # Epoch scores use 2,000 samples, final ones 10,000: the collapse threshold on recall reads alike only when the
     # real reference is thinned to the generated count.

@@ -276,7 +276,7 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     variants = finished_runs(root / "gan_variants") if (root / "gan_variants" / "summary.csv").exists() else None
     epochs = int(variants[config_column("gan.epochs")].max()) if variants is not None and not variants.empty \
         else None
-    numbers.update(P.variants_numbers(all_tables.get("variants_paired"), epochs))
+    numbers.update(P.variants_numbers(all_tables.get("variants_paired"), epochs, all_tables.get("variants_means")))
     numbers.update(P.collapse_numbers(all_tables.get("tricks_first_seeds")))
     numbers.update(P.dcgan_numbers(all_tables.get("tricks_means")))
     numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))

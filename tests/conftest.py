@@ -29,6 +29,8 @@ def xdist_group_of(item) -> str | None:
     return None
 
 
+# tryfirst: xdist's worker reads the xdist_group marks in its own collection hook; the marks must be there before.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     """An integration test is a slow one: `make test-fast` (-m "not slow") leaves both out."""
     for item in items:

@@ -26,7 +26,10 @@ def test_ray_tests_share_a_group_and_other_tests_go_anywhere():
 def test_every_collected_test_carries_the_group_its_fixtures_call_for(request):
     """The real collection (whatever -k or paths selected): each test's mark matches the fixture closure pytest
     computed for it, and this test, which reads no smoke fixture, carries none."""
+    loadgroup = request.config.getoption("dist", "no") == "loadgroup"   # `make test`: xdist's --dist loadgroup
     for item in request.session.items:
         mark = item.get_closest_marker("xdist_group")
         assert (mark.args[0] if mark else None) == xdist_group_of(item), item.nodeid
+        if mark and loadgroup:   # the worker saw the mark in time: xdist schedules by this suffix
+            assert item.nodeid.endswith(f"@{mark.args[0]}"), item.nodeid
     assert request.node.get_closest_marker("xdist_group") is None

@@ -82,12 +82,28 @@ def search_numbers(ranked: pd.DataFrame | None, default_label: str | None) -> di
     return out
 
 
-def variants_numbers(paired: pd.DataFrame | None, epochs: int | None) -> dict[str, str]:
+def variants_numbers(paired: pd.DataFrame | None, epochs: int | None,
+                     means: pd.DataFrame | None = None) -> dict[str, str]:
+    """The GAN comparison at the study's budget: the CGAN's family size, the budget, and the default DCGAN's final
+    scores (training reference) with how many of its seeds end collapsed."""
     if paired is None or paired.empty:
         return {}
-    out = {"variantsArms": f"{int(paired['m'].max())}"}
+    cgan = paired[paired["generator"] == "cgan"] if "generator" in paired else paired
+    out = {"variantsArms": f"{int(cgan['m'].max())}"}
+    if "generator" in paired and (paired["generator"] == "dcgan").any():
+        out["dcganVariantsArms"] = f"{int(paired.loc[paired['generator'] == 'dcgan', 'm'].max())}"
     if epochs:
         out["variantsEpochs"] = f"{epochs}"
+    if means is not None and not means.empty:
+        plain = means[(means["generator"] == "dcgan") & (means["variant"] == "default")]
+        if not plain.empty:
+            r = plain.iloc[0]
+            out.update(dcganStudyFid=f"{r['fid_train']:.1f}", dcganStudyRecall=f"{100 * r['recall_train']:.1f}",
+                       dcganStudyPrecision=f"{100 * r['precision_train']:.1f}",
+                       dcganStudyCollapsed=f"{int(r['collapsed'])}", dcganStudySeeds=f"{int(r['n'])}")
+        cgan_default = means[(means["generator"] == "cgan") & (means["variant"] == "default")]
+        if not cgan_default.empty:
+            out["cganStudyFid"] = f"{cgan_default.iloc[0]['fid_train']:.1f}"
     return out
 
 

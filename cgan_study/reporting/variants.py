@@ -221,6 +221,22 @@ def shown_table(paired: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def arm_means(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per generator and arm: the means over seeds of the final scores (10,000 samples; FID and recall against the
+    training digits), and how many seeds the collapse rule flagged at the end."""
+    frame = frame.assign(variant=[variant_of(row) for _, row in frame.iterrows()],
+                         generator=[generator_of(row) for _, row in frame.iterrows()])
+    rows = []
+    for (generator, variant), group in frame.groupby(["generator", "variant"], sort=False):
+        row = {"generator": generator, "variant": variant, "label": readable(variant, generator), "n": len(group)}
+        for column in ("fid_train", "recall_train", "precision_train", "success_rate", "classes_covered"):
+            row[column] = group[column].mean() if column in group else float("nan")
+        row["collapsed"] = int(group["collapsed"].astype(str).str.lower().eq("true").sum()) \
+            if "collapsed" in group else 0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def variants_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     sweep_dir = Path(sweep_dir)
     frame = finished_runs(sweep_dir)
@@ -240,7 +256,9 @@ def variants_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                "uses; success rate (conditional GANs only) and recall in points; * marks an adjusted interval that "
                "excludes 0.", shown=shown_table(paired))
     save_table(sweep_dir, "study_cgan", decision, "The CGAN the study uses, by the decision rule.")
-    out = {"variants_paired": paired, "study_cgan": decision}
+    means = arm_means(frame)
+    results.write_csv(sweep_dir / "tables" / "variants_means.csv", means)
+    out = {"variants_paired": paired, "study_cgan": decision, "variants_means": means}
     curves = epoch_curves(sweep_dir, frame)
     if not curves.empty:
         results.write_csv(sweep_dir / "tables" / "variants_epochs.csv", curves)

@@ -56,6 +56,10 @@ GAN_VARIANTS = register("gan_variants", Sweep(stable_names=True,
             "variants_paired's training-referenced FID and success rate.",
             "an arm replaces the default only if it lowers training-referenced FID beyond its adjusted interval "
             "without losing success rate beyond its interval (reporting/variants.py)."),
+        "variants_means": TableNote(
+            "each arm's final scores (10,000 samples), means over its seeds: FID, recall and precision against "
+            "10,000 training digits, success rate by the scorer (conditional GANs), classes covered, seeds collapsed.",
+            "nothing: reported only."),
         "variants_epochs": TableNote(
             "each arm's 2,000 samples after every epoch: FID, precision and recall against both training and test "
             "digits, success rate by the scorer.",

@@ -84,3 +84,16 @@ def test_a_row_of_sample_grids_leaves_no_blank_band_between_titles_and_images(tm
     # ...and the grids stay square (no stretching to fill the height).
     dark_cols = np.flatnonzero((image < 0.2).sum(axis=0) > len(dark_rows) // 2)
     assert abs(len(dark_rows) - len(dark_cols) / 3) <= 0.05 * len(dark_rows)
+
+
+def test_the_variants_numbers_read_the_cgans_family_and_the_default_dcgans_final_scores():
+    paired = pd.DataFrame({"generator": ["cgan", "cgan", "dcgan"], "m": [5, 5, 3]})
+    means = pd.DataFrame([{"generator": "cgan", "variant": "default", "fid_train": 9.44, "recall_train": 0.6,
+                           "precision_train": 0.7, "collapsed": 0, "n": 3},
+                          {"generator": "dcgan", "variant": "default", "fid_train": 61.26, "recall_train": 0.4321,
+                           "precision_train": 0.5, "collapsed": 1, "n": 3}])
+    out = P.variants_numbers(paired, 6, means)
+    assert out == {"variantsArms": "5", "dcganVariantsArms": "3", "variantsEpochs": "6", "dcganStudyFid": "61.3",
+                   "dcganStudyRecall": "43.2", "dcganStudyPrecision": "50.0", "dcganStudyCollapsed": "1",
+                   "dcganStudySeeds": "3", "cganStudyFid": "9.4"}
+    assert P.variants_numbers(None, 6) == {}

@@ -315,12 +315,18 @@ def second_dataset_numbers(name: str, tables: dict, real_only: pd.Series | None,
 
 
 def recipe_numbers(long: pd.DataFrame | None) -> dict[str, str]:
-    """The diffusion sampler the recipe rule adopted: its steps, today's, and how much faster it samples."""
+    """The diffusion sampler the recipe rule adopted: its steps, today's, and how much faster it samples; and the
+    guidance scale the guidance rule adopted (0 unless a guided arm passed it) with the guided arms it judged."""
     if long is None or long.empty or not long["adopted"].any():
         return {}
+    out = {}
+    if "guidance_adopted" in long and (long["guidance"] > 0).any():
+        chosen = long[long["guidance_adopted"].astype(bool)]
+        out["guidanceChosen"] = f"{float(chosen['guidance'].iloc[0]):g}" if not chosen.empty else "0"
+        out["guidanceJudged"] = ", ".join(f"{g:g}" for g in sorted(long.loc[long["guidance"] > 0, "guidance"]))
     adopted = long[long["adopted"]].iloc[0]
     base = long[long["arm"] == adopted["baseline"]].iloc[0]
-    return {"recipeSteps": f"{int(adopted['sample_steps'])}", "recipeBaseSteps": f"{int(base['sample_steps'])}",
+    return {**out, "recipeSteps": f"{int(adopted['sample_steps'])}", "recipeBaseSteps": f"{int(base['sample_steps'])}",
             "recipeSpeedup": f"{base['sample_seconds_per_1000'] / adopted['sample_seconds_per_1000']:.1f}",
             "recipeModels": f"{int(adopted['n'])}"}
 

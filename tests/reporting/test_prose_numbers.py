@@ -97,3 +97,19 @@ def test_the_variants_numbers_read_the_cgans_family_and_the_default_dcgans_final
                    "dcganStudyRecall": "43.2", "dcganStudyPrecision": "50.0", "dcganStudyCollapsed": "1",
                    "dcganStudySeeds": "3", "cganStudyFid": "9.4"}
     assert P.variants_numbers(None, 6) == {}
+
+
+def test_the_recipe_numbers_name_the_adopted_sampler_and_the_guidance_the_rule_chose():
+    long = pd.DataFrame([
+        {"arm": "U-Net 32, 10 ep., DDIM-20", "baseline": "U-Net 32, 10 ep., DDIM-20", "sample_steps": 20,
+         "guidance": 0.0, "adopted": False, "guidance_adopted": False, "sample_seconds_per_1000": 50.0, "n": 3},
+        {"arm": "U-Net 32, 10 ep., DDIM-10", "baseline": "U-Net 32, 10 ep., DDIM-20", "sample_steps": 10,
+         "guidance": 0.0, "adopted": True, "guidance_adopted": False, "sample_seconds_per_1000": 20.0, "n": 3},
+        {"arm": "U-Net 32, 10 ep., DDIM-10, w 0.5", "baseline": "U-Net 32, 10 ep., DDIM-10", "sample_steps": 10,
+         "guidance": 0.5, "adopted": False, "guidance_adopted": False, "sample_seconds_per_1000": 40.0, "n": 3}])
+    out = P.recipe_numbers(long)
+    assert out == {"guidanceChosen": "0", "guidanceJudged": "0.5", "recipeSteps": "10", "recipeBaseSteps": "20",
+                   "recipeSpeedup": "2.5", "recipeModels": "3"}
+    long.loc[2, "guidance_adopted"] = True
+    assert P.recipe_numbers(long)["guidanceChosen"] == "0.5"
+    assert "guidanceChosen" not in P.recipe_numbers(long[long["guidance"] == 0])   # no guided arm ran: no claim

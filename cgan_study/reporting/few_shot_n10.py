@@ -37,7 +37,7 @@ def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     fam = paired_family(few)
     if fam.empty:
         return {}
-    shown = save_paired(sweep_dir, TABLE, fam, readable, what="The $k=10$ arms at $n=10$ seeds (few\\_shot\\_n10). ",
+    shown = save_paired(sweep_dir, TABLE, fam, readable, what="The $k=10$ arms rerun at $n=10$ seeds. ",
                         label="few_shot_n10_paired", rule_ref="tab:few_shot_paired")   # beside mix_ratios' table
     out = {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown}
     n3_csv = sweep_dir.parent / N3_SWEEP / "tables" / f"{N3_TABLE}.csv"

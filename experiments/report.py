@@ -284,6 +284,11 @@ def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
     numbers.update(P.pool_numbers(all_tables.get("semi_supervised_arms")))
     numbers.update(P.doubling_numbers(all_tables.get("fixmatch_doubling")))
     numbers.update(P.budget_numbers(all_tables.get("budget_check_paired_long")))
+    on_val = P.budget_numbers(all_tables.get("budget_check_val_paired_long"))   # the same check on validation digits
+    if on_val:
+        doubled = all_tables["budget_check_val_paired_long"].dropna(subset=["converged"])
+        numbers.update({"budgetValCells": on_val["budgetCells"], "budgetValUnconverged": on_val["budgetUnconverged"],
+                        "budgetValLargestMove": f"{100 * doubled['mean_diff'].abs().max():.2f}"})
     numbers.update(P.mix_grid_numbers(all_tables.get("mix_grid_paired_long")))
     numbers.update(P.power_numbers(all_tables.get("few_shot_paired_long"), all_tables.get("few_shot_n10_paired_long")))
     numbers.update(P.collapse_onset_numbers(all_tables.get("collapse_onset_long")))

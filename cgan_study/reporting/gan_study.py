@@ -110,7 +110,7 @@ def collapse_onset_table(sweep_dir: Path, frame: pd.DataFrame, scores: pd.DataFr
         save_table(sweep_dir, "collapse_onset", table, "Collapse over epochs (2,000 samples scored after every "
                    f"epoch), per seed: the first epoch at which a GAN covers fewer than 10 classes or its recall "
                    f"falls below {M.COLLAPSE_RECALL:g}, and the onset, the first epoch from which that holds at every "
-                   "later epoch; none: never within the budget.", column_format=wrapped_first_column(table, "4.2cm"))
+                   "later epoch; none: never within the budget.", column_format=wrapped_first_column(table, "7.5cm"))
     return table
 
 

@@ -185,8 +185,10 @@ def curves_figure(sweep_dir: Path, curves: pd.DataFrame) -> None:
         ax.set_title(title, fontsize=8)
         if metric == "fid_train":
             ax.set_yscale("log")
-    fig.axes[-1].legend(fontsize=5, loc="lower right")
-    fig.tight_layout()
+    # One legend for both panels, beside them: the FID panel has every arm (the success panel lacks the DCGAN's).
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=6.5, loc="center right", frameon=False)
+    fig.tight_layout(rect=(0, 0, 0.74, 1))
     save_figure(Path(sweep_dir), "variants_epochs", fig)
 
 

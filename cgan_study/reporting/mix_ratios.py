@@ -106,7 +106,7 @@ def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFra
 
 
 # A cell's verdict as the heatmap marks it (the table carries the intervals): up/down an adjusted interval above/below
-# 0, "=" equivalence inside the grid's margin, nothing when inconclusive.
+# 0, "=" equivalence inside the grid's margin, nothing when inconclusive or without a verdict (one seed: no interval).
 VERDICT_MARKS = {HELPS: "\u25b2", HURTS: "\u25bc", EQUIVALENT: "=", INCONCLUSIVE: ""}
 
 
@@ -114,7 +114,7 @@ def heatmap_cells(agg: pd.DataFrame, fam: pd.DataFrame) -> tuple[pd.DataFrame, p
     """The heatmap's content: the paired mean difference (points) per real fraction (rows) and synthetic amount
     (columns), each cell's annotation (the difference and its verdict mark), and each row's real-only accuracy (%)."""
     diff = fam.pivot(index="real_fraction", columns="synth_fraction", values="mean_diff") * 100
-    marks = fam.assign(text=[f"{100 * d:+.2f}{VERDICT_MARKS[v]}" for d, v in zip(fam["mean_diff"], fam["verdict"])])
+    marks = fam.assign(text=[f"{100 * d:+.2f}{VERDICT_MARKS.get(v, '')}" for d, v in zip(fam["mean_diff"], fam["verdict"])])
     text = marks.pivot(index="real_fraction", columns="synth_fraction", values="text").loc[diff.index, diff.columns]
     real = agg[agg[SYNTH_F] == 0].set_index(REAL_F)["mean"] * 100
     return diff, text, real.reindex(diff.index)

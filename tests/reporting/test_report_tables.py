@@ -392,3 +392,5 @@ def test_the_heatmap_shows_each_cells_paired_difference_with_its_verdict_and_the
     assert text.loc[0.1, 0.1] == "+0.10" and text.loc[0.1, 1.0] == "-0.50\u25bc"
     assert text.loc[1.0, 0.1] == "+0.01=" and text.loc[1.0, 1.0] == "+0.20\u25b2"
     assert real.tolist() == pytest.approx([98.0, 99.4])
+    one_seed = fam.assign(verdict="too few seeds")   # the smoke profile's single seed: no interval, no mark
+    assert heatmap_cells(agg, one_seed)[1].loc[0.1, 1.0] == "-0.50"

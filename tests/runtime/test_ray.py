@@ -37,6 +37,21 @@ def _session_processes(sid: int) -> list[int]:
     return pids
 
 
+def _alive(pid: int) -> bool:
+    """Running: its /proc entry exists and is not a zombie (a killed process shows as 'Z' until it is reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _wait_gone(pids: list[int], seconds: float = 30.0) -> None:
+    """SIGKILL is delivered, not waited for: poll until every pid has ended (under load this takes a moment)."""
+    deadline = time.monotonic() + seconds
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def started_head():
     """`ray start --head` as on a cluster's head node, with its own token and temporary directory.
@@ -69,12 +84,14 @@ def started_head():
             head.wait(90)
         except subprocess.TimeoutExpired:
             pass
-        for pid in _session_processes(head.pid):
+        left = _session_processes(head.pid)
+        for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         head.wait(30)
+        _wait_gone(left)
         shutil.rmtree(temp_dir, ignore_errors=True)
 
 
@@ -96,9 +113,9 @@ def test_stopping_a_test_head_leaves_other_ray_instances_running():
         with started_head() as (_, _, second):
             first_pids, second_pids = _session_processes(first), _session_processes(second)
             assert len(first_pids) >= 3 and len(second_pids) >= 3  # the ray CLI, GCS, raylet, ...
-        assert not [pid for pid in second_pids if Path(f"/proc/{pid}").exists()]
-        assert all(Path(f"/proc/{pid}").exists() for pid in first_pids)
-    assert not [pid for pid in first_pids if Path(f"/proc/{pid}").exists()]
+        assert not [pid for pid in second_pids if _alive(pid)]
+        assert all(_alive(pid) for pid in first_pids)
+    assert not [pid for pid in first_pids if _alive(pid)]
 
 
 @pytest.mark.integration

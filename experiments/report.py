@@ -251,8 +251,11 @@ def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str
 
     low_data = root / "low_data_generators"
     low_data_runs = finished_runs(low_data) if (low_data / results.SUMMARY).exists() else None
+    from cgan_study.sweeps.common import OTHER_GENERATORS
+    from cgan_study.study.presets import DEFAULT_GENERATOR
+
     out = families.families_table(root / "mix_ratios_families", paired, all_tables.get("cas_paired_long"),
-                                  low_data_runs=low_data_runs)
+                                  low_data_runs=low_data_runs, expected=(DEFAULT_GENERATOR, *OTHER_GENERATORS))
     all_tables.update(out)
     path = root / "mix_ratios_families" / "tables" / "families.tex"
     tex_tables["families"] = path.read_text() if path.exists() else \

@@ -73,10 +73,12 @@ def generator_success(runs: pd.DataFrame | None, k: int) -> pd.DataFrame:
 
 
 def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None, k: int = 10,
-                   noun: str = "digits", low_data_runs: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+                   noun: str = "digits", low_data_runs: pd.DataFrame | None = None,
+                   expected: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     """The table (one row per generator and arm, generators in registry order) as families.{csv,tex} in
     out_dir/tables, and its long form; with `low_data_runs` (the low_data_generators sweep) each low-data
-    generator's success rate on its low-data mix row."""
+    generator's success rate on its low-data mix row. `expected`: the generators the sweeps declare, so one with no
+    finished arm at all is named in the caption too, never left out silently."""
     from cgan_study.generators import display_name
 
     long = families_long(paired, cas, k)
@@ -103,7 +105,8 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
     cas_note = (f" CAS: trained on 60,000 synthetic {noun} alone, against all real {noun} (a family of its own, "
                 "no margin)." if (long["arm"] == "CAS").any() else "")
     # An arm a generator lacks is named, never left out silently (its reason: the sweep's table note).
-    missing = {g: [a for a in arms if not ((long["generator"] == g) & (long["arm"] == a)).any()] for g in order}
+    named = order + [g for g in expected if g not in order]
+    missing = {g: [a for a in arms if not ((long["generator"] == g) & (long["arm"] == a)).any()] for g in named}
     not_run = "; ".join(f"{display_name(g)}: {', '.join(a)}" for g, a in missing.items() if a)
     not_run = f" Not run: {not_run} (why: the table note in results/README.md)." if not_run else ""
     rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]],

@@ -80,6 +80,10 @@ def test_the_table_has_a_row_per_generator_and_a_dash_where_an_arm_was_not_run(t
     # the arms not run are named in the caption, per generator, never left out silently
     assert "Not run: CGAN: mix, coursework, filter, low-data; PCA: mix, coursework, filter, coursework, filter, " \
         "low-data, CAS" in tex
+    # a declared generator with no finished arm at all is named too
+    families.families_table(tmp_path, paired, cas, expected=("cgan", "pca", "diffusion"))
+    assert "diffusion: mix, coursework, mix, low-data, filter, coursework, filter, low-data, CAS" in \
+        (tmp_path / "tables" / "families.tex").read_text()
     numbers = families.families_numbers(out["families_long"])
     assert numbers["familiesBestLowData"] == "PCA" and numbers["familiesM"] == "2"
     assert numbers["familiesFamilyM"] == "3"

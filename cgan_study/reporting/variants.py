@@ -71,12 +71,17 @@ def readable(variant: str, generator: str = STUDY_GENERATOR) -> str:
     return "search: " + ", ".join(w for w in words if w)
 
 
+def with_arms(frame: pd.DataFrame) -> pd.DataFrame:
+    """The runs with the arm each belongs to (variant, generator) and its seed, read once per report."""
+    return frame.assign(variant=[variant_of(row) for _, row in frame.iterrows()],
+                        generator=[generator_of(row) for _, row in frame.iterrows()], seed=frame["cfg.experiment.seed"])
+
+
 def paired_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per (variant, metric): mean difference to its generator's default with the same seed, 95% interval,
     paired-t p, Holm-adjusted p over that generator's variants (per metric: one family per generator and metric),
     and whether the difference is an improvement."""
-    frame = frame.assign(variant=[variant_of(row) for _, row in frame.iterrows()], seed=frame["cfg.experiment.seed"],
-                         generator=[generator_of(row) for _, row in frame.iterrows()])
+    frame = with_arms(frame)
     order = list(dict.fromkeys([STUDY_GENERATOR] + list(frame["generator"])))
     rows = []
     for generator in order:
@@ -226,10 +231,8 @@ def shown_table(paired: pd.DataFrame) -> pd.DataFrame:
 def arm_means(frame: pd.DataFrame) -> pd.DataFrame:
     """Per generator and arm: the means over seeds of the final scores (10,000 samples; FID and recall against the
     training digits), and how many seeds the collapse rule flagged at the end."""
-    frame = frame.assign(variant=[variant_of(row) for _, row in frame.iterrows()],
-                         generator=[generator_of(row) for _, row in frame.iterrows()])
     rows = []
-    for (generator, variant), group in frame.groupby(["generator", "variant"], sort=False):
+    for (generator, variant), group in with_arms(frame).groupby(["generator", "variant"], sort=False):
         row = {"generator": generator, "variant": variant, "label": readable(variant, generator), "n": len(group)}
         for column in ("fid_train", "recall_train", "precision_train", "success_rate", "classes_covered"):
             row[column] = group[column].mean() if column in group else float("nan")

@@ -2,7 +2,7 @@
 
 It only reads finished runs: the sweeps train and evaluate (the `analysis` sweep computes the Q5 embeddings and
 confidences); this draws tables and figures, checks every claim of the written prose against its interval
-(reporting/claims.py) and builds paper/main.pdf and paper/supplement.pdf.
+(reporting/claims.py, each sweep module's declared comparisons) and builds paper/main.pdf and paper/supplement.pdf.
 """
 from __future__ import annotations
 
@@ -192,12 +192,12 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
     """The reports of the sweeps declared on each second dataset, from its own tree (results/<dataset>/), its
     comparisons under `<dataset>/<id>`, the side-by-side table and figure with MNIST, and the numbers the prose
     quotes: (comparisons, LaTeX tables, figures, numbers)."""
-    from cgan_study.reporting import claims, datasets
+    from cgan_study.reporting import datasets
     from cgan_study.reporting import paper_numbers as P
-    from cgan_study.sweeps import SWEEPS, report_sweep
+    from cgan_study.sweeps import SWEEPS, comparisons, report_sweep
 
-    comparisons, tex, figures, numbers = {}, {}, {}, {}
-    by_dataset = {"mnist": claims.comparisons(mnist_tables)}
+    prefixed, tex, figures, numbers = {}, {}, {}, {}
+    by_dataset = {"mnist": comparisons(mnist_tables)}
     runs = {"mnist": mnist_tables.get("few_shot_runs")}
     real_only = {"mnist": _real_only_all(root / "mix_ratios")}
     for name in SECOND_DATASETS:
@@ -207,8 +207,8 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
             merge_tables(tables, report_sweep(sweep_name, tree / sweep_name))
         if not tables:
             continue
-        by_dataset[name] = claims.comparisons(tables)
-        comparisons.update(datasets.prefixed(by_dataset[name], name))
+        by_dataset[name] = comparisons(tables)
+        prefixed.update(datasets.prefixed(by_dataset[name], name))
         runs[name] = tables.get("few_shot_runs")
         real_only[name] = _real_only_all(tree / "replication")
         numbers.update(P.second_dataset_numbers(name, tables, real_only[name], tree))
@@ -227,14 +227,14 @@ def second_datasets(root: Path, mnist_tables: dict) -> tuple[dict, dict, dict, d
             tex.setdefault(f"{table}_{name}", _missing_table(f"{name}-{table}",
                                                              f"{table.replace('_', ' ')} ({name.replace('_', '-')})"))
     if len(by_dataset) < 2:
-        return comparisons, tex, figures, numbers
+        return prefixed, tex, figures, numbers
     out = root / "datasets"
     datasets.side_by_side(out, by_dataset, {k: v for k, v in real_only.items() if v is not None})
     datasets.few_shot_both(out, runs)
     tex["side_by_side"] = (out / "tables" / "side_by_side.tex").read_text()
     if (out / "figures" / "few_shot_both.pdf").exists():
         figures["few_shot_both.pdf"] = out / "figures" / "few_shot_both.pdf"
-    return comparisons, tex, figures, numbers
+    return prefixed, tex, figures, numbers
 
 
 def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str, str]:
@@ -264,40 +264,13 @@ def families_outputs(root: Path, all_tables: dict, tex_tables: dict) -> dict[str
 
 
 def prose_numbers(root: Path, profile: str, all_tables: dict) -> dict[str, str]:
-    """Every macro the written prose quotes: resolved configs, the code's constants and the results."""
+    """Every macro the written prose quotes: resolved configs, the code's constants and what each sweep module
+    declares of its results (cgan_study.sweeps.prose_macros)."""
     from cgan_study.reporting import paper_numbers as P
-    from cgan_study.reporting.generator_budget import generator_budget_numbers
-    from cgan_study.reporting.search import default_search_label
-    from cgan_study.reporting.tables import config_column, finished_runs
+    from cgan_study.sweeps import prose_macros
 
-    numbers = {"profileName": profile, **config_numbers(root), **P.method_numbers(profile)}
-    numbers.update(P.generator_numbers(all_tables.get("generators_runs")))
-    numbers.update(P.confusion_numbers(all_tables.get("confusion_cgan")))
-    mix = finished_runs(root / "mix_ratios") if (root / "mix_ratios" / "summary.csv").exists() else None
-    numbers.update(P.augmentation_numbers(mix))
-    numbers.update(P.search_numbers(all_tables.get("search"), default_search_label()))
-    variants = finished_runs(root / "gan_variants") if (root / "gan_variants" / "summary.csv").exists() else None
-    epochs = int(variants[config_column("gan.epochs")].max()) if variants is not None and not variants.empty \
-        else None
-    numbers.update(P.variants_numbers(all_tables.get("variants_paired"), epochs, all_tables.get("variants_means")))
-    numbers.update(P.collapse_numbers(all_tables.get("tricks_first_seeds")))
-    numbers.update(P.dcgan_numbers(all_tables.get("tricks_means")))
-    numbers.update(P.recipe_numbers(all_tables.get("recipes_long")))
-    numbers.update(generator_budget_numbers(all_tables.get("generator_budget_means")))
-    numbers.update(P.pool_numbers(all_tables.get("semi_supervised_arms")))
-    numbers.update(P.doubling_numbers(all_tables.get("fixmatch_doubling")))
-    numbers.update(P.budget_numbers(all_tables.get("budget_check_paired_long")))
-    on_val = P.budget_numbers(all_tables.get("budget_check_val_paired_long"))   # the same check on validation digits
-    if on_val:
-        doubled = all_tables["budget_check_val_paired_long"].dropna(subset=["converged"])
-        numbers.update({"budgetValCells": on_val["budgetCells"], "budgetValUnconverged": on_val["budgetUnconverged"],
-                        "budgetValLargestMove": f"{100 * doubled['mean_diff'].abs().max():.2f}"})
-    numbers.update(P.mix_grid_numbers(all_tables.get("mix_grid_paired_long")))
-    numbers.update(P.power_numbers(all_tables.get("few_shot_paired_long"), all_tables.get("few_shot_n10_paired_long")))
-    numbers.update(P.collapse_onset_numbers(all_tables.get("collapse_onset_long")))
-    if "tricks_means" in all_tables:
-        numbers["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(all_tables["tricks_means"]["epochs"].unique()))
-    return numbers
+    return {"profileName": profile, **config_numbers(root), **P.method_numbers(profile),
+            **prose_macros(all_tables, root)}
 
 
 def check_prose(paper_dir: Path, comparisons: dict, strict: bool) -> list[str]:
@@ -330,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     from cgan_study.reporting import claims, paper
+    from cgan_study.sweeps import comparisons as declared_comparisons
     from experiments.sweep import default_out
 
     root = Path(args.out) if args.out else default_out(args.profile)
@@ -338,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     a_numbers, a_figures = analysis_outputs(root)
     numbers.update(a_numbers)
     figures.update(a_figures)
-    comparisons = claims.comparisons(all_tables)
+    comparisons = declared_comparisons(all_tables)
     numbers.update(families_outputs(root, all_tables, tex_tables))
     more, more_tex, more_figures, more_numbers = second_datasets(root, all_tables)
     comparisons.update(more)

@@ -7,7 +7,8 @@ asserts:
     \\claim{fewshot/mix/cgan/lowdata/k10}{worse}{costs \\diff{fewshot/mix/cgan/lowdata/k10} points}
 
 LaTeX prints only the third argument. Before LaTeX runs, `check_claims` computes every comparison's verdict from
-its paired 95% interval (`comparisons`) and refuses the build, naming the claim, the asserted verdict and the
+its paired 95% interval (each sweep module declares its comparisons; `cgan_study.sweeps.comparisons` collects
+them) and refuses the build, naming the claim, the asserted verdict and the
 measured interval, when they disagree: so the text cannot silently go false when the results change.
 A directional word outside a claim is refused too (`unclaimed_directions`).
 
@@ -31,7 +32,6 @@ import pandas as pd
 from cgan_study.reporting.labels import signed
 from cgan_study.reporting.multiplicity import EQUIVALENT as FAMILY_EQUIVALENT
 from cgan_study.reporting.multiplicity import family_table, few_shot_margin
-from cgan_study.reporting.stats import paired_differences
 
 BETTER, WORSE, EQUIVALENT, INCONCLUSIVE = "better", "worse", "equivalent", "inconclusive"
 CONVERGED, NOT_CONVERGED = "converged", "not converged"
@@ -97,110 +97,34 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", str(text).lower()).strip("-")
 
 
-def _setting_id(strategy: str, generator, protocol) -> str:
+def setting_id(strategy: str, generator, protocol) -> str:
+    """The id part of one augmentation setting: mix/cgan/lowdata, or the strategy alone (real, affine)."""
     if isinstance(generator, str) and generator:
         return f"{strategy}/{generator}/{str(protocol).replace('_', '')}"
     return strategy
 
 
-def comparisons(tables: dict[str, pd.DataFrame]) -> dict[str, Comparison]:
-    """Every comparison the prose may claim, by id, from the report's long tables."""
-    out: dict[str, Comparison] = {}
-
-    def add(cid: str, row, **kw) -> None:
-        if "low_adjusted" in row and "m" in row and row["m"] == row["m"] and int(row["m"]) > 0:
-            # A row of a family (multiplicity.family_table): its adjusted interval and equivalence decide.
-            kw = {"low_adjusted": float(row["low_adjusted"]), "high_adjusted": float(row["high_adjusted"]),
-                  "m": int(row["m"]), "equivalent": row["verdict"] == FAMILY_EQUIVALENT, **kw}
-        out[cid] = Comparison(cid, float(row["mean_diff"]), float(row["low"]), float(row["high"]),
-                              int(row.get("n", row.get("n_pairs", 0))), **kw)
-
-    for _, r in _rows(tables, "few_shot_paired_long"):
-        add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
-    for _, r in _rows(tables, "few_shot_n10_paired_long"):
-        # The n = 10 sweep's k = 10 arms (few_shot_n10): their own family, beside the n = 3 ones.
-        add(f"fewshotn10/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
-    for _, r in _rows(tables, "semi_supervised_paired_long"):
-        # The unlabelled-pool arms (semi_supervised): against real only, and against FixMatch (vs-fixmatch).
-        add(f"semisup/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}", r)
-    for _, r in _rows(tables, "semi_supervised_vs_fixmatch_long"):
-        add(f"semisup/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-fixmatch", r)
-    runs = tables.get("few_shot_runs")
-    if runs is not None and not runs.empty:
-        # Each setting with synthetic digits against classical augmentation, same k and seed.
-        affine = runs[runs["strategy"] == "affine"]
-        synthetic = runs[runs["generator"].notna() & (runs["strategy"] != "affine")]
-        if not affine.empty and not synthetic.empty:
-            diffs = paired_differences(synthetic, affine, ["k", "seed"], ["strategy", "generator", "protocol", "k"])
-            # One family per k: every synthetic setting against the same affine runs.
-            diffs = _family(diffs, ["k"])
-            for _, r in diffs.iterrows():
-                add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-affine", r)
-        # A changed training strategy (pretrain, filter) against plain mixing of the same generator's digits.
-        mix = runs[runs["strategy"] == "mix"]
-        changed = runs[runs["strategy"].isin(["pretrain", "filter"])]
-        if not mix.empty and not changed.empty:
-            match = ["generator", "protocol", "k", "seed"]
-            diffs = paired_differences(changed, mix, match, ["strategy", "generator", "protocol", "k"])
-            # One family per reference: the changed strategies against the same generator's mixing at k.
-            diffs = _family(diffs, ["generator", "protocol", "k"])
-            for _, r in diffs.iterrows():
-                add(f"fewshot/{_setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/vs-mix", r)
-    for _, r in _rows(tables, "mix_grid_paired_long"):
-        add(f"mixgrid/real{round(100 * r['real_fraction'])}/synth{round(100 * r['synth_fraction'])}", r)
-    for _, r in _rows(tables, "cas_paired_long"):
-        add(f"cas/{r['generator']}", r)
-    for _, r in _rows(tables, "synth_amount_long"):
-        add(f"amount/{str(r['protocol']).replace('_', '')}/{int(r['synth_per_class'])}", r)
-    for _, r in _rows(tables, "variants_paired"):
-        # The study-budget comparison decides on Holm-adjusted intervals over the arms compared.
-        out_id = f"variants/{slug(r['label'])}/{r['metric']}"
-        out[out_id] = Comparison(out_id, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
-                                 int(r["n"]), 1.0, bool(r["lower_is_better"]))   # already in points / FID
-    for _, r in _rows(tables, "tricks_paired_long"):
-        add(f"tricks/{r['variant']}/{r['metric']}", r, scale=float(r["scale"]),
-            lower_is_better=bool(r["lower_is_better"]))
-    for _, r in _rows(tables, "search_best_paired_long"):
-        metric = r["metric"]
-        add(f"searchbest/{slug(r['label'])}/{metric}", r, scale=1.0 if "fid" in metric else 100.0,
-            lower_is_better="fid" in metric)
-    for _, r in _rows(tables, "recipes_long"):
-        # A diffusion recipe against its baseline arm, per choosing metric (FID and recall on the training
-        # reference, success, validation CAS), paired by trained model.
-        for metric, scale, lower in (("fid_train", 1.0, True), ("recall_train", 100.0, False),
-                                     ("success_rate", 100.0, False), ("cas_val", 100.0, False)):
-            if f"{metric}_diff" in r and r[f"{metric}_diff"] == r[f"{metric}_diff"]:
-                cid = f"recipes/{slug(r['arm'])}/{metric}"
-                out[cid] = Comparison(cid, float(r[f"{metric}_diff"]), float(r[f"{metric}_diff_low"]),
-                                      float(r[f"{metric}_diff_high"]), int(r["n"]), scale, lower)
-    for _, r in _rows(tables, "generator_budget_long"):
-        # A low-data generator at one budget against the next smaller one, per metric (paired by seed).
-        scale = 1.0 if r["metric"] == "fid_train" else 100.0
-        cid = f"genbudget/{r['generator']}/steps{int(r['steps'])}/{r['metric']}"
-        out[cid] = Comparison(cid, float(r["mean_diff"]) / scale, float(r["low"]) / scale, float(r["high"]) / scale,
-                              int(r["n"]), scale, bool(r["lower_is_better"]))
-    for _, r in _rows(tables, "arm_budget_long"):
-        # The low-data CGAN arms by generator budget: against real only, affine, and the old rule's arm (vs-oldrule).
-        # The mix arm's ids carry no strategy (the headline); a changed strategy's do: .../steps2760/pretrain/vs-real.
-        strategy = "" if r.get("strategy", "mix") == "mix" else f"/{r['strategy']}"
-        add(f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}{strategy}/vs-{r['against']}", r)
-    for _, r in _rows(tables, "budget_check_paired_long"):
-        if r.get("converged") is None or r["converged"] != r["converged"]:
-            continue
-        add(f"budget/{slug(r['cell'])}", r, converged=bool(r["converged"]))
-    return out
+def comparison(cid: str, row, **kw) -> Comparison:
+    """A comparison from a row of a paired table (mean_diff, low, high, n); a row of a family
+    (multiplicity.family_table) also carries its adjusted interval and equivalence, which then decide."""
+    if "low_adjusted" in row and "m" in row and row["m"] == row["m"] and int(row["m"]) > 0:
+        kw = {"low_adjusted": float(row["low_adjusted"]), "high_adjusted": float(row["high_adjusted"]),
+              "m": int(row["m"]), "equivalent": row["verdict"] == FAMILY_EQUIVALENT, **kw}
+    return Comparison(cid, float(row["mean_diff"]), float(row["low"]), float(row["high"]),
+                      int(row.get("n", row.get("n_pairs", 0))), **kw)
 
 
-def _family(diffs: pd.DataFrame, family: list[str]) -> pd.DataFrame:
+def family(diffs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """A comparison table of the claims' own (no report table shows it) as a family, with the margin fixed for k."""
     if diffs.empty:
         return diffs
-    return family_table(diffs.assign(margin=[few_shot_margin(k) for k in diffs["k"]]), family, label="strategy")
+    return family_table(diffs.assign(margin=[few_shot_margin(k) for k in diffs["k"]]), keys, label="strategy")
 
 
-def _rows(tables: dict[str, pd.DataFrame], name: str):
+def rows(tables: dict[str, pd.DataFrame], name: str):
+    """The rows of one report table, or none where the sweep has not run (so its claims are simply absent)."""
     frame = tables.get(name)
-    return [] if frame is None or frame.empty else frame.iterrows()
+    return [] if frame is None or frame.empty else [r for _, r in frame.iterrows()]
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,12 @@ class Sweep:
     # Every table its report writes (the CSV stem under tables/) -> how to read it. A table the report writes without
     # a note, or a note for a table it does not write, fails tests/sweeps/test_index.py, naming the table.
     table_notes: dict[str, TableNote] = field(default_factory=dict)
+    # The comparisons the prose may claim of its tables: tables -> {claim id: reporting.claims.Comparison}, every id
+    # under one of claim_prefixes ("fewshot/", ...), which no other sweep declares (`comparisons` checks both).
+    claims: Callable[[dict], dict] | None = None
+    claim_prefixes: tuple[str, ...] = ()
+    # The numbers the prose quotes of it: (tables, results root) -> {LaTeX macro name: value}.
+    macros: Callable[[dict, Path], dict[str, str]] | None = None
 
     def grid(self, profile: str, results_root: Path | None = None) -> Grid:
         grid = self.grids[profile] if profile in self.grids else self.grids["quick"]
@@ -91,8 +97,46 @@ def register(name: str, sweep: Sweep) -> Sweep:
     if sweep.table_notes and sweep.report is None:
         raise ValueError(f"sweep '{name}' declares table notes ({', '.join(sorted(sweep.table_notes))}) but no "
                          "report, so no report writes those tables: remove the notes or declare its report")
+    for other_name, other in SWEEPS.items():
+        overlap = [p for p in sweep.claim_prefixes for q in other.claim_prefixes
+                   if other is not sweep and (p.startswith(q) or q.startswith(p))]
+        if overlap:
+            raise ValueError(f"sweep '{name}' declares claim prefix {overlap[0]!r}, which overlaps sweep "
+                             f"'{other_name}'s: give it a prefix of its own")
     SWEEPS[name] = sweep
     return sweep
+
+
+def comparisons(tables: dict) -> dict:
+    """Every comparison the prose may claim, by id: each sweep's declared claims read from the report's tables
+    (a sweep whose tables are absent contributes none)."""
+    out: dict = {}
+    for name, sweep in SWEEPS.items():
+        if sweep.claims is None:
+            continue
+        for cid, comparison in sweep.claims(tables).items():
+            if not cid.startswith(tuple(sweep.claim_prefixes)) or not sweep.claim_prefixes:
+                raise ValueError(f"sweep '{name}' claims '{cid}' outside its declared prefixes "
+                                 f"{sweep.claim_prefixes}: declare the prefix in its module")
+            if cid in out:
+                raise ValueError(f"claim '{cid}' is declared twice (the second time by sweep '{name}')")
+            out[cid] = comparison
+    return out
+
+
+def prose_macros(tables: dict, root: Path) -> dict[str, str]:
+    """Every macro the sweeps declare (the numbers the prose quotes of their results); a name two sweeps define is
+    refused, so one number never silently replaces another."""
+    out: dict[str, str] = {}
+    for name, sweep in SWEEPS.items():
+        if sweep.macros is None:
+            continue
+        mine = sweep.macros(tables, Path(root))
+        shared = sorted(set(mine) & set(out))
+        if shared:
+            raise ValueError(f"sweep '{name}' defines macros another sweep defines too: {', '.join(shared)}")
+        out.update(mine)
+    return out
 
 
 def second_datasets() -> tuple[str, ...]:

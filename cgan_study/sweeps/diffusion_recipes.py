@@ -28,6 +28,29 @@ def report(sweep_dir):
     return diffusion_recipes_report(sweep_dir)
 
 
+def claims(tables):
+    """recipes/<arm>/<metric>: a diffusion recipe against its baseline arm, paired by trained model, per choosing
+    metric (FID and recall on the training reference, success, validation CAS)."""
+    from cgan_study.reporting.claims import Comparison, rows, slug
+
+    out = {}
+    for r in rows(tables, "recipes_long"):
+        for metric, scale, lower in (("fid_train", 1.0, True), ("recall_train", 100.0, False),
+                                     ("success_rate", 100.0, False), ("cas_val", 100.0, False)):
+            if f"{metric}_diff" in r and r[f"{metric}_diff"] == r[f"{metric}_diff"]:
+                cid = f"recipes/{slug(r['arm'])}/{metric}"
+                out[cid] = Comparison(cid, float(r[f"{metric}_diff"]), float(r[f"{metric}_diff_low"]),
+                                      float(r[f"{metric}_diff_high"]), int(r["n"]), scale, lower)
+    return out
+
+
+def macros(tables, root):
+    """The sampler and guidance the recipe rule adopted."""
+    from cgan_study.reporting.paper_numbers import recipe_numbers
+
+    return recipe_numbers(tables.get("recipes_long"))
+
+
 DIFFUSION_RECIPES = register("diffusion_recipes", Sweep(stable_names=True,
     task="gan_eval",
     description="Diffusion at a cost the study can pay: today's recipe (width 32, DDIM-20) against DDIM-10 on the "
@@ -37,6 +60,7 @@ DIFFUSION_RECIPES = register("diffusion_recipes", Sweep(stable_names=True,
     profile_overrides={"quick": DIFFUSION_RECIPES_EVAL, "paper": DIFFUSION_RECIPES_EVAL,
                        "smoke": {**DIFFUSION_RECIPES_EVAL, "eval.n_samples": 200}},
     report=report,
+    claims=claims, claim_prefixes=("recipes/",), macros=macros,
     supplement_tables=("recipes",),
     table_notes={
         "recipes": TableNote(

@@ -19,6 +19,24 @@ def report(sweep_dir):
     return few_shot_n10_report(sweep_dir)
 
 
+def claims(tables):
+    """fewshotn10/<setting>/k10: the n = 10 arms against real only, their own family beside the n = 3 ones."""
+    from cgan_study.reporting.claims import comparison, rows, setting_id
+
+    out = {}
+    for r in rows(tables, "few_shot_n10_paired_long"):
+        cid = f"fewshotn10/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}"
+        out[cid] = comparison(cid, r)
+    return out
+
+
+def macros(tables, root):
+    """What n = 3 can detect at k = 10 beside n = 10 (median adjusted half-widths)."""
+    from cgan_study.reporting.paper_numbers import power_numbers
+
+    return power_numbers(tables.get("few_shot_paired_long"), tables.get("few_shot_n10_paired_long"))
+
+
 FEW_SHOT_N10 = register("few_shot_n10", Sweep(stable_names=True,
     task="augment",
     description="The k = 10 few-shot arms of mix_ratios (real-only, affine; CGAN mix, pretrain and filter under both "
@@ -26,6 +44,7 @@ FEW_SHOT_N10 = register("few_shot_n10", Sweep(stable_names=True,
     grids={"smoke": few_shot_grid((5,), 2, low_data_steps=None),
            "quick": few_shot_grid((10,), FEW_SHOT_N10_SEEDS), "paper": few_shot_grid((10,), FEW_SHOT_N10_SEEDS)},
     report=report,
+    claims=claims, claim_prefixes=("fewshotn10/",), macros=macros,
     supplement_tables=("few_shot_n10_paired",),
     table_notes={
         "few_shot_n10_paired": TableNote(

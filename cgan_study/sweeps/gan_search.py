@@ -57,6 +57,14 @@ def report(sweep_dir):
     return search_report(sweep_dir)
 
 
+def macros(tables, root):
+    """How many points the search tried and where the default ranked."""
+    from cgan_study.reporting.paper_numbers import search_numbers
+    from cgan_study.reporting.search import default_search_label
+
+    return search_numbers(tables.get("search"), default_search_label())
+
+
 GAN_SEARCH = register("gan_search", Sweep(stable_names=True,
     task="gan_eval",
     description="CGAN architecture and learning-rate search: 13 points (G/D width, latent size, learning rates), "
@@ -68,6 +76,7 @@ GAN_SEARCH = register("gan_search", Sweep(stable_names=True,
                        for profile, overrides in TRICKS.profile_overrides.items()},
     depends_on=("tricks",),   # its report takes the default point's row from tricks when the search has none
     report=report,
+    macros=macros,
     supplement_tables=("search",),
     table_notes={"search": TableNote(
         "FID, recall and coverage against 10,000 training digits (fid_train); the test digits' FID reported beside "

@@ -30,6 +30,18 @@ def report(sweep_dir):
     return search_best_report(sweep_dir)
 
 
+def claims(tables):
+    """searchbest/<point>/<metric> against the default CGAN (FID as is, accuracies in points)."""
+    from cgan_study.reporting.claims import comparison, rows, slug
+
+    out = {}
+    for r in rows(tables, "search_best_paired_long"):
+        metric = r["metric"]
+        cid = f"searchbest/{slug(r['label'])}/{metric}"
+        out[cid] = comparison(cid, r, scale=1.0 if "fid" in metric else 100.0, lower_is_better="fid" in metric)
+    return out
+
+
 GAN_SEARCH_BEST = register("gan_search_best", Sweep(stable_names=True,
     task="gan_eval",
     description="The three best gan_search points by training-referenced FID and the default point, re-run with "
@@ -38,6 +50,7 @@ GAN_SEARCH_BEST = register("gan_search_best", Sweep(stable_names=True,
     profile_overrides=GAN_SEARCH.profile_overrides,   # scored at the end: seeds 1-2 reuse committed GANs
     depends_on=("gan_search",),
     report=report,
+    claims=claims, claim_prefixes=("searchbest/",),
     supplement_tables=("search_best",),
     table_notes={"search_best": TableNote(
         "as gan_search (FID, recall, coverage against 10,000 training digits; test FID reported), on fresh seeds "

@@ -33,6 +33,28 @@ def report(sweep_dir):
     return variants_report(sweep_dir)
 
 
+def claims(tables):
+    """variants/<arm>/<metric> against the default of its generator, decided on Holm-adjusted intervals."""
+    from cgan_study.reporting.claims import Comparison, rows, slug
+
+    out = {}
+    for r in rows(tables, "variants_paired"):
+        cid = f"variants/{slug(r['label'])}/{r['metric']}"
+        out[cid] = Comparison(cid, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
+                              int(r["n"]), 1.0, bool(r["lower_is_better"]))   # already in points / FID
+    return out
+
+
+def macros(tables, root):
+    """The comparison's family sizes, its budget and the DCGAN's and CGAN's means."""
+    from cgan_study.reporting.paper_numbers import variants_numbers
+    from cgan_study.reporting.tables import config_column, finished_runs
+
+    runs = finished_runs(root / "gan_variants") if (root / "gan_variants" / "summary.csv").exists() else None
+    epochs = int(runs[config_column("gan.epochs")].max()) if runs is not None and not runs.empty else None
+    return variants_numbers(tables.get("variants_paired"), epochs, tables.get("variants_means"))
+
+
 GAN_VARIANTS = register("gan_variants", Sweep(stable_names=True,
     task="gan_eval",
     description="The default CGAN against the three largest early-training tricks (VBN in G and D, VBN in G, 2 D "
@@ -43,6 +65,7 @@ GAN_VARIANTS = register("gan_variants", Sweep(stable_names=True,
                        "smoke": {"eval.epoch_samples": 100, "eval.second_scorer_width": 12}},
     depends_on=("gan_search",),
     report=report,
+    claims=claims, claim_prefixes=("variants/",), macros=macros,
     paper_tables=("variants_paired",),
     figures=("variants_epochs.pdf",),
     table_notes={

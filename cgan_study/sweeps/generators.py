@@ -13,6 +13,13 @@ def report(sweep_dir):
     return generators_report(sweep_dir)
 
 
+def macros(tables, root):
+    """The CGAN's and PCA's success by both scorers, recall and FID; the CGAN's weakest class."""
+    from cgan_study.reporting import paper_numbers as P
+
+    return {**P.generator_numbers(tables.get("generators_runs")), **P.confusion_numbers(tables.get("confusion_cgan"))}
+
+
 GENERATORS = register("generators", Sweep(stable_names=True,
     task="gan_eval",
     description="Every conditional registered generator (GANs, CVAE, EBGAN, PCA, diffusion) trained under its own budget "
@@ -25,6 +32,7 @@ GENERATORS = register("generators", Sweep(stable_names=True,
     profile_overrides={"quick": GENERATORS_EVAL, "paper": GENERATORS_EVAL,
                        "smoke": {"eval.second_scorer_width": 8, "eval.second_scorer_arch": "gap"}},
     report=report,
+    macros=macros,
     paper_tables=("generators",),
     supplement_tables=("per_class_cgan",),
     figures=("generator_grids.png",),

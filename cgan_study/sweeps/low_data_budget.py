@@ -26,6 +26,26 @@ def report(sweep_dir):
     return generator_budget_report(sweep_dir)
 
 
+def claims(tables):
+    """genbudget/<generator>/steps<s>/<metric>: a low-data generator at one budget against the next smaller one."""
+    from cgan_study.reporting.claims import Comparison, rows
+
+    out = {}
+    for r in rows(tables, "generator_budget_long"):
+        scale = 1.0 if r["metric"] == "fid_train" else 100.0
+        cid = f"genbudget/{r['generator']}/steps{int(r['steps'])}/{r['metric']}"
+        out[cid] = Comparison(cid, float(r["mean_diff"]) / scale, float(r["low"]) / scale, float(r["high"]) / scale,
+                              int(r["n"]), scale, bool(r["lower_is_better"]))
+    return out
+
+
+def macros(tables, root):
+    """The low-data generators' budgets and what doubling them changed."""
+    from cgan_study.reporting.generator_budget import generator_budget_numbers
+
+    return generator_budget_numbers(tables.get("generator_budget_means"))
+
+
 LOW_DATA_BUDGET = register("low_data_budget", Sweep(stable_names=True,
     task="gan_eval",
     description="Budget check of the low-data generators: the CGAN and EBGAN on k = 10 digits per class at the "
@@ -38,6 +58,7 @@ LOW_DATA_BUDGET = register("low_data_budget", Sweep(stable_names=True,
                        "smoke": {"eval.n_samples": 200, "eval.second_scorer_width": 8,
                                  "eval.second_scorer_arch": "gap"}},
     report=report,
+    claims=claims, claim_prefixes=("genbudget/",), macros=macros,
     supplement_tables=("generator_budget",),
     table_notes={"generator_budget": TableNote(
         "success rate by the scorer on 2,000 samples; FID and recall against 10,000 training digits; each "

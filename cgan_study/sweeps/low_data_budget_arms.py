@@ -12,6 +12,19 @@ def report(sweep_dir):
     return arm_budget_report(sweep_dir)
 
 
+def claims(tables):
+    """armbudget/<generator>/k<k>/steps<s>[/<strategy>]/vs-<reference> (this sweep's and low_data_budget_arms_k's
+    rows: one long table). The mix arm's ids carry no strategy (the headline); a changed strategy's do."""
+    from cgan_study.reporting.claims import comparison, rows
+
+    out = {}
+    for r in rows(tables, "arm_budget_long"):
+        strategy = "" if r.get("strategy", "mix") == "mix" else f"/{r['strategy']}"
+        cid = f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}{strategy}/vs-{r['against']}"
+        out[cid] = comparison(cid, r)
+    return out
+
+
 LOW_DATA_BUDGET_ARMS = register("low_data_budget_arms", Sweep(stable_names=True,
     task="augment",
     description="The headline low-data arm (k = 10, CGAN mix) with its generators trained at the old rule's steps (600), "
@@ -24,6 +37,7 @@ LOW_DATA_BUDGET_ARMS = register("low_data_budget_arms", Sweep(stable_names=True,
            "quick": low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 3, ("pretrain", "filter")),
            "paper": low_data_arm_grid((10,), LOW_DATA_CGAN_STEPS, 5, ("pretrain", "filter"))},
     report=report,
+    claims=claims, claim_prefixes=("armbudget/",),
     supplement_tables=("arm_budget",),
     table_notes={"arm_budget": TableNote(
         "test accuracy of the final weights at k = 10, each arm minus real only, affine and the old rule's "

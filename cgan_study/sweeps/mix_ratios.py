@@ -22,6 +22,49 @@ def report(sweep_dir):
     return mix_ratio_report(sweep_dir)
 
 
+def claims(tables):
+    """fewshot/<setting>/k<k> against real only, .../vs-affine (one family per k) and .../vs-mix (pretrain and filter
+    against the same generator's mixing); mixgrid/real<r>/synth<s>; cas/<generator>."""
+    from cgan_study.reporting.claims import comparison, family, rows, setting_id
+    from cgan_study.reporting.stats import paired_differences
+
+    out = {}
+    for r in rows(tables, "few_shot_paired_long"):
+        cid = f"fewshot/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}"
+        out[cid] = comparison(cid, r)
+    runs = tables.get("few_shot_runs")
+    if runs is not None and not runs.empty:
+        references = (
+            # Each setting with synthetic digits against classical augmentation, same k and seed: a family per k.
+            ("vs-affine", runs[runs["generator"].notna() & (runs["strategy"] != "affine")],
+             runs[runs["strategy"] == "affine"], ["k", "seed"], ["k"]),
+            # A changed training strategy against plain mixing of the same generator's digits: a family per reference.
+            ("vs-mix", runs[runs["strategy"].isin(["pretrain", "filter"])], runs[runs["strategy"] == "mix"],
+             ["generator", "protocol", "k", "seed"], ["generator", "protocol", "k"]))
+        for suffix, arms, reference, match, keys in references:
+            if arms.empty or reference.empty:
+                continue
+            diffs = family(paired_differences(arms, reference, match, ["strategy", "generator", "protocol", "k"]), keys)
+            for _, r in diffs.iterrows():
+                cid = f"fewshot/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/{suffix}"
+                out[cid] = comparison(cid, r)
+    for r in rows(tables, "mix_grid_paired_long"):
+        cid = f"mixgrid/real{round(100 * r['real_fraction'])}/synth{round(100 * r['synth_fraction'])}"
+        out[cid] = comparison(cid, r)
+    for r in rows(tables, "cas_paired_long"):
+        out[f"cas/{r['generator']}"] = comparison(f"cas/{r['generator']}", r)
+    return out
+
+
+def macros(tables, root):
+    """Real only on every real digit, the CGAN's CAS, and the fraction grid's low-real cells."""
+    from cgan_study.reporting import paper_numbers as P
+    from cgan_study.reporting.tables import finished_runs
+
+    runs = finished_runs(root / "mix_ratios") if (root / "mix_ratios" / "summary.csv").exists() else None
+    return {**P.augmentation_numbers(runs), **P.mix_grid_numbers(tables.get("mix_grid_paired_long"))}
+
+
 MIX_RATIOS = register("mix_ratios", Sweep(stable_names=True,
     task="augment",
     description="Does CGAN synthetic data help an MNIST classifier? Real x synthetic mixes, few-real-per-class "
@@ -35,6 +78,7 @@ MIX_RATIOS = register("mix_ratios", Sweep(stable_names=True,
         "paper": chain(mix_grid(5), few_shot_grid((1, 5, 10, 20, 50, 100), 5), cas_grid(5)),
     },
     report=report,
+    claims=claims, claim_prefixes=("fewshot/", "mixgrid/", "cas/"), macros=macros,
     # The body shows these arms in the report's compact table (reporting/few_shot_compact.py); the families in full
     # are the supplement's.
     supplement_tables=("few_shot_paired", "mix_grid_paired", "cas", "mix_grid", "few_shot"),

@@ -28,6 +28,22 @@ def report(sweep_dir):
     return budget_report(sweep_dir)
 
 
+def claims(tables):
+    """budget/<cell>: the classifier's budget doubled against the rule's (converged or not, on test digits)."""
+    from cgan_study.reporting.claims import comparison, rows, slug
+
+    return {f"budget/{slug(r['cell'])}": comparison(f"budget/{slug(r['cell'])}", r, converged=bool(r["converged"]))
+            for r in rows(tables, "budget_check_paired_long")
+            if r.get("converged") is not None and r["converged"] == r["converged"]}
+
+
+def macros(tables, root):
+    """How many cells the check doubles and how many are not converged."""
+    from cgan_study.reporting.paper_numbers import budget_numbers
+
+    return budget_numbers(tables.get("budget_check_paired_long"))
+
+
 MIX_RATIOS_BUDGET = register("mix_ratios_budget", Sweep(stable_names=True,
     task="augment",
     description="Budget check of the downstream classifier: the rule's step budget halved and doubled on "
@@ -37,6 +53,7 @@ MIX_RATIOS_BUDGET = register("mix_ratios_budget", Sweep(stable_names=True,
                             sweep("classifier.epochs", BUDGET_EPOCHS["smoke"]), seeds(1)),
            "quick": budget_grid("quick", 3), "paper": budget_grid("paper", 5)},
     report=report,
+    claims=claims, claim_prefixes=("budget/",), macros=macros,
     supplement_tables=("budget_check",),
     table_notes={"budget_check": TableNote(
         "test accuracy of the final weights on the test images, each cell at the rule's steps, halved and doubled "

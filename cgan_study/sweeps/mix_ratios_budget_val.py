@@ -19,6 +19,18 @@ def report(sweep_dir):
     return budget_report(sweep_dir, metric="val_accuracy")
 
 
+def macros(tables, root):
+    """The same check on the validation digits: cells, unconverged cells and the largest move (points)."""
+    from cgan_study.reporting.paper_numbers import budget_numbers
+
+    on_val = budget_numbers(tables.get("budget_check_val_paired_long"))
+    if not on_val:
+        return {}
+    doubled = tables["budget_check_val_paired_long"].dropna(subset=["converged"])
+    return {"budgetValCells": on_val["budgetCells"], "budgetValUnconverged": on_val["budgetUnconverged"],
+            "budgetValLargestMove": f"{100 * doubled['mean_diff'].abs().max():.2f}"}
+
+
 MIX_RATIOS_BUDGET_VAL = register("mix_ratios_budget_val", Sweep(stable_names=True,
     task="augment",
     description="Budget check of the downstream classifier on the validation digits: the rule's step budget halved "
@@ -29,6 +41,7 @@ MIX_RATIOS_BUDGET_VAL = register("mix_ratios_budget_val", Sweep(stable_names=Tru
            "paper": product(FULL_DATA, sweep("classifier.epochs", BUDGET_EPOCHS["paper"]), seeds(5))},
     profile_overrides={profile: {"eval.val_accuracy": True} for profile in ("smoke", "quick", "paper")},
     report=report,
+    macros=macros,
     supplement_tables=("budget_check_val",),
     table_notes={"budget_check_val": TableNote(
         "accuracy of the final weights on the 1,000 validation digits (the test digits are scored too, in "

@@ -51,6 +51,25 @@ def report(sweep_dir):
     return semi_supervised_report(sweep_dir)
 
 
+def claims(tables):
+    """semisup/<setting>/k<k> against real only, and .../vs-fixmatch against the FixMatch baseline."""
+    from cgan_study.reporting.claims import comparison, rows, setting_id
+
+    out = {}
+    for table, suffix in (("semi_supervised_paired_long", ""), ("semi_supervised_vs_fixmatch_long", "/vs-fixmatch")):
+        for r in rows(tables, table):
+            cid = f"semisup/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}{suffix}"
+            out[cid] = comparison(cid, r)
+    return out
+
+
+def macros(tables, root):
+    """Each arm's mean accuracy, size and time, and FixMatch's budget pilot."""
+    from cgan_study.reporting import paper_numbers as P
+
+    return {**P.pool_numbers(tables.get("semi_supervised_arms")), **P.doubling_numbers(tables.get("fixmatch_doubling"))}
+
+
 SEMI_SUPERVISED_SWEEP = register("semi_supervised", Sweep(stable_names=True,
     task="augment",
     description="k labelled digits per class plus every other training digit unlabelled: real-only, affine, FixMatch, "
@@ -64,6 +83,7 @@ SEMI_SUPERVISED_SWEEP = register("semi_supervised", Sweep(stable_names=True,
                           semi_supervised_grid(100, SEMI_SUPERVISED_SEEDS[1], synthetic=False))},
     profile_overrides={"smoke": SEMI_SUPERVISED_SMOKE},
     report=report,
+    claims=claims, claim_prefixes=("semisup/",), macros=macros,
     # The per-arm absolute table (accuracy, the budget check, wall time per run, the literature's anchors) and the
     # two paired families: against real only, and against the FixMatch baseline.
     supplement_tables=("semi_supervised_arms", "semi_supervised_paired", "semi_supervised_vs_fixmatch"),

@@ -22,6 +22,17 @@ def report(sweep_dir):
     return synth_amount_report(sweep_dir)
 
 
+def claims(tables):
+    """amount/<protocol>/<synthetic digits per class> against real only."""
+    from cgan_study.reporting.claims import comparison, rows
+
+    out = {}
+    for r in rows(tables, "synth_amount_long"):
+        cid = f"amount/{str(r['protocol']).replace('_', '')}/{int(r['synth_per_class'])}"
+        out[cid] = comparison(cid, r)
+    return out
+
+
 SYNTH_AMOUNT = register("synth_amount", Sweep(stable_names=True,
     task="augment",
     description="How many synthetic digits help? k = 10 real digits per class plus 10, 100, 600 or 6,000 CGAN "
@@ -31,6 +42,7 @@ SYNTH_AMOUNT = register("synth_amount", Sweep(stable_names=True,
                                   sweep("augment.synth_per_class", (5, 10)), seeds(2))),
            "quick": synth_amount_grid(3), "paper": synth_amount_grid(5)},
     report=report,
+    claims=claims, claim_prefixes=("amount/",),
     supplement_tables=("synth_amount",),
     figures=("synth_amount.pdf",),
     table_notes={"synth_amount": TableNote(

@@ -51,6 +51,26 @@ def report(sweep_dir):
     return tricks_report(sweep_dir)
 
 
+def claims(tables):
+    """tricks/<variant>/<metric> against the default CGAN after the sweep's epochs."""
+    from cgan_study.reporting.claims import comparison, rows
+
+    return {f"tricks/{r['variant']}/{r['metric']}": comparison(
+        f"tricks/{r['variant']}/{r['metric']}", r, scale=float(r["scale"]), lower_is_better=bool(r["lower_is_better"]))
+        for r in rows(tables, "tricks_paired_long")}
+
+
+def macros(tables, root):
+    """The collapse setup and its best mitigation, the plain DCGAN's means and collapse onset, the epochs read."""
+    from cgan_study.reporting import paper_numbers as P
+
+    out = {**P.collapse_numbers(tables.get("tricks_first_seeds")), **P.dcgan_numbers(tables.get("tricks_means")),
+           **P.collapse_onset_numbers(tables.get("collapse_onset_long"))}
+    if "tricks_means" in tables:
+        out["tricksEpochs"] = ", ".join(str(int(e)) for e in sorted(tables["tricks_means"]["epochs"].unique()))
+    return out
+
+
 TRICKS = register("tricks", Sweep(stable_names=True,
     task="gan_eval",
     description="DCGAN vs CGAN vs AC-GAN, the stabilisation tricks (3 seeds each), every GAN loss and a "
@@ -64,6 +84,7 @@ TRICKS = register("tricks", Sweep(stable_names=True,
     profile_overrides={"quick": {"gan.epochs": 3, **TRICKS_EVAL}, "paper": TRICKS_EVAL,
                        "smoke": {"eval.epoch_samples": 100, "eval.second_scorer_width": 12}},
     report=report,
+    claims=claims, claim_prefixes=("tricks/",), macros=macros,
     supplement_tables=("tricks", "tricks_paired", "collapse_onset", "scorer_agreement"),
     figures=("variant_grids.png", "collapse_main.png", "epochs_tricks.pdf", "epochs_collapse.pdf"),
     # Its committed runs (3 epochs) predate the training reference: every reference-dependent metric is the test's.

@@ -3,6 +3,7 @@ support, and the lint that keeps every directional word of the prose inside a cl
 import pandas as pd
 import pytest
 
+from cgan_study.sweeps import comparisons
 from cgan_study.reporting import claims as CL
 from cgan_study.reporting import mix_ratios
 
@@ -47,7 +48,7 @@ def test_verdicts_follow_the_interval_and_the_metric_direction():
 
 
 def test_the_comparisons_carry_the_hand_computed_intervals(tmp_path):
-    comps = CL.comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
+    comps = comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
     half = 4.302653 * 0.01 / 3 ** 0.5
     low = comps["fewshot/mix/cgan/lowdata/k10"]
     assert (low.mean, low.low, low.high, low.n) == pytest.approx((-0.05, -0.05 - half, -0.05 + half, 3))
@@ -63,14 +64,14 @@ def test_a_changed_strategy_is_compared_with_mixing_the_same_generators_digits(t
     mix = runs[(runs["strategy"] == "mix") & (runs["protocol"] == "low_data")]
     filtered = mix.assign(strategy="filter", test_accuracy=mix["test_accuracy"] + [0.02, 0.03, 0.025])
     tables["few_shot_runs"] = pd.concat([runs, filtered], ignore_index=True)
-    comp = CL.comparisons(tables)["fewshot/filter/cgan/lowdata/k10/vs-mix"]
+    comp = comparisons(tables)["fewshot/filter/cgan/lowdata/k10/vs-mix"]
     assert comp.mean == pytest.approx(0.025) and comp.verdict == CL.BETTER
 
 
 def test_supported_claims_pass_and_flipped_data_fail_naming_the_claim(tmp_path):
-    comps = CL.comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
+    comps = comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
     assert CL.check_claims({"sections/results.tex": PROSE}, comps) == []
-    flipped = CL.comparisons(_tables(tmp_path, (0.05, 0.06, 0.04)))   # the same data with the sign flipped
+    flipped = comparisons(_tables(tmp_path, (0.05, 0.06, 0.04)))   # the same data with the sign flipped
     problems = CL.check_claims({"sections/results.tex": PROSE}, flipped)
     assert len(problems) == 1
     assert problems[0].startswith("sections/results.tex:1: claim 'fewshot/mix/cgan/lowdata/k10' asserts 'worse'")
@@ -78,7 +79,7 @@ def test_supported_claims_pass_and_flipped_data_fail_naming_the_claim(tmp_path):
 
 
 def test_unknown_comparisons_verdicts_and_one_seed_rows_are_refused(tmp_path):
-    comps = CL.comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
+    comps = comparisons(_tables(tmp_path, (-0.05, -0.06, -0.04)))
     comps["tricks/one-seed/fid"] = CL.Comparison("tricks/one-seed/fid", 2.0, float("nan"), float("nan"), 1)
     text = ("\\claim{fewshot/mix/cgan/lowdata/k1}{worse}{x} \\claim{fewshot/affine/k10}{helps}{y}\n"
             "\\claim{tricks/one-seed/fid}{worse}{z}")

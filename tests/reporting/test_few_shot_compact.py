@@ -2,6 +2,7 @@
 points), bold only where the adjusted interval excludes 0, a setting with fewer seeds than its column marked."""
 import pandas as pd
 
+from cgan_study.sweeps import comparisons
 from cgan_study.reporting.few_shot_compact import compact_table
 
 
@@ -45,6 +46,6 @@ def test_the_pool_table_holds_its_rows_before_the_results_and_fills_them_after()
     assert lines == ["FixMatch (labelled + pool) & \\textbf{+30.0 [+20.0, +40.0]} & -- \\\\",
                      "real + CGAN digits & +1.0 [$-$2.0, +4.0] & \\textbf{$-$29.0 [$-$35.0, $-$23.0]} \\\\"]
     # The prose may claim them: semisup/<setting>/k<k> against real only, .../vs-fixmatch against FixMatch.
-    comps = claims.comparisons({"semi_supervised_paired_long": vs_real, "semi_supervised_vs_fixmatch_long": vs_fix})
+    comps = comparisons({"semi_supervised_paired_long": vs_real, "semi_supervised_vs_fixmatch_long": vs_fix})
     assert comps["semisup/fixmatch/k10"].verdict == claims.BETTER
     assert comps["semisup/mix/cgan/semisupervised/k10/vs-fixmatch"].verdict == claims.WORSE

@@ -60,7 +60,7 @@ def test_each_budget_is_paired_with_the_next_smaller_one_seed_by_seed(tmp_path):
     assert list(table["steps"][:4]) == ["600 (old rule)", "1,200", "2,760 (rule)", "5,520"]
     assert table.iloc[0]["success (%): change"] == "--" and table.iloc[1]["success (%): change"].endswith("*")
     assert "2,000 samples" in (tmp_path / "tables" / "generator_budget.tex").read_text()
-    from cgan_study.reporting.claims import comparisons
+    from cgan_study.sweeps import comparisons
 
     comps = comparisons(out)   # claimable in the prose: a lower FID reads as better
     assert comps["genbudget/cgan/steps1200/success_rate"].verdict == "better"
@@ -82,7 +82,7 @@ def test_a_seed_missing_at_one_budget_is_left_out_of_the_change(tmp_path):
 
 
 def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_old_rule(tmp_path):
-    from cgan_study.reporting.claims import comparisons
+    from cgan_study.sweeps import comparisons
     from cgan_study.reporting.generator_budget import arm_budget_report
 
     accuracy = {("real", None): [0.86, 0.84, 0.87], ("affine", None): [0.95, 0.92, 0.94],

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cgan_study.sweeps import comparisons
 from cgan_study.reporting import claims as CL
 from cgan_study.reporting import few_shot_n10, multiplicity as M
 from cgan_study.reporting.stats import t_interval
@@ -179,7 +180,7 @@ def test_the_n10_report_writes_the_paired_family_with_every_column(tmp_path, mon
     assert mix["verdict"] == M.HELPS
     assert fam.loc["filter, cgan (low_data)", "identical_to"] == "mix, cgan (low_data)"
     # The claims read it under ids of its own, beside mix_ratios' n = 3 ones.
-    comps = CL.comparisons(out)
+    comps = comparisons(out)
     assert comps["fewshotn10/mix/cgan/lowdata/k10"].verdict == CL.BETTER and comps[
         "fewshotn10/mix/cgan/lowdata/k10"].m == 2
     # The sweep declares this report: its report field calls few_shot_n10_report on the sweep's directory.

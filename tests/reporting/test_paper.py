@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO  # noqa: E402
 
+from cgan_study.sweeps import comparisons
 from cgan_study.reporting import paper
 
 
@@ -20,14 +21,15 @@ def test_numbers_macros_are_escaped_and_named_safely():
 
 
 def test_the_prose_quotes_only_numbers_the_report_defines():
-    """Every camelCase macro of the written prose is a number experiments/report.py or paper_numbers defines
-    (or a LaTeX command): a typo'd or removed number fails here, not as a dash in the PDF."""
+    """Every camelCase macro of the written prose is a number experiments/report.py, paper_numbers or a sweep
+    module's macros define (or a LaTeX command): a typo'd or removed number fails here, not as a dash in the PDF."""
     from cgan_study.generators import REGISTRY
     from cgan_study.reporting import claims, families, generator_budget, paper_numbers
     from experiments import report
 
     wanted = paper.template_macros("\n".join(claims.paper_texts(REPO / "paper").values()))
-    source = "".join(Path(m.__file__).read_text() for m in (report, paper_numbers, families))
+    source = "".join(Path(m.__file__).read_text() for m in (report, paper_numbers, families)) + "".join(
+        p.read_text() for p in (REPO / "cgan_study" / "sweeps").glob("*.py"))
     defined = {name for name in wanted if f'"{name}"' in source or f"{name}=" in source}
     # genBudgetSuccess<Name>{OldRule,Rule}: built from the generator's name, like families.success_macro.
     defined |= wanted & {generator_budget.budget_macro(name, rule) for name in REGISTRY
@@ -143,13 +145,13 @@ def test_flipping_one_comparisons_data_fails_the_build_naming_that_claim(tmp_pat
     texts = claims.paper_texts(REPO / "paper")
     (tmp_path / "mix_ratios").mkdir()
     runs.to_csv(tmp_path / "mix_ratios" / "summary.csv", index=False)
-    honest = claims.check_claims(texts, claims.comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
+    honest = claims.check_claims(texts, comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
     assert not [p for p in honest if "'fewshot/mix/cgan/lowdata/k10'" in p]
     seeds = runs.loc[arm, c + "seed"]
     assert (real.loc[seeds].to_numpy() - runs.loc[arm, "test_accuracy"]).max() < 0.15 - 0.1
     runs.loc[arm, "test_accuracy"] = runs.loc[arm, "test_accuracy"] - 0.15   # every seed now far below real only
     runs.to_csv(tmp_path / "mix_ratios" / "summary.csv", index=False)
-    flipped = claims.check_claims(texts, claims.comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
+    flipped = claims.check_claims(texts, comparisons(mix_ratio_report(tmp_path / "mix_ratios")))
     named = [p for p in flipped if "claim 'fewshot/mix/cgan/lowdata/k10' asserts 'inconclusive'" in p]
     assert named and all("but the results say 'worse'" in p for p in named)
 

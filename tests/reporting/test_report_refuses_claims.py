@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from experiments import report
 
+from cgan_study import sweeps
 from cgan_study.reporting import claims as CL
 
 CLAIM_ID = "toy/mix/cgan/k10"
@@ -21,7 +22,7 @@ def _paper(tmp_path, asserted: str):
 def _results_say_better(monkeypatch):
     """The results: one comparison whose whole interval lies above zero (better), on an empty results tree."""
     comparison = CL.Comparison(CLAIM_ID, mean=0.02, low=0.01, high=0.03, n=5)
-    monkeypatch.setattr(CL, "comparisons", lambda tables: {CLAIM_ID: comparison})
+    monkeypatch.setattr(sweeps, "comparisons", lambda tables: {CLAIM_ID: comparison})
 
 
 def test_an_unsupported_claim_stops_the_report_naming_it(tmp_path, monkeypatch, capsys):

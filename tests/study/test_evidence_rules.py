@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cgan_study.sweeps import comparisons
 from cgan_study import config as C
 from cgan_study.reporting.criteria import budget_converged, holm
 from cgan_study.study import augment, stages
@@ -304,7 +305,7 @@ def test_the_papers_variants_table_shows_adjusted_intervals_in_the_metrics_units
     half = (fid["high_adjusted"] - fid["low_adjusted"]) / 2   # the adjusted t-interval is symmetric
     assert shown.loc[label, "FID"] == f"{fid['mean_diff']:+.1f} ± {half:.1f}*"
     assert shown.loc[label, "success"].startswith("+0.0 ± ")    # 0.98 - 0.98 on average: never -0.0
-    comp = claims.comparisons({"variants_paired": paired})[f"variants/{claims.slug(label)}/fid_train"]
+    comp = comparisons({"variants_paired": paired})[f"variants/{claims.slug(label)}/fid_train"]
     assert comp.verdict == claims.BETTER and comp.mean == pytest.approx(fid["mean_diff"])
     assert (comp.low, comp.high) == (pytest.approx(fid["low_adjusted"]), pytest.approx(fid["high_adjusted"]))
 

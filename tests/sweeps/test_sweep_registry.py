@@ -93,14 +93,33 @@ def report(sweep_dir):
     rows = "".join(f"{s} & {100 * a:.1f} \\\\\\\\ " for s, a in mean.items())
     results.write_text(sweep_dir / "tables" / "toy_table.tex", "\\\\begin{table}\\\\caption{Toy: accuracy (%).}"
                        "\\\\label{tab:toy_table}\\\\begin{tabular}{lr}" + rows + "\\\\end{tabular}\\\\end{table}\\n")
-    return {"toy_means": mean.to_frame()}
+    return {"toy_means": mean.to_frame(), "toy_runs": runs}
+
+
+def claims(tables):
+    """toy/affine: affine minus real only, paired by seed."""
+    from cgan_study.reporting.claims import comparison
+    from cgan_study.reporting.stats import paired_differences
+    from cgan_study.reporting.tables import config_column
+
+    runs = tables.get("toy_runs")
+    if runs is None:
+        return {}
+    seed = config_column("seed")
+    diff = paired_differences(runs[runs["strategy"] == "affine"], runs[runs["strategy"] == "real"], [seed], ["strategy"])
+    return {"toy/affine": comparison("toy/affine", diff.iloc[0])}
+
+
+def macros(tables, root):
+    means = tables.get("toy_means")
+    return {} if means is None else {"toyAffineAccuracy": f"{100 * means.loc['affine', 'test_accuracy']:.1f}"}
 
 
 TOY = register("toy_sweep", Sweep(
     task="augment", description="Toy: real-only against affine at k = 5.",
     grids={"smoke": product(fixed("augment.real_per_class", 5), sweep("augment.strategy", ("real", "affine")),
                             sweep("seed", range(2)))},
-    report=report, paper_tables=("toy_table",)))
+    report=report, paper_tables=("toy_table",), claims=claims, claim_prefixes=("toy/",), macros=macros))
 '''
 
 
@@ -146,3 +165,50 @@ def test_a_toy_sweep_added_as_one_module_has_its_table_in_paper_generated(toy_sw
                  "--unchecked-claims"]) == 0
     table = (paper_dir / "generated" / "toy_table.tex").read_text()
     assert "affine & 86.0" in table and "real & 81.0" in table and "tab:toy_table" in table
+    # its claim and its macro, declared in the module, reach the prose's generated inputs: +5.0 points by hand
+    assert "\\def\\csname cmp@toy/affine@mean\\endcsname{$+5.00$}" in (paper_dir / "generated" / "claims.tex").read_text()
+    assert "\\newcommand{\\toyAffineAccuracy}{86.0}" in (paper_dir / "generated" / "numbers.tex").read_text()
+
+
+def _declared(name, **kw):
+    return Sweep(task="augment", description=name, grids={"quick": []}, **kw)
+
+
+def test_a_claim_outside_its_sweeps_prefixes_or_claimed_twice_is_refused(monkeypatch):
+    from cgan_study import sweeps as S
+    from cgan_study.reporting.claims import Comparison
+
+    def one(cid):
+        return lambda tables: {cid: Comparison(cid, 0.01, 0.0, 0.02, 3)}
+
+    monkeypatch.setattr(S, "SWEEPS", {"a": _declared("a", claims=one("b/x"), claim_prefixes=("a/",))})
+    with pytest.raises(ValueError, match="sweep 'a' claims 'b/x' outside its declared prefixes"):
+        S.comparisons({})
+    monkeypatch.setattr(S, "SWEEPS", {"a": _declared("a", claims=one("a/x"), claim_prefixes=("a/",)),
+                                      "b": _declared("b", claims=one("a/x"), claim_prefixes=("a/",))})
+    with pytest.raises(ValueError, match="claim 'a/x' is declared twice"):
+        S.comparisons({})
+
+
+def test_overlapping_claim_prefixes_and_a_macro_defined_twice_are_refused(monkeypatch):
+    from cgan_study import sweeps as S
+
+    monkeypatch.setattr(S, "SWEEPS", {"a": _declared("a", claim_prefixes=("fewshot/",))})
+    with pytest.raises(ValueError, match="claim prefix 'fewshot/k10/', which overlaps sweep 'a'"):
+        S.register("b", _declared("b", claim_prefixes=("fewshot/k10/",)))
+    assert set(S.SWEEPS) == {"a"}
+    monkeypatch.setattr(S, "SWEEPS", {"a": _declared("a", macros=lambda t, r: {"n": "1"}),
+                                      "b": _declared("b", macros=lambda t, r: {"n": "2", "m": "3"})})
+    with pytest.raises(ValueError, match="sweep 'b' defines macros another sweep defines too: n"):
+        S.prose_macros({}, REPO)
+
+
+def test_the_committed_results_claims_come_each_from_the_sweep_that_declares_its_prefix():
+    from experiments.report import collect
+
+    tables, _, _ = collect(REPO / "results")
+    comps = __import__("cgan_study.sweeps", fromlist=["comparisons"]).comparisons(tables)
+    owners = {p: n for n, s in SWEEPS.items() for p in s.claim_prefixes}
+    assert {p.rstrip("/") for p in owners} >= {"fewshot", "fewshotn10", "semisup", "variants", "budget"}
+    for cid in comps:
+        assert sum(cid.startswith(p) for p in owners) == 1, cid

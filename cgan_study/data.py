@@ -54,12 +54,29 @@ def class_names(sha256: str | None) -> tuple[str, ...]:
     return CLASS_NAMES[KNOWN_SHA256.get(sha256 or "", "mnist")]
 
 
+# Folders of images this project builds itself, by name: `--data icons` reads data/icons (relative to the working
+# directory, the repository root), written by the command given here.
+BUILT_FOLDERS = {"icons": (Path("data/icons"), "python -m experiments.data icons --out data/icons --install")}
+
+
+def built_folder(source: str) -> Path:
+    """The folder a built dataset's name stands for; one clear line with the command that builds it if it is not
+    there."""
+    path, command = BUILT_FOLDERS[source]
+    if not path.is_dir():
+        raise DataError(f"the {source} dataset is not built here ({path}/ is missing); build it with `{command}`, "
+                        f"or pass --data PATH to a folder of images")
+    return path
+
+
 def dataset_name(source: str) -> str:
     """Which dataset a source holds, by name, without reading it ('mnist', 'fashion_mnist', or a folder of
     images' own name): what results directories and labels follow. A file or IDX directory is Fashion-MNIST
     when its path says so."""
     if source in ("keras", "mnist"):
         return "mnist"
+    if source in BUILT_FOLDERS:
+        return source
     path = Path(str(source)).expanduser()
     if path.is_dir():
         from cgan_study.image_folder import is_image_folder
@@ -249,6 +266,9 @@ NAMED_SOURCES = ("keras", "mnist", "fashion_mnist")
 
 def check_source(source: str) -> None:
     """A path source must exist (a named one is fetched or found by load): checked without reading it."""
+    if source in BUILT_FOLDERS:
+        built_folder(source)
+        return
     if source not in NAMED_SOURCES and not Path(source).expanduser().exists():
         raise DataError(f"dataset path '{Path(source).expanduser()}' does not exist; pass --data PATH (or set "
                         f"{ENV_VAR}) to an MNIST .npz or a directory of IDX files, or use --data keras to download")
@@ -259,7 +279,7 @@ def load(source: str | None = None, val_per_class: int = 0, seed: int = 0,
     """Load and validate a dataset from a name ('keras', 'mnist', 'fashion_mnist'), .npz path, IDX directory or
     folder of images (resized to `image_size`, else $CGAN_STUDY_IMAGE_SIZE, else 32; see image_folder.py)."""
     source = resolve_source(source)
-    path = Path(source).expanduser()
+    path = built_folder(source) if source in BUILT_FOLDERS else Path(source).expanduser()
     if source not in ("keras", "mnist", "fashion_mnist") and path.is_dir():
         from cgan_study import image_folder
 

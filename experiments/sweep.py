@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cgan_study import config as C
 from cgan_study.data import ENV_VAR, DataError, check_source, dataset_name, resolve_source
+from cgan_study.sweeps.common import dataset_overrides
 from cgan_study.runtime.grid import name_runs
 from cgan_study.sweeps import SWEEPS
 
@@ -100,6 +101,8 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     spec = SWEEPS[args.name]
     base = C.profile(args.profile)
     base = C.apply(base, spec.overrides(args.profile))
+    # A dataset's own rule (a folder of images: its generators train a full-data epoch's steps), then --set wins.
+    base = C.apply(base, dataset_overrides(dataset_name(resolve_source(args.data or base.data.source or None))))
     base = C.apply(base, C.parse_assignments(args.sets))
     root = out_root(args, base)
     try:

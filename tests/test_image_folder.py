@@ -182,3 +182,30 @@ def test_an_empty_directory_is_neither_images_nor_idx(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(D.DataError, match="no PNG/JPEG images and no MNIST IDX files"):
         D.load(str(tmp_path / "empty"))
+
+
+def test_a_folder_of_images_gives_every_trained_generator_a_full_data_epochs_steps(tmp_path):
+    """The small-dataset rule (sweeps/common.dataset_overrides): a folder's generators train 460 steps an epoch,
+    MNIST's keep the family default (100), and --set still wins over the rule."""
+    from experiments import sweep as S
+
+    folder = classes_folder(tmp_path / "shapes")
+    _, runs = S.plan(S.parse_args(["generators", "--data", str(folder), "--only", "cgan-seed0", "--dry-run"]))
+    assert runs[0][2].gan.min_steps_per_epoch == 460 and runs[0][2].cvae.min_steps_per_epoch == 460
+    _, runs = S.plan(S.parse_args(["generators", "--data", "mnist", "--only", "cgan-seed0", "--dry-run"]))
+    assert runs[0][2].gan.min_steps_per_epoch == 100
+    _, runs = S.plan(S.parse_args(["generators", "--data", str(folder), "--only", "cgan-seed0", "--dry-run",
+                                   "--set", "gan.min_steps_per_epoch=200"]))
+    assert runs[0][2].gan.min_steps_per_epoch == 200
+
+
+def test_the_built_icon_dataset_is_read_by_name_or_named_with_the_command_that_builds_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(D.BUILT_FOLDERS, "icons", (tmp_path / "data" / "icons", "python -m experiments.data icons"))
+    assert D.dataset_name("icons") == "icons"   # results/icons/, whether or not it is built here
+    with pytest.raises(D.DataError, match=r"the icons dataset is not built here .*build it with `python -m "
+                                          r"experiments.data icons`"):
+        D.check_source("icons")
+    classes_folder(tmp_path / "data" / "icons")
+    D.check_source("icons")
+    data = D.load("icons")
+    assert data.name == "icons" and data.train.x.shape[1:] == (32, 32, 3)

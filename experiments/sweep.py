@@ -102,7 +102,8 @@ def plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, dict, C.Experim
     base = C.profile(args.profile)
     base = C.apply(base, spec.overrides(args.profile))
     # A dataset's own rule (a folder of images: its generators train a full-data epoch's steps), then --set wins.
-    base = C.apply(base, dataset_overrides(dataset_name(resolve_source(args.data or base.data.source or None))))
+    base = C.apply(base, dataset_overrides(dataset_name(resolve_source(getattr(args, "data", None)
+                                                                       or base.data.source or None))))
     base = C.apply(base, C.parse_assignments(args.sets))
     root = out_root(args, base)
     try:

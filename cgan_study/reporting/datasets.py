@@ -41,7 +41,7 @@ HEADLINE = (   # against real only with the same k and seed unless the label nam
 CURVES = ((("real", None, None), "real only"), (("affine", None, None), "affine"),
           (("mix", "cgan", "low_data"), "CGAN mix (low-data)"), (("filter", "cgan", "low_data"), "CGAN filter (low-data)"),
           (("mix", "cgan", "coursework"), "CGAN mix (coursework)"))
-DISPLAY = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+DISPLAY = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "icons": "Icons"}
 
 
 def prefixed(comparisons: dict[str, Comparison], dataset: str) -> dict[str, Comparison]:
@@ -91,11 +91,12 @@ def side_by_side(out_dir: Path | str, by_dataset: dict[str, dict[str, Comparison
     out_dir = Path(out_dir)
     results.write_csv(out_dir / "tables" / "side_by_side_long.csv", pd.DataFrame(long))
     save_table(out_dir, "side_by_side", table,
-               "The headline comparisons on both datasets, each within its own dataset (its own scorer, "
+               "The headline comparisons on every dataset, each within its own dataset (its own scorer, "
                "generators and classifiers): paired difference in test accuracy (points) to real only with the "
                "same $k$ and seed (CAS: to real only on all images), mean $\\pm$ half-width of the 95\\% "
                "t-interval over seeds; *: that interval excludes 0; **: so does the interval a verdict reads (adjusted "
-               "within its family, Tables~\\ref{tab:few_shot_paired} and~\\ref{tab:fashion_mnist-few_shot_paired}), "
+               "within its family, each dataset's few-shot table: Tables~\\ref{tab:few_shot_paired}, "
+               + ", ".join(f"\\ref{{tab:{n}-few_shot_paired}}" for n in names if n != "mnist") + "), "
                "the only directions the paper states. First row: mean $\\pm$ std. "
                "Coursework: the generator saw all labelled training images (an upper bound); low-data: only the "
                "cell's own $k$ per class.", column_format=ragged("0.46\\linewidth") + "r" * len(names))
@@ -109,7 +110,7 @@ def few_shot_both(out_dir: Path | str, runs: dict[str, pd.DataFrame]) -> None:
     names = [n for n in runs if runs[n] is not None and not runs[n].empty]
     if not names:
         return
-    fig, _ = figure(3.4, 2.5)
+    fig, _ = figure(1.7 * len(names), 2.5)   # 1.7 in a panel: two fill a column, three or more a page's width
     fig.clf()
     palette = sns.color_palette("tab10", len(CURVES))
     for i, name in enumerate(names):
@@ -135,7 +136,7 @@ def few_shot_both(out_dir: Path | str, runs: dict[str, pd.DataFrame]) -> None:
         ax.set_xlabel("real images per class (k)")
         if i == 0:
             ax.set_ylabel("test accuracy (%)")
-        ax.set_title(f"({'ab'[i]}) {DISPLAY.get(name, name)}", fontsize=7)
+        ax.set_title(f"({'abcdefgh'[i]}) {DISPLAY.get(name, name)}", fontsize=7)
     handles, labels = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=6, frameon=False)
     fig.tight_layout(pad=0.3, rect=(0, 0.14, 1, 1), w_pad=0.8)

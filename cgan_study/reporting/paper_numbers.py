@@ -260,7 +260,7 @@ def _read_readme(path: str) -> str | None:
     return gzip.decompress(p.read_bytes()).decode("utf-8", "replace") if p.suffix == ".gz" else p.read_text()
 
 
-SECOND_DATASET_SUFFIXES = ("ScorerAccuracy", "PublishedLow", "PublishedHigh", "PublishedN", "RealOnly",
+SECOND_DATASET_SUFFIXES = ("ScorerAccuracy", "ScorerNTrain", "PublishedLow", "PublishedHigh", "PublishedN", "RealOnly",
                            "BudgetCells", "BudgetUnconverged")
 
 
@@ -294,7 +294,9 @@ def second_dataset_numbers(name: str, tables: dict, real_only: pd.Series | None,
     out: dict[str, str] = {}
     scorer = Path(tree) / "scorer" / "summary.csv"
     if scorer.exists():
-        out[f"{p}ScorerAccuracy"] = f"{100 * pd.read_csv(scorer)['test_accuracy'].iloc[0]:.2f}"
+        first = pd.read_csv(scorer).iloc[0]
+        out[f"{p}ScorerAccuracy"] = f"{100 * first['test_accuracy']:.2f}"
+        out[f"{p}ScorerNTrain"] = f"{int(first['n_train']):,}"   # the labelled training images it learned from
     text = _read_readme(readme) if name == "fashion_mnist" else None
     published = published_small_cnns(text) if text else []
     if published:

@@ -36,7 +36,7 @@ GENERATORS = register("generators", Sweep(stable_names=True,
     paper_tables=("generators",),
     supplement_tables=("per_class_cgan",),
     figures=("generator_grids.png",),
-    datasets=("mnist", "fashion_mnist"),   # the supplement's Fashion-MNIST generators table
+    datasets=("mnist", "fashion_mnist", "icons"),   # the supplement's Fashion-MNIST and icon generators tables
     table_notes={
         "generators_means": TableNote(
             "each generator's means over its seeds (the generators table's numbers, unformatted), FID and recall "

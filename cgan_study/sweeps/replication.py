@@ -52,5 +52,5 @@ REPLICATION = register("replication", Sweep(stable_names=True,
     report=report,
     table_notes={**{t: AUGMENT_NOTES[t] for t in ("few_shot", "few_shot_paired", "mix_grid", "cas", "filter_kept")},
                  "generator_loss_trend": LOSS_TREND_NOTE},
-    datasets=("fashion_mnist",),
+    datasets=("fashion_mnist", "icons"),
 ))

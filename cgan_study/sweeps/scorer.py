@@ -7,4 +7,4 @@ from cgan_study.sweeps import Sweep, register
 SCORER = register("scorer", Sweep(stable_names=True, task="scorer",
                                   description="Train (or reuse) the scoring CNN and record its test accuracy.",
                                   grids={"quick": fixed("seed", 0)},
-                                  datasets=("mnist", "fashion_mnist")))
+                                  datasets=("mnist", "fashion_mnist", "icons")))

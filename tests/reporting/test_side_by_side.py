@@ -101,14 +101,15 @@ def test_a_second_datasets_numbers_are_the_macros_it_declares(tmp_path):
     from cgan_study.reporting.paper_numbers import second_dataset_macros, second_dataset_numbers
 
     (tmp_path / "scorer").mkdir()
-    pd.DataFrame({"test_accuracy": [0.9278]}).to_csv(tmp_path / "scorer" / "summary.csv", index=False)
+    pd.DataFrame({"test_accuracy": [0.9278], "n_train": [59000]}).to_csv(tmp_path / "scorer" / "summary.csv",
+                                                                        index=False)
     readme = tmp_path / "README.md"
     readme.write_text(README)
     runs = pd.DataFrame({"generator": ["cgan", "cgan", "pca"], "success_rate": [0.9, 0.8, 0.7],
                          "fid": [10.0, 20.0, 100.0]})
     out = second_dataset_numbers("fashion_mnist", {"generators_runs": runs}, pd.Series([0.92, 0.93]), tmp_path,
                                  readme=str(readme))
-    assert out == {"fashionScorerAccuracy": "92.78", "fashionPublishedLow": "90.3", "fashionPublishedHigh": "91.6",
+    assert out == {"fashionScorerAccuracy": "92.78", "fashionScorerNTrain": "59,000", "fashionPublishedLow": "90.3", "fashionPublishedHigh": "91.6",
                    "fashionPublishedN": "2", "fashionRealOnly": "92.50", "fashionCganSuccess": "85.0",
                    "fashionCganFid": "15.0", "fashionPcaSuccess": "70.0", "fashionPcaFid": "100.0"}
     assert set(out) <= second_dataset_macros("fashion_mnist")

@@ -28,9 +28,18 @@ MERGE = {"categories": "apps"}
 CLASSES = "apps,devices,mimetypes,places"
 
 
-def split_of_packages() -> dict[str, str]:
-    return {**{p: "train" for p in TRAIN_PACKAGES}, **{p: "val" for p in VAL_PACKAGES},
-            **{p: "test" for p in TEST_PACKAGES}}
+def split_of_packages(train=TRAIN_PACKAGES, val=VAL_PACKAGES, test=TEST_PACKAGES) -> dict[str, str]:
+    """package -> split; a package named for two splits is refused (its icons would sit on both sides)."""
+    shared = sorted((set(train) & set(val)) | (set(train) & set(test)) | (set(val) & set(test)))
+    if shared:
+        from cgan_study.data import DataError
+
+        raise DataError(f"package {shared[0]} is named for two splits; give each package one split")
+    return {**{p: "train" for p in train}, **{p: "val" for p in val}, **{p: "test" for p in test}}
+
+
+def _packages(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",") if p.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,14 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     icons.add_argument("--classes", default=CLASSES,
                        help=f"comma-separated contexts to keep as classes (default {CLASSES}; 'all' for every one "
                             "with enough images)")
+    for split, default in (("train", TRAIN_PACKAGES), ("val", VAL_PACKAGES), ("test", TEST_PACKAGES)):
+        # Other themes for a split (a small subset for CI, say); whole packages still form each split.
+        icons.add_argument(f"--{split}-packages", type=_packages, default=default, metavar="PKG,PKG",
+                           help=f"the {split} split's icon-theme packages (default {','.join(default)})")
     icons.add_argument("--install", action="store_true",
                        help=f"apt-get install the packages (and {RENDERER}) first; needs root")
     args = p.parse_args(argv)
     from cgan_study import icon_dataset as I
     from cgan_study.data import DataError
 
-    packages = split_of_packages()
     try:
+        packages = split_of_packages(args.train_packages, args.val_packages, args.test_packages)
         if args.install:
             subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", RENDERER, *packages], check=True)
         rows = I.build(args.out, packages, size=args.size, min_per_class=args.min_per_class, merge=MERGE,

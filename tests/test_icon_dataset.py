@@ -3,6 +3,7 @@ split (test first), the class rule on train and val only, the manifest; and the 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,3 +129,41 @@ def test_the_cli_refuses_a_used_output_directory_with_one_line_and_exit_2(tmp_pa
     assert len(err) == 1 and "not empty" in err[0]
     splits = split_of_packages()
     assert {s for s in splits.values()} == {"train", "val", "test"}  # every split has a whole package
+
+
+SUBSET = ("gnome-icon-theme", "adwaita-icon-theme", "tango-icon-theme")   # train, val, test: the three smallest PNG themes
+
+
+@pytest.mark.skipif(not all(Path(f"/usr/share/doc/{p}").is_dir() for p in SUBSET),
+                    reason="the icon-theme subset is not installed (tools/system-packages.sh installs it)")
+def test_the_dataset_built_from_real_debian_themes_holds_each_theme_out_whole(tmp_path, monkeypatch):
+    """The CLI on three real themes (one per split): every kept icon of the test theme is in the test split only,
+    no pixel content sits in two splits, and the folder loads as the sweeps load it."""
+    from experiments.data import main
+
+    out = tmp_path / "icons"
+    assert main(["icons", "--out", str(out), "--train-packages", SUBSET[0], "--val-packages", SUBSET[1],
+                 "--test-packages", SUBSET[2], "--classes", "all", "--min-per-class", "5"]) == 0
+    with open(out / "manifest.csv", newline="") as handle:
+        kept = [r for r in csv.DictReader(handle) if r["kept"] == "yes"]
+    split_of = dict(zip(SUBSET, ("train", "val", "test")))
+    assert kept and all(r["split"] == split_of[r["package"]] for r in kept)
+    assert {r["split"] for r in kept} == {"train", "val", "test"}
+    by_pixels: dict[str, set] = {}
+    for r in kept:
+        by_pixels.setdefault(r["pixel_sha256"], set()).add(r["split"])
+    assert all(len(splits) == 1 for splits in by_pixels.values())
+    assert all(r["version"] and (out / r["image"]).is_file() for r in kept)
+    monkeypatch.setenv("CGAN_STUDY_CACHE", str(tmp_path / "cache"))
+    data = D.load(str(out), val_per_class=100)
+    assert data.image_shape == (32, 32, 3) and len(data.train) == sum(r["split"] == "train" for r in kept)
+
+
+def test_a_package_named_for_two_splits_is_refused_with_one_line(tmp_path, capsys):
+    from experiments.data import main
+
+    assert main(["icons", "--out", str(tmp_path / "out"), "--train-packages", "tango-icon-theme",
+                 "--val-packages", "tango-icon-theme"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: package tango-icon-theme is named for two splits; give each package one split"]
+    assert not (tmp_path / "out").exists()

@@ -114,6 +114,11 @@ def comparison(cid: str, row, **kw) -> Comparison:
                       int(row.get("n", row.get("n_pairs", 0))), **kw)
 
 
+def claims_from(tables: dict[str, pd.DataFrame], name: str, id_of, **kw) -> dict[str, Comparison]:
+    """One comparison per row of a report table, under the id `id_of(row)` (a sweep module's declared ids)."""
+    return {cid: comparison(cid, r, **kw) for r in rows(tables, name) for cid in (id_of(r),)}
+
+
 def family(diffs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """A comparison table of the claims' own (no report table shows it) as a family, with the margin fixed for k."""
     if diffs.empty:

@@ -21,13 +21,10 @@ def report(sweep_dir):
 
 def claims(tables):
     """fewshotn10/<setting>/k10: the n = 10 arms against real only, their own family beside the n = 3 ones."""
-    from cgan_study.reporting.claims import comparison, rows, setting_id
+    from cgan_study.reporting.claims import claims_from, setting_id
 
-    out = {}
-    for r in rows(tables, "few_shot_n10_paired_long"):
-        cid = f"fewshotn10/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}"
-        out[cid] = comparison(cid, r)
-    return out
+    return claims_from(tables, "few_shot_n10_paired_long", lambda r: f"fewshotn10/"
+                       f"{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}")
 
 
 def macros(tables, root):

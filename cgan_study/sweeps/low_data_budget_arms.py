@@ -15,14 +15,13 @@ def report(sweep_dir):
 def claims(tables):
     """armbudget/<generator>/k<k>/steps<s>[/<strategy>]/vs-<reference> (this sweep's and low_data_budget_arms_k's
     rows: one long table). The mix arm's ids carry no strategy (the headline); a changed strategy's do."""
-    from cgan_study.reporting.claims import comparison, rows
+    from cgan_study.reporting.claims import claims_from
 
-    out = {}
-    for r in rows(tables, "arm_budget_long"):
+    def id_of(r):
         strategy = "" if r.get("strategy", "mix") == "mix" else f"/{r['strategy']}"
-        cid = f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}{strategy}/vs-{r['against']}"
-        out[cid] = comparison(cid, r)
-    return out
+        return f"armbudget/{r['generator']}/k{int(r['k'])}/steps{int(r['steps'])}{strategy}/vs-{r['against']}"
+
+    return claims_from(tables, "arm_budget_long", id_of)
 
 
 LOW_DATA_BUDGET_ARMS = register("low_data_budget_arms", Sweep(stable_names=True,

@@ -25,13 +25,11 @@ def report(sweep_dir):
 def claims(tables):
     """fewshot/<setting>/k<k> against real only, .../vs-affine (one family per k) and .../vs-mix (pretrain and filter
     against the same generator's mixing); mixgrid/real<r>/synth<s>; cas/<generator>."""
-    from cgan_study.reporting.claims import comparison, family, rows, setting_id
+    from cgan_study.reporting.claims import claims_from, comparison, family, setting_id
     from cgan_study.reporting.stats import paired_differences
 
-    out = {}
-    for r in rows(tables, "few_shot_paired_long"):
-        cid = f"fewshot/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}"
-        out[cid] = comparison(cid, r)
+    out = claims_from(tables, "few_shot_paired_long",
+                      lambda r: f"fewshot/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}")
     runs = tables.get("few_shot_runs")
     if runs is not None and not runs.empty:
         references = (
@@ -48,11 +46,9 @@ def claims(tables):
             for _, r in diffs.iterrows():
                 cid = f"fewshot/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}/{suffix}"
                 out[cid] = comparison(cid, r)
-    for r in rows(tables, "mix_grid_paired_long"):
-        cid = f"mixgrid/real{round(100 * r['real_fraction'])}/synth{round(100 * r['synth_fraction'])}"
-        out[cid] = comparison(cid, r)
-    for r in rows(tables, "cas_paired_long"):
-        out[f"cas/{r['generator']}"] = comparison(f"cas/{r['generator']}", r)
+    out.update(claims_from(tables, "mix_grid_paired_long", lambda r: f"mixgrid/real{round(100 * r['real_fraction'])}"
+                                                                     f"/synth{round(100 * r['synth_fraction'])}"))
+    out.update(claims_from(tables, "cas_paired_long", lambda r: f"cas/{r['generator']}"))
     return out
 
 

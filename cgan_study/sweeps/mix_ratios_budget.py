@@ -32,9 +32,9 @@ def claims(tables):
     """budget/<cell>: the classifier's budget doubled against the rule's (converged or not, on test digits)."""
     from cgan_study.reporting.claims import comparison, rows, slug
 
-    return {f"budget/{slug(r['cell'])}": comparison(f"budget/{slug(r['cell'])}", r, converged=bool(r["converged"]))
-            for r in rows(tables, "budget_check_paired_long")
-            if r.get("converged") is not None and r["converged"] == r["converged"]}
+    return {cid: comparison(cid, r, converged=bool(r["converged"])) for r in rows(tables, "budget_check_paired_long")
+            if r.get("converged") is not None and r["converged"] == r["converged"]
+            for cid in (f"budget/{slug(r['cell'])}",)}
 
 
 def macros(tables, root):

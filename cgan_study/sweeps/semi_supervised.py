@@ -53,13 +53,12 @@ def report(sweep_dir):
 
 def claims(tables):
     """semisup/<setting>/k<k> against real only, and .../vs-fixmatch against the FixMatch baseline."""
-    from cgan_study.reporting.claims import comparison, rows, setting_id
+    from cgan_study.reporting.claims import claims_from, setting_id
 
     out = {}
     for table, suffix in (("semi_supervised_paired_long", ""), ("semi_supervised_vs_fixmatch_long", "/vs-fixmatch")):
-        for r in rows(tables, table):
-            cid = f"semisup/{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}{suffix}"
-            out[cid] = comparison(cid, r)
+        out.update(claims_from(tables, table, lambda r: f"semisup/"
+                               f"{setting_id(r['strategy'], r['generator'], r['protocol'])}/k{int(r['k'])}{suffix}"))
     return out
 
 

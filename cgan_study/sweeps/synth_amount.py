@@ -24,13 +24,10 @@ def report(sweep_dir):
 
 def claims(tables):
     """amount/<protocol>/<synthetic digits per class> against real only."""
-    from cgan_study.reporting.claims import comparison, rows
+    from cgan_study.reporting.claims import claims_from
 
-    out = {}
-    for r in rows(tables, "synth_amount_long"):
-        cid = f"amount/{str(r['protocol']).replace('_', '')}/{int(r['synth_per_class'])}"
-        out[cid] = comparison(cid, r)
-    return out
+    return claims_from(tables, "synth_amount_long",
+                       lambda r: f"amount/{str(r['protocol']).replace('_', '')}/{int(r['synth_per_class'])}")
 
 
 SYNTH_AMOUNT = register("synth_amount", Sweep(stable_names=True,

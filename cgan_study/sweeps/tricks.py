@@ -55,9 +55,8 @@ def claims(tables):
     """tricks/<variant>/<metric> against the default CGAN after the sweep's epochs."""
     from cgan_study.reporting.claims import comparison, rows
 
-    return {f"tricks/{r['variant']}/{r['metric']}": comparison(
-        f"tricks/{r['variant']}/{r['metric']}", r, scale=float(r["scale"]), lower_is_better=bool(r["lower_is_better"]))
-        for r in rows(tables, "tricks_paired_long")}
+    return {cid: comparison(cid, r, scale=float(r["scale"]), lower_is_better=bool(r["lower_is_better"]))
+            for r in rows(tables, "tricks_paired_long") for cid in (f"tricks/{r['variant']}/{r['metric']}",)}
 
 
 def macros(tables, root):

@@ -113,6 +113,13 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_old_ru
     assert comps["armbudget/cgan/k10/steps2760/pretrain/vs-real"].mean == pytest.approx((0.01 + 0.02 + 0.01) / 3)
     assert long.loc[(2760, "affine"), "mean_diff"] == pytest.approx((-0.07 - 0.07 - 0.04) / 3)
     assert out["arm_budget"].iloc[1]["vs affine augmentation"].startswith("-6.00")
+    # One family per reference at k: three arms against real only (m = 3), one against the old rule (m = 1).
+    assert long.loc[(600, "real"), "m"] == 3 and long.loc[(2760, "oldrule"), "m"] == 1
+    row = long.loc[(600, "real")]
+    assert row["low_adjusted"] < row["low"] and row["high_adjusted"] > row["high"]
+    assert comps["armbudget/cgan/k10/steps600/vs-real"].m == 3   # the verdict reads the adjusted interval
+    # the table marks with a second * only what the adjusted interval also places away from 0
+    assert out["arm_budget"].iloc[0]["vs real only"].endswith("]**") == (row["high_adjusted"] < 0)
 
 
 def test_the_few_shot_rule_is_a_full_data_epoch_and_tables_name_it():

@@ -115,11 +115,13 @@ def test_the_arm_by_generator_steps_is_paired_with_real_only_and_with_the_old_ru
     assert out["arm_budget"].iloc[1]["vs affine augmentation"].startswith("-6.00")
     # One family per reference at k: three arms against real only (m = 3), one against the old rule (m = 1).
     assert long.loc[(600, "real"), "m"] == 3 and long.loc[(2760, "oldrule"), "m"] == 1
-    row = long.loc[(600, "real")]
+    row = long.loc[(2760, "real")]   # +2, +1, +3 points: t(2) 95% half-width 2.48, Bonferroni over m = 3 wider
+    assert row["high"] - row["low"] == pytest.approx(2 * 4.303 * 0.01 / 3 ** 0.5, rel=1e-3)
     assert row["low_adjusted"] < row["low"] and row["high_adjusted"] > row["high"]
-    assert comps["armbudget/cgan/k10/steps600/vs-real"].m == 3   # the verdict reads the adjusted interval
-    # the table marks with a second * only what the adjusted interval also places away from 0
-    assert out["arm_budget"].iloc[0]["vs real only"].endswith("]**") == (row["high_adjusted"] < 0)
+    assert comps["armbudget/cgan/k10/steps2760/vs-real"].m == 3
+    assert comps["armbudget/cgan/k10/steps2760/vs-real"].decides == (row["low_adjusted"], row["high_adjusted"])
+    assert out["arm_budget"].iloc[0]["vs real only"].endswith("]**")   # -7.00 in every seed: both intervals exclude 0
+    assert not out["arm_budget"].iloc[1]["vs real only"].endswith("*")
 
 
 def test_the_few_shot_rule_is_a_full_data_epoch_and_tables_name_it():

@@ -239,14 +239,17 @@ def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> d
             for name in order]
     if not real_only.empty:
         rows.append((f"real only (all real {noun})", real_only["test_accuracy"]))
-        out["cas_paired_long"] = paired_differences(cas, real_only, [SEED], ["generator"])
+        # One family: every generator's CAS against the same real-only runs (no equivalence margin declared).
+        out["cas_paired_long"] = family_table(paired_differences(cas, real_only, [SEED], ["generator"]), [],
+                                              label="generator")
     table = pd.DataFrame({"training data": [r[0] for r in rows],
                           "test accuracy (%)": [fmt(v.mean(), v.std(), v.count()) for _, v in rows]})
     if "cas_paired_long" in out:
         by_gen = out["cas_paired_long"].set_index("generator")
         table["vs real only (points)"] = [
-            fmt_difference(*by_gen.loc[g, ["mean_diff", "low", "high", "n"]]) if g in by_gen.index else "--"
-            for g in order] + ["--"]
+            fmt_difference(*by_gen.loc[g, ["mean_diff", "low", "high", "n"]])
+            + ("*" if by_gen.loc[g, "low_adjusted"] > 0 or by_gen.loc[g, "high_adjusted"] < 0 else "")
+            if g in by_gen.index else "--" for g in order] + ["--"]
     out["cas"] = table
     # The paper names each generator by its readable name; the CSV keeps the registry's.
     shown = table.copy()
@@ -254,7 +257,9 @@ def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> d
         list(table["training data"][len(order):])
     save_table(sweep_dir, "cas", table, f"Classification accuracy score: trained on synthetic {noun} "
                                         f"only (one generator per row), tested on real test {noun}; paired "
-                                        "difference to real only (same seed), 95\\% t-interval.", shown=shown)
+                                        "difference to real only (same seed), 95\\% t-interval, * where it "
+                                        "excludes 0, ** where so does the Bonferroni interval over the "
+                                        "generators compared (the interval a verdict reads).", shown=shown)
     return out
 
 

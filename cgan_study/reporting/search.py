@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from cgan_study.reporting.labels import fmt, fmt_difference, search_label
+from cgan_study.reporting.multiplicity import family_table
 from cgan_study.reporting.stats import paired_differences
 from cgan_study.reporting.tables import (
     DEFAULT_VARIANT,
@@ -94,10 +95,11 @@ def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         seed = config_column("seed")
         longs = []
         for metric, name, scale, _ in columns[:3]:
-            diffs = paired_differences(frame, base, [seed], ["label"], value=metric)
+            # One family per metric: every re-run point against the same default runs (Bonferroni, Holm).
+            diffs = family_table(paired_differences(frame, base, [seed], ["label"], value=metric), [], label="label")
             longs.append(diffs.assign(metric=metric))
             cells = {r.label: fmt_difference(r.mean_diff, r.low, r.high, r.n, scale=scale)
-                     for r in diffs.itertuples()}
+                     + ("*" if r.low_adjusted > 0 or r.high_adjusted < 0 else "") for r in diffs.itertuples()}
             table[f"{name} vs default"] = [cells.get(label, "--") for label in table["point"]]
         out["search_best_paired_long"] = pd.concat(longs, ignore_index=True)
     if rank_key == "fid_train":
@@ -109,8 +111,9 @@ def search_best_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                   "is the searched run itself), three seeds each")
         against = "the default CGAN with the same seed and budget (tricks sweep)"
     save_table(sweep_dir, "search_best", table, f"{chosen} (each seed trains its own CGAN; exploratory: best "
-                f"{len(table)} of 13, intervals not adjusted); mean $\\pm$ std, and the paired difference to "
-                f"{against}: mean [95\\% t-interval]; * marks an interval that excludes 0.", wide=True)
+                f"{len(table)} of 13); mean $\\pm$ std, and the paired difference to "
+                f"{against}: mean [95\\% t-interval]; * marks an interval that excludes 0, ** one whose Bonferroni "
+                "interval over the points compared (per metric) excludes 0 too.", wide=True)
     return out
 
 

@@ -9,7 +9,15 @@ import pandas as pd
 from cgan_study.reporting.figures import figure, grid_panels, save_figure
 from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order
 from cgan_study.reporting.stats import collapse_caption, flagged_collapse, t_interval
-from cgan_study.reporting.tables import class_names, config_column, finished_runs, item_noun, save_table
+from cgan_study.reporting.tables import (
+    class_count,
+    class_names,
+    config_column,
+    finished_runs,
+    item_noun,
+    save_table,
+    test_set_text,
+)
 from cgan_study.runtime import results
 from cgan_study.study.presets import DEFAULT_GENERATOR
 
@@ -70,9 +78,12 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                    f"{100 * second.iloc[0]:.2f}\\% on the test {noun}); " if len(second) else "")
     scorer = frame["scorer_test_accuracy"].dropna() if "scorer_test_accuracy" in frame else []
     scorer_text = f" ({100 * scorer.iloc[0]:.2f}\\% on the test {noun})" if len(scorer) else ""
-    save_table(sweep_dir, "generators", table, f"Every conditional generator scored by the scoring CNN{scorer_text} on 10,000 "
-                f"samples (1,000 per class); mean $\\pm$ std over {n_text} seeds (each seed trains its own generator); "
-                f"{second_text}FID, precision, recall, density and coverage against the 10,000 test {noun}; "
+    samples = int(frame["n_samples"].dropna().iloc[0]) if "n_samples" in frame and frame["n_samples"].notna().any() \
+        else 10_000
+    save_table(sweep_dir, "generators", table, f"Every conditional generator scored by the scoring CNN{scorer_text} on "
+                f"{samples:,} samples ({samples // class_count(frame):,} per class); mean $\\pm$ std over {n_text} seeds "
+                f"(each seed trains its own generator); "
+                f"{second_text}FID, precision, recall, density and coverage against {test_set_text(frame)}; "
                 f"{collapse_caption(frame, noun)}{'; ' + flat_text if flat_text else ''}. {elbo_text}"
                 + (f"ELBO: the CVAE's evidence lower bound on its training {noun} (nats per image)." if "ELBO" in table
                    else ""), wide=True, tabcolsep=2.5)   # 2.5 pt: the ten columns fit the text width at 8 pt

@@ -235,7 +235,10 @@ def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> d
     out = {}
     order = generator_order(cas["generator"])
     noun = item_noun(cas)
-    rows = [(f"synthetic only (60,000 {name} {noun})", cas[cas["generator"] == name]["test_accuracy"])
+    # How many synthetic images each CAS classifier trained on (60,000 on MNIST; a folder's training-set size).
+    amount = {name: (f"{int(cas.loc[cas['generator'] == name, 'n_synth'].iloc[0]):,}" if "n_synth" in cas else "60,000")
+              for name in order}
+    rows = [(f"synthetic only ({amount[name]} {name} {noun})", cas[cas["generator"] == name]["test_accuracy"])
             for name in order]
     if not real_only.empty:
         rows.append((f"real only (all real {noun})", real_only["test_accuracy"]))
@@ -253,7 +256,7 @@ def cas_tables(sweep_dir: Path, cas: pd.DataFrame, real_only: pd.DataFrame) -> d
     out["cas"] = table
     # The paper names each generator by its readable name; the CSV keeps the registry's.
     shown = table.copy()
-    shown["training data"] = [f"synthetic only (60,000 {display_name(name)} {noun})" for name in order] + \
+    shown["training data"] = [f"synthetic only ({amount[name]} {display_name(name)} {noun})" for name in order] + \
         list(table["training data"][len(order):])
     save_table(sweep_dir, "cas", table, f"Classification accuracy score: trained on synthetic {noun} "
                                         f"only (one generator per row), tested on real test {noun}; paired "

@@ -78,9 +78,33 @@ def class_names(frame: pd.DataFrame) -> tuple[str, ...]:
     return names_of(str(frame[DATASET].iloc[0]) if DATASET in frame and len(frame) else None)
 
 
+def class_count(frame: pd.DataFrame) -> int:
+    """How many classes the runs' dataset has (their recorded classes_total; runs from before it was recorded are
+    MNIST or Fashion-MNIST: 10)."""
+    if "classes_total" in frame and frame["classes_total"].notna().any():
+        return int(frame["classes_total"].dropna().iloc[0])
+    return 10
+
+
+def test_set_text(frame: pd.DataFrame) -> str:
+    """'the 10,000 test digits' on MNIST and Fashion-MNIST (their test sets' size), 'the test images' otherwise."""
+    known = _dataset_of(frame) in ("mnist", "fashion_mnist")
+    return f"the {'10,000 ' if known else ''}test {item_noun(frame)}"
+
+
+def _dataset_of(frame: pd.DataFrame) -> str | None:
+    """The runs' dataset by its recorded digest: a known name, None for another folder or file; runs recorded
+    without a digest are MNIST's (the study's first runs)."""
+    from cgan_study.data import KNOWN_SHA256
+
+    if DATASET not in frame or not len(frame) or frame[DATASET].isna().all():
+        return "mnist"
+    return KNOWN_SHA256.get(str(frame[DATASET].dropna().iloc[0]))
+
+
 def item_noun(frame: pd.DataFrame) -> str:
     """What one training item is called in captions and axes: 'digits' on MNIST, 'images' on other datasets."""
-    return "digits" if class_names(frame)[0] == "0" else "images"
+    return "digits" if _dataset_of(frame) == "mnist" else "images"
 
 
 def save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,

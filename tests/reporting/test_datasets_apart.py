@@ -40,3 +40,17 @@ def test_fashion_mnist_class_names_reach_the_per_class_table(tmp_path):
     assert table["class"].iloc[0] == "T-shirt/top" and table["class"].iloc[9] == "Ankle boot"
     assert table["most confused with"].iloc[9] == "Sandal"
     assert "Ankle boot" in (tmp_path / "tables" / "confusion_cgan.csv").read_text()
+
+
+def test_captions_say_a_folders_class_count_and_test_set_not_mnists():
+    from cgan_study.reporting.stats import collapse_caption
+    from cgan_study.reporting.tables import class_count, test_set_text
+
+    mnist = pd.DataFrame({"cfg.dataset_sha256": [SHA["mnist"]]})   # recorded before classes_total was
+    icons = pd.DataFrame({"cfg.dataset_sha256": [SHA["icons"]], "classes_total": [4]})
+    folder = pd.DataFrame({"cfg.dataset_sha256": ["0" * 64], "classes_total": [3]})   # another user's folder
+    assert class_count(mnist) == 10 and class_count(icons) == 4
+    assert test_set_text(mnist) == "the 10,000 test digits" and test_set_text(icons) == "the test images"
+    assert test_set_text(folder) == "the test images"
+    assert collapse_caption(mnist).startswith("[collapsed]: fewer than 10 classes covered")
+    assert collapse_caption(folder, "images").startswith("[collapsed]: fewer than 3 classes covered")

@@ -58,8 +58,7 @@ def class_names(sha256: str | None) -> tuple[str, ...]:
     return CLASS_NAMES[KNOWN_SHA256.get(sha256 or "", "mnist")]
 
 
-# Folders of images this project builds itself, by name: `--data icons` reads data/icons (relative to the working
-# directory, the repository root), written by the command given here.
+# Folders of images this project builds itself, by name: `--data icons` reads data/icons (in the working directory).
 BUILT_FOLDERS = {"icons": (Path("data/icons"), "python -m experiments.data icons --out data/icons --install")}
 
 

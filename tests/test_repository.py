@@ -71,3 +71,10 @@ def test_committed_artifacts_are_exactly_those_the_committed_runs_used(tracked):
     assert not used - committed, f"artifacts committed runs used but missing: {sorted(used - committed)[:10]}"
     unused = {p for p in committed - used if p.parent.name == "generator"}
     assert not unused, f"committed generator artifacts no committed run used: {sorted(unused)[:10]}"
+
+
+def test_no_module_of_the_package_or_its_clis_is_over_400_lines():
+    """Small modules with one job: a module past 400 lines is split (or its comments tightened) before it lands."""
+    long = {str(p.relative_to(REPO)): n for folder in ("cgan_study", "experiments", "tools")
+            for p in (REPO / folder).rglob("*.py") if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}, f"split these modules (lines): {long}"

@@ -115,7 +115,7 @@ def comparisons(tables: dict) -> dict:
         if sweep.claims is None:
             continue
         for cid, comparison in sweep.claims(tables).items():
-            if not cid.startswith(tuple(sweep.claim_prefixes)) or not sweep.claim_prefixes:
+            if not cid.startswith(tuple(sweep.claim_prefixes)):   # False for an empty tuple: none declared
                 raise ValueError(f"sweep '{name}' claims '{cid}' outside its declared prefixes "
                                  f"{sweep.claim_prefixes}: declare the prefix in its module")
             if cid in out:

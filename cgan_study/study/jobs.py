@@ -87,11 +87,14 @@ def run_job(plan: Plan, job: Job) -> Outcome:
         print(f"{job.label}: ready in {time.perf_counter() - t0:.1f}s", flush=True)
         return Outcome(True)
 
+    from cgan_study.study.stages import intra_op_threads
     from cgan_study.study.tasks import TASKS
 
     def work(run_dir: Path) -> dict:
         faults.at("run-started")
-        return TASKS[plan.task](exp, ctx, run_dir)
+        # TensorFlow's float reductions follow its intra-op thread count (--jobs N gives each worker cpus/N): the
+        # same config and seed at 1 and 2 threads gave a k = 10 classifier 86.46% and 87.66%. Recorded per run.
+        return {**TASKS[plan.task](exp, ctx, run_dir), "tf_intra_op_threads": intra_op_threads()}
 
     faults.enter(job.run, plan.sweep_dir)
     faults.at("job-start")

@@ -160,7 +160,7 @@ def generator_of_spec(exp: Experiment, ctx: Context, spec: dict, digits: Callabl
         info = entry.train(exp, digits(), work, seed)
         # TensorFlow's float reductions depend on its thread count, which the artifact's hash does not hold: the
         # same spec rebuilt with other threads can differ in its last bits (a committed CGAN did). Recorded here.
-        return {**info, "tf_intra_op_threads": _intra_op_threads()}
+        return {**info, "tf_intra_op_threads": intra_op_threads()}
 
     path = ctx.cache.get_or_build("generator", key, spec, build)
     if key not in ctx._models:
@@ -168,7 +168,8 @@ def generator_of_spec(exp: Experiment, ctx: Context, spec: dict, digits: Callabl
     return entry.configure(ctx._models[key], exp), results.read_json(path / results.METRICS), path
 
 
-def _intra_op_threads() -> int:
+def intra_op_threads() -> int:
+    """The intra-op thread count TensorFlow runs with here (its float reductions depend on it)."""
     import os
 
     import tensorflow as tf

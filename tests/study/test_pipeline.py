@@ -70,6 +70,7 @@ def test_smoke_sweep_writes_a_complete_summary_and_reruns_do_nothing(smoke_sweep
     summary = pd.read_csv(tmp_path / "mix_ratios" / "summary.csv")
     assert len(summary) == 13 and set(summary["status"]) == {"done"}
     assert summary["test_accuracy"].between(0.0, 1.0).all()
+    assert (summary["tf_intra_op_threads"] >= 1).all()  # float sums follow it: a rerun needs it to match bit for bit
     # the scorer and each generator (coursework + low_data k=5) are built once for the whole sweep, first
     built = [line.split("]")[0].lstrip("[") for line in first.stdout.splitlines() if line.endswith(": building")]
     assert sorted(b.split("/")[0] for b in built) == ["generator", "generator", "scorer"], first.stdout

@@ -162,7 +162,9 @@ MERGED = ("few_shot_runs", "few_shot_paired_long", "few_shot_long", "cas_paired_
 SECOND_DATASETS = second_dataset_names()   # results/<name>/: each read beside MNIST's, never mixed into a cell
 # What the supplement shows of a second dataset: (sweep, table), as generated/<table>_<dataset>.tex.
 SECOND_DATASET_TABLES = (("replication", "few_shot_paired"), ("replication", "cas"), ("generators", "generators"),
-                         ("mix_ratios_budget", "budget_check"))
+                         ("mix_ratios_budget", "budget_check"),
+                         ("semi_supervised_replication", "semi_supervised_paired"),
+                         ("semi_supervised_replication", "semi_supervised_vs_fixmatch"))
 
 
 def merge_tables(into: dict, tables: dict) -> None:

@@ -36,6 +36,9 @@ HEADLINE = (   # against real only with the same k and seed unless the label nam
     ("cas/cgan", "CAS: CGAN images only"),
     ("cas/cvae", "CAS: CVAE images only"),
     ("cas/pca", "CAS: PCA images only"),
+    ("semisup/fixmatch/k10", "$k=10$ + unlabelled pool: FixMatch"),
+    ("semisup/fixmatch_mix/cgan/semisupervised/k10/vs-fixmatch",
+     "$k=10$ + pool: FixMatch + pseudo-label CGAN, vs FixMatch"),
 )
 # Settings of the few-shot figure: (strategy, generator, protocol) and how the legend names them.
 CURVES = ((("real", None, None), "real only"), (("affine", None, None), "affine"),

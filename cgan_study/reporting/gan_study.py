@@ -177,10 +177,11 @@ def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     first = frame.dropna(subset=["success_rate_second"]).iloc[0]
     long, table = table, table[[c for c in table.columns if not c.startswith("_")]]
     save_table(sweep_dir, "scorer_agreement", table, "Success rate by the project's scorer (test accuracy "
-                f"{100 * first['scorer_test_accuracy']:.2f}\\%) and by an independently trained second scorer "
-                f"(another width and seed; {100 * first['second_scorer_test_accuracy']:.2f}\\%); labels agree: how "
-                "often the two predict the same class; largest class gap: the requested class where their per-class "
-                "success rates differ most (scorer vs second scorer, \\%).", wide=True)
+                f"{100 * first['scorer_test_accuracy']:.2f}\\%) and by the GAN study's check CNN, trained apart (the "
+                f"scorer's design at another width and seed; {100 * first['second_scorer_test_accuracy']:.2f}\\%; "
+                "not the generators table's second scorer, which pools globally); labels agree: how often the two "
+                "predict the same class; largest class gap: the requested class where their per-class success rates "
+                "differ most (scorer vs check CNN, \\%).", wide=True)
     return long
 
 

@@ -78,7 +78,8 @@ def tricks_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     first = frame.drop_duplicates("variant")  # one sample grid per variant: its first seed
     grids = [(sweep_dir / run / "samples.png", label) for run, label in zip(first["run"], first["label"])]
     if all(path.exists() for path, _ in grids):
-        grid_panels(sweep_dir, "variant_grids", grids, cols=5)
+        # Seven across: the supplement's landscape page holds three rows at print size, titles at 6.5 pt.
+        grid_panels(sweep_dir, "variant_grids", grids, cols=7, title_size=6.5)
     # Mode collapse shows in unconditional models, whose class coverage nobody enforces.
     from cgan_study.generators import REGISTRY
 

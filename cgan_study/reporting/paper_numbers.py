@@ -374,3 +374,23 @@ def collapse_onset_numbers(long: pd.DataFrame | None) -> dict[str, str]:
     if len(setup):
         out["setupOnset"] = str(setup["collapse_onset_epoch"].iloc[0])
     return out
+
+
+def pool_generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
+    """The pool generators' means over seeds: FID and recall against training digits, and the pseudo-label CGAN's
+    success rate (poolCganFid, poolSslganRecall, poolCganSuccess, ...)."""
+    if runs is None or runs.empty:
+        return {}
+    out = {}
+    for name, key in (("cgan", "Cgan"), ("ssl_gan", "Sslgan")):
+        group = runs[runs["generator"] == name]
+        if group.empty:
+            continue
+        out[f"pool{key}Fid"] = f"{group['fid_train'].mean():.1f}"
+        out[f"pool{key}Recall"] = f"{100 * group['recall_train'].mean():.1f}"
+        out[f"pool{key}Seeds"] = f"{len(group)}"
+        if "collapsed" in group:   # runs under the one collapse rule (training reference)
+            out[f"pool{key}Collapsed"] = f"{int(group['collapsed'].fillna(False).astype(bool).sum())}"
+        if name == "cgan" and group["success_rate"].notna().any():
+            out["poolCganSuccess"] = f"{100 * group['success_rate'].mean():.1f}"
+    return out

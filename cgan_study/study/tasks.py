@@ -36,19 +36,35 @@ class _Timed:
         return out
 
 
-def evaluated_generator(exp: Experiment) -> stages.Artifact:
+def evaluated_generator(exp: Experiment) -> stages.Artifact | None:
     """The generator a gan_eval point scores: trained on all real digits with the run's seed, or (augment.protocol
     low_data, augment.real_per_class k) on the k digits per class of the seed's subset: the very model that the
-    low-data augmentation cells of that seed draw from (augment.plan)."""
+    low-data augmentation cells of that seed draw from (augment.plan). Under semi_supervised: the CGAN trained on
+    the pool with the FixMatch baseline's labels, the model those cells draw from; None for the SSL-GAN, which its
+    run builds (or finds) as the ssl_gan arm does."""
+    if exp.augment.protocol == "semi_supervised":
+        from cgan_study.study import semi_supervised
+
+        return None if exp.augment.generator == "ssl_gan" else semi_supervised.generator_artifact(exp)
     k = augment.generator_subset(exp)
     return stages.Artifact("generator", k=k, subset_seed=exp.seed if k else 0, seed=exp.seed)
 
 
+def scored_generator(exp: Experiment, ctx: stages.Context):
+    """(generator, build info, artifact directory) of the point: evaluated_generator's model, or the cell's SSL-GAN."""
+    if exp.augment.protocol == "semi_supervised":
+        from cgan_study.study import semi_supervised
+
+        if exp.augment.generator == "ssl_gan":
+            return semi_supervised.get_ssl_gan(exp, ctx)
+        return semi_supervised.get_generator(exp, ctx)
+    wanted = evaluated_generator(exp)
+    return stages.get_generator(exp, ctx, k=wanted.k, subset_seed=wanted.subset_seed, seed=wanted.seed)
+
+
 def run_gan_evaluation(exp: Experiment, ctx: stages.Context, run_dir: Path) -> dict:
     """Train (or reuse) the generator of this point with the run's seed, score it, draw its sample grid."""
-    wanted = evaluated_generator(exp)
-    generator, info, path = stages.get_generator(exp, ctx, k=wanted.k, subset_seed=wanted.subset_seed,
-                                                 seed=wanted.seed)
+    generator, info, path = scored_generator(exp, ctx)
     # Row r = class r for conditional generators (classes cycle when there are fewer than 10: the training callback's
     # rows); the same noise seed as that callback's final grid.
     labels = np.repeat(np.arange(10), 10) % ctx.data.num_classes if generator.conditional else None
@@ -99,7 +115,7 @@ TASKS = {"augment": run_augment, "gan_eval": run_gan_evaluation, "scorer": run_s
 # What each task's run needs built first (an executor builds every distinct artifact once, then the runs).
 NEEDS = {
     "augment": augment.needs,
-    "gan_eval": lambda exp, ctx: [stages.Artifact("scorer"), evaluated_generator(exp)]
+    "gan_eval": lambda exp, ctx: [a for a in (stages.Artifact("scorer"), evaluated_generator(exp)) if a is not None]
     + ([stages.Artifact("second_scorer")] if exp.eval.second_scorer_width else []),
     "scorer": lambda exp, ctx: [stages.Artifact("scorer")],
     "analysis": lambda exp, ctx: [stages.Artifact("scorer"), stages.Artifact("generator", seed=exp.seed)],

@@ -267,3 +267,31 @@ def test_the_low_data_generators_sweep_scores_the_models_the_low_data_arms_draw_
               for _, _, exp in _runs("low_data_generators", "quick")}
     assert set(scored) == set(cells) and len(scored) == 21
     assert all(scored[key] == cells[key] for key in scored)
+
+
+def test_the_pool_generators_sweep_scores_the_models_the_pool_cells_use(mnist, tmp_path):
+    """Matched by seed: the pseudo-label CGAN semi_supervised_generators scores is the artifact the k = 10
+    fixmatch_mix cell of semi_supervised draws from, and its SSL-GAN the one the ssl_gan arm trains (the same key),
+    so scoring them trains nothing new."""
+    from cgan_study.config import stable_hash
+    from cgan_study.study import augment, semi_supervised, stages
+    from cgan_study.study.tasks import evaluated_generator
+
+    ctx = stages.Context(mnist, tmp_path)
+    cells, ssl = {}, {}
+    for _, point, exp in _runs("semi_supervised", "quick"):
+        if point.get("augment.real_per_class") != 10:
+            continue
+        if point.get("augment.strategy") == "fixmatch_mix":
+            cells[exp.seed] = augment.plan(exp, ctx).generator.path(exp, ctx)
+        if point.get("augment.strategy") == "ssl_gan":
+            ssl[exp.seed] = stable_hash(semi_supervised.ssl_gan_spec(exp, ctx))
+    scored, scored_ssl = {}, {}
+    for _, _, exp in _runs("semi_supervised_generators", "quick"):
+        if exp.augment.generator == "ssl_gan":
+            assert evaluated_generator(exp) is None   # built in its run, as the ssl_gan arm builds it
+            scored_ssl[exp.seed] = stable_hash(semi_supervised.ssl_gan_spec(exp, ctx))
+        else:
+            scored[exp.seed] = evaluated_generator(exp).path(exp, ctx)
+    assert set(scored) == set(scored_ssl) == {0, 1, 2}
+    assert all(scored[s] == cells[s] for s in scored) and all(scored_ssl[s] == ssl[s] for s in scored_ssl)

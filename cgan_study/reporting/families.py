@@ -108,7 +108,8 @@ def families_table(out_dir: Path, paired: pd.DataFrame, cas: pd.DataFrame | None
     named = order + [g for g in expected if g not in order]
     missing = {g: [a for a in arms if not ((long["generator"] == g) & (long["arm"] == a)).any()] for g in named}
     not_run = "; ".join(f"{display_name(g)}: {', '.join(a)}" for g, a in missing.items() if a)
-    not_run = f" Not run: {not_run} (why: the table note in results/README.md)." if not_run else ""
+    # Why each was not run is said where the arms are discussed (the supplement) and in the sweep's table note.
+    not_run = f" Not run: {not_run}." if not_run else ""
     rule = family_caption(long["m"], ["the CAS" if f == "CAS" else f"$k={k}$" for f in long["family"]],
                           ref="tab:few_shot_paired")   # the few-shot table states the rule once
     m_at_k = int(long.loc[long["family"] == f"k={k}", "m"].max()) if (long["family"] == f"k={k}").any() else 0

@@ -135,7 +135,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         grid_panels(sweep_dir, "generator_grids", grids, cols=cols, panel=GRID_PRINT_WIDTH_IN / cols, title_size=7,
                     row_labels=[names[r % len(names)] for r in range(10)], label_size=6.5)
     keep = [c for c in ("generator", "success_rate", "success_rate_second", "fid", "fid_train", "recall",
-                        "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
+                        "recall_train", "fid_real_reference", "scorer_test_accuracy", "second_scorer_test_accuracy",
                         "confident_rate") if c in frame]
     runs = frame[keep].assign(seed=frame[config_column("seed")])
     dependence = scorer_dependence(frame, order)

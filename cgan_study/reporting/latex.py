@@ -18,8 +18,9 @@ def to_latex(table: pd.DataFrame, caption: str, label: str, column_format: str |
     def esc(value) -> str:
         if str(value).startswith("$") or "\\" in str(value):
             return str(value)  # already LaTeX
-        if str(value).strip().lower() in ("nan", "none", ""):
-            return "--"  # a missing number is a dash, never 'nan'
+        # A missing value (NaN, Python's None) is a dash, never 'nan'; the word "none" (no collapse onset) is text.
+        if value is None or str(value).strip() in ("nan", "NaN", "None", ""):
+            return "--"
         # '<' and '>' typeset in text mode are other glyphs (OT1's ¡ and ¿): math ones.
         text = str(value).replace("±", "$\\pm$").replace("_", "\\_").replace("%", "\\%").replace(
             "<", "$<$").replace(">", "$>$")

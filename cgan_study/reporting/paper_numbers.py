@@ -54,12 +54,15 @@ def generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
     """The CGAN's and PCA's success by both scorers and their recall, in percent (the generators sweep's runs)."""
     if runs is None or runs.empty:
         return {}
-    columns = [c for c in ("success_rate", "success_rate_second", "recall", "fid", "fid_train") if c in runs]
+    columns = [c for c in ("success_rate", "success_rate_second", "recall", "recall_train", "fid", "fid_train")
+               if c in runs]
     means = runs.groupby("generator")[columns].mean()
     # (macro, generator, column, digits): a generator or column the runs lack (no second scorer yet) gives no macro.
     wanted = (("cganSuccess", "cgan", "success_rate", 2), ("cganSuccessSecond", "cgan", "success_rate_second", 2),
               ("cganRecall", "cgan", "recall", 1), ("pcaSuccess", "pca", "success_rate", 1),
-              ("pcaSuccessSecond", "pca", "success_rate_second", 1), ("pcaRecall", "pca", "recall", 1))
+              ("pcaSuccessSecond", "pca", "success_rate_second", 1),
+              # PCA's recall as the collapse rule reads it: against the training digits
+              ("pcaRecall", "pca", "recall_train", 1))
     out = {name: f"{100 * means.loc[gen, column]:.{digits}f}" for name, gen, column, digits in wanted
            if gen in means.index and column in means and not math.isnan(means.loc[gen, column])}
     # FID on either reference (test digits: the table's; training digits: what choices use), not scaled.
@@ -376,7 +379,7 @@ def collapse_onset_numbers(long: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
-# The pool generators' macros by generator: (FID, recall, seeds, collapsed runs), names spelled out so a test finds them.
+# The pool generators' macros by generator: (FID, recall, seeds, collapsed runs), spelled out so a test finds them.
 POOL_GENERATOR_MACROS = {"cgan": ("poolCganFid", "poolCganRecall", "poolCganSeeds", "poolCganCollapsed"),
                          "ssl_gan": ("poolSslganFid", "poolSslganRecall", "poolSslganSeeds", "poolSslganCollapsed")}
 

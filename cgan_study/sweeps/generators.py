@@ -34,7 +34,7 @@ GENERATORS = register("generators", Sweep(stable_names=True,
     report=report,
     macros=macros,
     paper_tables=("generators",),
-    supplement_tables=("per_class_cgan",),
+    supplement_tables=("per_class_cgan", "scorer_dependence"),
     figures=("generator_grids.png",),
     datasets=("mnist", "fashion_mnist", "icons"),   # the supplement's Fashion-MNIST and icon generators tables
     table_notes={

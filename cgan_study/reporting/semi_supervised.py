@@ -31,7 +31,8 @@ def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out["semi_supervised_paired_long"] = vs_real
         out["semi_supervised_paired"] = save_paired(
             sweep_dir, "semi_supervised_paired", vs_real, readable, label="semi_supervised_paired",
-            what="k labelled digits per class plus the unlabelled pool (semi\\_supervised). ")
+            what="k labelled digits per class plus the unlabelled pool (semi\\_supervised). ",
+            rule_ref="tab:few_shot_paired")   # the supplement states the family rule once, there
     # Every other arm against the baseline (real only is the first family's reference, read there).
     others = few[few["setting"] != "real"]
     vs_baseline = paired_family(others, reference=BASELINE) if (others["setting"] == BASELINE).any() else pd.DataFrame()
@@ -39,7 +40,8 @@ def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out["semi_supervised_vs_fixmatch_long"] = vs_baseline
         out["semi_supervised_vs_fixmatch"] = save_paired(
             sweep_dir, "semi_supervised_vs_fixmatch", vs_baseline, readable, label="semi_supervised_vs_fixmatch",
-            what="Beyond the unlabelled pool (semi\\_supervised). ", reference="the FixMatch baseline")
+            what="Beyond the unlabelled pool (semi\\_supervised). ", reference="the FixMatch baseline",
+            rule_ref="tab:few_shot_paired")
     # The budget's doubling pilot (reporting/doubling.py, one seed): an input the report reads, written by its CLI
     # under pilots/ (tables/ holds only what the report writes).
     doubling = sweep_dir / "pilots" / f"{DOUBLING}.csv"

@@ -55,3 +55,28 @@ def pool_generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         grid_panels(sweep_dir, "pool_generator_grids", grids, cols=len(grids), panel=1.7, title_size=7)
     runs = frame[[c for c in RUN_COLUMNS if c in frame]].assign(seed=frame[config_column("seed")])
     return {"pool_generators": table, "pool_generators_runs": runs}
+
+
+# The pool generators' macros by generator: (FID, recall, seeds, collapsed runs), spelled out so a test finds them.
+POOL_GENERATOR_MACROS = {"cgan": ("poolCganFid", "poolCganRecall", "poolCganSeeds", "poolCganCollapsed"),
+                         "ssl_gan": ("poolSslganFid", "poolSslganRecall", "poolSslganSeeds", "poolSslganCollapsed")}
+
+
+def pool_generator_numbers(runs: pd.DataFrame | None) -> dict[str, str]:
+    """The pool generators' means over seeds: FID and recall against training digits, seeds, runs under the collapse
+    rule, and the pseudo-label CGAN's success rate (poolCganSuccess)."""
+    if runs is None or runs.empty:
+        return {}
+    out = {}
+    for name, (fid, recall, seeds, collapsed) in POOL_GENERATOR_MACROS.items():
+        group = runs[runs["generator"] == name]
+        if group.empty:
+            continue
+        out[fid] = f"{group['fid_train'].mean():.1f}"
+        out[recall] = f"{100 * group['recall_train'].mean():.1f}"
+        out[seeds] = f"{len(group)}"
+        if "collapsed" in group:   # runs under the one collapse rule (training reference)
+            out[collapsed] = f"{int(group['collapsed'].fillna(False).astype(bool).sum())}"
+        if name == "cgan" and group["success_rate"].notna().any():
+            out["poolCganSuccess"] = f"{100 * group['success_rate'].mean():.1f}"
+    return out

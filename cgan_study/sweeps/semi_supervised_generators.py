@@ -35,9 +35,9 @@ def report(sweep_dir):
 
 def macros(tables, root):
     """The SSL-GAN's and the pseudo-label CGAN's training-referenced FID and recall, the CGAN's success rate."""
-    from cgan_study.reporting import paper_numbers as P
+    from cgan_study.reporting.pool_generators import pool_generator_numbers
 
-    return P.pool_generator_numbers(tables.get("pool_generators_runs"))
+    return pool_generator_numbers(tables.get("pool_generators_runs"))
 
 
 SEMI_SUPERVISED_GENERATORS = register("semi_supervised_generators", Sweep(stable_names=True,

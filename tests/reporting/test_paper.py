@@ -24,11 +24,12 @@ def test_the_prose_quotes_only_numbers_the_report_defines():
     """Every camelCase macro of the written prose is a number experiments/report.py, paper_numbers or a sweep
     module's macros define (or a LaTeX command): a typo'd or removed number fails here, not as a dash in the PDF."""
     from cgan_study.generators import REGISTRY
-    from cgan_study.reporting import claims, families, generator_budget, paper_numbers
+    from cgan_study.reporting import claims, families, generator_budget, paper_numbers, pool_generators
     from experiments import report
 
     wanted = paper.template_macros("\n".join(claims.paper_texts(REPO / "paper").values()))
-    source = "".join(Path(m.__file__).read_text() for m in (report, paper_numbers, families)) + "".join(
+    modules = (report, paper_numbers, families, pool_generators)
+    source = "".join(Path(m.__file__).read_text() for m in modules) + "".join(
         p.read_text() for p in (REPO / "cgan_study" / "sweeps").glob("*.py"))
     defined = {name for name in wanted if f'"{name}"' in source or f"{name}=" in source}
     # genBudgetSuccess<Name>{OldRule,Rule}: built from the generator's name, like families.success_macro.

@@ -37,8 +37,8 @@ def _summary(tmp_path):
 
 
 def test_the_table_reads_training_referenced_means_and_marks_a_collapsed_seed(tmp_path):
-    from cgan_study.reporting import paper_numbers as P
     from cgan_study.reporting.labels import COLLAPSE_MARK
+    from cgan_study.reporting.pool_generators import pool_generator_numbers
 
     _summary(tmp_path)
     tables = SWEEPS["semi_supervised_generators"].report(tmp_path)
@@ -49,7 +49,7 @@ def test_the_table_reads_training_referenced_means_and_marks_a_collapsed_seed(tm
     assert ssl["generator"].endswith(COLLAPSE_MARK) and ssl["success (%)"] == "--"   # no label, no success rate
     assert ssl["FID (train)"].startswith("200.0 ") and ssl["rec. (%)"].startswith("17.0 ")
     assert list(table["n"]) == [2, 2]
-    numbers = P.pool_generator_numbers(tables["pool_generators_runs"])
+    numbers = pool_generator_numbers(tables["pool_generators_runs"])
     assert numbers == {"poolCganFid": "11.0", "poolCganRecall": "61.0", "poolCganSeeds": "2", "poolCganCollapsed": "0",
                        "poolCganSuccess": "98.0", "poolSslganFid": "200.0", "poolSslganRecall": "17.0",
                        "poolSslganSeeds": "2", "poolSslganCollapsed": "1"}

@@ -224,6 +224,13 @@ def test_latex_tables_show_a_dash_for_a_missing_number_and_wrap_their_label_colu
     assert latex.wrapped_first_column(table, "3cm", last="2cm").endswith("r>{\\raggedright\\arraybackslash}p{2cm}")
 
 
+def test_latex_tables_keep_the_word_none_and_dash_only_a_missing_value():
+    # "none": no collapse onset (a finding); None and NaN: nothing recorded (a dash).
+    table = pd.DataFrame({"variant": ["a", "b", "c"], "onset": ["none", None, float("nan")]})
+    tex = latex.to_latex(table, "c", "tab:x")
+    assert "a & none \\\\" in tex and "b & -- \\\\" in tex and "c & -- \\\\" in tex
+
+
 def test_loss_trend_is_the_fitted_slope_of_the_second_half_over_its_mean():
     # Second half 10, 9, 8: slope -1 per epoch over a mean of 9 -> -11.1% per epoch; the first half is ignored.
     assert stats.loss_trend([50.0, 30.0, 20.0, 10.0, 9.0, 8.0]) == pytest.approx(-100 / 9)

@@ -98,8 +98,8 @@ def mix_grid_tables(sweep_dir: Path, grid: pd.DataFrame) -> dict[str, pd.DataFra
         save_table(sweep_dir, "mix_grid_paired", fam, "Paired difference in test accuracy (points) to the same real "
                    f"fraction without synthetic {noun}, same seed (synthetic amount relative to 60,000): mean, 95\% "
                    "t-interval and the interval adjusted over the whole grid, one family. "
-                   f"{family_caption(fam['m'], ref='tab:few_shot_paired')} Equivalence margin: $\\pm${EQUIVALENCE_MARGINS_POINTS['mix_grid']:g} "
-                   "points.", wide=True, shown=shown)
+                   f"{family_caption(fam['m'], ref='tab:few_shot_paired')} Equivalence margin: "
+                   f"$\\pm${EQUIVALENCE_MARGINS_POINTS['mix_grid']:g} points.", wide=True, shown=shown)
     if not fam.empty:
         mix_heatmap(sweep_dir, agg, fam, noun)
     return out

@@ -43,10 +43,11 @@ def pool_generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         grids.append((sweep_dir / first["run"] / "samples.png", label))
     table = pd.DataFrame(rows)
     k = int(frame[config_column("augment.real_per_class")].iloc[0])
+    samples, reference = (int(frame[c].max()) for c in ("n_samples", "train_reference_n"))
     save_table(sweep_dir, "pool_generators", table,
                f"The unlabelled-pool protocol's generators at $k={k}$, each seed the very model its cells use: "
-               "10,000 samples scored by the scorer; FID, precision, recall and classes covered against 10,000 "
-               "training digits; mean $\\pm$ std over n seeds. The SSL-GAN's generator takes no label, so it has no "
+               f"{samples:,} samples scored by the scorer; FID, precision, recall and classes covered against "
+               f"{reference:,} training digits; mean $\\pm$ std over n seeds. The SSL-GAN's generator takes no label, so it has no "
                "success rate; the CGAN's success rate counts samples the scorer reads as the class asked for; "
                f"{collapse_caption(frame)}.",
                wide=True)

@@ -30,7 +30,8 @@ def _summary(tmp_path):
             rows.append({"run": f"{gen}-seed{seed}", "status": "done", "success_rate": success,
                          "fid_train": fids[seed], "precision_train": 0.6, "recall_train": recalls[seed],
                          "classes_covered": 10 if not collapsed[seed] else 9, "collapsed": collapsed[seed],
-                         "collapse_reference": "train", CFG + "augment.generator": gen,
+                         "collapse_reference": "train", "n_samples": 10000, "train_reference_n": 10000,
+                         CFG + "augment.generator": gen,
                          CFG + "augment.strategy": "real", CFG + "augment.protocol": "semi_supervised",
                          CFG + "augment.real_per_class": 10, CFG + "seed": seed})
     pd.DataFrame(rows).to_csv(tmp_path / "summary.csv", index=False)

@@ -12,7 +12,7 @@ import pandas as pd
 
 from cgan_study.reporting.few_shot import K, paired_family, save_paired, with_settings
 from cgan_study.reporting.semi_supervised_arms import arms_table, save_arms
-from cgan_study.reporting.tables import finished_runs
+from cgan_study.reporting.tables import finished_runs, item_noun
 
 BASELINE = "fixmatch"
 DOUBLING = "fixmatch_doubling"   # the semi-supervised baseline a generator must beat (its setting label)
@@ -31,7 +31,7 @@ def semi_supervised_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
         out["semi_supervised_paired_long"] = vs_real
         out["semi_supervised_paired"] = save_paired(
             sweep_dir, "semi_supervised_paired", vs_real, readable, label="semi_supervised_paired",
-            what="k labelled digits per class plus the unlabelled pool (semi\\_supervised). ",
+            what=f"k labelled {item_noun(frame)} per class plus the unlabelled pool (semi\\_supervised). ",
             rule_ref="tab:few_shot_paired")   # the supplement states the family rule once, there
     # Every other arm against the baseline (real only is the first family's reference, read there).
     others = few[few["setting"] != "real"]

@@ -72,7 +72,7 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
 
 # The semi-supervised protocol's arms as the paper names them (strategy -> name; a generator's arms use the CGAN).
 POOL_ARMS = {"affine": "affine (labelled only)", "fixmatch": "FixMatch (labelled + pool)",
-             "fixmatch_mix": "FixMatch + CGAN digits", "mix": "real + CGAN digits", "ssl_gan": "semi-supervised GAN"}
+             "fixmatch_mix": "FixMatch + CGAN digits", "mix": "real + CGAN digits", "ssl_gan": "SSL-GAN (its D)"}
 POOL_CAPTION = ("$k$ labelled digits per class plus the unlabelled pool: mean paired difference in test accuracy "
                 "(points) to real only and to FixMatch with the same $k$ and seed, and the interval adjusted within its "
                 "family (one per reference and $k$). Bold: the adjusted interval excludes 0; $^\\dagger$: equivalent "

@@ -28,7 +28,7 @@ import pandas as pd
 from cgan_study.reporting.criteria import BUDGET_LOSS_FALL, BUDGET_MASK_RISE, budget_limited, curve_check
 from cgan_study.reporting.few_shot import K, PROTOCOL
 from cgan_study.reporting.labels import protocol_name, uses_generator
-from cgan_study.reporting.tables import _dataset_of, save_table
+from cgan_study.reporting.tables import dataset_of, save_table
 from cgan_study.runtime import results
 
 NAME = "semi_supervised_arms"
@@ -182,7 +182,7 @@ def anchor_rows() -> pd.DataFrame:
 def arms_table(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     """The study's arms (from the finished runs of `frame`), then the anchors: MNIST's, so on MNIST only."""
     study = arm_table(run_rows(Path(sweep_dir), frame))
-    table = pd.concat([study, anchor_rows()], ignore_index=True) if _dataset_of(frame) == "mnist" else study
+    table = pd.concat([study, anchor_rows()], ignore_index=True) if dataset_of(frame) == "mnist" else study
     table["budget_limited"] = table["budget_limited"].astype("boolean")
     for column in ("n", "n_budget_checked", "n_budget_limited"):   # counts; NA for the anchors
         table[column] = table[column].astype("Int64")

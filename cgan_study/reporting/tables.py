@@ -88,11 +88,11 @@ def class_count(frame: pd.DataFrame) -> int:
 
 def test_set_text(frame: pd.DataFrame) -> str:
     """'the 10,000 test digits' on MNIST and Fashion-MNIST (their test sets' size), 'the test images' otherwise."""
-    known = _dataset_of(frame) in ("mnist", "fashion_mnist")
+    known = dataset_of(frame) in ("mnist", "fashion_mnist")
     return f"the {'10,000 ' if known else ''}test {item_noun(frame)}"
 
 
-def _dataset_of(frame: pd.DataFrame) -> str | None:
+def dataset_of(frame: pd.DataFrame) -> str | None:
     """The runs' dataset by its recorded digest: a known name, None for another folder or file; runs recorded
     without a digest are MNIST's (the study's first runs)."""
     from cgan_study.data import KNOWN_SHA256
@@ -104,7 +104,7 @@ def _dataset_of(frame: pd.DataFrame) -> str | None:
 
 def item_noun(frame: pd.DataFrame) -> str:
     """What one training item is called in captions and axes: 'digits' on MNIST, 'images' on other datasets."""
-    return "digits" if _dataset_of(frame) == "mnist" else "images"
+    return "digits" if dataset_of(frame) == "mnist" else "images"
 
 
 def save_table(out_dir: Path, name: str, table: pd.DataFrame, caption: str, wide: bool = False,

@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from cgan_study.runtime import estimate as E   # reads run directories only: no TensorFlow
+
 # Built first: the artifacts (the scorer, the coursework generators) every later sweep reuses from the cache.
 FIRST = ("scorer", "generators")
 
@@ -48,25 +50,11 @@ def sweep_args(name: str, dataset: str | None, root: Path, jobs: int) -> list[st
     return [name, "--out", str(out), "--jobs", str(jobs)] + ([] if dataset is None else ["--data", dataset])
 
 
-def generator_seconds(sweep_dir: Path, artifacts_root: Path) -> dict[str, float]:
-    """Training seconds of each generator artifact the finished runs of a sweep used (their metrics name it)."""
-    from cgan_study.runtime import results
-
-    out = {}
-    for metrics in sorted(Path(sweep_dir).glob(f"*/{results.METRICS}")):
-        key = results.read_json(metrics).get("generator_artifact")
-        built = artifacts_root / "generator" / str(key) / results.METRICS
-        if key and key not in out and built.exists():
-            out[key] = float(results.read_json(built).get("train_seconds") or 0.0)
-    return out
-
-
 def estimate(name: str, dataset: str | None, root: Path, jobs: int) -> tuple[str, float | None, float | None,
-                                                                             dict[str, float]]:
-    """(one line for the plan, seconds to run what is not done, seconds of its runs from scratch, the training
-    seconds of the generators its recorded runs used); None: no record."""
+                                                                             E.Recorded]:
+    """(one line for the plan, seconds to run what is not done, seconds of its runs from scratch, its recorded runs:
+    the artifacts they used, built before them or inside them); None: no record."""
     from cgan_study import config as C
-    from cgan_study.runtime import estimate as E
     from cgan_study.study.jobs import unused_sections
     from cgan_study.sweeps import SWEEPS
     from experiments import sweep as S
@@ -76,23 +64,40 @@ def estimate(name: str, dataset: str | None, root: Path, jobs: int) -> tuple[str
     try:
         task, runs = S.plan(args)
     except S.UsageError as exc:  # declared over results not there yet
-        return f"{where}: planned after {', '.join(SWEEPS[name].depends_on)} ({exc})", None, None, {}
+        return f"{where}: planned after {', '.join(SWEEPS[name].depends_on)} ({exc})", None, None, E.Recorded()
     sweep_dir = S.out_root(args, runs[0][2]) / name
     committed = S.default_out("quick", dataset or "mnist") / name
     planned = [(n, p, C.to_dict(e)) for n, p, e in runs]
     done = {n for n, _, e in planned if (sweep_dir / n / "DONE").exists()
             and not E.stale_keys(sweep_dir / n, e, unused_sections(e, SWEEPS[name].task))}
-    rec, source = E.recorded(sweep_dir), sweep_dir
+    rec = E.recorded(sweep_dir)
     if not rec.all and committed.resolve() != sweep_dir.resolve():
-        rec, source = E.recorded(committed), committed
-    generators = generator_seconds(source, source.parent / "_artifacts")
+        rec = E.recorded(committed)
     per_run = [E.run_seconds(rec, p, e) for _, p, e in planned]
     head = f"{where}: {len(runs)} runs, {len(done)} done"
     if not rec.all:
-        return f"{head}; no record", None, None, {}
+        return f"{head}; no record", None, None, rec
     scratch = sum(s for s, _ in per_run) / jobs
     todo = sum(s for (n, _, _), (s, _) in zip(planned, per_run) if n not in done) / jobs
-    return f"{head}; to run ~{E.duration(todo)}, its runs from scratch ~{E.duration(scratch)}", todo, scratch, generators
+    return f"{head}; to run ~{E.duration(todo)}, its runs from scratch ~{E.duration(scratch)}", todo, scratch, rec
+
+
+def new_builds(rec: E.Recorded, built: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """The training seconds of the artifacts a sweep's runs used that no earlier sweep of the plan built: each is
+    trained once, by the first sweep that needs it. Those its runs built inside their own wall time (the SSL-GAN)
+    are in its run times already, so they only join `built` (a later sweep scoring them trains nothing)."""
+    new = {k: s for k, s in rec.build_seconds.items() if k not in built and k not in rec.built_inside}
+    built.update(new, rec.built_inside)
+    return new
+
+
+BUILD_NAMES = {"fixmatch_baseline": "FixMatch baseline"}   # else the kind as it is
+
+
+def build_counts(new: dict[tuple[str, str], float]) -> str:
+    """'4 FixMatch baselines, 1 generator': how many artifacts of each kind."""
+    counts = {kind: sum(k == kind for k, _ in new) for kind in sorted({kind for kind, _ in new})}
+    return ", ".join(f"{n} {BUILD_NAMES.get(kind, kind)}{'s' * (n != 1)}" for kind, n in counts.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,23 +111,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     plan = steps()
     if args.dry_run:
-        todo_total, scratch_total, missing, built = 0.0, 0.0, [], {}
-        from cgan_study.runtime.estimate import duration
-
+        todo_total, scratch_total, missing, built = 0.0, 0.0, [], set()
         for i, (name, dataset) in enumerate(plan, start=1):
-            line, todo, scratch, generators = estimate(name, dataset, args.out, args.jobs)
-            new = {k: v for k, v in generators.items() if k not in built}  # a generator is trained once, first
-            built.update(new)
+            line, todo, scratch, rec = estimate(name, dataset, args.out, args.jobs)
+            new = new_builds(rec, built)
             train = sum(new.values()) / args.jobs
-            print(f"{i:2d}. {line}" + (f"; + {len(new)} generators trained first, ~{duration(train)}" if new else ""))
+            print(f"{i:2d}. {line}" + (f"; + {build_counts(new)} built first, ~{E.duration(train)}" if new else ""))
             if scratch is None:
                 missing.append(name if dataset is None else f"{name} ({dataset})")
             else:
                 todo_total += todo
                 scratch_total += scratch + train
         print(f"then: python -m experiments.report --out {args.out}")
-        print(f"total with --jobs {args.jobs}: ~{duration(todo_total)} to run now, ~{duration(scratch_total)} from "
-              "scratch (runs and the generators they use; scorers and synthetic sets not counted)"
+        print(f"total with --jobs {args.jobs}: ~{E.duration(todo_total)} to run now, ~{E.duration(scratch_total)} "
+              "from scratch (runs and the generators and FixMatch baselines they use; scorers and synthetic sets not "
+              "counted)"
               + (f"; no record for {', '.join(missing)}: not counted" if missing else ""))
         return 0
     from experiments import report, sweep

@@ -40,6 +40,7 @@ class Recorded:
     # before it
     used: list[tuple[str, tuple, object, dict[str, str]]] = field(default_factory=list)
     build_seconds: dict[tuple[str, str], float] = field(default_factory=dict)   # (kind, key) -> train_seconds
+    built_inside: set[tuple[str, str]] = field(default_factory=set)   # (kind, key) a run built inside its wall time
 
 
 def _cell(overrides: dict) -> str:
@@ -55,6 +56,7 @@ def _group(experiment: dict) -> tuple:
 # The artifacts an executor builds before the runs that need them: the metrics field a run names one in -> the
 # artifact's kind (its directory under _artifacts/). The SSL-GAN is built inside its run: its wall time holds it.
 BUILT_BEFORE = {"baseline_artifact": "fixmatch_baseline", "generator_artifact": "generator"}
+BUILT_INSIDE = {"ssl_gan_artifact": "generator"}   # a later sweep reusing one (to score it) must not count it again
 LABELLED_BY = ("baseline", "fixmatch_baseline")   # a pseudo-label generator's config key naming its baseline
 
 
@@ -104,6 +106,7 @@ def recorded(sweep_dir: Path | str) -> Recorded:
             value = metrics.get(f"seconds_{stage}")
             if isinstance(value, (int, float)):
                 rec.stages.setdefault(stage, []).append(float(value))
+        rec.built_inside.update((kind, str(metrics[name])) for name, kind in BUILT_INSIDE.items() if metrics.get(name))
         used = _artifacts_used(metrics, artifact_root, rec)
         if used:
             overrides, experiment = config.get("overrides", {}), config.get("experiment", {})

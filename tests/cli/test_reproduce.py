@@ -48,3 +48,34 @@ def test_dry_run_estimates_a_sweep_from_its_recorded_runs(tmp_path, monkeypatch,
     R.main(["--dry-run", "--out", str(root), "--jobs", "1"])
     line = next(l for l in capsys.readouterr().out.splitlines() if ". analysis:" in l)
     assert line.endswith("analysis: 1 runs, 1 done; to run ~0 s, its runs from scratch ~2 min")
+
+
+def test_an_artifact_is_counted_once_by_the_first_sweep_that_trains_it(tmp_path):
+    """The pool sweep builds its SSL-GANs inside its runs (their wall time holds the training) and its pseudo-label
+    CGANs and FixMatch baselines before them; the sweep that only scores those generators trains nothing again."""
+    from cgan_study.runtime import estimate as E
+    from cgan_study.runtime import results
+
+    def artifact(kind, key, seconds):
+        results.write_json(tmp_path / results.ARTIFACTS / kind / key / results.METRICS, {"train_seconds": seconds})
+
+    def finished(sweep, name, metrics):
+        run = results.Run(tmp_path / sweep / name)
+        run.start({"overrides": {"seed": 0}, "experiment": {}})
+        run.finish({"wall_seconds": 60.0, **metrics})
+
+    artifact("generator", "cgan0", 600.0)
+    artifact("generator", "sslgan0", 900.0)
+    artifact("fixmatch_baseline", "fm0", 500.0)
+    finished("pool", "mix", {"generator_artifact": "cgan0", "baseline_artifact": "fm0"})
+    finished("pool", "ssl_gan", {"ssl_gan_artifact": "sslgan0"})
+    finished("scored", "cgan", {"generator_artifact": "cgan0"})
+    finished("scored", "ssl_gan", {"generator_artifact": "sslgan0"})
+
+    built: set = set()
+    first = R.new_builds(E.recorded(tmp_path / "pool"), built)
+    assert first == {("generator", "cgan0"): 600.0, ("fixmatch_baseline", "fm0"): 500.0}
+    assert R.build_counts(first) == "1 FixMatch baseline, 1 generator"
+    assert R.new_builds(E.recorded(tmp_path / "scored"), built) == {}   # the SSL-GAN too: built inside its run
+    assert R.new_builds(E.recorded(tmp_path / "pool"), set()) == first  # a fresh plan counts them again
+    assert R.build_counts({("generator", "a"): 1.0, ("generator", "b"): 1.0}) == "2 generators"

@@ -150,8 +150,8 @@ def collect(root: Path) -> tuple[dict, dict, dict]:
         for fig in sweep.figures:
             if (root / name / "figures" / fig).exists():
                 figures[fig] = root / name / "figures" / fig
-    for name, sweep in SWEEPS.items():
-        for table in sweep.tables:
+    for name, sweep in SWEEPS.items():   # a second dataset's sweep: its placeholders come from second_datasets
+        for table in (sweep.tables if PRIMARY in sweep.datasets else ()):
             tex_tables.setdefault(table, _missing_table(table, table.replace("_", " ")))
     return all_tables, tex_tables, figures
 
@@ -164,7 +164,8 @@ SECOND_DATASETS = second_dataset_names()   # results/<name>/: each read beside M
 SECOND_DATASET_TABLES = (("replication", "few_shot_paired"), ("replication", "cas"), ("generators", "generators"),
                          ("mix_ratios_budget", "budget_check"),
                          ("semi_supervised_replication", "semi_supervised_paired"),
-                         ("semi_supervised_replication", "semi_supervised_vs_fixmatch"))
+                         ("semi_supervised_replication", "semi_supervised_vs_fixmatch"),
+                         ("gan_losses", "gan_losses_paired"))
 
 
 def merge_tables(into: dict, tables: dict) -> None:

@@ -13,7 +13,7 @@ from cgan_study.reporting.criteria import holm
 from cgan_study.reporting.figures import figure, save_figure
 from cgan_study.reporting.stats import t_interval
 from cgan_study.reporting.labels import signed
-from cgan_study.reporting.tables import finished_runs, run_overrides, save_table
+from cgan_study.reporting.tables import finished_runs, item_noun, run_overrides, save_table
 from cgan_study.runtime import results
 
 DEFAULT = "default"
@@ -22,7 +22,8 @@ DECIDES = ("fid_train", True, 1.0)
 GUARDS = ("success_rate", False, 100.0)
 REPORTED = (DECIDES, GUARDS, ("recall_train", False, 100.0), ("fid", True, 1.0))
 VARIANT_KEYS = ("gan.label_smoothing", "gan.vbn", "gan.d_steps", "gan.g_width", "gan.d_width", "gan.latent_dim",
-                "gan.g_lr", "gan.d_lr")
+                "gan.g_lr", "gan.d_lr", "gan.loss", "gan.d_norm")
+SEARCH_KEYS = ("gan.g_width", "gan.d_width", "gan.latent_dim", "gan.g_lr", "gan.d_lr")   # gan_search's points
 GENERATOR = "cfg.experiment.augment.generator"
 STUDY_GENERATOR = "cgan"   # the generator whose default the decision rule may replace; the DCGAN's arms only report
 
@@ -48,7 +49,9 @@ def variant_of(row: pd.Series) -> str:
 
 
 WORDS = {"gan.vbn=g": "VBN in G", "gan.vbn=gd": "VBN in G and D", "gan.d_steps=2": "2 D steps per G step",
-         "gan.label_smoothing=0.25": "label smoothing 0.25"}
+         "gan.label_smoothing=0.25": "label smoothing 0.25",
+         "gan.label_smoothing=0.25, gan.vbn=g, gan.d_steps=2": "the three stabilisers",
+         "gan.loss=wgan_gp": "WGAN-GP loss", "gan.loss=hinge, gan.d_norm=spectral": "SNGAN (hinge, spectral norm)"}
 
 
 def readable(variant: str, generator: str = STUDY_GENERATOR) -> str:
@@ -63,6 +66,8 @@ def readable(variant: str, generator: str = STUDY_GENERATOR) -> str:
     if variant in WORDS:
         return WORDS[variant]
     parts = dict(item.split("=", 1) for item in variant.split(", "))
+    if not set(parts) <= set(SEARCH_KEYS):   # no words for it: its overrides as they are
+        return variant
     lr = "lr " + f"{float(parts['gan.g_lr']):.0e}".replace("e-0", "e-") if parts.get("gan.g_lr") == parts.get("gan.d_lr") else None
     # Short (the paper's one-column table holds the longest at 8 pt): "search: D 64, lr 5e-4".
     words = [f"D {parts['gan.d_width']}" if "gan.d_width" in parts else None,
@@ -172,7 +177,7 @@ def epoch_curves(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def curves_figure(sweep_dir: Path, curves: pd.DataFrame) -> None:
+def curves_figure(sweep_dir: Path, curves: pd.DataFrame, prefix: str = "variants") -> None:
     """FID (training reference) and success rate per epoch, mean over seeds, one line per arm."""
     fig, axes = figure(width=7.0, height=2.4)
     fig.clf()
@@ -194,7 +199,7 @@ def curves_figure(sweep_dir: Path, curves: pd.DataFrame) -> None:
     handles, labels = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=6.5, loc="center right", frameon=False)
     fig.tight_layout(rect=(0, 0, 0.74, 1))
-    save_figure(Path(sweep_dir), "variants_epochs", fig)
+    save_figure(Path(sweep_dir), f"{prefix}_epochs", fig)
 
 
 # What the paper shows of each variant: the metric that chooses, and the two that must not be lost.
@@ -242,31 +247,37 @@ def arm_means(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def variants_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
+def variants_report(sweep_dir: Path | str, prefix: str = "variants", decide: bool = True) -> dict[str, pd.DataFrame]:
+    """The paired table (<prefix>_paired), the arms' means and, with `decide`, the study's CGAN by the decision rule;
+    another sweep (gan_losses, on a second dataset) writes the same tables under its own prefix, without deciding."""
     sweep_dir = Path(sweep_dir)
     frame = finished_runs(sweep_dir)
     if frame.empty:
         return {}
     paired = paired_table(frame)
-    decision = pd.DataFrame([study_cgan(paired)])
     n = int(paired["n"].min()) if len(paired) else 0
     families = paired.groupby("generator")["m"].max() if len(paired) else pd.Series(dtype=int)
     from cgan_study.generators import display_name
 
     arms = ", ".join(f"{int(m)} {display_name(g)} variants" for g, m in families.items())
-    save_table(sweep_dir, "variants_paired", paired, "Each variant minus its generator's default (the CGAN's or the "
+    sizes = frame["train_reference_n"].dropna() if "train_reference_n" in frame else pd.Series(dtype=float)
+    reference = int(sizes.min()) if len(sizes) else 10000   # the eval default: runs that did not record it
+    save_table(sweep_dir, f"{prefix}_paired", paired, "Each variant minus its generator's default (the CGAN's or the "
                f"DCGAN's) at the study's budget, seed by seed (n = {n}): mean difference $\\pm$ the half-width of "
                f"its 95\\% interval adjusted over its generator's variants ({arms}; Bonferroni); Holm-adjusted p of "
-               "the paired t-test on FID. FID and recall against 10,000 training digits, the reference every choice "
-               "uses; success rate (conditional GANs only) and recall in points; * marks an adjusted interval that "
-               "excludes 0.", shown=shown_table(paired))
-    save_table(sweep_dir, "study_cgan", decision, "The CGAN the study uses, by the decision rule.")
+               f"the paired t-test on FID. FID and recall against {reference:,} training {item_noun(frame)}, the "
+               "reference every choice uses; success rate (conditional GANs only) and recall in points; * marks an "
+               "adjusted interval that excludes 0.", shown=shown_table(paired))
     means = arm_means(frame)
-    results.write_csv(sweep_dir / "tables" / "variants_means.csv", means)
-    out = {"variants_paired": paired, "study_cgan": decision, "variants_means": means}
+    results.write_csv(sweep_dir / "tables" / f"{prefix}_means.csv", means)
+    out = {f"{prefix}_paired": paired, f"{prefix}_means": means}
+    if decide:
+        decision = pd.DataFrame([study_cgan(paired)])
+        save_table(sweep_dir, "study_cgan", decision, "The CGAN the study uses, by the decision rule.")
+        out["study_cgan"] = decision
     curves = epoch_curves(sweep_dir, frame)
     if not curves.empty:
-        results.write_csv(sweep_dir / "tables" / "variants_epochs.csv", curves)
-        curves_figure(sweep_dir, curves)
-        out["variants_epochs"] = curves
+        results.write_csv(sweep_dir / "tables" / f"{prefix}_epochs.csv", curves)
+        curves_figure(sweep_dir, curves, prefix)
+        out[f"{prefix}_epochs"] = curves
     return out

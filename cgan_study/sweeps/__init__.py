@@ -157,7 +157,7 @@ def report_sweep(name: str, sweep_dir: Path | str) -> dict:
 from cgan_study.sweeps import (  # noqa: E402,F401
     mix_ratios, mix_ratios_families, mix_ratios_budget, mix_ratios_budget_val, few_shot_n10, semi_supervised, replication,
     semi_supervised_replication, semi_supervised_generators, synth_amount,
-    tricks, gan_search, gan_search_best, gan_variants, generators, low_data_generators, low_data_budget,
+    tricks, gan_search, gan_search_best, gan_variants, gan_losses, generators, low_data_generators, low_data_budget,
     low_data_budget_arms, low_data_budget_arms_k, scorer, analysis, diffusion_samplers, diffusion_guidance,
     diffusion_recipes,
 )

@@ -109,3 +109,9 @@ def test_diffadj_prints_the_interval_the_verdict_reads():
     assert r"\csname cmp@x/y@diff\endcsname{\mbox{$+1.00$ [$+0.20$, $+1.80$]}}" in tex      # the 95% interval
     assert r"\csname cmp@x/y@adj\endcsname{\mbox{$+1.00$ [$-3.00$, $+5.00$]}}" in tex       # the adjusted one
     assert r"\newcommand{\diffadj}[1]{\cmpvalue{#1}{adj}}" in tex
+
+
+def test_diffsize_prints_the_means_size_without_its_sign_for_trails_by():
+    tex = CL.claims_tex({"x/y": CL.Comparison("x/y", -0.0879, -0.1225, -0.0532, 5)})
+    assert r"\csname cmp@x/y@mean\endcsname{$-8.79$}" in tex
+    assert r"\csname cmp@x/y@size\endcsname{$8.79$}" in tex and r"\newcommand{\diffsize}[1]{\cmpvalue{#1}{size}}" in tex

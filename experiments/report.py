@@ -328,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
 
     tex_tables["few_shot_compact"] = compact_table(all_tables.get("few_shot_paired_long"),
                                                    all_tables.get("few_shot_n10_paired_long"),
-                                                   all_tables.get("few_shot_long")) or \
+                                                   all_tables.get("few_shot_long"),
+                                                   all_tables.get("few_shot_n10_real")) or \
         _missing_table("few_shot_compact", "The few-shot arms")
     # The unlabelled-pool arms (semi_supervised): their table, or the same rows marked pending until the sweep lands.
     tex_tables["semi_supervised_compact"] = pool_table(all_tables.get("semi_supervised_paired_long"),

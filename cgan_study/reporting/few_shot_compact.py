@@ -26,8 +26,10 @@ def cell(row) -> str:
     return text + ("$^\\dagger$" if row["verdict"] == "equivalent" else "")
 
 
-def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accuracy: pd.DataFrame | None) -> str:
-    """The LaTeX table* (label tab:few_shot_compact); empty string without the n = 3 family."""
+def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accuracy: pd.DataFrame | None,
+                  real_n10: pd.DataFrame | None = None) -> str:
+    """The LaTeX table* (label tab:few_shot_compact); empty string without the n = 3 family. `real_n10`: the n = 10
+    real-only accuracy by k, printed above its column."""
     if n3 is None or n3.empty:
         return ""
     # The study's CGAN and the settings without a generator; the other generators' arms stay in the supplement.
@@ -51,7 +53,8 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
         # Two sweeps (mix_ratios and its families) report the same real-only cells: one row per k.
         acc = real_accuracy[real_accuracy["setting"] == "real"].drop_duplicates("k").set_index("k")["mean"]
         row = [f"{100 * acc[k]:.1f}" if k in acc.index else "--" for k in ks]
-        row += ["" for _ in columns[len(ks):]]
+        at10 = {} if real_n10 is None or real_n10.empty else real_n10.set_index("k")["mean"].to_dict()
+        row += [f"{100 * at10[10]:.1f}" if 10 in at10 else "--" for _ in columns[len(ks):]]
         lines.append("real only: accuracy (\\%) & " + " & ".join(row) + " \\\\")
     for setting in settings:
         r = first.loc[setting]

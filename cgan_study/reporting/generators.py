@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from cgan_study.reporting.figures import figure, grid_panels, save_figure
-from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order
+from cgan_study.reporting.labels import COLLAPSE_MARK, fmt, generator_order, signed
 from cgan_study.reporting.stats import collapse_caption, flagged_collapse, t_interval
 from cgan_study.reporting.tables import (
     class_count,
@@ -140,7 +140,7 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     runs = frame[keep].assign(seed=frame[config_column("seed")])
     dependence = scorer_dependence(frame, order)
     if not dependence.empty:
-        shown = dependence.assign(generator=dependence["generator"].map(name_of))
+        shown = dependence_shown(dependence.assign(generator=dependence["generator"].map(name_of)))
         save_table(sweep_dir, "scorer_dependence", dependence,
                    "Success rate (\\%) of each generator's samples by the scorer and by the second scorer (another "
                    "design), the paired difference (second minus first, the same samples and seed) with its 95\\% "
@@ -170,6 +170,18 @@ def scorer_dependence(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
         table[rank] = table[column].rank(ascending=False, method="min").astype(int)
     table["same_rank"] = table["rank_scorer"] == table["rank_second"]
     return table
+
+
+def dependence_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The scorer-dependence table as printed: rates to two decimals, the difference with its interval, ranks."""
+    return pd.DataFrame({
+        "generator": table["generator"], "n": table["n"],
+        "scorer (%)": [f"{v:.2f}" for v in table["success_scorer"]],
+        "second scorer (%)": [f"{v:.2f}" for v in table["success_second"]],
+        "second $-$ scorer [95\\%]": [f"{signed(d)} [{signed(lo)}, {signed(hi)}]"
+                                       for d, lo, hi in zip(table["diff"], table["low"], table["high"])],
+        "rank (scorer)": table["rank_scorer"], "rank (second)": table["rank_second"],
+        "same rank": ["yes" if same else "no" for same in table["same_rank"]]})
 
 
 def classes_named(frame: pd.DataFrame, classes: int) -> tuple[str, ...]:

@@ -27,7 +27,10 @@ def test_cells_read_the_adjusted_interval_and_bold_only_an_established_direction
                                "\\textbf{+8.0 [+6.3, +9.6]} \\\\")
     assert lines["mix, CGAN (coursework)"].split(" & ")[1:] == ["\\textbf{+47.2 [+24.8, +69.7]}", "--",
                                                                 "+1.0 [$-$1.0, +3.0] ($n=4$) \\\\"]
-    assert lines["real only: accuracy (\\%)"] == "real only: accuracy (\\%) & 47.8 & 85.8 &  \\\\"
+    assert lines["real only: accuracy (\\%)"] == "real only: accuracy (\\%) & 47.8 & 85.8 & -- \\\\"
+    # with the n = 10 column's own real-only level
+    with_n10 = compact_table(n3, n10, acc, pd.DataFrame({"k": [10], "mean": [0.8631]}))
+    assert "real only: accuracy (\\%) & 47.8 & 85.8 & 86.3 \\\\" in with_n10
     assert "\\label{tab:few_shot_compact}" in tex and compact_table(None, n10, acc) == ""
 
 

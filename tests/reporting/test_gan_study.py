@@ -177,3 +177,10 @@ def test_scorer_dependence_pairs_both_scorers_per_seed_and_ranks_each():
     assert (table.loc["cgan", "low"], table.loc["cgan", "high"]) == pytest.approx((-7.853, 4.853), abs=1e-3)
     assert table.loc["cgan", "rank_scorer"] == 1 and table.loc["pca", "rank_second"] == 2
     assert table["same_rank"].all()
+    # as printed: rates to two decimals, the difference with its interval, ranks, yes/no (never raw floats)
+    from cgan_study.reporting.generators import dependence_shown
+
+    shown = dependence_shown(table.reset_index()).set_index("generator")
+    assert shown.loc["cgan", "scorer (%)"] == "98.50" and shown.loc["pca", "second scorer (%)"] == "46.00"
+    assert shown.loc["cgan", "second $-$ scorer [95\\%]"] == "-1.50 [-7.85, +4.85]"
+    assert shown.loc["pca", "same rank"] == "yes"

@@ -41,8 +41,8 @@ def few_shot_n10_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
                         label="few_shot_n10_paired", rule_ref="tab:few_shot_paired")   # beside mix_ratios' table
     out = {"few_shot_n10_paired_long": fam, "few_shot_n10_paired": shown,
            # the reference's level (in memory only: the body's compact table prints it above the column)
-           "few_shot_n10_real": few[few["setting"] == "real"].groupby("k", as_index=False)["test_accuracy"].mean()
-           .rename(columns={"test_accuracy": "mean"})}
+           "few_shot_n10_real": few[few["setting"] == "real"].groupby(K, as_index=False)["test_accuracy"].mean()
+           .rename(columns={K: "k", "test_accuracy": "mean"})}
     n3_csv = sweep_dir.parent / N3_SWEEP / "tables" / f"{N3_TABLE}.csv"
     if n3_csv.exists():
         side = n3_beside_n10(fam, pd.read_csv(n3_csv))

@@ -138,7 +138,7 @@ def build(paper_dir: Path) -> list[Path]:
     if shutil.which("latexmk") is None:
         raise RuntimeError("latexmk not found; install TeX (apt-get install latexmk texlive-latex-recommended "
                            "texlive-latex-extra texlive-publishers) to build paper/main.pdf")
-    write_stamp(paper_dir)
+    digest = write_stamp(paper_dir)
     import os
 
     write_authors(paper_dir, os.environ.get(AUTHORS_ENV))
@@ -146,6 +146,7 @@ def build(paper_dir: Path) -> list[Path]:
     for doc in DOCUMENTS:
         if not (Path(paper_dir) / f"{doc}.tex").exists():
             continue
+        forget_stale_record(Path(paper_dir), doc, digest)
         proc = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"{doc}.tex"],
                               cwd=paper_dir, capture_output=True, text=True, timeout=300,
                               env={"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1", "PATH": _path()})
@@ -156,6 +157,15 @@ def build(paper_dir: Path) -> list[Path]:
             raise RuntimeError(f"latexmk {doc}.tex failed: {first}")
         pdfs.append(Path(paper_dir) / f"{doc}.pdf")
     return pdfs
+
+
+def forget_stale_record(paper_dir: Path, doc: str, digest: str) -> None:
+    """Make latexmk rebuild a PDF that is not from these inputs. Its record (<doc>.fdb_latexmk: each input's checksum
+    at the last run) may be newer than the PDF: a `git checkout` restores a committed PDF after a build whose record
+    stayed (a build the layout lint then refused), and latexmk, finding every input as recorded, keeps the old PDF."""
+    pdf, record = paper_dir / f"{doc}.pdf", paper_dir / f"{doc}.fdb_latexmk"
+    if record.exists() and (not pdf.exists() or pdf_stamp(pdf) != digest):
+        record.unlink()
 
 
 def _path() -> str:

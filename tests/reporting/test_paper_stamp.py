@@ -39,6 +39,24 @@ def test_the_build_writes_the_stamp_the_preamble_puts_in_the_pdf(tmp_path, monke
     assert "\\pdfinfo{/GeneratedInputs (\\generatedinputs)}" in preamble
 
 
+def test_latexmk_forgets_its_record_when_the_pdf_on_disk_is_not_from_these_inputs(tmp_path):
+    """A checkout restores an older committed PDF after a build whose record (fdb_latexmk) stayed: latexmk would
+    find every input as recorded and keep the old PDF, so the record goes; a PDF from these inputs keeps it."""
+    digest = "cd" * 32
+    record, pdf = tmp_path / "main.fdb_latexmk", tmp_path / "main.pdf"
+    record.write_text("record")
+    pdf.write_bytes(b"%PDF-1.5\n<< /GeneratedInputs (" + ("ab" * 32).encode() + b") >>\n")
+    paper.forget_stale_record(tmp_path, "main", digest)
+    assert not record.exists()
+    record.write_text("record")
+    pdf.write_bytes(b"%PDF-1.5\n<< /GeneratedInputs (" + digest.encode() + b") >>\n")
+    paper.forget_stale_record(tmp_path, "main", digest)
+    assert record.exists()
+    pdf.unlink()   # no PDF at all: nothing to keep
+    paper.forget_stale_record(tmp_path, "main", digest)
+    assert not record.exists()
+
+
 def test_a_pdfs_stamp_is_read_from_its_metadata(tmp_path):
     digest = "ab" * 32
     pdf = tmp_path / "x.pdf"

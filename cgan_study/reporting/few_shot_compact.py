@@ -23,7 +23,9 @@ def cell(row) -> str:
             f"{signed(100 * row['high_adjusted'], 1)}]").replace("-", "$-$")
     mark = VERDICT_MARK.get(row["verdict"])
     text = f"{mark}{{{text}}}" if mark else text
-    return text + ("$^\\dagger$" if row["verdict"] == "equivalent" else "")
+    twin = row.get("identical_to")   # the same training set as another arm by construction: not counted in m
+    return text + ("$^\\dagger$" if row["verdict"] == "equivalent" else "") + \
+        ("$^\\ddagger$" if isinstance(twin, str) and twin else "")
 
 
 def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accuracy: pd.DataFrame | None,
@@ -44,7 +46,8 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
              "\\caption{Few-shot arms: mean paired difference in test accuracy (points) to real only with the same "
              "$k$ and seed, and the interval adjusted within its family (one family per column: every arm against "
              "real only; Bonferroni over its $m$ arms). Bold: the adjusted interval excludes 0. $n=3$ seeds unless "
-             "stated; --: not run. Every family with its 95\\% intervals, Holm $p$ and margins: Tables~\\ref{S-tab:few_shot_paired} "
+             "stated; --: not run; $^\\ddagger$: the same training set as another arm by construction (not counted "
+             "in $m$). Every family with its 95\\% intervals, Holm $p$ and margins: Tables~\\ref{S-tab:few_shot_paired} "
              "and~\\ref{S-tab:few_shot_n10_paired}.}",
              "\\label{tab:few_shot_compact}", "\\setlength{\\tabcolsep}{4pt}",
              "\\begin{tabular}{l" + "r" * len(columns) + "}", "\\toprule",

@@ -52,3 +52,13 @@ def test_the_pool_table_holds_its_rows_before_the_results_and_fills_them_after()
     comps = comparisons({"semi_supervised_paired_long": vs_real, "semi_supervised_vs_fixmatch_long": vs_fix})
     assert comps["semisup/fixmatch/k10"].verdict == claims.BETTER
     assert comps["semisup/mix/cgan/semisupervised/k10/vs-fixmatch"].verdict == claims.WORSE
+
+
+def test_an_arm_identical_to_another_by_construction_is_marked():
+    twin = dict(_row("filter, cgan (low_data)", "filter", "cgan", "low_data", 1, -0.014, -0.271, 0.243,
+                     "inconclusive"), identical_to="mix, cgan (low_data)")
+    n3 = pd.DataFrame([_row("mix, cgan (low_data)", "mix", "cgan", "low_data", 1, -0.014, -0.271, 0.243,
+                            "inconclusive"), twin])
+    lines = {line.split(" & ")[0]: line for line in compact_table(n3, None, None).splitlines() if " & " in line}
+    assert lines["filter, CGAN (low-data)"].endswith("+24.3]$^\\ddagger$ \\\\")
+    assert "ddagger" not in lines["mix, CGAN (low-data)"]

@@ -44,8 +44,7 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
     first = n3.drop_duplicates("setting").set_index("setting")
     lines = ["\\begin{table*}[t]", "\\centering", "\\tablefont",
              "\\caption{Few-shot arms: mean paired difference in test accuracy (points) to real only with the same "
-             "$k$ and seed, and the interval adjusted within its family (one family per column: every arm against "
-             "real only; Bonferroni over its $m$ arms). Bold: the adjusted interval excludes 0. $n=3$ seeds unless "
+             "$k$ and seed, and the interval adjusted within its family (a column: Bonferroni over its $m$ arms). Bold: the adjusted interval excludes 0. $n=3$ seeds unless "
              "stated; --: not run; $^\\ddagger$: identical to another arm by construction (not in $m$). Full "
              "families (95\\% intervals, Holm $p$, margins): Tables~\\ref{S-tab:few_shot_paired} "
              "and~\\ref{S-tab:few_shot_n10_paired}.}",

@@ -23,9 +23,7 @@ def cell(row) -> str:
             f"{signed(100 * row['high_adjusted'], 1)}]").replace("-", "$-$")
     mark = VERDICT_MARK.get(row["verdict"])
     text = f"{mark}{{{text}}}" if mark else text
-    twin = row.get("identical_to")   # the same training set as another arm by construction: not counted in m
-    return text + ("$^\\dagger$" if row["verdict"] == "equivalent" else "") + \
-        ("$^\\ddagger$" if isinstance(twin, str) and twin else "")
+    return text + ("$^\\dagger$" if row["verdict"] == "equivalent" else "")
 
 
 def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accuracy: pd.DataFrame | None,
@@ -45,7 +43,7 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
     lines = ["\\begin{table*}[t]", "\\centering", "\\tablefont",
              "\\caption{Few-shot arms: mean paired difference in test accuracy (points) to real only with the same "
              "$k$ and seed, and the interval adjusted within its family (a column: Bonferroni over its $m$ arms). Bold: the adjusted interval excludes 0. $n=3$ seeds unless "
-             "stated; --: not run; $^\\ddagger$: identical to another arm by construction (not in $m$). Full "
+             "stated; --: not run; $=$: the named arm's training set by construction (not in $m$). Full "
              "families (95\\% intervals, Holm $p$, margins): Tables~\\ref{S-tab:few_shot_paired} "
              "and~\\ref{S-tab:few_shot_n10_paired}.}",
              "\\label{tab:few_shot_compact}", "\\setlength{\\tabcolsep}{4pt}",
@@ -58,13 +56,20 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
         at10 = {} if real_n10 is None or real_n10.empty else real_n10.set_index("k")["mean"].to_dict()
         row += [f"{100 * at10[10]:.1f}" if 10 in at10 else "--" for _ in columns[len(ks):]]
         lines.append("real only: accuracy (\\%) & " + " & ".join(row) + " \\\\")
-    for setting in settings:
+    def name_of(setting: str) -> str:
         r = first.loc[setting]
-        name = readable_setting(r["strategy"], r["generator"] if uses_generator(r["strategy"]) else None,
+        return readable_setting(r["strategy"], r["generator"] if uses_generator(r["strategy"]) else None,
                                 r["protocol"] if uses_generator(r["strategy"]) else None)
+
+    for setting in settings:
+        name = name_of(setting)
         cells = []
         for _, frame in columns:
             match = frame[frame["setting"] == setting]
+            twin = match.iloc[0].get("identical_to") if len(match) else None
+            if isinstance(twin, str) and twin in first.index:   # the same training set as another arm: said so
+                cells.append(f"$=$ {name_of(twin).split(',')[0]}")
+                continue
             text = cell(match.iloc[0]) if len(match) else "--"
             usual = int(frame["n"].mode().iloc[0])   # a setting with fewer finished seeds than its column says so
             if len(match) and int(match.iloc[0]["n"]) != usual:

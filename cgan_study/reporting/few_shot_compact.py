@@ -43,8 +43,8 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
     lines = ["\\begin{table*}[t]", "\\centering", "\\tablefont",
              "\\caption{Few-shot arms: mean paired difference in test accuracy (points) to real only with the same "
              "$k$ and seed, and the interval adjusted within its family (a column: Bonferroni over its $m$ arms). Bold: the adjusted interval excludes 0. $n=3$ seeds unless "
-             "stated; --: not run; $=$: the same training set as the named arm (not in $m$). Families with 95\\% "
-             "intervals, Holm $p$ and margins: Tables~\\ref{S-tab:few_shot_paired} "
+             "stated; --: not run; $=$: the same training set as the named arm (not in $m$). In full (95\\% "
+             "intervals, Holm $p$): Tables~\\ref{S-tab:few_shot_paired} "
              "and~\\ref{S-tab:few_shot_n10_paired}.}",
              "\\label{tab:few_shot_compact}", "\\setlength{\\tabcolsep}{4pt}",
              "\\begin{tabular}{l" + "r" * len(columns) + "}", "\\toprule",

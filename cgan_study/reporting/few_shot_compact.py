@@ -42,10 +42,10 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
     first = n3.drop_duplicates("setting").set_index("setting")
     lines = ["\\begin{table*}[t]", "\\centering", "\\tablefont",
              "\\caption{Few-shot arms: mean paired difference in test accuracy (points) to real only with the same "
-             "$k$ and seed, and the interval adjusted within its family (a column: Bonferroni over its $m$ arms). Bold: the adjusted interval excludes 0. $n=3$ seeds unless "
-             "stated; --: not run; $=$: the same training set as the named arm (not in $m$). In full (95\\% "
-             "intervals, Holm $p$): Tables~\\ref{S-tab:few_shot_paired} "
-             "and~\\ref{S-tab:few_shot_n10_paired}.}",
+             "$k$ and seed, and the interval adjusted within its family (a column: Bonferroni over its $m$ arms). "
+             "Bold: the adjusted interval excludes 0. $n=3$ seeds unless stated; --: not run; $=$: the same "
+             "training set as the named arm (not in $m$). In full (95\\% intervals, Holm $p$): "
+             "Tables~\\ref{S-tab:few_shot_paired} and~\\ref{S-tab:few_shot_n10_paired}.}",
              "\\label{tab:few_shot_compact}", "\\setlength{\\tabcolsep}{4pt}",
              "\\begin{tabular}{l" + "r" * len(columns) + "}", "\\toprule",
              "strategy, generator (protocol) & " + " & ".join(name for name, _ in columns) + " \\\\", "\\midrule"]
@@ -56,6 +56,7 @@ def compact_table(n3: pd.DataFrame | None, n10: pd.DataFrame | None, real_accura
         at10 = {} if real_n10 is None or real_n10.empty else real_n10.set_index("k")["mean"].to_dict()
         row += [f"{100 * at10[10]:.1f}" if 10 in at10 else "--" for _ in columns[len(ks):]]
         lines.append("real only: accuracy (\\%) & " + " & ".join(row) + " \\\\")
+
     def name_of(setting: str) -> str:
         r = first.loc[setting]
         return readable_setting(r["strategy"], r["generator"] if uses_generator(r["strategy"]) else None,

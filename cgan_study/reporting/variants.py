@@ -137,6 +137,16 @@ def _family(frame: pd.DataFrame, generator: str) -> list[dict]:
     return rows
 
 
+def variant_comparisons(tables: dict, prefix: str) -> dict:
+    """<prefix>/<arm>/<metric> from <prefix>_paired: each arm against its generator's default, its direction read
+    from the Bonferroni-adjusted interval (already in the metric's unit: points or FID)."""
+    from cgan_study.reporting.claims import Comparison, rows, slug
+
+    return {cid: Comparison(cid, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
+                            int(r["n"]), 1.0, bool(r["lower_is_better"]))
+            for r in rows(tables, f"{prefix}_paired") for cid in (f"{prefix}/{slug(r['label'])}/{r['metric']}",)}
+
+
 def study_cgan(paired: pd.DataFrame) -> dict:
     """The decision rule: a variant replaces the default when it lowers the training-referenced FID beyond its
     adjusted interval (over the m arms compared) without losing success rate beyond its 95% interval; among

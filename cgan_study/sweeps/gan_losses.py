@@ -38,11 +38,9 @@ def report(sweep_dir):
 
 def claims(tables):
     """gan_losses/<arm>/<metric> against the default CGAN of the same dataset, on Bonferroni-adjusted intervals."""
-    from cgan_study.reporting.claims import Comparison, rows, slug
+    from cgan_study.reporting.variants import variant_comparisons   # deferred: the CLIs start without pandas
 
-    return {cid: Comparison(cid, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
-                            int(r["n"]), 1.0, bool(r["lower_is_better"]))
-            for r in rows(tables, "gan_losses_paired") for cid in (f"gan_losses/{slug(r['label'])}/{r['metric']}",)}
+    return variant_comparisons(tables, "gan_losses")
 
 
 GAN_LOSSES = register("gan_losses", Sweep(stable_names=True,

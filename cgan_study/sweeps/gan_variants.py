@@ -34,15 +34,10 @@ def report(sweep_dir):
 
 
 def claims(tables):
-    """variants/<arm>/<metric> against the default of its generator, decided on Holm-adjusted intervals."""
-    from cgan_study.reporting.claims import Comparison, rows, slug
+    """variants/<arm>/<metric> against the default of its generator, decided on adjusted intervals."""
+    from cgan_study.reporting.variants import variant_comparisons   # deferred: the CLIs start without pandas
 
-    out = {}
-    for r in rows(tables, "variants_paired"):
-        cid = f"variants/{slug(r['label'])}/{r['metric']}"
-        out[cid] = Comparison(cid, float(r["mean_diff"]), float(r["low_adjusted"]), float(r["high_adjusted"]),
-                              int(r["n"]), 1.0, bool(r["lower_is_better"]))   # already in points / FID
-    return out
+    return variant_comparisons(tables, "variants")
 
 
 def macros(tables, root):

@@ -2,6 +2,7 @@
 the generators' loss trends."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -282,6 +283,7 @@ def generator_loss_trends(artifact_dir: Path, frame: pd.DataFrame, protocol: str
                 epochs.append(len(history))
         if trends:
             rows.append({"generator": generator, "protocol": proto, "n": len(trends), "epochs": max(epochs),
-                         "trend_mean": sum(trends) / len(trends), "trend_min": min(trends),
+                         # fsum is exactly rounded, so the mean does not depend on the order the runs were listed in
+                         "trend_mean": math.fsum(trends) / len(trends), "trend_min": min(trends),
                          "trend_max": max(trends)})
     return pd.DataFrame(rows)

@@ -258,3 +258,19 @@ def test_generator_loss_trends_read_each_distinct_artifact_once_and_skip_gan_his
     assert row["trend_min"] == pytest.approx(-200 / 3)
     assert row["trend_max"] == pytest.approx(0.0)
     assert row["trend_mean"] == pytest.approx(-100 / 3)
+
+
+def test_generator_loss_trend_mean_does_not_depend_on_the_order_runs_are_listed(tmp_path):
+    # three histories whose trends (+22.95, +43.24, -97.67 %/epoch) sum to different last digits in different
+    # orders: the committed table must not change when the runs are listed in another order
+    from cgan_study.runtime import results
+
+    histories = {"a": [2.9, 1.4, 2.7, 3.4], "b": [4.7, 4.9, 2.9, 4.5], "c": [2.0, 4.2, 3.2, 1.1]}
+    for name, losses in histories.items():
+        results.write_jsonl(tmp_path / name / "history.jsonl",
+                            [{"epoch": i + 1, "loss": v} for i, v in enumerate(losses)])
+    means = set()
+    for order in (["a", "b", "c"], ["c", "b", "a"], ["b", "a", "c"], ["c", "a", "b"]):
+        frame = pd.DataFrame({"generator": ["cvae"] * 3, "protocol": ["low_data"] * 3, "generator_artifact": order})
+        means.add(mix_ratios.generator_loss_trends(tmp_path, frame, "protocol").iloc[0]["trend_mean"])
+    assert len(means) == 1

@@ -22,7 +22,7 @@ REPO = _repo()
 SECOND_DATASETS = ("fashion_mnist",)   # experiments.report.SECOND_DATASETS (not imported: TensorFlow-free here)
 RESULTS, PAPER = REPO / "results", REPO / "paper"
 # Floats computed by np.polyfit, whose last digits depend on the machine's BLAS: compared to 1e-12, not by bytes.
-# Loss trends are float means over history.jsonl values: their last digits follow the platform's summation.
+# (Their mean over runs is an exactly rounded fsum, so the order the runs are listed in no longer matters.)
 NUMERICALLY_NOISY = {"results/mix_ratios/tables/generator_loss_trend.csv",
                      "results/mix_ratios_families/tables/generator_loss_trend.csv",
                      "results/fashion_mnist/replication/tables/generator_loss_trend.csv"}

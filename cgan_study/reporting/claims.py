@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cgan_study.reporting.labels import signed
+from cgan_study.reporting.labels import interval_bounds, signed
 from cgan_study.reporting.multiplicity import EQUIVALENT as FAMILY_EQUIVALENT
 from cgan_study.reporting.multiplicity import family_table, few_shot_margin
 
@@ -85,12 +85,13 @@ class Comparison:
         return EQUIVALENT if self.equivalent else INCONCLUSIVE
 
     def text(self) -> str:
-        shown = (f"{signed(self.scale * self.mean)} [{signed(self.scale * self.low)}, {signed(self.scale * self.high)}]"
-                 f" (n={self.n})")
+        lo, hi = interval_bounds(self.scale * self.low, self.scale * self.high)
+        shown = f"{signed(self.scale * self.mean)} [{lo}, {hi}] (n={self.n})"
         if self.low_adjusted is None or self.high_adjusted is None:
             return shown
         low, high = self.decides
-        return f"{shown}, adjusted over m={self.m}: [{signed(self.scale * low)}, {signed(self.scale * high)}]"
+        lo, hi = interval_bounds(self.scale * low, self.scale * high)
+        return f"{shown}, adjusted over m={self.m}: [{lo}, {hi}]"
 
 
 def slug(text: str) -> str:
@@ -233,11 +234,11 @@ def claims_tex(comps: dict[str, Comparison], strict: bool = True) -> str:
         size = _math(signed(c.scale * abs(c.mean)).lstrip("+"))
         lines.append(f"\\expandafter\\def\\csname cmp@{cid}@size\\endcsname{{{size}}}")
         if c.n >= 2 and math.isfinite(c.low):
-            lo, hi = _math(signed(c.scale * c.low)), _math(signed(c.scale * c.high))
+            lo, hi = map(_math, interval_bounds(c.scale * c.low, c.scale * c.high))
             lines.append(f"\\expandafter\\def\\csname cmp@{cid}@diff\\endcsname{{\\mbox{{{mean} [{lo}, {hi}]}}}}")
             low, high = c.decides
             if math.isfinite(low) and math.isfinite(high):
-                lo, hi = _math(signed(c.scale * low)), _math(signed(c.scale * high))
+                lo, hi = map(_math, interval_bounds(c.scale * low, c.scale * high))
                 lines.append(f"\\expandafter\\def\\csname cmp@{cid}@adj\\endcsname{{\\mbox{{{mean} [{lo}, {hi}]}}}}")
         else:
             lines.append(f"\\expandafter\\def\\csname cmp@{cid}@diff\\endcsname{{\\mbox{{{mean} (one seed)}}}}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cgan_study.reporting.labels import readable_setting, signed, uses_generator
+from cgan_study.reporting.labels import interval_bounds, readable_setting, signed, uses_generator
 
 GENERATOR = "cgan"   # the generator whose arms the body shows
 VERDICT_MARK = {"helps": "\\textbf", "hurts": "\\textbf"}   # an adjusted interval excluding 0 is set in bold
@@ -19,8 +19,8 @@ def cell(row) -> str:
     one-sided tests place it within the margin; '--' where the setting did not run."""
     if row is None:
         return "--"
-    text = (f"{signed(100 * row['mean_diff'], 1)} [{signed(100 * row['low_adjusted'], 1)}, "
-            f"{signed(100 * row['high_adjusted'], 1)}]").replace("-", "$-$")
+    lo, hi = interval_bounds(100 * row["low_adjusted"], 100 * row["high_adjusted"], 1)
+    text = f"{signed(100 * row['mean_diff'], 1)} [{lo}, {hi}]".replace("-", "$-$")
     mark = VERDICT_MARK.get(row["verdict"])
     text = f"{mark}{{{text}}}" if mark else text
     return text + ("$^\\dagger$" if row["verdict"] == "equivalent" else "")

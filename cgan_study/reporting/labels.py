@@ -34,6 +34,23 @@ def signed(value: float, digits: int = 2) -> str:
     return "+" + text[1:] if float(text) == 0 else text
 
 
+def interval_bounds(low: float, high: float, digits: int = 2) -> tuple[str, str]:
+    """The signed ends of an interval. An end of an interval that excludes 0 never prints as zero: it gets the
+    digits it needs (at most two more), so '[-3.8, -0.05]' is not shown as '[-3.8, +0.0]', which reads as
+    touching 0 while the verdict says it excludes it."""
+    excludes = low > 0 or high < 0
+
+    def end(value: float) -> str:
+        text = signed(value, digits)
+        for more in (1, 2):
+            if not (excludes and float(text) == 0):
+                break
+            text = signed(value, digits + more)
+        return text
+
+    return end(low), end(high)
+
+
 def fmt_difference(mean: float, low: float, high: float, n: int, scale: float = 100.0, digits: int = 2) -> str:
     """'+1.23 [+0.40, +2.06]*' (percentage points); * marks an interval that excludes 0."""
     if pd.isna(mean):
@@ -41,7 +58,8 @@ def fmt_difference(mean: float, low: float, high: float, n: int, scale: float = 
     if pd.isna(low):
         return f"{signed(mean * scale, digits)} (n={n})"
     mark = "*" if low > 0 or high < 0 else ""
-    return f"{signed(mean * scale, digits)} [{signed(low * scale, digits)}, {signed(high * scale, digits)}]{mark}"
+    lo, hi = interval_bounds(low * scale, high * scale, digits)
+    return f"{signed(mean * scale, digits)} [{lo}, {hi}]{mark}"
 
 
 # --------------------------------------------------------------------------- settings (strategy, generator, protocol)

@@ -190,10 +190,10 @@ def family_caption(m_values, families=None, ref: str | None = None) -> str:
 
 
 def interval_text(low: float, high: float, scale: float = 100.0, digits: int = 2) -> str:
-    from cgan_study.reporting.labels import signed
+    from cgan_study.reporting.labels import interval_bounds
 
     return "--" if not (low == low and high == high) else \
-        f"[{signed(scale * low, digits)}, {signed(scale * high, digits)}]"
+        "[{}, {}]".format(*interval_bounds(scale * low, scale * high, digits))
 
 
 def shown_family(fam: pd.DataFrame, first: dict[str, list], scale: float = 100.0, digits: int = 2) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pandas as pd
 from cgan_study.reporting.criteria import holm
 from cgan_study.reporting.figures import figure, save_figure
 from cgan_study.reporting.stats import t_interval
-from cgan_study.reporting.labels import signed
+from cgan_study.reporting.labels import interval_bounds, signed
 from cgan_study.reporting.tables import finished_runs, item_noun, run_overrides, save_table
 from cgan_study.runtime import results
 
@@ -225,7 +225,8 @@ def fmt_half_width(mean: float, low: float, high: float, digits: int) -> str:
     width of '[low, high]', so the table fits one column at the papers' table font."""
     mark = "*" if low > 0 or high < 0 else ""
     if not math.isclose(mean - low, high - mean, rel_tol=1e-6, abs_tol=1e-9):   # not symmetric: both ends
-        return f"{signed(mean, digits)} [{signed(low, digits)}, {signed(high, digits)}]{mark}"
+        lo, hi = interval_bounds(low, high, digits)
+        return f"{signed(mean, digits)} [{lo}, {hi}]{mark}"
     return f"{signed(mean, digits)} ± {(high - low) / 2:.{digits}f}{mark}"
 
 

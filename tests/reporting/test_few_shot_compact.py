@@ -62,3 +62,17 @@ def test_an_arm_identical_to_another_by_construction_is_marked():
     lines = {line.split(" & ")[0]: line for line in compact_table(n3, None, None).splitlines() if " & " in line}
     assert lines["filter, CGAN (low-data)"] == "filter, CGAN (low-data) & $=$ mix \\\\"   # named, not repeated
     assert lines["mix, CGAN (low-data)"].startswith("mix, CGAN (low-data) & $-$1.4 [$-$27.1, +24.3]")
+
+
+def test_an_interval_that_excludes_zero_never_prints_an_end_as_zero():
+    # the published Table IV once read '-1.9 [-3.8, +0.0]' in bold for an adjusted interval that excluded 0
+    from cgan_study.reporting.few_shot_compact import cell
+    from cgan_study.reporting.labels import fmt_difference, interval_bounds
+
+    assert interval_bounds(-3.79, -0.04, 1) == ("-3.8", "-0.04")
+    assert interval_bounds(0.004, 2.0, 2) == ("+0.004", "+2.00")
+    assert interval_bounds(-0.0004, -0.0001, 1) == ("+0.000", "+0.000")   # at most two more digits
+    assert interval_bounds(-0.04, 0.3, 1) == ("+0.0", "+0.3")             # touches 0: printed as it rounds
+    bold = cell(_row("affine", "affine", None, None, 10, -0.0192, -0.0379, -0.0004, "hurts"))
+    assert bold == "\\textbf{$-$1.9 [$-$3.8, $-$0.04]}"
+    assert fmt_difference(0.012, 0.00004, 0.024, 7) == "+1.20 [+0.004, +2.40]*"

@@ -189,17 +189,18 @@ POOL_MACROS = {"real": "Real", "affine": "Affine", "fixmatch": "Fixmatch", "ssl_
                "fixmatch_mix": "FixmatchMix", "mix": "Mix"}
 
 
-POOL_MACRO_KINDS = ("Acc", "N", "Minutes")
+POOL_MACRO_KINDS = ("Acc", "N", "Minutes", "BudgetLimited")
 
 
 def pool_macro(kind: str, arm: str, k: int) -> str:
-    """poolAcc<Arm> (k = 10) or poolAcc<Arm>Hundred (k = 100); kinds Acc, N, Minutes."""
+    """poolAcc<Arm> (k = 10) or poolAcc<Arm>Hundred (k = 100); kinds Acc, N, Minutes, BudgetLimited."""
     return f"pool{kind}{POOL_MACROS[arm]}{'' if k == 10 else 'Hundred'}"
 
 
 def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
     """The semi-supervised sweep's absolute numbers (its per-arm table, study rows only): mean test accuracy (%) and
-    seeds of each arm (pool_macro), and the median wall time per run with its builds, in minutes."""
+    seeds of each arm (pool_macro), the median wall time per run with its builds, in minutes, and how many seeds'
+    training curves the budget rule flags as still improving."""
     if arms is None or arms.empty:
         return {}
     from cgan_study.reporting.semi_supervised_arms import STUDY
@@ -213,6 +214,9 @@ def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
         out[pool_macro("N", arm, k)] = f"{int(r['n'])}"
         if r.get("seconds_with_builds") == r.get("seconds_with_builds"):   # not NaN
             out[pool_macro("Minutes", arm, k)] = f"{r['seconds_with_builds'] / 60:.0f}"
+        if r.get("n_budget_checked", 0) == r.get("n_budget_checked", 0) and r.get("n_budget_checked", 0) > 0:
+            # seeds whose end-of-training curve the budget rule flags (criteria.budget_limited)
+            out[pool_macro("BudgetLimited", arm, k)] = f"{int(r['n_budget_limited'])}"
     anchors = arms[arms["source"] != STUDY]["accuracy_mean"]
     if len(anchors):   # the published anchors' range of test accuracy (%)
         out.update(poolAnchorLow=f"{100 * anchors.min():.1f}", poolAnchorHigh=f"{100 * anchors.max():.1f}")

@@ -173,10 +173,12 @@ def test_the_pool_macros_read_the_study_rows_only():
     from cgan_study.reporting.paper_numbers import pool_numbers
 
     arms = pd.DataFrame([
-        {"source": "this study", "arm": "fixmatch", "k": 10, "n": 3, "accuracy_mean": 0.9612, "seconds_with_builds": 600.0},
+        {"source": "this study", "arm": "fixmatch", "k": 10, "n": 3, "accuracy_mean": 0.9612, "seconds_with_builds": 600.0,
+         "n_budget_checked": 3, "n_budget_limited": 1},
         {"source": "this study", "arm": "real", "k": 100, "n": 3, "accuracy_mean": 0.9667, "seconds_with_builds": float("nan")},
         {"source": "anchor", "arm": "fixmatch", "k": 10, "n": None, "accuracy_mean": 0.5, "seconds_with_builds": 1.0}])
     assert pool_numbers(arms) == {"poolAccFixmatch": "96.12", "poolNFixmatch": "3", "poolMinutesFixmatch": "10",
+                                  "poolBudgetLimitedFixmatch": "1",
                                   "poolAccRealHundred": "96.67", "poolNRealHundred": "3",
                                   "poolAnchorLow": "50.0", "poolAnchorHigh": "50.0"}   # the anchor row: range only
     assert pool_numbers(None) == {}

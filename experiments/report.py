@@ -102,6 +102,7 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
     """Figures drawn from the analysis sweep's files, with the numbers the prose quotes from it."""
     import pandas as pd
 
+    from cgan_study.reporting.stats import wilson_interval
     from cgan_study.runtime import results
     from cgan_study.study import analysis
     from cgan_study.study.tasks import GAN_HISTORY
@@ -115,7 +116,12 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
     analysis.plot_confidences(pd.read_csv(run / analysis.CONFIDENCES_CSV), root / "analysis")
     analysis.plot_training_curves(results.read_jsonl(run / GAN_HISTORY), root / "analysis")
     results.write_bytes(out_dir / "cgan_samples.png", (run / "samples.png").read_bytes())
+    # The 1-NN guesses (one per embedded digit of both sets) as binomial trials: approximate, since leave-one-out
+    # guesses share neighbours, but it says whether 50% (indistinguishable) is within reach of the measured accuracy.
+    guesses = 2 * int(info["embed_n"])
+    nn_low, nn_high = wilson_interval(round(info["nn_two_sample_accuracy"] * guesses), guesses)
     numbers = {"embedN": f"{info['embed_n']:,}", "nnAccuracy": f"{100 * info['nn_two_sample_accuracy']:.1f}",
+               "nnLow": f"{100 * nn_low:.1f}", "nnHigh": f"{100 * nn_high:.1f}",
                "confidenceThreshold": f"{info['confident_threshold']:g}",
                "confidentSynthetic": f"{100 * info['confident_synthetic']:.1f}",
                "confidentReal": f"{100 * info['confident_real']:.1f}", "confidenceN": f"{info['confidence_n']:,}",
@@ -124,6 +130,7 @@ def analysis_outputs(root: Path) -> tuple[dict[str, str], dict[str, Path]]:
     # The same numbers as a table of the results, so that each one the prose quotes traces to a CSV.
     results.write_csv(root / "analysis" / "tables" / "analysis.csv", pd.DataFrame(
         [("embedded digits per set", info["embed_n"]), ("1-NN two-sample accuracy", info["nn_two_sample_accuracy"]),
+         ("1-NN accuracy, 95% Wilson interval low", nn_low), ("1-NN accuracy, 95% Wilson interval high", nn_high),
          ("confidence threshold", info["confident_threshold"]),
          ("confident share, 100 real (coursework)", info["confident_real_coursework"]),
          ("confident share, 100 CGAN (coursework)", info["confident_synthetic_coursework"]),

@@ -29,6 +29,19 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float, int]:
     return mean, mean - half, mean + half, n
 
 
+def wilson_interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """(low, high) of the Wilson score interval for a proportion: unlike the normal one it stays inside [0, 1] and
+    keeps its coverage near 0 or 1."""
+    from scipy import stats
+
+    if n <= 0:
+        return float("nan"), float("nan")
+    z, p = float(stats.norm.ppf(0.5 + level / 2)), successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
 def interval_points(values) -> tuple[float, float, float]:
     """(mean, lower error, upper error) in %, the 95% t-interval clipped to [0, 100] (accuracy's range)."""
     mean, low, high, _ = t_interval(values)

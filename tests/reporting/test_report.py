@@ -274,3 +274,11 @@ def test_generator_loss_trend_mean_does_not_depend_on_the_order_runs_are_listed(
         frame = pd.DataFrame({"generator": ["cvae"] * 3, "protocol": ["low_data"] * 3, "generator_artifact": order})
         means.add(mix_ratios.generator_loss_trends(tmp_path, frame, "protocol").iloc[0]["trend_mean"])
     assert len(means) == 1
+
+
+def test_wilson_interval_matches_the_score_interval_of_a_known_proportion():
+    # oracle values: scipy.stats.binomtest(k, n).proportion_ci(method="wilson")
+    assert stats.wilson_interval(1340, 2000) == pytest.approx((0.6490836827479973, 0.6902645211763767))
+    assert stats.wilson_interval(7, 10) == pytest.approx((0.39677814746114526, 0.892208732593699))
+    low, high = stats.wilson_interval(0, 50)
+    assert low == pytest.approx(0.0, abs=1e-12) and 0 < high < 0.1   # stays inside [0, 1]

@@ -90,9 +90,12 @@ def generators_report(sweep_dir: Path | str) -> dict[str, pd.DataFrame]:
     # Every mean the prose quotes of a generator, on both references (FID and recall against the training digits
     # too, which the table leaves out): mean over seeds.
     numeric = [c for c in ("success_rate", "success_rate_second", "inception_score", "fid", "fid_train", "precision",
-                           "recall", "recall_train", "density", "coverage", "classes_covered") if c in frame]
+                           "recall", "recall_train", "density", "coverage", "classes_covered", "gan.elbo",
+                           "scorer_test_accuracy", "second_scorer_test_accuracy") if c in frame]
+    # The scorers' test accuracies and the CVAE's ELBO stand in the caption only; here they trace to a CSV too.
     results.write_csv(sweep_dir / "tables" / "generators_means.csv",
-                      frame.groupby("generator")[numeric].mean().loc[order].reset_index())
+                      frame.groupby("generator")[numeric].mean().loc[order].reset_index()
+                      .rename(columns={"gan.elbo": "elbo_nats"}))
     import seaborn as sns
 
     name_of = {name: display_name(name) for name in order}

@@ -40,7 +40,9 @@ GENERATORS = register("generators", Sweep(stable_names=True,
     table_notes={
         "generators_means": TableNote(
             "each generator's means over its seeds (the generators table's numbers, unformatted), FID and recall "
-            "against both the test images (reported) and 10,000 training images (fid_train, recall_train).",
+            "against both the test images (reported) and 10,000 training images (fid_train, recall_train); the "
+            "CVAE's ELBO on its training images; the test accuracy of the scorer and the second scorer that read "
+            "the samples (the same for every generator).",
             "nothing: reported only (the paper quotes the training-referenced FID from here)."),
         "generators": TableNote(
             "success rate by the scorer and the second scorer on 10,000 samples; FID, precision, recall, density "

@@ -214,8 +214,8 @@ def pool_numbers(arms: pd.DataFrame | None) -> dict[str, str]:
         out[pool_macro("N", arm, k)] = f"{int(r['n'])}"
         if r.get("seconds_with_builds") == r.get("seconds_with_builds"):   # not NaN
             out[pool_macro("Minutes", arm, k)] = f"{r['seconds_with_builds'] / 60:.0f}"
-        if r.get("n_budget_checked", 0) == r.get("n_budget_checked", 0) and r.get("n_budget_checked", 0) > 0:
-            # seeds whose end-of-training curve the budget rule flags (criteria.budget_limited)
+        checked = r.get("n_budget_checked")
+        if pd.notna(checked) and checked > 0:   # seeds whose end-of-training curve criteria.budget_limited flags
             out[pool_macro("BudgetLimited", arm, k)] = f"{int(r['n_budget_limited'])}"
     anchors = arms[arms["source"] != STUDY]["accuracy_mean"]
     if len(anchors):   # the published anchors' range of test accuracy (%)

@@ -166,7 +166,7 @@ def scorer_agreement(sweep_dir: Path, frame: pd.DataFrame) -> pd.DataFrame:
                      "_acc_b": group["second_scorer_test_accuracy"].iloc[0],
                      "variant": group["label"].iloc[0],
                      "success, scorer (%)": fmt(a.mean(), a.std(), len(a)).replace(f" (n={len(a)})", ""),
-                     "success, 2nd scorer (%)": fmt(b.mean(), b.std(), len(b)).replace(f" (n={len(b)})", ""),
+                     "success, check CNN (%)": fmt(b.mean(), b.std(), len(b)).replace(f" (n={len(b)})", ""),
                      "labels agree (%)": f"{100 * group['scorers_agree'].mean():.2f}",
                      "largest class gap": f"{worst}: {100 * np.mean(per_a, axis=0)[worst]:.1f} vs "
                                           f"{100 * np.mean(per_b, axis=0)[worst]:.1f}",
